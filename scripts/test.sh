@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine or a used one:
+# install what is missing, build with warnings as errors, run the unit tests,
+# run them again under ASan+UBSan, then the integration tests in network
+# namespaces against real peers. Needs root. Idempotent.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+start=$(date +%s)
+
+step() { printf '\n==> %s (%ss)\n' "$*" "$(($(date +%s) - start))"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "test: run as root (apt-get and network namespaces need it)" >&2
+	exit 1
+fi
+
+step "installing dependencies"
+bash scripts/install-deps.sh
+step "fetching strongSwan headers"
+bash scripts/fetch-strongswan-src.sh
+
+# Unit tests print Check's own summary line per suite, then one total.
+run_unit() {
+	local variant=$1
+	step "unit tests ($variant)"
+	if ! make -C "build/$variant" -j"$(nproc)" check VERBOSE=1 >"build/$variant/check.out" 2>&1; then
+		cat "build/$variant/check.out"
+		echo "test: unit tests failed ($variant)" >&2
+		exit 1
+	fi
+	local logs=(build/"$variant"/tests/unit/check_*.log)
+	local checks=0 failures=0 line
+	for log in "${logs[@]}"; do
+		line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1)
+		printf '  %-16s %s\n' "$(basename "$log" .log)" "$line"
+		checks=$((checks + $(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")))
+		failures=$((failures + $(sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1 + \2/' <<<"$line")))
+	done
+	echo "unit ($variant): $((checks - failures)) passed, $failures failed"
+	[ "$failures" -eq 0 ]
+}
+
+step "building (warnings as errors)"
+bash scripts/build.sh main
+run_unit main
+
+step "building with AddressSanitizer + UndefinedBehaviorSanitizer"
+bash scripts/build.sh asan
+run_unit asan
+
+step "integration tests (network namespaces, real peers)"
+export SKYGATE_BUILD="$root/build/main"
+cd tests/integration
+set +e
+/usr/bin/python3 -m pytest -ra -p no:cacheprovider
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+	echo "test: pytest collected no tests" >&2
+	exit 1
+fi
+exit "$rc"
