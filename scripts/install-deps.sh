@@ -21,7 +21,7 @@ PEER_PKGS=(
 	frr bird2 gobgpd exabgp
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan
 	openvpn tshark iperf3 python3-pytest iproute2 nftables tcpdump
-	tmux procps psmisc
+	tmux procps psmisc iputils-ping
 )
 
 missing=()

@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""The skygate lab: a gateway between an on-prem router and a cloud edge.
+
+    ns onprem (FRR, AS 64512)          ns gw (skygate-routed)          ns cloud (BIRD, AS 64513)
+    eth0 192.0.2.1/24  ---------- 192.0.2.2/24 | 198.51.100.2/24 ---------- 198.51.100.1/24 eth0
+    workload 198.18.10.0/24                                               workload 198.19.20.0/24
+                                                                          2001:db8:20::/48
+
+Today the gateway forwards the underlay and runs skygate-routed's process
+skeleton; the on-prem router and the cloud edge speak eBGP (multihop) to each
+other through it. As the BGP speaker lands, the gateway takes both sessions
+itself, and later capabilities (approval, domains, tunnels) join this lab.
+
+Run as root: scripts/lab.sh (installs and builds first), or
+    /usr/bin/python3 lab/demo.py [--keep] [--build DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+from lib.jsonmatch import wait_for, wait_until  # noqa: E402
+from lib.peers import BgpNeighbor, BirdRouter, FrrRouter, frr_bgp_config  # noqa: E402
+from lib.topo import Topology  # noqa: E402
+
+ONPREM_AS, CLOUD_AS = 64512, 64513
+ONPREM_IP, GW_ONPREM_IP = "192.0.2.1", "192.0.2.2"
+CLOUD_IP, GW_CLOUD_IP = "198.51.100.1", "198.51.100.2"
+ONPREM_NETS = ["198.18.10.0/24"]
+CLOUD_NETS = ["198.19.20.0/24"]
+SESSION_S = 60
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def heading(text: str) -> None:
+    say()
+    say(f"== {text} " + "=" * max(0, 74 - len(text)))
+
+
+def cloud_bird_config() -> str:
+    """BIRD as the cloud edge: one multihop eBGP session to the on-prem router."""
+    statics = "\n".join(f"  route {p} blackhole;" for p in CLOUD_NETS)
+    return f"""log stderr all;
+router id {CLOUD_IP};
+protocol device {{ }}
+# Learn the kernel's route to the on-prem underlay (via the gateway) so the
+# multihop session's next hop resolves.
+protocol kernel {{
+  ipv4 {{ import all; export none; }};
+  learn;
+}}
+protocol static workloads {{
+  ipv4;
+{statics}
+}}
+protocol bgp onprem {{
+  local {CLOUD_IP} as {CLOUD_AS};
+  neighbor {ONPREM_IP} as {ONPREM_AS};
+  multihop 2;
+  connect delay time 1;
+  connect retry time 2;
+  error wait time 1, 10;
+  ipv4 {{ import all; export where source = RTS_STATIC; }};
+}}
+"""
+
+
+def routed_running(rundir: Path, pid: int) -> bool:
+    try:
+        return int((rundir / "routed.pid").read_text()) == pid
+    except (FileNotFoundError, ValueError):
+        return False
+
+
+def show_frr_routes(frr: FrrRouter) -> None:
+    table = frr.bgp_routes("ipv4")
+    say(f"  {'prefix':<20} {'next hop':<16} {'AS path':<10} best")
+    for prefix, paths in sorted(table.get("routes", {}).items()):
+        for path in paths:
+            hops = ",".join(h.get("ip", "?") for h in path.get("nexthops", []))
+            say(f"  {prefix:<20} {hops:<16} {path.get('path') or '(local)':<10} "
+                f"{'*' if path.get('bestpath') else ''}")
+
+
+def run_lab(build: Path, keep: bool) -> int:
+    routed_bin = build / "routed" / "skygate-routed"
+    if not routed_bin.is_file():
+        say(f"lab: {routed_bin} is not built; run scripts/build.sh main first")
+        return 1
+    started = time.monotonic()
+    with Topology(name="lab") as topo:
+        heading("bringing up the lab")
+        onprem, gw, cloud = (topo.add_namespace(n) for n in ("onprem", "gw", "cloud"))
+        topo.add_link(onprem, gw, [f"{ONPREM_IP}/24"], [f"{GW_ONPREM_IP}/24"])
+        topo.add_link(gw, cloud, [f"{GW_CLOUD_IP}/24"], [f"{CLOUD_IP}/24"])
+        gw.enable_forwarding()
+        onprem.add_route("198.51.100.0/24", via=GW_ONPREM_IP)
+        cloud.add_route("192.0.2.0/24", via=GW_CLOUD_IP)
+        for ns in (onprem, gw, cloud):
+            say(f"  namespace {ns.name}")
+
+        rundir = topo.make_dir("gw-routed")
+        routed = topo.start_daemon(gw, "routed", [str(routed_bin), "--rundir", "{rundir}"],
+                                   rundir=rundir, ready=lambda: (rundir / "routed.pid").exists())
+        wait_until(lambda: routed_running(rundir, routed.pid), 10, "routed pid file")
+        say(f"  gw: skygate-routed pid {routed.pid}, run directory {rundir}")
+
+        bird = BirdRouter(topo, cloud, cloud_bird_config(), name="cloud").start()
+        say(f"  cloud: BIRD 2, AS {CLOUD_AS}, originating {', '.join(CLOUD_NETS)}")
+        frr_conf = frr_bgp_config(
+            ONPREM_AS, ONPREM_IP, [BgpNeighbor(CLOUD_IP, CLOUD_AS, "cloud")],
+            networks=ONPREM_NETS, hostname="onprem",
+            extra=f" neighbor {CLOUD_IP} ebgp-multihop 2")
+        frr = FrrRouter(topo, onprem, {"bgpd": frr_conf}, name="onprem").start()
+        say(f"  onprem: FRR, AS {ONPREM_AS}, originating {', '.join(ONPREM_NETS)}")
+
+        heading("underlay through the gateway")
+        ping = onprem.run(["ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", ONPREM_IP, CLOUD_IP],
+                          check=False, timeout=20)
+        last = [line for line in ping.stdout.splitlines() if "packets transmitted" in line]
+        say(f"  onprem -> cloud: {last[0] if last else ping.stdout.strip()}")
+        if ping.returncode != 0:
+            say("lab: the underlay does not forward; stopping")
+            return 1
+
+        heading("BGP: onprem (FRR) <-> cloud (BIRD), multihop through gw")
+        summary = wait_for(frr.bgp_summary,
+                           {"ipv4Unicast": {"peers": {CLOUD_IP: {
+                               "state": "Established",
+                               "pfxRcd": lambda n: n >= len(CLOUD_NETS)}}}},
+                           SESSION_S, what="FRR session to BIRD established, routes received")
+        peer = summary["ipv4Unicast"]["peers"][CLOUD_IP]
+        say(f"  FRR sees {CLOUD_IP} AS {peer['remoteAs']}: {peer['state']}, "
+            f"{peer.get('pfxRcd', 0)} prefixes received, up {peer.get('peerUptime', '?')}")
+        proto = wait_for(lambda: bird.protocol("onprem"), {"BGP state": "Established"},
+                         SESSION_S, what="BIRD session to FRR established")
+        say(f"  BIRD sees {ONPREM_IP} AS {proto.get('Neighbor AS')}: {proto.get('BGP state')}")
+
+        heading("routes on onprem (FRR: show bgp ipv4 unicast json)")
+        wait_for(lambda: frr.bgp_routes("ipv4"),
+                 {"routes": {p: [{"valid": True}] for p in CLOUD_NETS}}, SESSION_S,
+                 what="FRR learned the cloud workloads")
+        show_frr_routes(frr)
+
+        heading("routes on cloud (BIRD: show route)")
+        wait_for(lambda: bird.routes(), {"master4": {p: [{}] for p in ONPREM_NETS}}, SESSION_S,
+                 what="BIRD learned the on-prem workloads")
+        for line in bird.birdc("show", "route").splitlines():
+            if line.strip() and not line.startswith(("BIRD", "Table")):
+                say(f"  {line}")
+
+        heading("gateway")
+        say(f"  skygate-routed running: {routed.running()} (pid {routed.pid})")
+        for line in routed.tail(5).splitlines():
+            if "skygate-routed" in line or "routed:" in line:
+                say(f"  {line.strip()}")
+
+        if keep:
+            heading("lab is up (--keep)")
+            say("  try: ip netns exec " + onprem.name + " vtysh --vty_socket "
+                + str(frr.rundir) + " -c 'show bgp summary'")
+            say("  press Enter to tear it down")
+            try:
+                input()
+            except EOFError:
+                pass
+
+        heading("tearing down")
+        status = routed.stop()
+        say(f"  skygate-routed exited with status {status}"
+            f"{' (clean)' if status == 0 else ''}")
+    say(f"lab: done in {time.monotonic() - started:.1f} s; every namespace and process removed")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", action="store_true", help="leave the lab up until Enter")
+    parser.add_argument("--build", type=Path, default=ROOT / "build" / "main",
+                        help="build directory with the skygate binaries")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        say("lab: run as root (network namespaces)")
+        return 1
+    return run_lab(args.build, args.keep)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""The lab demo (README command 1) runs green and says what it shows."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import skygate_build_dir
+
+LAB = Path(__file__).resolve().parents[2] / "lab" / "demo.py"
+
+
+@pytest.mark.netns
+@pytest.mark.requires("frr", "bird")
+def test_lab_demo_runs_and_cleans_up(skygate_bin):
+    skygate_bin("skygate-routed")  # fails clearly if not built
+    proc = subprocess.run([sys.executable, str(LAB), "--build", str(skygate_build_dir())],
+                          capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr
+    assert "3 received, 0% packet loss" in out
+    assert "AS 64513: Established" in out
+    assert "198.19.20.0/24       198.51.100.1     64513      *" in out
+    assert "198.18.10.0/24       unicast [onprem" in out
+    assert "skygate-routed exited with status 0 (clean)" in out
