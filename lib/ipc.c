@@ -26,7 +26,7 @@ const char *ipc_parse_result_str(enum ipc_parse_result r)
 
 static bool type_known(uint8_t type)
 {
-	return type == IPC_REQUEST || type == IPC_OUTPUT || type == IPC_DONE;
+	return type >= IPC_REQUEST && type <= IPC_LOAD;
 }
 
 enum ipc_parse_result ipc_parse(const void *buf, size_t len, struct ipc_frame *frame, size_t *consumed)
@@ -118,7 +118,8 @@ int ipc_parse_done(const struct ipc_frame *frame, enum ipc_status *status, char 
 
 int ipc_parse_request(const struct ipc_frame *frame, char *line, size_t linelen)
 {
-	if (frame->type != IPC_REQUEST || frame->len > IPC_LINE_MAX || frame->len + 1 > linelen)
+	if ((frame->type != IPC_REQUEST && frame->type != IPC_COMPLETE) || frame->len > IPC_LINE_MAX ||
+	    frame->len + 1 > linelen)
 		return -1;
 	for (size_t i = 0; i < frame->len; i++) {
 		uint8_t ch = frame->payload[i];
@@ -128,4 +129,41 @@ int ipc_parse_request(const struct ipc_frame *frame, char *line, size_t linelen)
 	memcpy(line, frame->payload, frame->len);
 	line[frame->len] = '\0';
 	return 0;
+}
+
+#define IPC_LOAD_NAME_MAX 255
+
+int ipc_parse_load(const struct ipc_frame *frame, char *name, size_t namelen,
+		   const char **text, size_t *textlen)
+{
+	if (frame->type != IPC_LOAD)
+		return -1;
+	const uint8_t *nul = memchr(frame->payload, '\0', frame->len);
+	if (nul == NULL)
+		return -1;
+	size_t n = (size_t)(nul - frame->payload);
+	if (n == 0 || n > IPC_LOAD_NAME_MAX || n + 1 > namelen)
+		return -1;
+	memcpy(name, frame->payload, n);
+	name[n] = '\0';
+	*text = (const char *)nul + 1;
+	*textlen = frame->len - n - 1;
+	return 0;
+}
+
+void ipc_put_load(struct builder *b, const char *name, const char *text, size_t textlen)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (n == 0 || n > IPC_LOAD_NAME_MAX || textlen > IPC_PAYLOAD_MAX - n - 1) {
+		b->failed = true;
+		return;
+	}
+	builder_put_u8(b, IPC_VERSION);
+	builder_put_u8(b, IPC_LOAD);
+	builder_put_u16(b, 0);
+	builder_put_u32(b, (uint32_t)(n + 1 + textlen));
+	builder_put_bytes(b, name, n);
+	builder_put_u8(b, 0);
+	builder_put_bytes(b, text, textlen);
 }

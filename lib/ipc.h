@@ -15,9 +15,13 @@
  * error: the peer closes the connection rather than guessing where the next
  * frame starts.
  *
- * A conversation is: client sends IPC_REQUEST (a command line), server
- * answers with zero or more IPC_OUTPUT frames (text, in order) and exactly
- * one IPC_DONE (status + the prompt for the node the session is now in).
+ * A conversation is: the client sends one of REQUEST (a command line),
+ * COMPLETE (the text before the cursor, asking what may come next) or LOAD
+ * (a whole configuration to apply as one transaction); the server answers
+ * with zero or more IPC_OUTPUT frames (in order) and exactly one IPC_DONE
+ * (status + the prompt for the node the session is now in). Requests on
+ * one connection are answered in order; the connection is the session (its
+ * node, e.g. config-router, lives on the server side).
  *
  * Ownership: parsed frames point into the caller's buffer (borrowed); they
  * are valid only as long as that buffer is.
@@ -44,6 +48,14 @@ enum ipc_type {
 	IPC_REQUEST = 1,  /* payload: one command line, no NUL, no newline */
 	IPC_OUTPUT = 2,   /* payload: text to show */
 	IPC_DONE = 3,     /* payload: u8 status, u8 prompt length, prompt */
+	/* payload: the line before the cursor, checked like REQUEST. Answered
+	 * by OUTPUT frames of lines "k|v<TAB>word<TAB>help\n" (k: keyword,
+	 * v: a value such as A.B.C.D or <cr>), sorted, then DONE. */
+	IPC_COMPLETE = 4,
+	/* payload: a name for error messages (e.g. the file name), one NUL,
+	 * then configuration text. Applied all or nothing; errors come as
+	 * OUTPUT "NAME:LINE: message". */
+	IPC_LOAD = 5,
 };
 
 enum ipc_status {
@@ -85,8 +97,17 @@ void ipc_put_done(struct builder *b, enum ipc_status status, const char *prompt)
  * prompt_buf (at least IPC_PROMPT_MAX + 1 bytes). Returns 0 or -1. */
 int ipc_parse_done(const struct ipc_frame *frame, enum ipc_status *status, char *prompt_buf, size_t buflen);
 
-/* Check a REQUEST payload: bounded length, no NUL, CR or LF bytes.
- * Copies it NUL-terminated into line (at least IPC_LINE_MAX + 1). */
+/* Check a REQUEST or COMPLETE payload: bounded length, no NUL, CR or LF
+ * bytes. Copies it NUL-terminated into line (at least IPC_LINE_MAX + 1). */
 int ipc_parse_request(const struct ipc_frame *frame, char *line, size_t linelen);
+
+/* Split a LOAD payload into its name (copied NUL-terminated into name,
+ * namelen bytes, at most 255 characters) and text (borrowed from the frame,
+ * textlen bytes, not NUL-terminated; may be empty). Returns 0 or -1. */
+int ipc_parse_load(const struct ipc_frame *frame, char *name, size_t namelen,
+		   const char **text, size_t *textlen);
+/* Append a LOAD frame; fails the builder if name has a NUL-free length over
+ * 255 or the whole payload exceeds IPC_PAYLOAD_MAX. */
+void ipc_put_load(struct builder *b, const char *name, const char *text, size_t textlen);
 
 #endif

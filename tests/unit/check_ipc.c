@@ -78,7 +78,9 @@ static const struct header_case header_cases[] = {
 	{"version 0", {0, 1, 0, 0, 0, 0, 0, 0}, IPC_PARSE_BAD_VERSION},
 	{"version 2", {2, 1, 0, 0, 0, 0, 0, 0}, IPC_PARSE_BAD_VERSION},
 	{"type 0", {1, 0, 0, 0, 0, 0, 0, 0}, IPC_PARSE_BAD_TYPE},
-	{"type 4", {1, 4, 0, 0, 0, 0, 0, 0}, IPC_PARSE_BAD_TYPE},
+	{"type 6", {1, 6, 0, 0, 0, 0, 0, 0}, IPC_PARSE_BAD_TYPE},
+	{"type 255", {1, 255, 0, 0, 0, 0, 0, 0}, IPC_PARSE_BAD_TYPE},
+	{"complete", {1, 4, 0, 0, 0, 0, 0, 0}, IPC_PARSE_FRAME},
 	{"reserved", {1, 2, 0, 1, 0, 0, 0, 0}, IPC_PARSE_BAD_RESERVED},
 	/* 256 KiB + 1 */
 	{"one over max", {1, 2, 0, 0, 0, 0x04, 0x00, 0x01}, IPC_PARSE_TOO_BIG},
@@ -189,6 +191,62 @@ START_TEST(test_request_payload_checks)
 }
 END_TEST
 
+START_TEST(test_load_roundtrip_and_checks)
+{
+	struct builder b;
+	struct ipc_frame f;
+	size_t used, textlen;
+	char name[256];
+	const char *text;
+	static const char conf[] = "hostname gw1\nrouter bgp 64512\n";
+
+	builder_init_dynamic(&b, 4096);
+	ipc_put_load(&b, "/etc/skygate/routed.conf", conf, sizeof(conf) - 1);
+	ck_assert(builder_ok(&b));
+	ck_assert_int_eq(ipc_parse(builder_data(&b), builder_len(&b), &f, &used), IPC_PARSE_FRAME);
+	ck_assert_int_eq(ipc_parse_load(&f, name, sizeof(name), &text, &textlen), 0);
+	ck_assert_str_eq(name, "/etc/skygate/routed.conf");
+	ck_assert_uint_eq(textlen, sizeof(conf) - 1);
+	ck_assert_int_eq(memcmp(text, conf, textlen), 0);
+	/* The name buffer must hold the name: refused, not overrun. */
+	ck_assert_int_eq(ipc_parse_load(&f, name, 5, &text, &textlen), -1);
+	builder_free(&b);
+
+	/* Empty text is a valid (empty) transaction. */
+	builder_init_dynamic(&b, 4096);
+	ipc_put_load(&b, "-", "", 0);
+	ck_assert(builder_ok(&b));
+	ipc_parse(builder_data(&b), builder_len(&b), &f, &used);
+	ck_assert_int_eq(ipc_parse_load(&f, name, sizeof(name), &text, &textlen), 0);
+	ck_assert_uint_eq(textlen, 0);
+	builder_free(&b);
+
+	builder_init_dynamic(&b, 4096);
+	ipc_put_load(&b, "", "x", 1);
+	ck_assert(!builder_ok(&b));
+	builder_free(&b);
+
+	struct ipc_frame bad = {.type = IPC_LOAD};
+	bad.payload = (const uint8_t *)"no-nul-here", bad.len = 11;
+	ck_assert_int_eq(ipc_parse_load(&bad, name, sizeof(name), &text, &textlen), -1);
+	bad.payload = (const uint8_t *)"\0text", bad.len = 5;
+	ck_assert_int_eq(ipc_parse_load(&bad, name, sizeof(name), &text, &textlen), -1);
+	bad.type = IPC_REQUEST;
+	bad.payload = (const uint8_t *)"n\0text", bad.len = 6;
+	ck_assert_int_eq(ipc_parse_load(&bad, name, sizeof(name), &text, &textlen), -1);
+}
+END_TEST
+
+START_TEST(test_complete_request_accepted)
+{
+	char line[IPC_LINE_MAX + 1];
+	struct ipc_frame f = {.type = IPC_COMPLETE, .payload = (const uint8_t *)"sh ip ", .len = 6};
+
+	ck_assert_int_eq(ipc_parse_request(&f, line, sizeof(line)), 0);
+	ck_assert_str_eq(line, "sh ip ");
+}
+END_TEST
+
 static Suite *ipc_suite(void)
 {
 	Suite *s = suite_create("ipc");
@@ -200,6 +258,8 @@ static Suite *ipc_suite(void)
 	tcase_add_test(tc, test_builder_rejects_oversized);
 	tcase_add_test(tc, test_done_payload_checks);
 	tcase_add_test(tc, test_request_payload_checks);
+	tcase_add_test(tc, test_load_roundtrip_and_checks);
+	tcase_add_test(tc, test_complete_request_accepted);
 	suite_add_tcase(s, tc);
 	return s;
 }
