@@ -31,6 +31,12 @@ for p in "${BUILD_PKGS[@]}" "${PEER_PKGS[@]}"; do
 	fi
 done
 
+# Members of this group may use the daemons' CLI sockets (skysh) without root.
+if ! getent group skygate >/dev/null; then
+	groupadd --system skygate
+	echo "install-deps: created group skygate"
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
 	echo "install-deps: all ${#BUILD_PKGS[@]}+${#PEER_PKGS[@]} packages present"
 	exit 0

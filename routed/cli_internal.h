@@ -1,0 +1,26 @@
+/*
+ * Shared by the files that declare routed's CLI commands; not for other
+ * modules.
+ */
+#ifndef SKYGATE_ROUTED_CLI_INTERNAL_H
+#define SKYGATE_ROUTED_CLI_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+#define CLI_LINE_MAX 4096           /* as IPC_LINE_MAX */
+#define CLI_FILE_MAX (16u << 20)    /* a config file larger than this is refused */
+
+/* Print "% message" to the session and return -1, so a handler can
+ * `return cli_error(s, ...)`. */
+int cli_error(struct cli_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cli_register_all(struct cmd_registry *reg, const struct cmd_def *defs, size_t n, char *err, size_t errlen);
+
+/* Defined by the configuration command files (hostname, router bgp, ...). */
+int cli_register_config_commands(struct cmd_registry *reg, char *err, size_t errlen);
+
+#endif
