@@ -74,9 +74,9 @@ static bool is_config_node(enum routed_node node)
 	return node != NODE_EXEC;
 }
 
-/* Match line in node, and when loading a file also in the node's parents:
- * configuration text leaves a sub-node by writing a line of an outer node,
- * as FRR's config files do. */
+/* Match line in node and, with climb, in the node's parents: configuration
+ * text leaves a sub-node by writing a line of an outer node, as FRR's config
+ * files and vtysh do. */
 static int match_in_node_or_parents(struct cli_session *s, const char *line, bool climb,
 				    struct cmd_match *m, enum routed_node *matched_node)
 {
@@ -138,7 +138,9 @@ static int execute(struct cli_session *s, const char *line, bool climb)
 
 int cli_execute(struct cli_session *s, const char *line)
 {
-	return execute(s, line, false);
+	/* Like vtysh, a config command of an outer node works from an inner
+	 * one and moves the session there. */
+	return execute(s, line, true);
 }
 
 int cli_complete(struct cli_session *s, const char *before_cursor, FILE *out)
