@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "unit.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -970,11 +971,5 @@ static Suite *cmd_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cmd_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(cmd_suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "unit.h"
 
 enum op { OP_U8, OP_U16, OP_U24, OP_U32, OP_U64, OP_BYTES4, OP_SKIP3 };
 
@@ -309,10 +310,5 @@ static Suite *cursor_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cursor_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(cursor_suite());
 }

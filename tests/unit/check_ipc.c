@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ipc.h"
+#include "unit.h"
 
 START_TEST(test_roundtrip_sequence)
 {
@@ -266,10 +267,5 @@ static Suite *ipc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ipc_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(ipc_suite());
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "unit.h"
 
 START_TEST(test_level_names)
 {
@@ -189,10 +190,5 @@ static Suite *log_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(log_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(log_suite());
 }

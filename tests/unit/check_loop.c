@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "loop.h"
+#include "unit.h"
 
 struct fire_log {
 	struct loop *loop;
@@ -255,10 +256,5 @@ static Suite *loop_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(loop_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(loop_suite());
 }

@@ -15,6 +15,7 @@
 
 #include "prefix.h"
 #include "radix.h"
+#include "unit.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1141,11 +1142,5 @@ radix_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(radix_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(radix_suite());
 }

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "config_model.h"
+#include "unit.h"
 
 static struct cli_env env;
 static char *out_text;
@@ -424,10 +425,5 @@ static Suite *routed_cli_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(routed_cli_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(routed_cli_suite());
 }

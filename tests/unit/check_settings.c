@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "settings.h"
+#include "unit.h"
 
 #define NAME "t.conf" /* name_for_errors in every string load */
 
@@ -887,10 +888,5 @@ static Suite *settings_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(settings_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(settings_suite());
 }

@@ -32,6 +32,8 @@
 #include <library.h>
 
 #include <check.h>
+
+#include "unit.h"
 #include <stdlib.h>
 
 START_TEST(test_library_init_deinit)
@@ -82,11 +84,5 @@ static Suite *strongswan_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(strongswan_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(strongswan_suite());
 }
