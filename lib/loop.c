@@ -127,19 +127,23 @@ int timer_start(struct timer *timer, uint32_t ms)
 	return evtimer_add(timer->ev, &tv) == 0 ? 0 : -1;
 }
 
+uint32_t timer_jittered_ms(uint32_t ms, unsigned jitter_percent, uint32_t rnd)
+{
+	if (jitter_percent > 100)
+		jitter_percent = 100;
+	uint64_t span = (uint64_t)ms * jitter_percent / 100;
+	return (uint32_t)(ms - (span > 0 ? rnd % (span + 1) : 0));
+}
+
 int timer_start_jitter(struct timer *timer, uint32_t ms, unsigned jitter_percent)
 {
 	uint32_t rnd = 0;
 
-	if (jitter_percent > 100)
-		jitter_percent = 100;
 	/* getrandom never blocks for 4 bytes once the pool is initialised; if it
 	 * fails we fall back to no jitter rather than to a predictable one. */
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
 		rnd = 0;
-	uint64_t span = (uint64_t)ms * jitter_percent / 100;
-	uint64_t cut = span > 0 ? rnd % (span + 1) : 0;
-	return timer_start(timer, (uint32_t)(ms - cut));
+	return timer_start(timer, timer_jittered_ms(ms, jitter_percent, rnd));
 }
 
 void timer_stop(struct timer *timer)

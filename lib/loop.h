@@ -101,6 +101,10 @@ int timer_start(struct timer *timer, uint32_t ms);
  */
 int timer_start_jitter(struct timer *timer, uint32_t ms, unsigned jitter_percent);
 
+/* The jittered value itself, for a given random number: ms less
+ * (rnd mod (span + 1)), span being jitter_percent (at most 100) of ms. */
+uint32_t timer_jittered_ms(uint32_t ms, unsigned jitter_percent, uint32_t rnd);
+
 /* Disarm. Harmless when not running, never initialised, or already finalised. */
 void timer_stop(struct timer *timer);
 

@@ -128,7 +128,8 @@ def skygate_bin():
     silently skips the product under test proves nothing.
     """
     build = skygate_build_dir()
-    where = {"skygate-routed": build / "routed" / "skygate-routed"}
+    where = {"skygate-routed": build / "routed" / "skygate-routed",
+             "skysh": build / "cli" / "skysh"}
 
     def find(name: str) -> str:
         path = where.get(name)

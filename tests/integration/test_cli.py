@@ -7,7 +7,6 @@ from __future__ import annotations
 import grp
 import json
 import os
-import shutil
 import stat
 import subprocess
 import time
@@ -196,3 +195,125 @@ def test_bad_config_file_refused_at_start(topo, skygate_bin):
     assert proc.returncode == 1
     assert f"{r.conf}:3: Specify remote-as or peer-group commands first" in proc.stderr
     assert not Path(r.sock).exists() and not (r.rundir / "routed.pid").exists()
+
+
+# ---- skysh ----------------------------------------------------------------
+
+
+def test_skysh_commands_and_exit_status(routed, skygate_bin):
+    proc = skysh(routed, skygate_bin, "-c", "configure terminal", "-c", "hostname gw7",
+                 "-c", "router bgp 64512", "-c", "neighbor 192.0.2.2 timers 10 30",
+                 "-c", "end", "-c", "show running-config")
+    assert proc.returncode == 0, proc.stderr
+    assert "hostname gw7\n" in proc.stdout
+    assert " neighbor 192.0.2.2 timers 10 30\n" in proc.stdout
+
+    # A failing command in the middle: the rest still runs, exit status 1.
+    proc = skysh(routed, skygate_bin, "-c", "show versoin", "-c", "show version json")
+    assert proc.returncode == 1
+    assert "% Unknown command: 'versoin' in \"show versoin\"" in proc.stdout + proc.stderr
+    assert json.loads(proc.stdout[proc.stdout.index("{"):])["hostname"] == "gw7"
+
+    # Abbreviations work as in vtysh.
+    proc = skysh(routed, skygate_bin, "-c", "sh run")
+    assert proc.returncode == 0 and "hostname gw7" in proc.stdout
+
+
+def test_skysh_file_all_or_nothing(routed, skygate_bin):
+    good = routed.rundir / "good.conf"
+    good.write_text("hostname filed\nrouter bgp 64512\n neighbor 198.51.100.9 remote-as 65009\n")
+    bad = routed.rundir / "bad.conf"
+    bad.write_text("hostname never\nrouter bgp 64512\n neighbor 198.51.100.9 remote-as 70000000000\n")
+    proc = skysh(routed, skygate_bin, "-f", str(bad))
+    assert proc.returncode == 1
+    assert f"{bad}:3: Invalid value '70000000000' for (1-4294967295)" in proc.stderr
+    assert "hostname gw1" in skysh(routed, skygate_bin, "-c", "show running-config").stdout
+    proc = skysh(routed, skygate_bin, "-f", str(good))
+    assert proc.returncode == 0, proc.stderr
+    text = skysh(routed, skygate_bin, "-c", "show running-config").stdout
+    assert "hostname filed" in text and "neighbor 198.51.100.9 remote-as 65009" in text
+
+
+def test_skysh_reads_stdin_when_not_a_tty(routed, skygate_bin):
+    proc = skysh(routed, skygate_bin, input="show version json\nconfigure terminal\nbogus\n")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout[:proc.stdout.index("}") + 1])["product"] == "skygate"
+    assert "% Unknown command: 'bogus'" in proc.stdout + proc.stderr
+
+
+def test_skysh_clear_error_without_daemon(topo, skygate_bin):
+    empty = topo.make_dir("nodaemon")
+    proc = subprocess.run([skygate_bin("skysh"), "--rundir", str(empty), "-c", "show version"],
+                          capture_output=True, text=True, timeout=10)
+    assert proc.returncode != 0
+    assert f"cannot connect to skygate-routed at {empty}/routed.sock" in proc.stderr
+
+
+class Tmux:
+    """A private tmux server (its own socket) running one program in a pty."""
+
+    def __init__(self, topo, argv: list[str]):
+        self.name = f"skygate-{os.getpid()}-{time.monotonic_ns()}"
+        self.base = ["tmux", "-L", self.name]
+        subprocess.run(self.base + ["new-session", "-d", "-x", "120", "-y", "40", *argv],
+                       check=True, timeout=10)
+        self.pid = int(subprocess.run(self.base + ["display-message", "-p", "#{pid}"],
+                                      capture_output=True, text=True, check=True,
+                                      timeout=10).stdout)
+        topo.add_cleanup(f"stop tmux server {self.pid}", self.stop)
+
+    def type(self, text: str) -> None:
+        """Type text literally (tmux would read "end" as the End key)."""
+        subprocess.run(self.base + ["send-keys", "-l", text], check=True, timeout=10)
+
+    def key(self, name: str) -> None:
+        """Press a named key: Enter, Tab, ..."""
+        subprocess.run(self.base + ["send-keys", name], check=True, timeout=10)
+
+    def screen(self) -> str:
+        return subprocess.run(self.base + ["capture-pane", "-p"], capture_output=True,
+                              text=True, timeout=10).stdout
+
+    def alive(self) -> bool:
+        """The session still runs (its program has not exited)."""
+        return subprocess.run(self.base + ["has-session"], capture_output=True,
+                              timeout=10).returncode == 0
+
+    def stop(self) -> None:
+        if not self.alive():
+            return
+        # The server was started for this test only; stop it by its pid.
+        os.kill(self.pid, 15)
+        wait_until(lambda: not self.alive(), 10, "tmux server exits")
+
+
+def test_skysh_interactive_help_and_tab(routed, topo, skygate_bin):
+    term = Tmux(topo, ["env", "HOME=" + str(routed.rundir), "TERM=xterm", skygate_bin("skysh"),
+                       "--rundir", str(routed.rundir)])
+    # capture-pane drops trailing blanks: the prompt "gw1# " reads "gw1#".
+    wait_until(lambda: term.screen().rstrip().endswith("gw1#"), 15, "skysh prompt")
+
+    # '?' lists what may come next, with help, and keeps the line as typed.
+    term.type("show ?")
+    wait_until(lambda: "Current operating configuration" in term.screen(), 10, "? help list")
+    screen = term.screen()
+    assert "running-config" in screen and "Displays skygate version" in screen
+    assert screen.rstrip().endswith("gw1# show")
+
+    # TAB completes a unique keyword.
+    term.type("ver")
+    term.key("Tab")
+    wait_until(lambda: term.screen().rstrip().endswith("gw1# show version"), 10, "TAB completion")
+    term.key("Enter")
+    wait_until(lambda: "skygate 0.1.0 (gw1)" in term.screen(), 10, "command output")
+
+    # Node changes show in the prompt; exit leaves.
+    term.type("conf t")
+    term.key("Enter")
+    wait_until(lambda: "gw1(config)#" in term.screen(), 10, "config prompt")
+    term.type("end")
+    term.key("Enter")
+    wait_until(lambda: term.screen().rstrip().endswith("gw1#"), 10, "back in exec")
+    term.type("exit")
+    term.key("Enter")
+    wait_until(lambda: not term.alive(), 10, "skysh exits after exit")
