@@ -6,10 +6,11 @@
     workload 198.18.10.0/24                                               workload 198.19.20.0/24
                                                                           2001:db8:20::/48
 
-Today the gateway forwards the underlay and runs skygate-routed's process
-skeleton; the on-prem router and the cloud edge speak eBGP (multihop) to each
-other through it. As the BGP speaker lands, the gateway takes both sessions
-itself, and later capabilities (approval, domains, tunnels) join this lab.
+Today the gateway forwards the underlay and runs skygate-routed with its
+configuration, driven through skysh; the on-prem router and the cloud edge
+speak eBGP (multihop) to each other through it. As the BGP speaker lands, the
+gateway takes both sessions itself, and later capabilities (approval,
+domains, tunnels) join this lab.
 
 Run as root: scripts/lab.sh (installs and builds first), or
     /usr/bin/python3 lab/demo.py [--keep] [--build DIR]
@@ -37,6 +38,17 @@ CLOUD_IP, GW_CLOUD_IP = "198.51.100.1", "198.51.100.2"
 ONPREM_NETS = ["198.18.10.0/24"]
 CLOUD_NETS = ["198.19.20.0/24"]
 SESSION_S = 60
+GW_AS = 64520
+
+#: The gateway's configuration, in the CLI's own syntax (skygate-routed -f).
+GW_CONFIG = f"""hostname gw
+router bgp {GW_AS}
+ bgp router-id {GW_ONPREM_IP}
+ neighbor {ONPREM_IP} remote-as {ONPREM_AS}
+ neighbor {ONPREM_IP} description on-prem router
+ neighbor {CLOUD_IP} remote-as {CLOUD_AS}
+ neighbor {CLOUD_IP} description cloud edge
+"""
 
 
 def say(text: str = "") -> None:
@@ -111,8 +123,10 @@ def run_lab(build: Path, keep: bool) -> int:
             say(f"  namespace {ns.name}")
 
         rundir = topo.make_dir("gw-routed")
-        routed = topo.start_daemon(gw, "routed", [str(routed_bin), "--rundir", "{rundir}"],
-                                   rundir=rundir, ready=lambda: (rundir / "routed.pid").exists())
+        (rundir / "routed.conf").write_text(GW_CONFIG)
+        routed = topo.start_daemon(gw, "routed", [str(routed_bin), "--rundir", "{rundir}",
+                                                  "-f", "{rundir}/routed.conf"],
+                                   rundir=rundir, ready=lambda: (rundir / "routed.sock").exists())
         wait_until(lambda: routed_running(rundir, routed.pid), 10, "routed pid file")
         say(f"  gw: skygate-routed pid {routed.pid}, run directory {rundir}")
 
@@ -160,16 +174,33 @@ def run_lab(build: Path, keep: bool) -> int:
             if line.strip() and not line.startswith(("BIRD", "Table")):
                 say(f"  {line}")
 
-        heading("gateway")
-        say(f"  skygate-routed running: {routed.running()} (pid {routed.pid})")
-        for line in routed.tail(5).splitlines():
-            if "skygate-routed" in line or "routed:" in line:
-                say(f"  {line.strip()}")
+        heading("gateway: skysh against skygate-routed")
+        skysh = [str(build / "cli" / "skysh"), "--rundir", str(rundir)]
+
+        def sh(*commands: str) -> str:
+            args = [a for c in commands for a in ("-c", c)]
+            proc = gw.run(skysh + args, check=False, timeout=30)
+            if proc.returncode != 0:
+                raise RuntimeError(f"skysh failed: {proc.stdout}{proc.stderr}")
+            return proc.stdout
+        say(f"  $ skysh -c 'show version'\n    " + sh("show version").strip().replace("\n", "\n    "))
+        sh("configure terminal", f"router bgp {GW_AS}",
+           f"neighbor {CLOUD_IP} timers 10 30", "address-family ipv4 unicast",
+           "network 198.18.0.0/15", "end", "write memory")
+        say("  $ skysh -c 'configure terminal' ... -c 'write memory'   (timers, a network)")
+        say("  $ skysh -c 'show running-config'")
+        for line in sh("show running-config").splitlines():
+            say(f"    {line}")
+        say("  (the BGP speaker that acts on this configuration is the next piece to land)")
+        saved = (rundir / "routed.conf").read_text()
+        say(f"  saved to {rundir / 'routed.conf'} ({len(saved.splitlines())} lines, "
+            f"previous kept as routed.conf.bak)")
 
         if keep:
             heading("lab is up (--keep)")
             say("  try: ip netns exec " + onprem.name + " vtysh --vty_socket "
                 + str(frr.rundir) + " -c 'show bgp summary'")
+            say(f"       {build / 'cli' / 'skysh'} --rundir {rundir}")
             say("  press Enter to tear it down")
             try:
                 input()

@@ -50,9 +50,15 @@ step "building with AddressSanitizer + UndefinedBehaviorSanitizer"
 bash scripts/build.sh asan
 run_unit asan
 
+cd tests/integration
+# Our own daemons and skysh, built with ASan+UBSan, through the tests that
+# drive them hardest; any sanitizer report fails the test that ran it.
+step "integration tests of skygate's daemons under ASan+UBSan"
+SKYGATE_BUILD="$root/build/asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+	test_cli.py test_routed_daemon.py
+
 step "integration tests (network namespaces, real peers)"
 export SKYGATE_BUILD="$root/build/main"
-cd tests/integration
 set +e
 /usr/bin/python3 -m pytest -ra -p no:cacheprovider
 rc=$?

@@ -84,6 +84,11 @@ def topo(request) -> topo_lib.Topology:
         yield topology
     finally:
         topology.teardown()
+    # Our daemons built with --enable-sanitizers report on stderr; any report
+    # fails the test that ran them.
+    reports = [f"{d.name}: {d.sanitizer_report}" for d in topology.daemons if d.sanitizer_report]
+    if reports:
+        pytest.fail("sanitizer reports:\n" + "\n".join(reports), pytrace=False)
 
 
 def pytest_report_header(config) -> list[str]:

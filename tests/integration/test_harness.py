@@ -425,3 +425,19 @@ def test_daemon_runs_inside_its_namespace(topo):
                                rundir=rundir, ready=lambda: (rundir / "addrs").exists(), ready_s=5)
     wait_until(lambda: "198.51.100.1/24" in (daemon.rundir / "addrs").read_text(), 5,
                "the daemon to list its namespace's addresses")
+
+
+@pytest.mark.netns
+def test_sanitizer_report_is_caught_before_the_rundir_goes():
+    """A daemon's sanitizer report is read at stop, while its output still
+    exists; the topo fixture fails the test on it."""
+    with topo_lib.Topology(name="san") as topology:
+        ns = topology.add_namespace("san")
+        rundir = topology.make_dir("san")
+        script = ("echo '==1==ERROR: LeakSanitizer: detected memory leaks' >&2; "
+                  "echo up > {rundir}/up; sleep 30")
+        daemon = topology.start_daemon(ns, "leaky", ["sh", "-c", script], rundir=rundir,
+                                       ready=lambda: (rundir / "up").exists(), ready_s=5)
+        daemon.stop()
+        assert daemon.sanitizer_report.startswith("ERROR: LeakSanitizer: detected memory leaks")
+    assert not rundir.exists()

@@ -25,4 +25,8 @@ def test_lab_demo_runs_and_cleans_up(skygate_bin):
     assert "AS 64513: Established" in out
     assert "198.19.20.0/24       198.51.100.1     64513      *" in out
     assert "198.18.10.0/24       unicast [onprem" in out
+    assert "skygate 0.1.0 (gw)" in out
+    assert "     neighbor 198.51.100.1 timers 10 30\n" in out
+    assert "      network 198.18.0.0/15\n" in out
+    assert "previous kept as routed.conf.bak" in out
     assert "skygate-routed exited with status 0 (clean)" in out

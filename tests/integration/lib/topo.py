@@ -419,6 +419,8 @@ class Daemon:
         self.env = env
         self.after_stop = after_stop  # e.g. remove files the daemon keeps by pid
         self.proc: subprocess.Popen | None = None
+        #: Set by stop() when the daemon's stderr holds a sanitizer report.
+        self.sanitizer_report: str | None = None
         self.stdout_path = self.rundir / f"{name}.stdout"
         self.stderr_path = self.rundir / f"{name}.stderr"
 
@@ -482,9 +484,28 @@ class Daemon:
             if self.after_stop is not None:
                 self.after_stop(self)
                 self.after_stop = None
+            self.sanitizer_report = self.sanitizer_report or _sanitizer_report(self.stderr_path)
             return self.proc.returncode
         finally:
             LIVE_DAEMONS.discard(self)
+
+
+#: What ASan, LSan and UBSan print when they find something.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def _sanitizer_report(path: Path) -> str | None:
+    """The first sanitizer finding in a daemon's stderr, if any.  Read when
+    the daemon stops, before teardown removes its run directory."""
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return None
+    for mark in SANITIZER_MARKS:
+        if mark in text:
+            start = text.index(mark)
+            return text[start:start + 2000]
+    return None
 
 
 # --------------------------------------------------------------------------
