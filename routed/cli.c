@@ -126,6 +126,11 @@ static int execute(struct cli_session *s, const char *line, bool climb)
 	case CMD_OK:
 		s->node = node;
 		rc = m.def->handler != NULL ? m.def->handler(s, m.args) : 0;
+		/* Commands of config nodes change the configuration; the
+		 * modules that follow it are told at once, outside
+		 * transactions (which tell them when they commit). */
+		if (rc == 0 && node != NODE_EXEC && s->txn == NULL && s->env->config_changed != NULL)
+			s->env->config_changed(s->env->config_changed_arg, s->env->running);
 		break;
 	default:
 		fprintf(s->out, "%s\n", m.error);
@@ -230,6 +235,8 @@ int cli_load_text(struct cli_env *env, const char *name, const char *text, size_
 	} else {
 		rcfg_free(env->running);
 		env->running = s.txn;
+		if (env->config_changed != NULL)
+			env->config_changed(env->config_changed_arg, env->running);
 	}
 	return 0;
 }
@@ -520,7 +527,8 @@ struct cmd_registry *cli_registry_new(char *err, size_t errlen)
 	}
 	if (cli_register_all(reg, common_defs, k, err, errlen) != 0 ||
 	    cli_register_all(reg, exec_commands, sizeof(exec_commands) / sizeof(exec_commands[0]), err, errlen) != 0 ||
-	    cli_register_config_commands(reg, err, errlen) != 0) {
+	    cli_register_config_commands(reg, err, errlen) != 0 ||
+	    cli_register_bgp_show_commands(reg, err, errlen) != 0) {
 		cmd_registry_free(reg);
 		return NULL;
 	}

@@ -31,12 +31,20 @@ enum routed_node {
 	NODE_COUNT,
 };
 
+struct bgp_instance;
+
 struct cli_env {
 	struct cmd_registry *reg;
 	struct routed_config *running;  /* owned by the env; replaced by transactions */
 	const char *config_path;        /* where `write memory` saves (borrowed) */
 	time_t started;
 	unsigned sessions_open;
+	/* Told after every change to the running configuration (a command in
+	 * a config node, or a transaction), so the daemon's modules follow it. */
+	void (*config_changed)(void *arg, const struct routed_config *cfg);
+	void *config_changed_arg;
+	/* The BGP speaker, for show commands; NULL without `router bgp`. */
+	struct bgp_instance *bgp;
 };
 
 struct cli_session {

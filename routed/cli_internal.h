@@ -22,5 +22,7 @@ int cli_register_all(struct cmd_registry *reg, const struct cmd_def *defs, size_
 
 /* Defined by the configuration command files (hostname, router bgp, ...). */
 int cli_register_config_commands(struct cmd_registry *reg, char *err, size_t errlen);
+/* BGP show commands (routed/bgp/bgp_cli.c). */
+int cli_register_bgp_show_commands(struct cmd_registry *reg, char *err, size_t errlen);
 
 #endif

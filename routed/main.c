@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bgp_peer.h"
 #include "cli.h"
 #include "cli_server.h"
 #include "daemon.h"
@@ -39,6 +40,14 @@ struct routed_options {
 	enum log_level level;
 	bool cli_reference;
 	bool check_only;
+	uint16_t bgp_port;
+};
+
+/* What the configuration-change hook needs. */
+struct routed_ctx {
+	struct loop *loop;
+	struct cli_env *env;
+	uint16_t bgp_port;
 };
 
 static void usage(FILE *out)
@@ -50,6 +59,7 @@ static void usage(FILE *out)
 		"  --rundir DIR        run directory for the pid file and CLI socket (default from settings, " DAEMON_DEFAULT_RUNDIR ")\n"
 		"  --log-level LEVEL   debug, info, notice, warning, error (default from settings, info)\n"
 		"  --syslog TARGET     also log RFC 5424 to udp:HOST:PORT or unix:PATH\n"
+		"  --bgp-port PORT     TCP port for BGP, listening and connecting (default 179)\n"
 		"  --check             check the settings and configuration, print the result, exit\n"
 		"  --cli-reference     print every CLI command as Markdown (docs/cli.md) and exit\n"
 		"  -h, --help          this text\n"
@@ -59,7 +69,7 @@ static void usage(FILE *out)
 /* Returns 0 to run, 1 to exit successfully (help/version), -1 on bad usage. */
 static int parse_options(int argc, char **argv, struct routed_options *opt)
 {
-	enum { OPT_RUNDIR = 256, OPT_LOG_LEVEL, OPT_SYSLOG, OPT_SETTINGS, OPT_CHECK, OPT_CLI_REF };
+	enum { OPT_RUNDIR = 256, OPT_LOG_LEVEL, OPT_SYSLOG, OPT_SETTINGS, OPT_CHECK, OPT_CLI_REF, OPT_BGP_PORT };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'f'},
 		{"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -68,6 +78,7 @@ static int parse_options(int argc, char **argv, struct routed_options *opt)
 		{"settings", required_argument, NULL, OPT_SETTINGS},
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"cli-reference", no_argument, NULL, OPT_CLI_REF},
+		{"bgp-port", required_argument, NULL, OPT_BGP_PORT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -75,7 +86,7 @@ static int parse_options(int argc, char **argv, struct routed_options *opt)
 	int c;
 
 	*opt = (struct routed_options){.settings_path = DEFAULT_SETTINGS, .config_path = DEFAULT_CONFIG,
-				       .level = LOG_LVL_INFO};
+				       .level = LOG_LVL_INFO, .bgp_port = 179};
 	while ((c = getopt_long(argc, argv, "f:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -106,6 +117,17 @@ static int parse_options(int argc, char **argv, struct routed_options *opt)
 		case OPT_CLI_REF:
 			opt->cli_reference = true;
 			break;
+		case OPT_BGP_PORT: {
+			char *end;
+			errno = 0;
+			unsigned long port = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 || port == 0 || port > 65535) {
+				fprintf(stderr, ROUTED_NAME ": bad BGP port '%s' (1-65535)\n", optarg);
+				return -1;
+			}
+			opt->bgp_port = (uint16_t)port;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -178,6 +200,31 @@ static int load_config(const struct routed_options *opt, struct cli_env *env)
 	return 0;
 }
 
+/* The BGP speaker follows the configuration: created with `router bgp`,
+ * replaced when the ASN changes, removed with `no router bgp`. */
+static void on_config_changed(void *arg, const struct routed_config *cfg)
+{
+	struct routed_ctx *ctx = arg;
+	struct cli_env *env = ctx->env;
+	char err[256];
+
+	if (env->bgp != NULL && (cfg->bgp == NULL || bgp_instance_asn(env->bgp) != cfg->bgp->asn)) {
+		bgp_instance_free(env->bgp);
+		env->bgp = NULL;
+	}
+	if (cfg->bgp == NULL)
+		return;
+	if (env->bgp == NULL) {
+		env->bgp = bgp_instance_new(ctx->loop, cfg->bgp->asn, ctx->bgp_port, err, sizeof(err));
+		if (env->bgp == NULL) {
+			log_err(LOG_TAG, "cannot start BGP: %s", err);
+			return;
+		}
+		log_notice(LOG_TAG, "BGP instance AS %u started", cfg->bgp->asn);
+	}
+	bgp_instance_apply(env->bgp, cfg);
+}
+
 int main(int argc, char **argv)
 {
 	struct routed_options opt;
@@ -230,10 +277,17 @@ int main(int argc, char **argv)
 		loop_fini(&loop);
 		goto out;
 	}
+	struct routed_ctx ctx = {.loop = &loop, .env = &env, .bgp_port = opt.bgp_port};
+	env.config_changed = on_config_changed;
+	env.config_changed_arg = &ctx;
 	log_notice(LOG_TAG, ROUTED_NAME " %s started, pid %ld, run directory %s", PACKAGE_VERSION,
 		   (long)getpid(), rundir);
+	on_config_changed(&ctx, env.running);
 	rc = loop_run(&loop) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	log_notice(LOG_TAG, "shutting down");
+	/* Peers are told (Cease) before the loop goes away. */
+	bgp_instance_free(env.bgp);
+	env.bgp = NULL;
 	cli_server_free(cli);
 	loop_fini(&loop);
 	log_notice(LOG_TAG, "stopped");

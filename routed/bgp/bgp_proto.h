@@ -44,6 +44,7 @@ enum bgp_error_code {
 	BGP_ERR_FSM = 5,
 	BGP_ERR_CEASE = 6,
 	BGP_ERR_ROUTE_REFRESH = 7, /* RFC 7313 section 5 */
+	BGP_ERR_SEND_HOLD_TIMER = 8, /* RFC 9687 */
 };
 
 /* RFC 4271 section 6.1: Message Header Error subcodes. */
@@ -55,6 +56,7 @@ enum bgp_header_subcode {
 
 /* RFC 4271 section 6.2, RFC 5492 section 5: OPEN Message Error subcodes. */
 enum bgp_open_subcode {
+	BGP_OPEN_UNSPECIFIC = 0, /* a recognised parameter that is malformed */
 	BGP_OPEN_UNSUPPORTED_VERSION = 1,
 	BGP_OPEN_BAD_PEER_AS = 2,
 	BGP_OPEN_BAD_BGP_ID = 3,
@@ -97,10 +99,17 @@ enum bgp_cease_subcode {
 	BGP_CEASE_COLLISION = 7,
 	BGP_CEASE_OUT_OF_RESOURCES = 8,
 	BGP_CEASE_HARD_RESET = 9, /* RFC 8538 */
+	BGP_CEASE_BFD_DOWN = 10,  /* RFC 9384 */
 };
 
 /* RFC 7313 section 5: ROUTE-REFRESH Message Error subcode. */
 #define BGP_RR_INVALID_LENGTH 1
+
+/* RFC 9003 section 2: Cease subcodes 2 and 4 may carry a 1-octet length
+ * and at most 255 bytes of UTF-8; section 3: at most 128 to a peer not
+ * known to support RFC 9003 (RFC 8203's limit). */
+#define BGP_SHUTDOWN_COMM_MAX 255
+#define BGP_SHUTDOWN_COMM_COMPAT_MAX 128
 
 /* RFC 4271 section 4.3: path attribute flags. */
 #define BGP_ATTR_FLAG_OPTIONAL 0x80
@@ -146,6 +155,21 @@ enum bgp_as_segment_type {
 /* RFC 6793 section 9 */
 #define BGP_AS_TRANS 23456
 
+/* RFC 4271 section 4.3: a path segment counts its ASNs in one octet. */
+#define BGP_AS_SEGMENT_MAX 255
+
+/* Well-known communities (IANA "BGP Well-known Communities"). Plain macros:
+ * the values do not fit an int enumeration constant. */
+#define BGP_COMMUNITY_GRACEFUL_SHUTDOWN 0xFFFF0000u  /* RFC 8326 */
+#define BGP_COMMUNITY_ACCEPT_OWN 0xFFFF0001u         /* RFC 7611 */
+#define BGP_COMMUNITY_LLGR_STALE 0xFFFF0006u         /* RFC 9494 */
+#define BGP_COMMUNITY_NO_LLGR 0xFFFF0007u            /* RFC 9494 */
+#define BGP_COMMUNITY_BLACKHOLE 0xFFFF029Au          /* RFC 7999 */
+#define BGP_COMMUNITY_NO_EXPORT 0xFFFFFF01u          /* RFC 1997 */
+#define BGP_COMMUNITY_NO_ADVERTISE 0xFFFFFF02u       /* RFC 1997 */
+#define BGP_COMMUNITY_NO_EXPORT_SUBCONFED 0xFFFFFF03u /* RFC 1997 */
+#define BGP_COMMUNITY_NOPEER 0xFFFFFF04u             /* RFC 3765 */
+
 /* RFC 5492 section 4: Optional Parameter type for capabilities. */
 #define BGP_OPT_PARAM_CAPABILITIES 2
 /* RFC 9072: extended optional parameters length marker. */
@@ -178,6 +202,19 @@ enum bgp_refresh_subtype {
 	BGP_REFRESH_BORR = 1,
 	BGP_REFRESH_EORR = 2,
 };
+
+/* RFC 4724 section 3, RFC 8538 section 2: Graceful Restart capability
+ * flags (the top 4 bits of the 16-bit flags-and-time field), the 12-bit
+ * restart time, and the per-family Forwarding State bit. */
+#define BGP_GR_FLAG_RESTART 0x8
+#define BGP_GR_FLAG_NOTIFICATION 0x4
+#define BGP_GR_TIME_MAX 0xfff
+#define BGP_GR_AF_FORWARDING 0x80
+
+/* RFC 7911 section 4: ADD-PATH Send/Receive field. */
+#define BGP_ADDPATH_RECEIVE 1
+#define BGP_ADDPATH_SEND 2
+#define BGP_ADDPATH_BOTH 3
 
 /* A NOTIFICATION to send (or one received): code, subcode and data. The
  * data is at most what fits in one maximal message. */

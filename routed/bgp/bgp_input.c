@@ -1,0 +1,167 @@
+/*
+ * Received UPDATEs into the RIB: RFC 7606 outcomes, loop detection (RFC
+ * 4271 section 9.1.2), the eBGP first-AS check (section 6.3), and the
+ * per-family attribute sets the RIB interns.
+ */
+#include "bgp_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp_update.h"
+#include "log.h"
+
+#define LOG_TAG "bgp"
+
+bool bgp_peer_is_ebgp(const struct bgp_peer *peer)
+{
+	if (peer->conn != NULL && peer->conn->open_received)
+		return peer->conn->neg.peer_as != peer->bgp->asn;
+	return peer->cfg.remote_as_kind == REMOTE_AS_EXTERNAL ||
+	       (peer->cfg.remote_as_kind == REMOTE_AS_NUMBER && peer->cfg.remote_as != peer->bgp->asn);
+}
+
+void bgp_session_update_ctx(const struct bgp_conn *conn, struct bgp_update_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->as4 = conn->neg.as4;
+	ctx->ebgp = bgp_peer_is_ebgp(conn->peer);
+	ctx->extended_msg = conn->neg.extended_message;
+	if (conn->neg.afsafi & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV4_UNICAST))
+		ctx->families |= BGP_UPD_AF_IPV4_UNICAST;
+	if (conn->neg.afsafi & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV6_UNICAST))
+		ctx->families |= BGP_UPD_AF_IPV6_UNICAST;
+	ctx->has_local4 = conn->has_local4;
+	memcpy(ctx->local4, conn->local4, 4);
+	ctx->has_local6 = conn->has_local6;
+	memcpy(ctx->local6, conn->local6, 16);
+}
+
+/* RFC 4271 section 9.1.2: a route whose AS_PATH holds our own AS is a loop
+ * and is not used. */
+static bool path_has_as(const struct bgp_aspath *path, uint32_t asn)
+{
+	for (size_t i = 0; i < path->nsegs; i++)
+		for (uint32_t k = 0; k < path->segs[i].count; k++)
+			if (path->segs[i].asns[k] == asn)
+				return true;
+	return false;
+}
+
+/* RFC 4271 section 6.3: from an external peer the leftmost AS must be the
+ * peer's (FRR's enforce-first-as, on by default). */
+static bool first_as_ok(const struct bgp_aspath *path, uint32_t peer_as)
+{
+	return path->nsegs > 0 && path->segs[0].type == BGP_AS_SEQUENCE && path->segs[0].count > 0 &&
+	       path->segs[0].asns[0] == peer_as;
+}
+
+static void withdraw_all(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		bgp_rib_withdraw(rib, peer, &list[i]);
+}
+
+/* Intern the attributes for one family: IPv4 NLRI carry NEXT_HOP, IPv6
+ * NLRI the MP_REACH next hop; the other is cleared so equal routes share
+ * one set. */
+static struct bgp_attr_set *family_set(struct bgp_rib *rib, const struct bgp_attrs *attrs, bool ipv6)
+{
+	struct bgp_attrs a = *attrs;
+
+	if (ipv6) {
+		a.present &= ~BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
+		memset(a.nexthop, 0, sizeof(a.nexthop));
+	} else {
+		memset(&a.mp_nexthop, 0, sizeof(a.mp_nexthop));
+	}
+	return bgp_attrset_intern(rib, &a);
+}
+
+static int announce(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct bgp_attrs *attrs,
+		    const struct prefix *list, size_t n, bool ipv6)
+{
+	if (n == 0)
+		return 0;
+	struct bgp_attr_set *set = family_set(rib, attrs, ipv6);
+	if (set == NULL)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = bgp_rib_update(rib, peer, ebgp, &list[i], set);
+	bgp_attrset_unref(rib, set);
+	return rc;
+}
+
+int bgp_input_update(struct bgp_conn *conn)
+{
+	struct bgp_peer *peer = conn->peer;
+	struct bgp_instance *bgp = peer->bgp;
+	struct bgp_update_ctx ctx;
+	struct bgp_update u;
+	struct bgp_arena arena;
+
+	if (conn->msg_len < BGP_HEADER_LEN)
+		return 0;
+	size_t body_len = conn->msg_len - BGP_HEADER_LEN;
+	size_t need = BGP_UPDATE_ARENA_SIZE(body_len);
+	if (need > bgp->arena_cap) {
+		uint8_t *grown = realloc(bgp->arena_buf, need);
+		if (grown == NULL) {
+			bgp_error_set(&conn->fsm.pending_error, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL, 0);
+			return -1;
+		}
+		bgp->arena_buf = grown;
+		bgp->arena_cap = need;
+	}
+	bgp_arena_init(&arena, bgp->arena_buf, bgp->arena_cap);
+	bgp_session_update_ctx(conn, &ctx);
+	enum bgp_update_outcome outcome = bgp_update_parse(&ctx, conn->msg + BGP_HEADER_LEN, body_len, &arena, &u);
+
+	if (outcome == UPD_SESSION_RESET) {
+		conn->fsm.pending_error = u.error;
+		log_warn(LOG_TAG, "%s: malformed UPDATE, resetting the session: %s", peer->name, u.reason);
+		return -1;
+	}
+	withdraw_all(bgp->rib, peer, u.withdrawn, u.nwithdrawn);
+	if (u.mp_unreach.present)
+		withdraw_all(bgp->rib, peer, u.mp_unreach.prefixes, u.mp_unreach.count);
+	if (u.flags & BGP_UPD_F_EOR)
+		log_info(LOG_TAG, "%s: End-of-RIB for AFI %u SAFI %u", peer->name, u.eor_afi, u.eor_safi);
+
+	bool ebgp = ctx.ebgp;
+	bool usable = outcome != UPD_TREAT_AS_WITHDRAW;
+	const char *why = u.reason;
+	if (outcome == UPD_ATTR_DISCARD)
+		log_info(LOG_TAG, "%s: UPDATE attribute discarded (RFC 7606): %s", peer->name, u.reason);
+	if (usable && (u.nnlri > 0 || u.mp_reach.count > 0)) {
+		if (path_has_as(&u.attrs.aspath, bgp->asn)) {
+			usable = false;
+			why = "AS_PATH contains our own AS (loop)";
+		} else if (ebgp && !first_as_ok(&u.attrs.aspath, conn->neg.peer_as)) {
+			usable = false;
+			why = "first AS of the AS_PATH is not the peer's (enforce-first-as)";
+		}
+	}
+	if (!usable) {
+		/* RFC 7606 section 2: treat-as-withdraw; the session stays. */
+		if (u.nnlri > 0 || u.mp_reach.count > 0)
+			log_info(LOG_TAG, "%s: UPDATE treated as withdraw: %s", peer->name, why);
+		withdraw_all(bgp->rib, peer, u.nlri, u.nnlri);
+		withdraw_all(bgp->rib, peer, u.mp_reach.prefixes, u.mp_reach.count);
+		return 0;
+	}
+	if (announce(bgp->rib, peer, ebgp, &u.attrs, u.nlri, u.nnlri, false) != 0 ||
+	    (u.mp_reach.present &&
+	     announce(bgp->rib, peer, ebgp, &u.attrs, u.mp_reach.prefixes, u.mp_reach.count, u.mp_reach.afi == BGP_AFI_IPV6_WIRE) != 0)) {
+		bgp_error_set(&conn->fsm.pending_error, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+void bgp_input_peer_down(struct bgp_peer *peer)
+{
+	bgp_rib_peer_down(peer->bgp->rib, peer);
+	bgp_output_peer_down(peer);
+}

@@ -1,0 +1,115 @@
+/*
+ * The speaker's internal structures, shared by bgp_peer.c (sessions),
+ * bgp_input.c (received UPDATEs), bgp_output.c (what we send) and
+ * bgp_show.c. Not for other modules: they use bgp_peer.h.
+ */
+#ifndef SKYGATE_BGP_INTERNAL_H
+#define SKYGATE_BGP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "bgp_fsm.h"
+#include "bgp_msg.h"
+#include "bgp_peer.h"
+#include "config_model.h"
+#include "loop.h"
+#include "radix.h"
+#include "bgp_rib.h"
+
+struct bufferevent;
+struct evconnlistener;
+
+/* One TCP connection to a peer and the state machine that runs on it. */
+struct bgp_conn {
+	struct bgp_peer *peer;
+	struct bufferevent *bev;
+	bool outgoing;                /* we opened it (RFC 4271 section 6.8) */
+	struct bgp_fsm fsm;
+	struct timer connect_retry;
+	struct timer hold;
+	struct timer keepalive;
+	bool open_received;
+	struct bgp_open their_open;
+	struct bgp_negotiated neg;
+	/* Our end of the connection, learned when it comes up: next hops
+	 * we announce are these addresses (next-hop-self). */
+	bool has_local4, has_local6;
+	uint8_t local4[4];
+	uint8_t local6[16];
+	/* The message being handled (points into the input buffer while an
+	 * UPDATE or ROUTE-REFRESH event runs). */
+	const uint8_t *msg;
+	size_t msg_len;
+};
+
+struct bgp_peer {
+	struct bgp_instance *bgp;
+	struct bgp_peer *next;
+	struct bgp_neighbor_config cfg; /* a copy, not a pointer into the model */
+	char name[48];                  /* the address as text */
+	struct bgp_conn *conn;          /* the session (NULL when admin down) */
+	struct bgp_conn *candidate;     /* a colliding incoming connection */
+	struct timer idle_hold;         /* automatic restart after a failure */
+	unsigned idle_hold_s;
+	struct bgp_open our_open;
+	struct bgp_peer_stats stats;
+	time_t up_since;                /* CLOCK_MONOTONIC seconds, when Established */
+	time_t down_since;
+	char last_reset[BGP_ERROR_NAME_MAX + 32];
+	struct bgp_error last_notification_sent, last_notification_received;
+	bool has_sent_notification, has_received_notification;
+	uint32_t pfx_rcvd[BGP_AFSAFI_COUNT];
+	uint32_t pfx_sent[BGP_AFSAFI_COUNT];
+	/* Adj-RIB-Out (RFC 4271 section 3.2): prefix -> the interned
+	 * attribute set last announced to this peer, per family. */
+	struct radix_tree *adj_out[BGP_AFI_COUNT];
+};
+
+struct bgp_instance {
+	struct loop *loop;
+	uint32_t asn;
+	uint32_t router_id;             /* host byte order; 0 until known */
+	bool router_id_configured;
+	uint16_t port;
+	struct evconnlistener *listener;
+	struct bgp_peer *peers;         /* sorted by address */
+	struct bgp_rib *rib;
+	char hostname[64];
+	struct timer flush;             /* sends queued RIB changes */
+	uint8_t *arena_buf;             /* scratch for one UPDATE's parse */
+	size_t arena_cap;
+};
+
+/* Monotonic seconds, for uptimes. */
+time_t bgp_now(void);
+
+/* Send a built message on the connection; counts it. */
+void bgp_conn_send(struct bgp_conn *conn, struct builder *b, uint8_t type);
+
+/* Is the peer's session up? */
+bool bgp_peer_established(const struct bgp_peer *peer);
+
+/* Received UPDATE on an Established connection (bgp_input.c). Returns 0,
+ * or -1 after filling conn->fsm.pending_error for a session reset. */
+int bgp_input_update(struct bgp_conn *conn);
+
+/* The session just came up / went down: send our routes / forget theirs. */
+void bgp_output_established(struct bgp_peer *peer);
+void bgp_input_peer_down(struct bgp_peer *peer);
+
+/* RIB changes are waiting: send them soon (next loop turn). */
+void bgp_output_schedule(struct bgp_instance *bgp);
+/* `network` statements or the router-id changed. */
+void bgp_output_networks_changed(struct bgp_instance *bgp);
+/* Forget what was sent to peer (its session is gone). */
+void bgp_output_peer_down(struct bgp_peer *peer);
+
+/* The update context (RFC 6793 AS size, families, our addresses) of the
+ * peer's current session. */
+struct bgp_update_ctx;
+void bgp_session_update_ctx(const struct bgp_conn *conn, struct bgp_update_ctx *ctx);
+bool bgp_peer_is_ebgp(const struct bgp_peer *peer);
+
+#endif

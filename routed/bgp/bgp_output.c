@@ -1,0 +1,356 @@
+/*
+ * What we send: the routes of the Loc-RIB as each peer should see them
+ * (RFC 4271 section 9.2), kept in the peer's Adj-RIB-Out, and UPDATEs for
+ * the differences, with prefixes that share attributes packed together.
+ *
+ * Export rules, as deployed speakers apply them without policy:
+ *  - a route is not sent back to the peer it came from;
+ *  - routes learned over iBGP are not sent to iBGP peers (no route
+ *    reflection, RFC 4271 section 9.2.1);
+ *  - to external peers: our AS prepended, the next hop is our address on
+ *    the session, LOCAL_PREF removed (section 5.1.5), MED only for routes
+ *    we originate (section 5.1.4), ORIGINATOR_ID and CLUSTER_LIST removed;
+ *  - to internal peers: LOCAL_PREF present (100 unless set), next hop our
+ *    address for routes we originate, unchanged otherwise.
+ */
+#include "bgp_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp_update.h"
+#include "log.h"
+
+#define LOG_TAG "bgp"
+
+static enum bgp_afsafi afsafi_of(enum bgp_afi afi)
+{
+	return afi == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST;
+}
+
+static bool family_negotiated(const struct bgp_peer *peer, enum bgp_afi afi)
+{
+	return bgp_peer_established(peer) && (peer->conn->neg.afsafi & BGP_AFSAFI_BIT(afsafi_of(afi)));
+}
+
+/* Our address on the session as the next hop. IPv6 routes over an IPv4
+ * session get the IPv4-mapped address, as FRR sends (RFC 4291 2.5.5.2).
+ * Returns -1 when we have no address of a usable family. */
+static int set_self_next_hop(struct bgp_attrs *a, const struct bgp_conn *conn, enum bgp_afi afi)
+{
+	memset(&a->mp_nexthop, 0, sizeof(a->mp_nexthop));
+	if (afi == BGP_AFI_IPV4) {
+		if (!conn->has_local4)
+			return -1;
+		a->present |= BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
+		memcpy(a->nexthop, conn->local4, 4);
+		return 0;
+	}
+	a->present &= ~BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
+	a->mp_nexthop.family = AF_INET6;
+	if (conn->has_local6) {
+		memcpy(a->mp_nexthop.global, conn->local6, 16);
+		return 0;
+	}
+	if (!conn->has_local4)
+		return -1;
+	a->mp_nexthop.global[10] = a->mp_nexthop.global[11] = 0xff;
+	memcpy(a->mp_nexthop.global + 12, conn->local4, 4);
+	return 0;
+}
+
+/* Memory a rewritten AS_PATH borrows until the set is interned. */
+struct aspath_scratch {
+	struct bgp_as_segment *segs;
+	uint32_t *asns;
+};
+
+/* RFC 4271 section 5.1.2 b: prepend our AS, joining the leading
+ * AS_SEQUENCE or starting one. */
+static int prepend_as(struct bgp_attrs *a, uint32_t asn, struct aspath_scratch *scratch)
+{
+	const struct bgp_aspath old = a->aspath;
+	bool join = old.nsegs > 0 && old.segs[0].type == BGP_AS_SEQUENCE;
+	size_t nsegs = join ? old.nsegs : old.nsegs + 1;
+	uint32_t first_count = join ? old.segs[0].count + 1 : 1;
+
+	scratch->segs = malloc(nsegs * sizeof(*scratch->segs));
+	scratch->asns = malloc(first_count * sizeof(*scratch->asns));
+	if (scratch->segs == NULL || scratch->asns == NULL)
+		return -1;
+	scratch->asns[0] = asn;
+	if (join)
+		memcpy(scratch->asns + 1, old.segs[0].asns, old.segs[0].count * sizeof(uint32_t));
+	scratch->segs[0] = (struct bgp_as_segment){.type = BGP_AS_SEQUENCE, .count = first_count, .asns = scratch->asns};
+	size_t skip = join ? 1 : 0;
+	if (old.nsegs > skip)
+		memcpy(scratch->segs + 1, old.segs + skip, (old.nsegs - skip) * sizeof(*scratch->segs));
+	a->aspath.segs = scratch->segs;
+	a->aspath.nsegs = nsegs;
+	a->present |= BGP_ATTR_MASK(BGP_ATTR_AS_PATH);
+	return 0;
+}
+
+/* The attribute set peer should see for dest's best path, interned (one
+ * reference for the caller), or NULL when nothing should be sent. */
+static struct bgp_attr_set *export_set(struct bgp_peer *peer, const struct bgp_dest *dest)
+{
+	const struct bgp_path *best = dest->best;
+	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
+	bool to_ebgp = bgp_peer_is_ebgp(peer);
+	struct aspath_scratch scratch = {0};
+	struct bgp_attr_set *set = NULL;
+
+	if (best == NULL || best->peer == peer || (best->peer != NULL && !best->ebgp && !to_ebgp))
+		return NULL;
+	struct bgp_attrs a = best->attrs->attrs;
+	if (to_ebgp) {
+		a.present &= ~(BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF) | BGP_ATTR_MASK(BGP_ATTR_ORIGINATOR_ID) |
+			       BGP_ATTR_MASK(BGP_ATTR_CLUSTER_LIST));
+		a.ncluster_list = 0;
+		if (best->peer != NULL)
+			a.present &= ~BGP_ATTR_MASK(BGP_ATTR_MED);
+		if (prepend_as(&a, peer->bgp->asn, &scratch) != 0 || set_self_next_hop(&a, peer->conn, afi) != 0)
+			goto out;
+	} else {
+		if (!(a.present & BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF))) {
+			a.present |= BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF);
+			a.local_pref = BGP_DEFAULT_LOCAL_PREF;
+		}
+		if (best->peer == NULL && set_self_next_hop(&a, peer->conn, afi) != 0)
+			goto out;
+	}
+	bgp_attrs_normalize(&a);
+	set = bgp_attrset_intern(peer->bgp->rib, &a);
+out:
+	free(scratch.segs);
+	free(scratch.asns);
+	return set;
+}
+
+/* ---- grouping announcements by attribute set --------------------------------- */
+
+struct group {
+	struct bgp_attr_set *set;     /* borrowed: the Adj-RIB-Out holds a reference */
+	struct prefix *prefixes;
+	size_t n, cap;
+};
+
+struct batch {
+	struct group *groups;
+	size_t ngroups, cap;
+	struct prefix *withdrawn;
+	size_t nwithdrawn, wcap;
+};
+
+static int push_prefix(struct prefix **list, size_t *n, size_t *cap, const struct prefix *p)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct prefix *l = realloc(*list, ncap * sizeof(*l));
+		if (l == NULL)
+			return -1;
+		*list = l;
+		*cap = ncap;
+	}
+	(*list)[(*n)++] = *p;
+	return 0;
+}
+
+static int batch_announce(struct batch *b, struct bgp_attr_set *set, const struct prefix *p)
+{
+	/* Most batches hold few distinct sets; search from the newest, which
+	 * is where consecutive prefixes of one peer's table land. */
+	for (size_t i = b->ngroups; i > 0; i--)
+		if (b->groups[i - 1].set == set)
+			return push_prefix(&b->groups[i - 1].prefixes, &b->groups[i - 1].n, &b->groups[i - 1].cap, p);
+	if (b->ngroups == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 8;
+		struct group *g = realloc(b->groups, ncap * sizeof(*g));
+		if (g == NULL)
+			return -1;
+		b->groups = g;
+		b->cap = ncap;
+	}
+	b->groups[b->ngroups] = (struct group){.set = set};
+	struct group *g = &b->groups[b->ngroups++];
+	return push_prefix(&g->prefixes, &g->n, &g->cap, p);
+}
+
+static void batch_free(struct batch *b)
+{
+	for (size_t i = 0; i < b->ngroups; i++)
+		free(b->groups[i].prefixes);
+	free(b->groups);
+	free(b->withdrawn);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Send spec in as many UPDATEs as it takes. */
+static void send_spec(struct bgp_peer *peer, const struct bgp_update_ctx *ctx, struct bgp_update_spec spec)
+{
+	size_t max_len = bgp_update_max_len(ctx);
+	struct builder b;
+
+	while (spec.nwithdraw > 0 || spec.nannounce > 0) {
+		size_t nw = 0, na = 0;
+		builder_init_dynamic(&b, max_len);
+		if (bgp_update_build(&b, ctx, &spec, max_len, &nw, &na) != 0 || (nw == 0 && na == 0)) {
+			log_err(LOG_TAG, "%s: cannot encode an UPDATE (%zu withdrawals, %zu announcements left)",
+				peer->name, spec.nwithdraw, spec.nannounce);
+			builder_free(&b);
+			return;
+		}
+		bgp_conn_send(peer->conn, &b, BGP_MSG_UPDATE);
+		builder_free(&b);
+		spec.withdraw += nw;
+		spec.nwithdraw -= nw;
+		spec.announce += na;
+		spec.nannounce -= na;
+	}
+}
+
+static void batch_send(struct bgp_peer *peer, struct batch *b, enum bgp_afi afi)
+{
+	struct bgp_update_ctx ctx;
+	int family = afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET;
+
+	bgp_session_update_ctx(peer->conn, &ctx);
+	if (b->nwithdrawn > 0)
+		send_spec(peer, &ctx, (struct bgp_update_spec){.family = family, .withdraw = b->withdrawn,
+							       .nwithdraw = b->nwithdrawn});
+	for (size_t i = 0; i < b->ngroups; i++)
+		send_spec(peer, &ctx, (struct bgp_update_spec){.family = family, .attrs = &b->groups[i].set->attrs,
+							       .announce = b->groups[i].prefixes,
+							       .nannounce = b->groups[i].n});
+}
+
+/* Bring the peer's Adj-RIB-Out entry for dest up to date, noting the
+ * change in the batch. */
+static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, struct batch *b)
+{
+	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
+	struct radix_tree *out = peer->adj_out[afi];
+	struct bgp_attr_set *want = export_set(peer, dest);
+	struct bgp_attr_set *have = radix_lookup_exact(out, &dest->prefix);
+	struct bgp_rib *rib = peer->bgp->rib;
+	int rc = 0;
+
+	if (want == have) {
+		bgp_attrset_unref(rib, want);
+		return 0;
+	}
+	if (want == NULL) {
+		radix_delete(out, &dest->prefix);
+		bgp_attrset_unref(rib, have);
+		peer->pfx_sent[afsafi_of(afi)]--;
+		return push_prefix(&b->withdrawn, &b->nwithdrawn, &b->wcap, &dest->prefix);
+	}
+	void *old = NULL;
+	if (radix_insert(out, &dest->prefix, want, &old) < 0) {
+		bgp_attrset_unref(rib, want);
+		return -1;
+	}
+	if (old != NULL)
+		bgp_attrset_unref(rib, old);
+	else
+		peer->pfx_sent[afsafi_of(afi)]++;
+	rc = batch_announce(b, want, &dest->prefix);
+	return rc;
+}
+
+static int ensure_adj_out(struct bgp_peer *peer)
+{
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		if (peer->adj_out[afi] == NULL)
+			peer->adj_out[afi] = radix_new(afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET);
+		if (peer->adj_out[afi] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- draining the RIB's change queue ---------------------------------------- */
+
+static void flush(void *arg)
+{
+	struct bgp_instance *bgp = arg;
+	struct bgp_dest *changed = bgp_rib_queue_take(bgp->rib);
+
+	for (struct bgp_peer *peer = bgp->peers; peer != NULL; peer = peer->next) {
+		for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+			if (!family_negotiated(peer, (enum bgp_afi)afi) || ensure_adj_out(peer) != 0)
+				continue;
+			struct batch b = {0};
+			for (struct bgp_dest *d = changed; d != NULL; d = d->queue_next)
+				if (bgp_afi_of(&d->prefix) == (enum bgp_afi)afi)
+					refresh_dest(peer, d, &b);
+			batch_send(peer, &b, (enum bgp_afi)afi);
+			batch_free(&b);
+		}
+	}
+	bgp_rib_queue_done(bgp->rib, changed);
+}
+
+void bgp_output_schedule(struct bgp_instance *bgp)
+{
+	if (bgp->flush.ev == NULL && timer_init(&bgp->flush, bgp->loop, flush, bgp) != 0)
+		return;
+	/* Zero delay: after the current event, so one UPDATE burst from a
+	 * peer becomes one round of UPDATEs to the others. */
+	if (!timer_pending(&bgp->flush))
+		timer_start(&bgp->flush, 0);
+}
+
+void bgp_output_networks_changed(struct bgp_instance *bgp)
+{
+	bgp_output_schedule(bgp);
+}
+
+struct dump {
+	struct bgp_peer *peer;
+	struct batch batch;
+};
+
+static int dump_one(struct bgp_dest *dest, void *arg)
+{
+	struct dump *d = arg;
+	return refresh_dest(d->peer, dest, &d->batch);
+}
+
+void bgp_output_established(struct bgp_peer *peer)
+{
+	struct bgp_conn *conn = peer->conn;
+
+	if (ensure_adj_out(peer) != 0)
+		return;
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		if (!family_negotiated(peer, (enum bgp_afi)afi))
+			continue;
+		struct dump d = {.peer = peer};
+		bgp_rib_walk(peer->bgp->rib, (enum bgp_afi)afi, dump_one, &d);
+		batch_send(peer, &d.batch, (enum bgp_afi)afi);
+		batch_free(&d.batch);
+		/* RFC 4724 section 2: End-of-RIB once the initial table is out. */
+		uint8_t buf[64];
+		struct builder b;
+		builder_init_fixed(&b, buf, sizeof(buf));
+		bgp_update_build_eor(&b, afi == BGP_AFI_IPV6 ? BGP_AFI_IPV6_WIRE : BGP_AFI_IPV4_WIRE, BGP_SAFI_UNICAST);
+		bgp_conn_send(conn, &b, BGP_MSG_UPDATE);
+	}
+}
+
+static void unref_value(void *value, void *arg)
+{
+	bgp_attrset_unref(arg, value);
+}
+
+void bgp_output_peer_down(struct bgp_peer *peer)
+{
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		if (peer->adj_out[afi] != NULL)
+			radix_free(peer->adj_out[afi], unref_value, peer->bgp->rib);
+		peer->adj_out[afi] = NULL;
+		peer->pfx_sent[afsafi_of((enum bgp_afi)afi)] = 0;
+	}
+}

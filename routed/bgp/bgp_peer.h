@@ -1,0 +1,78 @@
+/*
+ * BGP speaker: the instance (one per `router bgp`), its peers and their
+ * connections. This is where sockets, timers and messages meet the state
+ * machine of bgp_fsm.c.
+ *
+ * An instance follows the running configuration: bgp_instance_apply() is
+ * called after every change and reconciles peers (new ones start, removed
+ * ones are told Cease/Peer De-configured, `shutdown` stops, changed
+ * remote-as resets).
+ *
+ * A peer has up to two connections while a collision is being resolved
+ * (RFC 4271 section 6.8): the one it has, and one the peer opened to us.
+ * The OPEN on the second decides which survives.
+ *
+ * Ownership: the instance owns its peers, their connections and its
+ * listening socket; it borrows the loop. Peers keep a copy of their
+ * configuration, never a pointer into the config model.
+ */
+#ifndef SKYGATE_BGP_PEER_H
+#define SKYGATE_BGP_PEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "bgp_fsm.h"
+#include "config_model.h"
+#include "loop.h"
+#include "prefix.h"
+
+struct bgp_instance;
+struct bgp_peer;
+struct bgp_rib;
+struct json_object;
+
+/* FRR's defaults, so a configuration moved from FRR behaves the same. */
+#define BGP_DEFAULT_KEEPALIVE 60
+#define BGP_DEFAULT_HOLDTIME 180
+#define BGP_DEFAULT_CONNECT_RETRY 120
+/* OpenSent waits this long for the peer's OPEN (RFC 4271 section 8.2.2
+ * suggests 4 minutes). */
+#define BGP_OPEN_HOLD_LARGE 240
+#define BGP_IDLE_HOLD_MIN 1
+#define BGP_IDLE_HOLD_MAX 60
+
+struct bgp_peer_stats {
+	uint64_t msgs_in[6];   /* by message type; [0] unused */
+	uint64_t msgs_out[6];
+	uint32_t established;  /* times the session came up */
+	uint32_t dropped;      /* times it went down from Established */
+	uint64_t updates_in;
+	uint64_t prefixes_in;  /* currently in Adj-RIB-In, all families */
+};
+
+/* Create an instance for `router bgp ASN` and start listening on port port
+ * (179; tests may pick another). Returns NULL with a reason in err. */
+struct bgp_instance *bgp_instance_new(struct loop *loop, uint32_t asn, uint16_t port, char *err,
+				      size_t errlen);
+/* Stop every peer with Cease and free everything. NULL is fine. */
+void bgp_instance_free(struct bgp_instance *bgp);
+
+/* Make the instance match cfg->bgp, which exists and has the instance's
+ * ASN (the caller replaces the instance when the ASN changes). */
+void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *cfg);
+
+uint32_t bgp_instance_asn(const struct bgp_instance *bgp);
+
+/* `show bgp summary`, `show bgp neighbors`: text to out, or JSON with FRR's
+ * key names. afi_filter < 0 means both families. */
+void bgp_show_summary(const struct bgp_instance *bgp, int afi_filter, FILE *out);
+struct json_object *bgp_show_summary_json(const struct bgp_instance *bgp, int afi_filter);
+void bgp_show_neighbors(const struct bgp_instance *bgp, const struct prefix *only, FILE *out);
+struct json_object *bgp_show_neighbors_json(const struct bgp_instance *bgp, const struct prefix *only);
+
+/* The instance's RIB (for show commands and the FIB). */
+struct bgp_rib *bgp_instance_rib(struct bgp_instance *bgp);
+
+#endif

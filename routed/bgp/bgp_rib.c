@@ -1,0 +1,590 @@
+/*
+ * RIB: interned attribute sets, destinations in a radix tree per family,
+ * the decision process, and locally originated routes.
+ */
+#include "bgp_rib.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp_internal.h"
+#include "radix.h"
+
+#define ATTRSET_BUCKETS_MIN 1024
+
+struct bgp_rib {
+	struct bgp_instance *bgp;
+	struct radix_tree *tree[BGP_AFI_COUNT];
+	uint32_t dest_count[BGP_AFI_COUNT];
+	struct bgp_attr_set **buckets;
+	size_t nbuckets;
+	size_t nsets;
+	struct bgp_dest *queue_head, *queue_tail;
+	struct bgp_attr_set *local_attrs[BGP_AFI_COUNT]; /* for `network` routes */
+};
+
+/* ---- interned attribute sets ------------------------------------------------ */
+
+/* Bytes a deep copy of attrs needs beyond the struct, with room for the
+ * arena's alignment of each array. */
+static size_t attrs_extra_size(const struct bgp_attrs *a)
+{
+	size_t n = 16 * 8;
+
+	n += a->aspath.nsegs * sizeof(struct bgp_as_segment) + 16;
+	for (size_t i = 0; i < a->aspath.nsegs; i++)
+		n += a->aspath.segs[i].count * sizeof(uint32_t) + 16;
+	n += a->ncommunities * sizeof(uint32_t) + a->next_communities * sizeof(uint64_t) +
+	     a->nlarge_communities * sizeof(struct bgp_large_community) + a->ncluster_list * sizeof(uint32_t);
+	n += a->nunknown * sizeof(struct bgp_attr_raw) + 16;
+	for (size_t i = 0; i < a->nunknown; i++)
+		n += a->unknown[i].len + 16;
+	return n;
+}
+
+static void *copy_array(struct bgp_arena *arena, const void *src, size_t bytes)
+{
+	if (bytes == 0)
+		return NULL;
+	void *dst = bgp_arena_alloc(arena, bytes);
+	if (dst != NULL)
+		memcpy(dst, src, bytes);
+	return dst;
+}
+
+/* attrs with every array copied into arena (which was sized to fit). */
+static void attrs_deep_copy(struct bgp_attrs *dst, const struct bgp_attrs *src, struct bgp_arena *arena)
+{
+	*dst = *src;
+	dst->aspath.segs = copy_array(arena, src->aspath.segs, src->aspath.nsegs * sizeof(*src->aspath.segs));
+	for (size_t i = 0; i < src->aspath.nsegs; i++)
+		dst->aspath.segs[i].asns = copy_array(arena, src->aspath.segs[i].asns,
+						      src->aspath.segs[i].count * sizeof(uint32_t));
+	dst->communities = copy_array(arena, src->communities, src->ncommunities * sizeof(uint32_t));
+	dst->ext_communities = copy_array(arena, src->ext_communities, src->next_communities * sizeof(uint64_t));
+	dst->large_communities = copy_array(arena, src->large_communities,
+					    src->nlarge_communities * sizeof(struct bgp_large_community));
+	dst->cluster_list = copy_array(arena, src->cluster_list, src->ncluster_list * sizeof(uint32_t));
+	dst->unknown = copy_array(arena, src->unknown, src->nunknown * sizeof(struct bgp_attr_raw));
+	for (size_t i = 0; i < src->nunknown; i++)
+		dst->unknown[i].value = copy_array(arena, src->unknown[i].value, src->unknown[i].len);
+}
+
+static int grow_buckets(struct bgp_rib *rib)
+{
+	size_t n = rib->nbuckets ? rib->nbuckets * 2 : ATTRSET_BUCKETS_MIN;
+	struct bgp_attr_set **b = calloc(n, sizeof(*b));
+
+	if (b == NULL)
+		return -1;
+	for (size_t i = 0; i < rib->nbuckets; i++) {
+		struct bgp_attr_set *s = rib->buckets[i];
+		while (s != NULL) {
+			struct bgp_attr_set *next = s->next;
+			size_t k = s->hash & (n - 1);
+			s->next = b[k];
+			b[k] = s;
+			s = next;
+		}
+	}
+	free(rib->buckets);
+	rib->buckets = b;
+	rib->nbuckets = n;
+	return 0;
+}
+
+struct bgp_attr_set *bgp_attrset_intern(struct bgp_rib *rib, const struct bgp_attrs *attrs)
+{
+	uint64_t h = bgp_attrs_hash(attrs);
+
+	if (rib->nsets >= rib->nbuckets && grow_buckets(rib) != 0 && rib->nbuckets == 0)
+		return NULL;
+	size_t k = h & (rib->nbuckets - 1);
+	for (struct bgp_attr_set *s = rib->buckets[k]; s != NULL; s = s->next)
+		if (s->hash == h && bgp_attrs_equal(&s->attrs, attrs))
+			return bgp_attrset_ref(s);
+	size_t extra = attrs_extra_size(attrs);
+	struct bgp_attr_set *s = malloc(sizeof(*s) + extra);
+	if (s == NULL)
+		return NULL;
+	struct bgp_arena arena;
+	bgp_arena_init(&arena, (uint8_t *)(s + 1), extra);
+	attrs_deep_copy(&s->attrs, attrs, &arena);
+	s->hash = h;
+	s->refs = 1;
+	s->next = rib->buckets[k];
+	rib->buckets[k] = s;
+	rib->nsets++;
+	return s;
+}
+
+struct bgp_attr_set *bgp_attrset_ref(struct bgp_attr_set *set)
+{
+	set->refs++;
+	return set;
+}
+
+void bgp_attrset_unref(struct bgp_rib *rib, struct bgp_attr_set *set)
+{
+	if (set == NULL || --set->refs > 0)
+		return;
+	size_t k = set->hash & (rib->nbuckets - 1);
+	for (struct bgp_attr_set **pp = &rib->buckets[k]; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == set) {
+			*pp = set->next;
+			break;
+		}
+	}
+	rib->nsets--;
+	free(set);
+}
+
+size_t bgp_rib_attrset_count(const struct bgp_rib *rib)
+{
+	return rib->nsets;
+}
+
+/* ---- the decision process ------------------------------------------------------ */
+
+static uint32_t local_pref(const struct bgp_path *p)
+{
+	const struct bgp_attrs *a = &p->attrs->attrs;
+	return (a->present & BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF)) ? a->local_pref : BGP_DEFAULT_LOCAL_PREF;
+}
+
+static uint32_t med(const struct bgp_path *p)
+{
+	const struct bgp_attrs *a = &p->attrs->attrs;
+	/* RFC 4271 section 9.1.2.2 c: a missing MED counts as the lowest. */
+	return (a->present & BGP_ATTR_MASK(BGP_ATTR_MED)) ? a->med : 0;
+}
+
+/* The first AS of the path: the neighbouring AS for MED comparison. */
+static uint32_t neighbor_as(const struct bgp_path *p)
+{
+	const struct bgp_aspath *path = &p->attrs->attrs.aspath;
+	for (size_t i = 0; i < path->nsegs; i++)
+		if (path->segs[i].type == BGP_AS_SEQUENCE && path->segs[i].count > 0)
+			return path->segs[i].asns[0];
+	return 0;
+}
+
+static uint32_t path_router_id(const struct bgp_path *p)
+{
+	const struct bgp_attrs *a = &p->attrs->attrs;
+	/* RFC 4456 section 9: ORIGINATOR_ID stands in for the router-id. */
+	if (a->present & BGP_ATTR_MASK(BGP_ATTR_ORIGINATOR_ID))
+		return a->originator_id;
+	if (p->peer != NULL && p->peer->conn != NULL && p->peer->conn->open_received)
+		return p->peer->conn->their_open.bgp_id;
+	return 0;
+}
+
+/* One step of the decision: -1 if it prefers a, 1 if b, 0 if it cannot
+ * tell (then the next step decides). Names the step in *why. */
+static int step(bool a_better, bool b_better, const char *reason, const char **why)
+{
+	if (!a_better && !b_better)
+		return 0;
+	if (why != NULL)
+		*why = reason;
+	return a_better ? -1 : 1;
+}
+
+int bgp_path_compare(const struct bgp_path *a, const struct bgp_path *b, const char **why)
+{
+	int r;
+
+	/* 1. Weight (local to this router, FRR's first step). */
+	uint32_t wa = a->peer == NULL ? BGP_WEIGHT_LOCAL : 0, wb = b->peer == NULL ? BGP_WEIGHT_LOCAL : 0;
+	if ((r = step(wa > wb, wb > wa, "Weight", why)) != 0)
+		return r;
+	/* 2. Highest LOCAL_PREF (RFC 4271 9.1.1 degree of preference). */
+	if ((r = step(local_pref(a) > local_pref(b), local_pref(b) > local_pref(a), "Local Pref", why)) != 0)
+		return r;
+	/* 3. Locally originated. */
+	if ((r = step(a->peer == NULL && b->peer != NULL, b->peer == NULL && a->peer != NULL, "Local Route", why)) != 0)
+		return r;
+	/* 4. Shortest AS_PATH (9.1.2.2 a; a set counts as one). */
+	size_t la = bgp_aspath_count(&a->attrs->attrs.aspath), lb = bgp_aspath_count(&b->attrs->attrs.aspath);
+	if ((r = step(la < lb, lb < la, "AS Path", why)) != 0)
+		return r;
+	/* 5. Lowest ORIGIN (9.1.2.2 b). */
+	uint8_t oa = a->attrs->attrs.origin, ob = b->attrs->attrs.origin;
+	if ((r = step(oa < ob, ob < oa, "Origin", why)) != 0)
+		return r;
+	/* 6. Lowest MED among routes from the same neighbouring AS (9.1.2.2 c). */
+	if (neighbor_as(a) == neighbor_as(b) && (r = step(med(a) < med(b), med(b) < med(a), "MED", why)) != 0)
+		return r;
+	/* 7. eBGP over iBGP (9.1.2.2 d). */
+	if ((r = step(a->ebgp && !b->ebgp, b->ebgp && !a->ebgp, "eBGP Peer", why)) != 0)
+		return r;
+	/* 8. IGP cost to the next hop (9.1.2.2 e): no IGP here, all equal. */
+	/* 9. Lowest BGP Identifier (9.1.2.2 f). */
+	uint32_t ra = path_router_id(a), rb = path_router_id(b);
+	if ((r = step(ra < rb, rb < ra, "Router ID", why)) != 0)
+		return r;
+	/* 10. Lowest peer address (9.1.2.2 g). */
+	if (a->peer != NULL && b->peer != NULL) {
+		int c = prefix_cmp(&a->peer->cfg.addr, &b->peer->cfg.addr);
+		if ((r = step(c < 0, c > 0, "Neighbor IP", why)) != 0)
+			return r;
+	}
+	if (why != NULL)
+		*why = "Equal";
+	return 0;
+}
+
+
+/* ---- destinations and paths ------------------------------------------------------- */
+
+struct bgp_rib *bgp_rib_new(struct bgp_instance *bgp)
+{
+	struct bgp_rib *rib = calloc(1, sizeof(*rib));
+
+	if (rib == NULL)
+		return NULL;
+	rib->bgp = bgp;
+	rib->tree[BGP_AFI_IPV4] = radix_new(AF_INET);
+	rib->tree[BGP_AFI_IPV6] = radix_new(AF_INET6);
+	if (rib->tree[BGP_AFI_IPV4] == NULL || rib->tree[BGP_AFI_IPV6] == NULL || grow_buckets(rib) != 0) {
+		bgp_rib_free(rib);
+		return NULL;
+	}
+	return rib;
+}
+
+static void free_dest(void *value, void *arg)
+{
+	struct bgp_rib *rib = arg;
+	struct bgp_dest *dest = value;
+
+	while (dest->paths != NULL) {
+		struct bgp_path *p = dest->paths;
+		dest->paths = p->next;
+		bgp_attrset_unref(rib, p->attrs);
+		free(p);
+	}
+	free(dest);
+}
+
+void bgp_rib_free(struct bgp_rib *rib)
+{
+	if (rib == NULL)
+		return;
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		if (rib->tree[afi] != NULL)
+			radix_free(rib->tree[afi], free_dest, rib);
+		bgp_attrset_unref(rib, rib->local_attrs[afi]);
+	}
+	/* Anything still interned belongs to an Adj-RIB-Out being torn down. */
+	for (size_t i = 0; i < rib->nbuckets; i++) {
+		while (rib->buckets[i] != NULL) {
+			struct bgp_attr_set *s = rib->buckets[i];
+			rib->buckets[i] = s->next;
+			free(s);
+		}
+	}
+	free(rib->buckets);
+	free(rib);
+}
+
+static void enqueue(struct bgp_rib *rib, struct bgp_dest *dest)
+{
+	if (dest->queued)
+		return;
+	dest->queued = true;
+	dest->queue_next = NULL;
+	if (rib->queue_tail != NULL)
+		rib->queue_tail->queue_next = dest;
+	else
+		rib->queue_head = dest;
+	rib->queue_tail = dest;
+	bgp_output_schedule(rib->bgp);
+}
+
+/* Re-run the decision for dest; queue it when the best path changed. */
+static void decide(struct bgp_rib *rib, struct bgp_dest *dest, bool force)
+{
+	struct bgp_path *best = NULL;
+
+	for (struct bgp_path *p = dest->paths; p != NULL; p = p->next)
+		if (best == NULL || bgp_path_compare(p, best, NULL) < 0)
+			best = p;
+	if (best != dest->best || force) {
+		dest->best = best;
+		enqueue(rib, dest);
+	}
+}
+
+static struct bgp_dest *dest_get(struct bgp_rib *rib, const struct prefix *prefix)
+{
+	enum bgp_afi afi = bgp_afi_of(prefix);
+	struct bgp_dest *dest = radix_lookup_exact(rib->tree[afi], prefix);
+
+	if (dest != NULL)
+		return dest;
+	dest = calloc(1, sizeof(*dest));
+	if (dest == NULL)
+		return NULL;
+	dest->prefix = *prefix;
+	prefix_normalize(&dest->prefix);
+	if (radix_insert(rib->tree[afi], &dest->prefix, dest, NULL) < 0) {
+		free(dest);
+		return NULL;
+	}
+	rib->dest_count[afi]++;
+	return dest;
+}
+
+/* A destination left without paths stays in the tree until its withdrawal
+ * has been sent (bgp_rib_queue_done frees it). */
+static void dest_maybe_release(struct bgp_rib *rib, struct bgp_dest *dest)
+{
+	if (dest->paths != NULL || dest->queued)
+		return;
+	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
+	radix_delete(rib->tree[afi], &dest->prefix);
+	rib->dest_count[afi]--;
+	free(dest);
+}
+
+int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
+		   struct bgp_attr_set *set)
+{
+	struct bgp_dest *dest = dest_get(rib, prefix);
+
+	if (dest == NULL)
+		return -1;
+	struct bgp_path *p;
+	for (p = dest->paths; p != NULL; p = p->next)
+		if (p->peer == peer)
+			break;
+	if (p != NULL) {
+		if (p->attrs == set)
+			return 0; /* nothing new: an implicit refresh */
+		bgp_attrset_unref(rib, p->attrs);
+		p->attrs = bgp_attrset_ref(set);
+		p->since = bgp_now();
+		/* The best path's attributes changed even if it stays best. */
+		decide(rib, dest, p == dest->best);
+		return 0;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		dest_maybe_release(rib, dest);
+		return -1;
+	}
+	p->peer = peer;
+	p->ebgp = ebgp;
+	p->attrs = bgp_attrset_ref(set);
+	p->since = bgp_now();
+	p->next = dest->paths;
+	dest->paths = p;
+	if (peer != NULL)
+		peer->pfx_rcvd[bgp_afi_of(prefix) == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST]++;
+	decide(rib, dest, false);
+	return 0;
+}
+
+static void remove_path(struct bgp_rib *rib, struct bgp_dest *dest, struct bgp_path **pp)
+{
+	struct bgp_path *p = *pp;
+
+	*pp = p->next;
+	if (p->peer != NULL)
+		p->peer->pfx_rcvd[bgp_afi_of(&dest->prefix) == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST
+									  : BGP_AFSAFI_IPV4_UNICAST]--;
+	bool was_best = dest->best == p;
+	if (was_best)
+		dest->best = NULL;
+	bgp_attrset_unref(rib, p->attrs);
+	free(p);
+	decide(rib, dest, was_best);
+	dest_maybe_release(rib, dest);
+}
+
+void bgp_rib_withdraw(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *prefix)
+{
+	struct prefix key = *prefix;
+
+	prefix_normalize(&key);
+	struct bgp_dest *dest = radix_lookup_exact(rib->tree[bgp_afi_of(&key)], &key);
+	if (dest == NULL)
+		return;
+	for (struct bgp_path **pp = &dest->paths; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->peer == peer) {
+			remove_path(rib, dest, pp);
+			return;
+		}
+	}
+}
+
+struct collect {
+	struct bgp_dest **dests;
+	size_t n, cap;
+	const struct bgp_peer *peer;
+};
+
+static int collect_peer_dests(const struct prefix *p, void *value, void *arg)
+{
+	struct collect *c = arg;
+	struct bgp_dest *dest = value;
+
+	(void)p;
+	for (struct bgp_path *path = dest->paths; path != NULL; path = path->next) {
+		if (path->peer != c->peer)
+			continue;
+		if (c->n == c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 256;
+			struct bgp_dest **d = realloc(c->dests, cap * sizeof(*d));
+			if (d == NULL)
+				return -1;
+			c->dests = d;
+			c->cap = cap;
+		}
+		c->dests[c->n++] = dest;
+		break;
+	}
+	return 0;
+}
+
+void bgp_rib_peer_down(struct bgp_rib *rib, struct bgp_peer *peer)
+{
+	/* Collect first: the tree must not change during a walk. */
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		struct collect c = {.peer = peer};
+		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		for (size_t i = 0; i < c.n; i++)
+			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
+		free(c.dests);
+	}
+}
+
+uint32_t bgp_rib_peer_count(const struct bgp_rib *rib, const struct bgp_peer *peer, enum bgp_afi afi)
+{
+	(void)rib;
+	return peer->pfx_rcvd[afi == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST];
+}
+
+uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi)
+{
+	return rib->dest_count[afi];
+}
+
+struct walk_adapter {
+	bgp_dest_fn fn;
+	void *arg;
+};
+
+static int walk_one(const struct prefix *p, void *value, void *arg)
+{
+	struct walk_adapter *w = arg;
+	(void)p;
+	return w->fn(value, w->arg);
+}
+
+int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg)
+{
+	struct walk_adapter w = {fn, arg};
+	return radix_walk(rib->tree[afi], walk_one, &w);
+}
+
+struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix)
+{
+	struct prefix key = *prefix;
+
+	prefix_normalize(&key);
+	return radix_lookup_exact(rib->tree[bgp_afi_of(&key)], &key);
+}
+
+struct bgp_dest *bgp_rib_queue_take(struct bgp_rib *rib)
+{
+	struct bgp_dest *list = rib->queue_head;
+
+	rib->queue_head = rib->queue_tail = NULL;
+	return list;
+}
+
+void bgp_rib_queue_done(struct bgp_rib *rib, struct bgp_dest *list)
+{
+	while (list != NULL) {
+		struct bgp_dest *next = list->queue_next;
+		list->queued = false;
+		list->queue_next = NULL;
+		dest_maybe_release(rib, list);
+		list = next;
+	}
+}
+
+/* ---- locally originated routes ---------------------------------------------------- */
+
+/* RFC 4271 section 5.1.1: ORIGIN IGP for `network` routes; an empty AS_PATH
+ * (section 5.1.2); the next hop is set per peer when sent. */
+static struct bgp_attr_set *local_set(struct bgp_rib *rib, enum bgp_afi afi)
+{
+	if (rib->local_attrs[afi] == NULL) {
+		struct bgp_attrs a;
+		memset(&a, 0, sizeof(a));
+		a.present = BGP_ATTR_MASK(BGP_ATTR_ORIGIN) | BGP_ATTR_MASK(BGP_ATTR_AS_PATH);
+		a.origin = BGP_ORIGIN_IGP;
+		if (afi == BGP_AFI_IPV4)
+			a.present |= BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
+		else
+			a.mp_nexthop.family = AF_INET6;
+		bgp_attrs_normalize(&a);
+		rib->local_attrs[afi] = bgp_attrset_intern(rib, &a);
+	}
+	return rib->local_attrs[afi];
+}
+
+struct stale_local {
+	struct prefix *list;
+	size_t n, cap;
+	const struct bgp_config *cfg;
+	enum bgp_afi afi;
+};
+
+static int find_stale_local(const struct prefix *p, void *value, void *arg)
+{
+	struct stale_local *s = arg;
+	struct bgp_dest *dest = value;
+	bool local = false;
+
+	for (struct bgp_path *path = dest->paths; path != NULL; path = path->next)
+		local |= path->peer == NULL;
+	if (!local)
+		return 0;
+	const struct bgp_af_config *af = &s->cfg->af[s->afi];
+	for (size_t i = 0; i < af->network_count; i++)
+		if (prefix_equal(&af->networks[i], p))
+			return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct prefix *l = realloc(s->list, cap * sizeof(*l));
+		if (l == NULL)
+			return -1;
+		s->list = l;
+		s->cap = cap;
+	}
+	s->list[s->n++] = *p;
+	return 0;
+}
+
+void bgp_rib_apply_networks(struct bgp_rib *rib, const struct bgp_config *cfg)
+{
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		struct stale_local s = {.cfg = cfg, .afi = (enum bgp_afi)afi};
+		radix_walk(rib->tree[afi], find_stale_local, &s);
+		for (size_t i = 0; i < s.n; i++)
+			bgp_rib_withdraw(rib, NULL, &s.list[i]);
+		free(s.list);
+		struct bgp_attr_set *set = local_set(rib, (enum bgp_afi)afi);
+		if (set == NULL)
+			continue;
+		const struct bgp_af_config *af = &cfg->af[afi];
+		for (size_t i = 0; i < af->network_count; i++)
+			bgp_rib_update(rib, NULL, false, &af->networks[i], set);
+	}
+}

@@ -1,0 +1,107 @@
+/*
+ * The BGP RIB of one instance: interned path attributes, the paths each
+ * source gave for each prefix (Adj-RIB-In after import, per RFC 4271
+ * section 3.2), the best path per prefix (the Loc-RIB) by the decision
+ * process of section 9.1, and locally originated `network` routes.
+ *
+ * Attribute sets are interned: identical sets are stored once and shared
+ * by reference count, so a million routes with a few thousand distinct
+ * sets cost a few thousand copies.
+ *
+ * Changes of best path are queued; the output side (bgp_output.c) drains
+ * the queue and turns it into UPDATEs for each peer.
+ *
+ * Ownership: the RIB owns its attribute sets, destinations and paths. A
+ * struct bgp_attr_set pointer stays valid while the caller holds a
+ * reference (bgp_attrset_ref / bgp_attrset_unref).
+ */
+#ifndef SKYGATE_BGP_RIB_H
+#define SKYGATE_BGP_RIB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "bgp_attr.h"
+#include "config_model.h"
+#include "prefix.h"
+
+struct bgp_instance;
+struct bgp_peer;
+struct bgp_rib;
+struct json_object;
+
+struct bgp_attr_set {
+	struct bgp_attr_set *next;   /* hash chain */
+	uint64_t hash;
+	uint32_t refs;
+	struct bgp_attrs attrs;      /* its arrays live in the same allocation */
+};
+
+#define BGP_WEIGHT_LOCAL 32768       /* FRR's weight for locally originated routes */
+#define BGP_DEFAULT_LOCAL_PREF 100   /* RFC 4271 leaves it to the operator; FRR's */
+
+struct bgp_path {
+	struct bgp_path *next;
+	struct bgp_peer *peer;           /* NULL: originated here */
+	struct bgp_attr_set *attrs;      /* one reference held */
+	time_t since;                    /* monotonic seconds */
+	bool ebgp;
+};
+
+struct bgp_dest {
+	struct prefix prefix;
+	struct bgp_path *paths;
+	struct bgp_path *best;
+	bool queued;                     /* on the change queue */
+	struct bgp_dest *queue_next;
+};
+
+struct bgp_rib *bgp_rib_new(struct bgp_instance *bgp);
+void bgp_rib_free(struct bgp_rib *rib);
+
+/* Intern a copy of attrs (which may point into an arena); returns a
+ * referenced set, or NULL when out of memory. */
+struct bgp_attr_set *bgp_attrset_intern(struct bgp_rib *rib, const struct bgp_attrs *attrs);
+struct bgp_attr_set *bgp_attrset_ref(struct bgp_attr_set *set);
+void bgp_attrset_unref(struct bgp_rib *rib, struct bgp_attr_set *set);
+size_t bgp_rib_attrset_count(const struct bgp_rib *rib);
+
+/* A path from peer (NULL: local) for prefix, replacing the peer's previous
+ * one. Takes a new reference to set. Returns 0, or -1 out of memory. */
+int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
+		   struct bgp_attr_set *set);
+/* The peer's path for prefix is gone (no-op if it had none). */
+void bgp_rib_withdraw(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *prefix);
+/* Every path of peer is gone (session down). */
+void bgp_rib_peer_down(struct bgp_rib *rib, struct bgp_peer *peer);
+/* Paths from this peer in the family of afi. */
+uint32_t bgp_rib_peer_count(const struct bgp_rib *rib, const struct bgp_peer *peer, enum bgp_afi afi);
+
+/* Make the locally originated routes match the `network` statements. */
+void bgp_rib_apply_networks(struct bgp_rib *rib, const struct bgp_config *cfg);
+
+/* Destinations with at least one path. */
+uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi);
+
+/* Visit every destination of a family in prefix order; return non-zero
+ * from fn to stop. */
+typedef int (*bgp_dest_fn)(struct bgp_dest *dest, void *arg);
+int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg);
+struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix);
+
+/* Take the queue of destinations whose best path changed (or that lost
+ * every path), in the order they changed. Each is removed from the queue;
+ * destinations without paths are freed by bgp_rib_queue_done(). */
+struct bgp_dest *bgp_rib_queue_take(struct bgp_rib *rib);
+void bgp_rib_queue_done(struct bgp_rib *rib, struct bgp_dest *list);
+
+/* RFC 4271 section 9.1.2.2 and the steps deployed speakers add; < 0 when a
+ * is better. why (may be NULL) names the deciding step, as FRR shows it. */
+int bgp_path_compare(const struct bgp_path *a, const struct bgp_path *b, const char **why);
+
+/* `show bgp [ipv4|ipv6] unicast [PREFIX] [json]` */
+void bgp_rib_show(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only, FILE *out);
+struct json_object *bgp_rib_show_json(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only);
+
+#endif
