@@ -1,16 +1,15 @@
 #!/usr/bin/python3
 """The skygate lab: a gateway between an on-prem router and a cloud edge.
 
-    ns onprem (FRR, AS 64512)          ns gw (skygate-routed)          ns cloud (BIRD, AS 64513)
-    eth0 192.0.2.1/24  ---------- 192.0.2.2/24 | 198.51.100.2/24 ---------- 198.51.100.1/24 eth0
-    workload 198.18.10.0/24                                               workload 198.19.20.0/24
-                                                                          2001:db8:20::/48
+    ns onprem (FRR, AS 64512)       ns gw (skygate-routed, AS 64520)      ns cloud (BIRD, AS 64513)
+    eth0 192.0.2.1/24  ------- 192.0.2.2/24 | 198.51.100.2/24 ------- 198.51.100.1/24 eth0
+    workload 198.18.10.0/24                                          workload 198.19.20.0/24
 
-Today the gateway forwards the underlay and runs skygate-routed with its
-configuration, driven through skysh; the on-prem router and the cloud edge
-speak eBGP (multihop) to each other through it. As the BGP speaker lands, the
-gateway takes both sessions itself, and later capabilities (approval,
-domains, tunnels) join this lab.
+The gateway runs skygate-routed: it speaks eBGP to the on-prem router and to
+the cloud edge, learns each side's workload prefix and passes it to the
+other with its own AS prepended, and originates a summary of its own. It is
+configured from a file and then live through skysh. Later capabilities
+(route approval, domains, tunnels, the FIB) join this lab as they land.
 
 Run as root: scripts/lab.sh (installs and builds first), or
     /usr/bin/python3 lab/demo.py [--keep] [--build DIR]
@@ -49,6 +48,7 @@ router bgp {GW_AS}
  neighbor {CLOUD_IP} remote-as {CLOUD_AS}
  neighbor {CLOUD_IP} description cloud edge
 """
+GW_NET = "198.18.0.0/15"
 
 
 def say(text: str = "") -> None:
@@ -61,25 +61,18 @@ def heading(text: str) -> None:
 
 
 def cloud_bird_config() -> str:
-    """BIRD as the cloud edge: one multihop eBGP session to the on-prem router."""
+    """BIRD as the cloud edge: one eBGP session to the gateway."""
     statics = "\n".join(f"  route {p} blackhole;" for p in CLOUD_NETS)
     return f"""log stderr all;
 router id {CLOUD_IP};
 protocol device {{ }}
-# Learn the kernel's route to the on-prem underlay (via the gateway) so the
-# multihop session's next hop resolves.
-protocol kernel {{
-  ipv4 {{ import all; export none; }};
-  learn;
-}}
 protocol static workloads {{
   ipv4;
 {statics}
 }}
-protocol bgp onprem {{
+protocol bgp skygate {{
   local {CLOUD_IP} as {CLOUD_AS};
-  neighbor {ONPREM_IP} as {ONPREM_AS};
-  multihop 2;
+  neighbor {GW_CLOUD_IP} as {GW_AS};
   connect delay time 1;
   connect retry time 2;
   error wait time 1, 10;
@@ -133,9 +126,8 @@ def run_lab(build: Path, keep: bool) -> int:
         bird = BirdRouter(topo, cloud, cloud_bird_config(), name="cloud").start()
         say(f"  cloud: BIRD 2, AS {CLOUD_AS}, originating {', '.join(CLOUD_NETS)}")
         frr_conf = frr_bgp_config(
-            ONPREM_AS, ONPREM_IP, [BgpNeighbor(CLOUD_IP, CLOUD_AS, "cloud")],
-            networks=ONPREM_NETS, hostname="onprem",
-            extra=f" neighbor {CLOUD_IP} ebgp-multihop 2")
+            ONPREM_AS, ONPREM_IP, [BgpNeighbor(GW_ONPREM_IP, GW_AS, "gateway")],
+            networks=ONPREM_NETS, hostname="onprem")
         frr = FrrRouter(topo, onprem, {"bgpd": frr_conf}, name="onprem").start()
         say(f"  onprem: FRR, AS {ONPREM_AS}, originating {', '.join(ONPREM_NETS)}")
 
@@ -148,33 +140,6 @@ def run_lab(build: Path, keep: bool) -> int:
             say("lab: the underlay does not forward; stopping")
             return 1
 
-        heading("BGP: onprem (FRR) <-> cloud (BIRD), multihop through gw")
-        summary = wait_for(frr.bgp_summary,
-                           {"ipv4Unicast": {"peers": {CLOUD_IP: {
-                               "state": "Established",
-                               "pfxRcd": lambda n: n >= len(CLOUD_NETS)}}}},
-                           SESSION_S, what="FRR session to BIRD established, routes received")
-        peer = summary["ipv4Unicast"]["peers"][CLOUD_IP]
-        say(f"  FRR sees {CLOUD_IP} AS {peer['remoteAs']}: {peer['state']}, "
-            f"{peer.get('pfxRcd', 0)} prefixes received, up {peer.get('peerUptime', '?')}")
-        proto = wait_for(lambda: bird.protocol("onprem"), {"BGP state": "Established"},
-                         SESSION_S, what="BIRD session to FRR established")
-        say(f"  BIRD sees {ONPREM_IP} AS {proto.get('Neighbor AS')}: {proto.get('BGP state')}")
-
-        heading("routes on onprem (FRR: show bgp ipv4 unicast json)")
-        wait_for(lambda: frr.bgp_routes("ipv4"),
-                 {"routes": {p: [{"valid": True}] for p in CLOUD_NETS}}, SESSION_S,
-                 what="FRR learned the cloud workloads")
-        show_frr_routes(frr)
-
-        heading("routes on cloud (BIRD: show route)")
-        wait_for(lambda: bird.routes(), {"master4": {p: [{}] for p in ONPREM_NETS}}, SESSION_S,
-                 what="BIRD learned the on-prem workloads")
-        for line in bird.birdc("show", "route").splitlines():
-            if line.strip() and not line.startswith(("BIRD", "Table")):
-                say(f"  {line}")
-
-        heading("gateway: skysh against skygate-routed")
         skysh = [str(build / "cli" / "skysh"), "--rundir", str(rundir)]
 
         def sh(*commands: str) -> str:
@@ -183,15 +148,48 @@ def run_lab(build: Path, keep: bool) -> int:
             if proc.returncode != 0:
                 raise RuntimeError(f"skysh failed: {proc.stdout}{proc.stderr}")
             return proc.stdout
-        say(f"  $ skysh -c 'show version'\n    " + sh("show version").strip().replace("\n", "\n    "))
-        sh("configure terminal", f"router bgp {GW_AS}",
-           f"neighbor {CLOUD_IP} timers 10 30", "address-family ipv4 unicast",
-           "network 198.18.0.0/15", "end", "write memory")
-        say("  $ skysh -c 'configure terminal' ... -c 'write memory'   (timers, a network)")
+
+        def sh_json(command: str):
+            return json.loads(sh(command + " json"))
+
+        heading("BGP sessions of the gateway (skysh -c 'show bgp summary')")
+        wait_for(lambda: sh_json("show bgp summary"), {"ipv4Unicast": {"peers": {
+            ONPREM_IP: {"state": "Established", "pfxRcd": len(ONPREM_NETS)},
+            CLOUD_IP: {"state": "Established", "pfxRcd": len(CLOUD_NETS)}}}},
+            SESSION_S, what="the gateway's sessions Established with routes received")
+        for line in sh("show bgp summary").strip().splitlines():
+            say(f"  {line}")
+
+        heading("the gateway's BGP table (skysh -c 'show bgp ipv4 unicast')")
+        for line in sh("show bgp ipv4 unicast").strip().splitlines():
+            say(f"  {line}")
+
+        heading("routes on onprem (FRR: show bgp ipv4 unicast json)")
+        wait_for(lambda: frr.bgp_routes("ipv4"),
+                 {"routes": {p: [{"valid": True, "path": f"{GW_AS} {CLOUD_AS}"}] for p in CLOUD_NETS}},
+                 SESSION_S, what="FRR learned the cloud workloads through the gateway")
+        show_frr_routes(frr)
+
+        heading("routes on cloud (BIRD: show route)")
+        wait_for(lambda: bird.routes(), {"master4": {p: [{}] for p in ONPREM_NETS}}, SESSION_S,
+                 what="BIRD learned the on-prem workloads through the gateway")
+        for line in bird.birdc("show", "route").splitlines():
+            if line.strip() and not line.startswith(("BIRD", "Table")):
+                say(f"  {line}")
+
+        heading("a live change through skysh")
+        sh("configure terminal", f"router bgp {GW_AS}", "address-family ipv4 unicast",
+           f"network {GW_NET}", "end", "write memory")
+        say(f"  $ skysh -c 'configure terminal' -c 'router bgp {GW_AS}' "
+            f"-c 'address-family ipv4 unicast' -c 'network {GW_NET}' -c end -c 'write memory'")
+        wait_for(lambda: frr.bgp_routes("ipv4"), {"routes": {GW_NET: [{"valid": True, "path": str(GW_AS)}]}},
+                 SESSION_S, what="FRR learned the gateway's new network")
+        wait_for(lambda: bird.routes(), {"master4": {GW_NET: [{}]}}, SESSION_S,
+                 what="BIRD learned the gateway's new network")
+        say(f"  FRR and BIRD both learned {GW_NET} from AS {GW_AS}")
         say("  $ skysh -c 'show running-config'")
         for line in sh("show running-config").splitlines():
             say(f"    {line}")
-        say("  (the BGP speaker that acts on this configuration is the next piece to land)")
         saved = (rundir / "routed.conf").read_text()
         say(f"  saved to {rundir / 'routed.conf'} ({len(saved.splitlines())} lines, "
             f"previous kept as routed.conf.bak)")

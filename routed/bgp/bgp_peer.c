@@ -879,8 +879,12 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 				log_err(LOG_TAG, "out of memory adding a neighbor");
 				continue;
 			}
-			peer->next = bgp->peers;
-			bgp->peers = peer;
+			/* Kept sorted by address: show output lists peers in order. */
+			struct bgp_peer **pp = &bgp->peers;
+			while (*pp != NULL && prefix_cmp(&(*pp)->cfg.addr, &peer->cfg.addr) < 0)
+				pp = &(*pp)->next;
+			peer->next = *pp;
+			*pp = peer;
 			peer_start(peer);
 			continue;
 		}
