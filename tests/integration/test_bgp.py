@@ -240,3 +240,32 @@ def test_wrong_remote_as_is_refused_with_bad_peer_as(hub):
     hub.configure(f"neighbor 203.0.113.2 remote-as {GOBGP_AS}")
     wait_for(hub.gobgp.neighbors, {"203.0.113.1": {"state": "established"}}, SESSION_S,
              what="GoBGP session back with the right AS")
+
+
+def test_hold_timer_expiry_when_the_peer_freezes(hub):
+    """RFC 4271 section 6.5: a peer that stops talking is dropped when the
+    hold time runs out, its routes withdrawn; it comes back when it thaws."""
+    import os
+    import signal
+    hub.configure("neighbor 192.0.2.2 timers 1 3")
+    # New timers apply to the next session: reset it so 3 s is negotiated.
+    hub.configure("neighbor 192.0.2.2 shutdown")
+    hub.configure("no neighbor 192.0.2.2 shutdown")
+    wait_for(lambda: hub.show("show bgp neighbors 192.0.2.2"), {"192.0.2.2": {
+        "bgpState": "Established", "bgpTimerHoldTimeMsecs": 3000}}, SESSION_S,
+        what="session up with a 3 s hold time")
+    wait_for(lambda: hub.show("show bgp ipv4 unicast"), {"routes": {FRR_NET4: [{"valid": True}]}},
+             SESSION_S, what="FRR's route present")
+    bgpd = hub.frr.daemons["bgpd"]
+    os.kill(bgpd.pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: hub.show("show bgp neighbors 192.0.2.2"), {"192.0.2.2": {
+            "bgpState": lambda s: s != "Established",
+            "lastNotificationSent": "Hold Timer Expired"}}, 20, what="hold timer expired")
+        wait_for(lambda: hub.show("show bgp ipv4 unicast"), {"routes": {FRR_NET4: ABSENT}}, 10,
+                 what="the frozen peer's route withdrawn")
+    finally:
+        os.kill(bgpd.pid, signal.SIGCONT)
+    hub.configure("no neighbor 192.0.2.2 timers")
+    wait_for(lambda: hub.show("show bgp summary"), {"ipv4Unicast": established(["192.0.2.2"])},
+             SESSION_S, what="session back after the peer thaws")
