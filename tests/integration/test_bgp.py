@@ -6,6 +6,8 @@ session loss, administrative shutdown, and OPEN errors.
                     |
     bird AS 64514 --+-- gw: skygate AS 64512 --+-- gobgp AS 64515
     (198.51.100.2)       192.0.2.1 / 198.51.100.1 / 203.0.113.1   (203.0.113.2)
+                    |
+            ibgp: FRR AS 64512 (198.51.100.66, on the BIRD link)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ GW_AS, FRR_AS, BIRD_AS, GOBGP_AS = 64512, 64513, 64514, 64515
 GW_NET4, GW_NET6 = "198.18.100.0/24", "2001:db8:100::/48"
 FRR_NET4, FRR_NET6 = "198.19.1.0/24", "2001:db8:201::/48"
 BIRD_NET4 = "198.19.2.0/24"
+IBGP_NET4 = "198.19.4.0/24"
 GOBGP_NET4 = "198.19.3.0/24"
 SESSION_S = 60
 
@@ -39,6 +42,7 @@ router bgp {GW_AS}
  neighbor 2001:db8:0:1::2 remote-as external
  neighbor 198.51.100.2 remote-as {BIRD_AS}
  neighbor 203.0.113.2 remote-as {GOBGP_AS}
+ neighbor 198.51.100.66 remote-as internal
  address-family ipv4 unicast
   network {GW_NET4}
  exit-address-family
@@ -56,6 +60,7 @@ class Hub:
     frr: FrrRouter
     bird: BirdRouter
     gobgp: GobgpRouter
+    ibgp: FrrRouter
     topo: topo_lib.Topology
 
     def show(self, command: str):
@@ -84,7 +89,9 @@ def hub():
         frr_ns, bird_ns, gobgp_ns = (topology.add_namespace(n) for n in ("frr", "bird", "gobgp"))
         topology.add_link(gw, frr_ns, ["192.0.2.1/24", "2001:db8:0:1::1/64"],
                           ["192.0.2.2/24", "2001:db8:0:1::2/64"])
+        ibgp_ns = topology.add_namespace("ibgp")
         topology.add_link(gw, bird_ns, ["198.51.100.1/24"], ["198.51.100.2/24"])
+        topology.add_link(gw, ibgp_ns, ["198.51.100.65/26"], ["198.51.100.66/26"])
         topology.add_link(gw, gobgp_ns, ["203.0.113.1/24"], ["203.0.113.2/24"])
         rundir = topology.make_dir("gw")
         (rundir / "routed.conf").write_text(GW_CONFIG)
@@ -102,9 +109,12 @@ def hub():
         gobgp = GobgpRouter(topology, gobgp_ns, gobgp_config(
             GOBGP_AS, "203.0.113.2", [BgpNeighbor("203.0.113.1", GW_AS, "gw")])).start()
         gobgp.add_route(GOBGP_NET4)
+        ibgp = FrrRouter(topology, ibgp_ns, {"bgpd": frr_bgp_config(
+            GW_AS, "198.51.100.66", [BgpNeighbor("198.51.100.65", GW_AS, "gw")],
+            networks=[IBGP_NET4], hostname="ibgp")}, name="ibgp").start()
         session = Session(str(rundir / "routed.sock"))
         topology.add_cleanup("close CLI session", session.close)
-        yield Hub(session, rundir, frr, bird, gobgp, topology)
+        yield Hub(session, rundir, frr, bird, gobgp, ibgp, topology)
     finally:
         topology.teardown()
     reports = [f"{d.name}: {d.sanitizer_report}" for d in topology.daemons if d.sanitizer_report]
@@ -269,3 +279,21 @@ def test_hold_timer_expiry_when_the_peer_freezes(hub):
     hub.configure("no neighbor 192.0.2.2 timers")
     wait_for(lambda: hub.show("show bgp summary"), {"ipv4Unicast": established(["192.0.2.2"])},
              SESSION_S, what="session back after the peer thaws")
+
+
+def test_ibgp_peer(hub):
+    """An internal peer: its routes carry LOCAL_PREF and go to external peers
+    with our AS only; external routes reach it with LOCAL_PREF 100 and their
+    next hop unchanged; routes from one internal peer are not reflected."""
+    wait_for(hub.ibgp.bgp_summary, {"ipv4Unicast": {"peers": {"198.51.100.65": {
+        "state": "Established", "remoteAs": GW_AS}}}}, SESSION_S, what="iBGP session up")
+    wait_for(lambda: hub.show("show bgp ipv4 unicast"), {"routes": {IBGP_NET4: [{
+        "pathFrom": "internal", "locPrf": 100, "path": ""}]}}, SESSION_S,
+        what="skygate learned the iBGP route")
+    wait_for(lambda: hub.frr.bgp_routes("ipv4"), {"routes": {IBGP_NET4: [{
+        "path": str(GW_AS), "nexthops": [{"ip": "192.0.2.1"}]}]}}, SESSION_S,
+        what="the iBGP route reached an eBGP peer with our AS only")
+    wait_for(lambda: hub.ibgp.bgp_routes("ipv4"), {"routes": {FRR_NET4: [{
+        "path": str(FRR_AS), "locPrf": 100, "nexthops": [{"ip": "192.0.2.2"}]}],
+        GW_NET4: [{"path": "", "locPrf": 100, "nexthops": [{"ip": "198.51.100.65"}]}]}},
+        SESSION_S, what="eBGP and local routes reached the iBGP peer")
