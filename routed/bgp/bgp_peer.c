@@ -99,8 +99,12 @@ static void conn_close_socket(struct bgp_conn *conn)
 		 * the kernel keeps sending after close() on a TCP socket. */
 		struct evbuffer *out = bufferevent_get_output(conn->bev);
 		evutil_socket_t fd = bufferevent_getfd(conn->bev);
-		if (fd >= 0 && evbuffer_get_length(out) > 0)
+		if (fd >= 0 && evbuffer_get_length(out) > 0) {
+			/* A socket bufferevent keeps the front of its output
+			 * frozen for itself; thaw it to flush by hand. */
+			evbuffer_unfreeze(out, 1);
 			evbuffer_write(out, fd);
+		}
 		bufferevent_free(conn->bev);
 		conn->bev = NULL;
 	}
