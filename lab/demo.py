@@ -36,6 +36,8 @@ ONPREM_IP, GW_ONPREM_IP = "192.0.2.1", "192.0.2.2"
 CLOUD_IP, GW_CLOUD_IP = "198.51.100.1", "198.51.100.2"
 ONPREM_NETS = ["198.18.10.0/24"]
 CLOUD_NETS = ["198.19.20.0/24"]
+#: One host address in each workload prefix, on the namespaces' loopback.
+ONPREM_HOST, CLOUD_HOST = "198.18.10.1", "198.19.20.1"
 SESSION_S = 60
 GW_AS = 64520
 
@@ -69,6 +71,10 @@ protocol device {{ }}
 protocol static workloads {{
   ipv4;
 {statics}
+}}
+# Routes learned over BGP go into the kernel, so traffic can follow them.
+protocol kernel {{
+  ipv4 {{ import none; export where source = RTS_BGP; }};
 }}
 protocol bgp skygate {{
   local {CLOUD_IP} as {CLOUD_AS};
@@ -112,6 +118,8 @@ def run_lab(build: Path, keep: bool) -> int:
         gw.enable_forwarding()
         onprem.add_route("198.51.100.0/24", via=GW_ONPREM_IP)
         cloud.add_route("192.0.2.0/24", via=GW_CLOUD_IP)
+        onprem.add_address("lo", f"{ONPREM_HOST}/32")
+        cloud.add_address("lo", f"{CLOUD_HOST}/32")
         for ns in (onprem, gw, cloud):
             say(f"  namespace {ns.name}")
 
@@ -177,6 +185,22 @@ def run_lab(build: Path, keep: bool) -> int:
             if line.strip() and not line.startswith(("BIRD", "Table")):
                 say(f"  {line}")
 
+        heading("traffic between the workloads, through the gateway's FIB")
+        def gw_kernel_routes():
+            return {r["dst"]: r.get("gateway") for r in gw.ip_json("-4", "route", "show", "proto", "211")}
+        wait_for(gw_kernel_routes, {ONPREM_NETS[0]: ONPREM_IP, CLOUD_NETS[0]: CLOUD_IP}, SESSION_S,
+                 what="the gateway installed both workload routes")
+        for line in gw.ip("route", "show", "proto", "211").stdout.strip().splitlines():
+            say(f"  gw# ip route show proto 211:  {line}")
+        def workload_ping():
+            return onprem.run(["ping", "-c", "1", "-W", "1", "-I", ONPREM_HOST, CLOUD_HOST],
+                              check=False, timeout=10).returncode == 0
+        wait_until(workload_ping, SESSION_S, "the on-prem workload reaches the cloud workload")
+        ping = onprem.run(["ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", ONPREM_HOST, CLOUD_HOST],
+                          check=False, timeout=20)
+        last = [line for line in ping.stdout.splitlines() if "packets transmitted" in line]
+        say(f"  {ONPREM_HOST} -> {CLOUD_HOST}: {last[0] if last else ping.stdout.strip()}")
+
         heading("a live change through skysh")
         sh("configure terminal", f"router bgp {GW_AS}", "address-family ipv4 unicast",
            f"network {GW_NET}", "end", "write memory")
@@ -208,7 +232,8 @@ def run_lab(build: Path, keep: bool) -> int:
         heading("tearing down")
         status = routed.stop()
         say(f"  skygate-routed exited with status {status}"
-            f"{' (clean)' if status == 0 else ''}")
+            f"{' (clean)' if status == 0 else ''}; routes left in the gateway's kernel: "
+            f"{len(gw.ip_json('-4', 'route', 'show', 'proto', '211'))}")
     say(f"lab: done in {time.monotonic() - started:.1f} s; every namespace and process removed")
     return 0
 

@@ -184,13 +184,21 @@ static int cmd_no_neighbor_description(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
-static int cmd_neighbor_shutdown(void *ctx, const struct cmd_args *args)
+/* `[no] neighbor X shutdown|passive|disable-connected-check`: options that
+ * are only on or off. */
+static int cmd_neighbor_flag(void *ctx, const struct cmd_args *args)
 {
 	struct bgp_neighbor_config *n = existing_peer(session(ctx), args);
 
 	if (n == NULL)
 		return -1;
-	n->shutdown = !cmd_args_has(args, "no");
+	bool on = !cmd_args_has(args, "no");
+	if (cmd_args_has(args, "passive"))
+		n->passive = on;
+	else if (cmd_args_has(args, "disable-connected-check"))
+		n->disable_connected_check = on;
+	else
+		n->shutdown = on;
 	return 0;
 }
 
@@ -221,6 +229,236 @@ static int cmd_no_neighbor_timers(void *ctx, const struct cmd_args *args)
 		return -1;
 	n->timers_set = false;
 	n->keepalive = n->holdtime = 0;
+	return 0;
+}
+
+static int cmd_neighbor_local_as(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	uint64_t asn = 0;
+
+	if (n == NULL)
+		return -1;
+	cmd_args_get_u64(args, "asn", &asn);
+	/* The point of local-as is to claim another AS than ours. */
+	if (asn == cli_config(s)->bgp->asn)
+		return cli_error(s, "Cannot have local-as same as BGP AS number");
+	n->local_as = (uint32_t)asn;
+	n->local_as_no_prepend = cmd_args_has(args, "no-prepend");
+	n->local_as_replace_as = cmd_args_has(args, "replace-as");
+	return 0;
+}
+
+static int cmd_neighbor_password(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	const char *key = cmd_args_get(args, "password");
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+
+	if (n == NULL)
+		return -1;
+	/* LINE joins words with single blanks, so a key with blanks could
+	 * differ from what was typed; FRR takes one word too. */
+	if (strchr(key, ' ') != NULL)
+		return cli_error(s, "Password may not contain blanks");
+	if (strlen(key) > CONFIG_PASSWORD_MAX)
+		return cli_error(s, "Password longer than %d characters (the kernel's TCP-MD5 key limit)",
+				 CONFIG_PASSWORD_MAX);
+	snprintf(n->password, sizeof(n->password), "%s", key);
+	return 0;
+}
+
+/* Both change the TTL of the session's packets: ebgp-multihop raises what we
+ * send, ttl-security (RFC 5082 section 3) sends 255 and checks what arrives,
+ * so they cannot both apply. */
+#define TTL_CONFLICT "ebgp-multihop and ttl-security cannot be configured together"
+
+static int cmd_neighbor_ebgp_multihop(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	uint64_t ttl;
+
+	if (n == NULL)
+		return -1;
+	if (cmd_args_get_u64(args, "ttl", &ttl) != 0)
+		ttl = CONFIG_BGP_MAXTTL;
+	if (n->ttl_security_hops != 0)
+		return cli_error(s, TTL_CONFLICT);
+	/* TTL 1 is what eBGP uses without the option: store it as unset, as
+	 * FRR does, so it prints and compares the same. */
+	n->ebgp_multihop = ttl == 1 ? 0 : (uint8_t)ttl;
+	return 0;
+}
+
+static int cmd_neighbor_ttl_security(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	uint64_t hops = 0;
+
+	if (n == NULL)
+		return -1;
+	cmd_args_get_u64(args, "hops", &hops);
+	if (n->ebgp_multihop != 0)
+		return cli_error(s, TTL_CONFLICT);
+	n->ttl_security_hops = (uint8_t)hops;
+	return 0;
+}
+
+/* A Linux interface name: 1 to IFNAMSIZ-1 printable characters, not "." or
+ * "..", no '/' or ':' (dev_valid_name() and alias syntax). */
+static bool ifname_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > CONFIG_IFNAME_MAX || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] <= ' ' || name[i] > '~' || name[i] == '/' || name[i] == ':')
+			return false;
+	return true;
+}
+
+/* An address our end of a TCP connection can bind to: a unicast address. */
+static bool source_address_usable(const struct prefix *p)
+{
+	static const uint8_t zero[16], broadcast[4] = {255, 255, 255, 255};
+
+	if (p->family == AF_INET)
+		return memcmp(p->addr, zero, 4) != 0 && memcmp(p->addr, broadcast, 4) != 0 &&
+		       (p->addr[0] < 224 || p->addr[0] > 239);
+	return memcmp(p->addr, zero, 16) != 0 && p->addr[0] != 0xff;
+}
+
+static int cmd_neighbor_update_source(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	const char *text = cmd_args_get(args, "source");
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	struct prefix p;
+
+	if (n == NULL)
+		return -1;
+	if (prefix_parse(text, &p) == 0 && p.len == prefix_max_len(p.family)) {
+		/* Both ends of one TCP connection are of one family. */
+		if (p.family != n->addr.family)
+			return cli_error(s, "update-source %s is not an %s address, as neighbor %s is", text,
+					 n->addr.family == AF_INET6 ? "IPv6" : "IPv4", cmd_args_get(args, "peer"));
+		if (!source_address_usable(&p))
+			return cli_error(s, "Invalid update-source address %s: not a unicast address", text);
+		n->update_source = UPDATE_SOURCE_ADDRESS;
+		n->update_source_addr = p;
+		memset(n->update_source_ifname, 0, sizeof(n->update_source_ifname));
+		return 0;
+	}
+	/* Anything made of digits and dots was meant as an IPv4 address. */
+	if (strspn(text, "0123456789.") == strlen(text) || strchr(text, ':') != NULL)
+		return cli_error(s, "Malformed update-source address '%s'", text);
+	if (!ifname_valid(text))
+		return cli_error(s, "Invalid interface name '%s': at most %d characters, no '/'", text,
+				 CONFIG_IFNAME_MAX);
+	n->update_source = UPDATE_SOURCE_INTERFACE;
+	memset(&n->update_source_addr, 0, sizeof(n->update_source_addr));
+	snprintf(n->update_source_ifname, sizeof(n->update_source_ifname), "%s", text);
+	return 0;
+}
+
+/* `neighbor X advertisement-interval N` and `neighbor X timers connect N`. */
+static int cmd_neighbor_interval(void *ctx, const struct cmd_args *args)
+{
+	struct bgp_neighbor_config *n = existing_peer(session(ctx), args);
+	uint64_t seconds = 0;
+
+	if (n == NULL)
+		return -1;
+	cmd_args_get_u64(args, "seconds", &seconds);
+	if (cmd_args_has(args, "connect")) {
+		n->connect_retry = (uint16_t)seconds;
+	} else {
+		n->advertisement_interval_set = true;
+		n->advertisement_interval = (uint16_t)seconds;
+	}
+	return 0;
+}
+
+/* `no neighbor X OPTION [...]`: the option back to its default. Like FRR,
+ * a value given after the option is not checked against the one set. */
+static int cmd_no_neighbor_option(void *ctx, const struct cmd_args *args)
+{
+	struct bgp_neighbor_config *n = existing_peer(session(ctx), args);
+
+	if (n == NULL)
+		return -1;
+	if (cmd_args_has(args, "local-as")) {
+		n->local_as = 0;
+		n->local_as_no_prepend = n->local_as_replace_as = false;
+	} else if (cmd_args_has(args, "password")) {
+		memset(n->password, 0, sizeof(n->password));
+	} else if (cmd_args_has(args, "ebgp-multihop")) {
+		n->ebgp_multihop = 0;
+	} else if (cmd_args_has(args, "ttl-security")) {
+		n->ttl_security_hops = 0;
+	} else if (cmd_args_has(args, "update-source")) {
+		n->update_source = UPDATE_SOURCE_NONE;
+		memset(&n->update_source_addr, 0, sizeof(n->update_source_addr));
+		memset(n->update_source_ifname, 0, sizeof(n->update_source_ifname));
+	} else if (cmd_args_has(args, "advertisement-interval")) {
+		n->advertisement_interval_set = false;
+		n->advertisement_interval = 0;
+	} else if (cmd_args_has(args, "connect")) {
+		n->connect_retry = 0;
+	}
+	return 0;
+}
+
+/* `[no] bgp log-neighbor-changes|ebgp-requires-policy|graceful-restart`. */
+static int cmd_bgp_flag(void *ctx, const struct cmd_args *args)
+{
+	struct bgp_config *bgp = cli_config(session(ctx))->bgp;
+	bool on = !cmd_args_has(args, "no");
+
+	if (cmd_args_has(args, "log-neighbor-changes"))
+		bgp->log_neighbor_changes = on;
+	else if (cmd_args_has(args, "ebgp-requires-policy"))
+		bgp->ebgp_requires_policy = on;
+	else
+		bgp->graceful_restart = on;
+	return 0;
+}
+
+/* `[no] bgp graceful-restart restart-time|stalepath-time [N]`. */
+static int cmd_bgp_graceful_restart_time(void *ctx, const struct cmd_args *args)
+{
+	struct bgp_config *bgp = cli_config(session(ctx))->bgp;
+	bool restart = cmd_args_has(args, "restart-time");
+	uint64_t seconds = restart ? CONFIG_BGP_DEFAULT_RESTART_TIME : CONFIG_BGP_DEFAULT_STALEPATH_TIME;
+
+	if (!cmd_args_has(args, "no"))
+		cmd_args_get_u64(args, "seconds", &seconds);
+	if (restart)
+		bgp->restart_time = (uint16_t)seconds;
+	else
+		bgp->stalepath_time = (uint16_t)seconds;
+	return 0;
+}
+
+static int cmd_timers_bgp(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_config *bgp = cli_config(s)->bgp;
+	uint64_t keepalive = CONFIG_BGP_DEFAULT_KEEPALIVE, holdtime = CONFIG_BGP_DEFAULT_HOLDTIME;
+
+	if (!cmd_args_has(args, "no")) {
+		cmd_args_get_u64(args, "keepalive", &keepalive);
+		cmd_args_get_u64(args, "holdtime", &holdtime);
+	}
+	/* RFC 4271 section 4.2, as for a neighbor's own timers. */
+	if (holdtime != 0 && holdtime < 3)
+		return cli_error(s, "Hold time must be 0 or at least 3 seconds (RFC 4271 section 4.2)");
+	bgp->keepalive = (uint16_t)keepalive;
+	bgp->holdtime = (uint16_t)holdtime;
 	return 0;
 }
 
@@ -277,6 +515,140 @@ static int cmd_neighbor_activate(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
+static int cmd_neighbor_next_hop_self(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+
+	if (n == NULL)
+		return -1;
+	n->af[session_afi(s)].next_hop_self = !cmd_args_has(args, "no");
+	return 0;
+}
+
+static int cmd_neighbor_maximum_prefix(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	uint64_t max = 0, threshold;
+
+	if (n == NULL)
+		return -1;
+	cmd_args_get_u64(args, "max", &max);
+	if (cmd_args_get_u64(args, "threshold", &threshold) != 0)
+		threshold = CONFIG_BGP_MAXPREFIX_THRESHOLD_DEFAULT;
+	struct bgp_neighbor_af_config *f = &n->af[session_afi(s)];
+	f->max_prefix = (uint32_t)max;
+	f->max_prefix_threshold = (uint8_t)threshold;
+	f->max_prefix_warning_only = cmd_args_has(args, "warning-only");
+	return 0;
+}
+
+static int cmd_neighbor_allowas_in(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	uint64_t count;
+
+	if (n == NULL)
+		return -1;
+	if (cmd_args_get_u64(args, "count", &count) != 0)
+		count = CONFIG_BGP_ALLOWAS_IN_DEFAULT;
+	struct bgp_neighbor_af_config *f = &n->af[session_afi(s)];
+	bool origin = cmd_args_has(args, "origin");
+	f->allowas_in = origin ? ALLOWAS_IN_ORIGIN : ALLOWAS_IN_COUNT;
+	f->allowas_in_count = origin ? 0 : (uint8_t)count;
+	return 0;
+}
+
+/* `no neighbor X maximum-prefix|allowas-in [...]` in an address family. */
+static int cmd_no_neighbor_af_option(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+
+	if (n == NULL)
+		return -1;
+	struct bgp_neighbor_af_config *f = &n->af[session_afi(s)];
+	if (cmd_args_has(args, "maximum-prefix")) {
+		f->max_prefix = 0;
+		f->max_prefix_threshold = 0;
+		f->max_prefix_warning_only = false;
+	} else {
+		f->allowas_in = ALLOWAS_IN_OFF;
+		f->allowas_in_count = 0;
+	}
+	return 0;
+}
+
+/* `[no] maximum-paths [ibgp] N`. */
+static int cmd_maximum_paths(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_af_config *af = &cli_config(s)->bgp->af[session_afi(s)];
+	uint64_t paths = CONFIG_BGP_DEFAULT_MAXIMUM_PATHS;
+
+	if (!cmd_args_has(args, "no"))
+		cmd_args_get_u64(args, "paths", &paths);
+	if (cmd_args_has(args, "ibgp"))
+		af->maximum_paths_ibgp = (uint8_t)paths;
+	else
+		af->maximum_paths = (uint8_t)paths;
+	return 0;
+}
+
+/* Commands of an address-family node; their handlers take the family from
+ * the node. */
+#define AF_COMMANDS(node) \
+	{node, "[no] neighbor " NEIGHBOR_ADDR " activate", \
+	 NO_HELP NEIGHBOR_HELP "Enable the Address Family for this Neighbor\n", cmd_neighbor_activate, 0}, \
+	{node, "[no] neighbor " NEIGHBOR_ADDR " next-hop-self", \
+	 NO_HELP NEIGHBOR_HELP "Disable the next hop calculation for this neighbor\n", \
+	 cmd_neighbor_next_hop_self, 0}, \
+	{node, "neighbor " NEIGHBOR_ADDR \
+	       " maximum-prefix (1-4294967295)$max [(1-100)$threshold] [warning-only]", \
+	 NEIGHBOR_HELP MAXPREFIX_HELP, cmd_neighbor_maximum_prefix, 0}, \
+	{node, "no neighbor " NEIGHBOR_ADDR " maximum-prefix [(1-4294967295) [(1-100)] [warning-only]]", \
+	 NO_HELP NEIGHBOR_HELP MAXPREFIX_HELP, cmd_no_neighbor_af_option, 0}, \
+	{node, "neighbor " NEIGHBOR_ADDR " allowas-in [<(1-10)$count|origin>]", \
+	 NEIGHBOR_HELP ALLOWAS_HELP, cmd_neighbor_allowas_in, 0}, \
+	{node, "no neighbor " NEIGHBOR_ADDR " allowas-in [<(1-10)|origin>]", \
+	 NO_HELP NEIGHBOR_HELP ALLOWAS_HELP, cmd_no_neighbor_af_option, 0}, \
+	{node, "maximum-paths [ibgp] (1-64)$paths", MAXPATHS_HELP, cmd_maximum_paths, 0}, \
+	{node, "no maximum-paths [ibgp] [(1-64)]", NO_HELP MAXPATHS_HELP, cmd_maximum_paths, 0}, \
+	{node, "exit-address-family", "Exit from Address Family configuration mode\n", \
+	 cmd_exit_address_family, 0}
+
+#define MAXPREFIX_HELP \
+	"Maximum number of prefix accept from this peer\nmaximum no. of prefix limit\n" \
+	"Threshold value (%) at which to generate a warning msg\n" \
+	"Only give warning message when limit is exceeded\n"
+#define ALLOWAS_HELP \
+	"Accept as-path with my AS present in it\nNumber of occurrences of AS number\n" \
+	"Only accept my AS in the as-path if the route was originated in my AS\n"
+/* CONFIG_BGP_MAXIMUM_PATHS_MAX is the 64 of the syntax. */
+#define MAXPATHS_HELP \
+	"Forward packets over multiple paths\niBGP-multipath\n" \
+	"Number of paths (default 1: one best path, no ECMP)\n"
+#define LOCAL_AS_HELP \
+	"Specify a local-as number\nAS number used as local AS\n" \
+	"Do not prepend local-as to updates from ebgp peers\n" \
+	"Do not prepend local-as to updates from ibgp peers\n"
+#define MULTIHOP_HELP "Allow EBGP neighbors not on directly connected networks\nmaximum hop count\n"
+#define TTL_SECURITY_HELP \
+	"BGP ttl-security parameters\nSpecify the maximum number of hops to the BGP peer\n" \
+	"Number of hops to BGP peer\n"
+#define UPDATE_SOURCE_HELP "Source of routing updates\nIPv4 address\nIPv6 address\nInterface name\n"
+#define ADV_INTERVAL_HELP "Minimum interval between sending BGP routing updates\ntime in seconds\n"
+#define CONNECT_HELP "BGP per neighbor timers\nBGP connect timer\nConnect timer\n"
+#define GR_HELP "BGP information\nGraceful restart capability parameters\n"
+#define RESTART_TIME_HELP \
+	GR_HELP "Set the time to wait to delete stale routes before a BGP open message is received\n" \
+		"Delay value (seconds)\n"
+#define STALEPATH_HELP \
+	GR_HELP "Set the max time to hold onto restarting peer's stale paths\nDelay value (seconds)\n"
+#define TIMERS_BGP_HELP "Adjust routing timers\nBGP timers\nKeepalive interval\nHoldtime\n"
+
 static const struct cmd_def config_commands[] = {
 	{NODE_CONFIG, "hostname WORD$name", "Set system's network name\nThis system's network name\n", cmd_hostname, 0},
 	{NODE_CONFIG, "no hostname [WORD]", NO_HELP "Reset system's network name\nHost name of this router\n",
@@ -291,12 +663,35 @@ static const struct cmd_def config_commands[] = {
 	{NODE_BGP, "no bgp router-id [A.B.C.D$id]",
 	 NO_HELP "BGP information\nOverride configured router identifier\nManually configured router identifier\n",
 	 cmd_no_router_id, 0},
+	{NODE_BGP, "[no] bgp log-neighbor-changes", NO_HELP "BGP information\nLog neighbor up/down and reset reason\n",
+	 cmd_bgp_flag, 0},
+	/* FRR's default is on; ours is off until there are route-maps to
+	 * write the policy with (struct bgp_config). */
+	{NODE_BGP, "[no] bgp ebgp-requires-policy",
+	 NO_HELP "BGP information\n"
+		 "Require in and out policy for eBGP peers (RFC 8212; off by default until skygate has route-maps)\n",
+	 cmd_bgp_flag, 0},
+	{NODE_BGP, "[no] bgp graceful-restart", NO_HELP GR_HELP, cmd_bgp_flag, 0},
+	{NODE_BGP, "bgp graceful-restart restart-time (0-4095)$seconds", RESTART_TIME_HELP,
+	 cmd_bgp_graceful_restart_time, 0},
+	{NODE_BGP, "no bgp graceful-restart restart-time [(0-4095)]", NO_HELP RESTART_TIME_HELP,
+	 cmd_bgp_graceful_restart_time, 0},
+	{NODE_BGP, "bgp graceful-restart stalepath-time (1-4095)$seconds", STALEPATH_HELP,
+	 cmd_bgp_graceful_restart_time, 0},
+	{NODE_BGP, "no bgp graceful-restart stalepath-time [(1-4095)]", NO_HELP STALEPATH_HELP,
+	 cmd_bgp_graceful_restart_time, 0},
+	{NODE_BGP, "timers bgp (0-65535)$keepalive (0-65535)$holdtime", TIMERS_BGP_HELP, cmd_timers_bgp, 0},
+	{NODE_BGP, "no timers bgp [(0-65535) (0-65535)]", NO_HELP TIMERS_BGP_HELP, cmd_timers_bgp, 0},
 	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " remote-as <(1-4294967295)$asn|internal|external>",
 	 NEIGHBOR_HELP "Specify a BGP neighbor\nAS number\nInternal BGP peer\nExternal BGP peer\n",
 	 cmd_neighbor_remote_as, 0},
 	{NODE_BGP, "no neighbor " NEIGHBOR_ADDR " [remote-as <(1-4294967295)|internal|external>]",
 	 NO_HELP NEIGHBOR_HELP "Specify a BGP neighbor\nAS number\nInternal BGP peer\nExternal BGP peer\n",
 	 cmd_no_neighbor, 0},
+	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " local-as (1-4294967295)$asn [no-prepend [replace-as]]",
+	 NEIGHBOR_HELP LOCAL_AS_HELP, cmd_neighbor_local_as, 0},
+	{NODE_BGP, "no neighbor " NEIGHBOR_ADDR " local-as [(1-4294967295) [no-prepend [replace-as]]]",
+	 NO_HELP NEIGHBOR_HELP LOCAL_AS_HELP, cmd_no_neighbor_option, 0},
 	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " description LINE$desc",
 	 NEIGHBOR_HELP "Neighbor specific description\nUp to 80 characters describing this neighbor\n",
 	 cmd_neighbor_description, 0},
@@ -304,25 +699,49 @@ static const struct cmd_def config_commands[] = {
 	 NO_HELP NEIGHBOR_HELP "Neighbor specific description\nUp to 80 characters describing this neighbor\n",
 	 cmd_no_neighbor_description, 0},
 	{NODE_BGP, "[no] neighbor " NEIGHBOR_ADDR " shutdown",
-	 NO_HELP NEIGHBOR_HELP "Administratively shut down this neighbor\n", cmd_neighbor_shutdown, 0},
+	 NO_HELP NEIGHBOR_HELP "Administratively shut down this neighbor\n", cmd_neighbor_flag, 0},
+	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " password LINE$password",
+	 NEIGHBOR_HELP "Set a password (TCP-MD5, RFC 2385)\nThe password\n", cmd_neighbor_password, 0},
+	{NODE_BGP, "no neighbor " NEIGHBOR_ADDR " password [LINE]",
+	 NO_HELP NEIGHBOR_HELP "Set a password (TCP-MD5, RFC 2385)\nThe password\n", cmd_no_neighbor_option, 0},
+	{NODE_BGP, "[no] neighbor " NEIGHBOR_ADDR " passive",
+	 NO_HELP NEIGHBOR_HELP "Don't send open messages to this neighbor\n", cmd_neighbor_flag, 0},
+	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " ebgp-multihop [(1-255)$ttl]", NEIGHBOR_HELP MULTIHOP_HELP,
+	 cmd_neighbor_ebgp_multihop, 0},
+	{NODE_BGP, "no neighbor " NEIGHBOR_ADDR " ebgp-multihop [(1-255)]", NO_HELP NEIGHBOR_HELP MULTIHOP_HELP,
+	 cmd_no_neighbor_option, 0},
+	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " ttl-security hops (1-254)$hops", NEIGHBOR_HELP TTL_SECURITY_HELP,
+	 cmd_neighbor_ttl_security, 0},
+	{NODE_BGP, "no neighbor " NEIGHBOR_ADDR " ttl-security [hops (1-254)]",
+	 NO_HELP NEIGHBOR_HELP TTL_SECURITY_HELP, cmd_no_neighbor_option, 0},
+	{NODE_BGP, "[no] neighbor " NEIGHBOR_ADDR " disable-connected-check",
+	 NO_HELP NEIGHBOR_HELP "one-hop away EBGP peer using loopback address\n", cmd_neighbor_flag, 0},
+	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " update-source <A.B.C.D|X:X::X:X|WORD>$source",
+	 NEIGHBOR_HELP UPDATE_SOURCE_HELP, cmd_neighbor_update_source, 0},
+	{NODE_BGP, "no neighbor " NEIGHBOR_ADDR " update-source [<A.B.C.D|X:X::X:X|WORD>]",
+	 NO_HELP NEIGHBOR_HELP UPDATE_SOURCE_HELP, cmd_no_neighbor_option, 0},
+	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " advertisement-interval (0-600)$seconds",
+	 NEIGHBOR_HELP ADV_INTERVAL_HELP, cmd_neighbor_interval, 0},
+	{NODE_BGP, "no neighbor " NEIGHBOR_ADDR " advertisement-interval [(0-600)]",
+	 NO_HELP NEIGHBOR_HELP ADV_INTERVAL_HELP, cmd_no_neighbor_option, 0},
 	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " timers (0-65535)$keepalive (0-65535)$holdtime",
 	 NEIGHBOR_HELP "BGP per neighbor timers\nKeepalive interval\nHoldtime\n", cmd_neighbor_timers, 0},
 	{NODE_BGP, "no neighbor " NEIGHBOR_ADDR " timers [(0-65535) (0-65535)]",
 	 NO_HELP NEIGHBOR_HELP "BGP per neighbor timers\nKeepalive interval\nHoldtime\n", cmd_no_neighbor_timers, 0},
+	{NODE_BGP, "neighbor " NEIGHBOR_ADDR " timers connect (1-65535)$seconds", NEIGHBOR_HELP CONNECT_HELP,
+	 cmd_neighbor_interval, 0},
+	{NODE_BGP, "no neighbor " NEIGHBOR_ADDR " timers connect [(1-65535)]",
+	 NO_HELP NEIGHBOR_HELP CONNECT_HELP, cmd_no_neighbor_option, 0},
 	{NODE_BGP, "address-family <ipv4|ipv6>$afi [unicast]",
 	 "Enter Address Family command mode\nAddress Family\nAddress Family\nAddress Family modifier\n",
 	 cmd_address_family, 0},
 
 	{NODE_BGP_AF_IPV4, "[no] network A.B.C.D/M$prefix", NO_HELP "Specify a network to announce via BGP\nIPv4 prefix\n",
 	 cmd_network, 0},
-	{NODE_BGP_AF_IPV4, "[no] neighbor " NEIGHBOR_ADDR " activate",
-	 NO_HELP NEIGHBOR_HELP "Enable the Address Family for this Neighbor\n", cmd_neighbor_activate, 0},
-	{NODE_BGP_AF_IPV4, "exit-address-family", "Exit from Address Family configuration mode\n", cmd_exit_address_family, 0},
+	AF_COMMANDS(NODE_BGP_AF_IPV4),
 	{NODE_BGP_AF_IPV6, "[no] network X:X::X:X/M$prefix", NO_HELP "Specify a network to announce via BGP\nIPv6 prefix\n",
 	 cmd_network, 0},
-	{NODE_BGP_AF_IPV6, "[no] neighbor " NEIGHBOR_ADDR " activate",
-	 NO_HELP NEIGHBOR_HELP "Enable the Address Family for this Neighbor\n", cmd_neighbor_activate, 0},
-	{NODE_BGP_AF_IPV6, "exit-address-family", "Exit from Address Family configuration mode\n", cmd_exit_address_family, 0},
+	AF_COMMANDS(NODE_BGP_AF_IPV6),
 };
 
 int cli_register_config_commands(struct cmd_registry *reg, char *err, size_t errlen)

@@ -83,14 +83,47 @@ struct routed_config *rcfg_clone(const struct routed_config *cfg)
 	return copy;
 }
 
+static bool neighbor_af_equal(const struct bgp_neighbor_af_config *a, const struct bgp_neighbor_af_config *b)
+{
+	return a->next_hop_self == b->next_hop_self && a->max_prefix == b->max_prefix &&
+	       a->max_prefix_threshold == b->max_prefix_threshold &&
+	       a->max_prefix_warning_only == b->max_prefix_warning_only && a->allowas_in == b->allowas_in &&
+	       a->allowas_in_count == b->allowas_in_count;
+}
+
+static bool update_source_equal(const struct bgp_neighbor_config *a, const struct bgp_neighbor_config *b)
+{
+	if (a->update_source != b->update_source)
+		return false;
+	switch (a->update_source) {
+	case UPDATE_SOURCE_ADDRESS:
+		return prefix_equal(&a->update_source_addr, &b->update_source_addr);
+	case UPDATE_SOURCE_INTERFACE:
+		return strcmp(a->update_source_ifname, b->update_source_ifname) == 0;
+	case UPDATE_SOURCE_NONE:
+		break;
+	}
+	return true;
+}
+
 static bool neighbor_equal(const struct bgp_neighbor_config *a, const struct bgp_neighbor_config *b)
 {
-	return prefix_equal(&a->addr, &b->addr) && a->remote_as_kind == b->remote_as_kind &&
-	       a->remote_as == b->remote_as && strcmp(a->description, b->description) == 0 &&
-	       a->shutdown == b->shutdown && a->timers_set == b->timers_set &&
-	       (!a->timers_set || (a->keepalive == b->keepalive && a->holdtime == b->holdtime)) &&
-	       a->active[BGP_AFI_IPV4] == b->active[BGP_AFI_IPV4] &&
-	       a->active[BGP_AFI_IPV6] == b->active[BGP_AFI_IPV6];
+	if (!prefix_equal(&a->addr, &b->addr) || a->remote_as_kind != b->remote_as_kind ||
+	    a->remote_as != b->remote_as || a->local_as != b->local_as ||
+	    a->local_as_no_prepend != b->local_as_no_prepend || a->local_as_replace_as != b->local_as_replace_as ||
+	    strcmp(a->description, b->description) != 0 || a->shutdown != b->shutdown ||
+	    strcmp(a->password, b->password) != 0 || a->passive != b->passive ||
+	    a->ebgp_multihop != b->ebgp_multihop || a->ttl_security_hops != b->ttl_security_hops ||
+	    a->disable_connected_check != b->disable_connected_check || !update_source_equal(a, b) ||
+	    a->advertisement_interval_set != b->advertisement_interval_set ||
+	    a->advertisement_interval != b->advertisement_interval || a->timers_set != b->timers_set ||
+	    (a->timers_set && (a->keepalive != b->keepalive || a->holdtime != b->holdtime)) ||
+	    a->connect_retry != b->connect_retry)
+		return false;
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+		if (a->active[afi] != b->active[afi] || !neighbor_af_equal(&a->af[afi], &b->af[afi]))
+			return false;
+	return true;
 }
 
 bool rcfg_equal(const struct routed_config *a, const struct routed_config *b)
@@ -102,16 +135,21 @@ bool rcfg_equal(const struct routed_config *a, const struct routed_config *b)
 	const struct bgp_config *x = a->bgp, *y = b->bgp;
 	if (x->asn != y->asn || x->router_id_set != y->router_id_set ||
 	    (x->router_id_set && memcmp(x->router_id, y->router_id, 4) != 0) ||
+	    x->log_neighbor_changes != y->log_neighbor_changes || x->ebgp_requires_policy != y->ebgp_requires_policy ||
+	    x->keepalive != y->keepalive || x->holdtime != y->holdtime || x->graceful_restart != y->graceful_restart ||
+	    x->restart_time != y->restart_time || x->stalepath_time != y->stalepath_time ||
 	    x->neighbor_count != y->neighbor_count)
 		return false;
 	for (size_t i = 0; i < x->neighbor_count; i++)
 		if (!neighbor_equal(&x->neighbors[i], &y->neighbors[i]))
 			return false;
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-		if (x->af[afi].network_count != y->af[afi].network_count)
+		const struct bgp_af_config *p = &x->af[afi], *q = &y->af[afi];
+		if (p->network_count != q->network_count || p->maximum_paths != q->maximum_paths ||
+		    p->maximum_paths_ibgp != q->maximum_paths_ibgp)
 			return false;
-		for (size_t i = 0; i < x->af[afi].network_count; i++)
-			if (!prefix_equal(&x->af[afi].networks[i], &y->af[afi].networks[i]))
+		for (size_t i = 0; i < p->network_count; i++)
+			if (!prefix_equal(&p->networks[i], &q->networks[i]))
 				return false;
 	}
 	return true;
@@ -143,10 +181,19 @@ struct bgp_config *rcfg_bgp_create(struct routed_config *cfg, uint32_t asn)
 {
 	if (cfg->bgp != NULL)
 		return cfg->bgp;
-	cfg->bgp = calloc(1, sizeof(*cfg->bgp));
-	if (cfg->bgp != NULL)
-		cfg->bgp->asn = asn;
-	return cfg->bgp;
+	struct bgp_config *bgp = calloc(1, sizeof(*bgp));
+	if (bgp == NULL)
+		return NULL;
+	bgp->asn = asn;
+	bgp->log_neighbor_changes = true;
+	bgp->keepalive = CONFIG_BGP_DEFAULT_KEEPALIVE;
+	bgp->holdtime = CONFIG_BGP_DEFAULT_HOLDTIME;
+	bgp->restart_time = CONFIG_BGP_DEFAULT_RESTART_TIME;
+	bgp->stalepath_time = CONFIG_BGP_DEFAULT_STALEPATH_TIME;
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+		bgp->af[afi].maximum_paths = bgp->af[afi].maximum_paths_ibgp = CONFIG_BGP_DEFAULT_MAXIMUM_PATHS;
+	cfg->bgp = bgp;
+	return bgp;
 }
 
 void rcfg_bgp_delete(struct routed_config *cfg)
@@ -287,6 +334,81 @@ static void print_remote_as(const struct bgp_neighbor_config *n, FILE *out)
 	}
 }
 
+/* Options of one neighbor outside address families, in the order FRR's
+ * `show running-config` writes them. */
+static void print_neighbor(const struct bgp_neighbor_config *n, FILE *out)
+{
+	char a[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
+
+	addr_text(&n->addr, a, sizeof(a));
+	fprintf(out, " neighbor %s remote-as ", a);
+	print_remote_as(n, out);
+	fputc('\n', out);
+	if (n->local_as != 0)
+		fprintf(out, " neighbor %s local-as %u%s%s\n", a, n->local_as,
+			n->local_as_no_prepend ? " no-prepend" : "", n->local_as_replace_as ? " replace-as" : "");
+	if (n->description[0] != '\0')
+		fprintf(out, " neighbor %s description %s\n", a, n->description);
+	if (n->shutdown)
+		fprintf(out, " neighbor %s shutdown\n", a);
+	if (n->password[0] != '\0')
+		fprintf(out, " neighbor %s password %s\n", a, n->password);
+	if (n->passive)
+		fprintf(out, " neighbor %s passive\n", a);
+	/* The maximum TTL is written without a number, as FRR does. */
+	if (n->ebgp_multihop == CONFIG_BGP_MAXTTL)
+		fprintf(out, " neighbor %s ebgp-multihop\n", a);
+	else if (n->ebgp_multihop != 0)
+		fprintf(out, " neighbor %s ebgp-multihop %u\n", a, n->ebgp_multihop);
+	if (n->ttl_security_hops != 0)
+		fprintf(out, " neighbor %s ttl-security hops %u\n", a, n->ttl_security_hops);
+	if (n->disable_connected_check)
+		fprintf(out, " neighbor %s disable-connected-check\n", a);
+	if (n->update_source == UPDATE_SOURCE_ADDRESS)
+		fprintf(out, " neighbor %s update-source %s\n", a, addr_text(&n->update_source_addr, src, sizeof(src)));
+	else if (n->update_source == UPDATE_SOURCE_INTERFACE)
+		fprintf(out, " neighbor %s update-source %s\n", a, n->update_source_ifname);
+	if (n->advertisement_interval_set)
+		fprintf(out, " neighbor %s advertisement-interval %u\n", a, n->advertisement_interval);
+	if (n->timers_set)
+		fprintf(out, " neighbor %s timers %u %u\n", a, n->keepalive, n->holdtime);
+	if (n->connect_retry != 0)
+		fprintf(out, " neighbor %s timers connect %u\n", a, n->connect_retry);
+}
+
+static bool neighbor_af_is_default(const struct bgp_neighbor_config *n, enum bgp_afi afi)
+{
+	const struct bgp_neighbor_af_config *f = &n->af[afi];
+
+	return n->active[afi] == (bgp_afi_of(&n->addr) == afi) && !f->next_hop_self && f->max_prefix == 0 &&
+	       f->allowas_in == ALLOWAS_IN_OFF;
+}
+
+/* A neighbor's lines in an address-family block, in FRR's order. */
+static void print_neighbor_af(const struct bgp_neighbor_config *n, enum bgp_afi afi, FILE *out)
+{
+	const struct bgp_neighbor_af_config *f = &n->af[afi];
+	char a[INET6_ADDRSTRLEN];
+
+	addr_text(&n->addr, a, sizeof(a));
+	if (n->active[afi] != (bgp_afi_of(&n->addr) == afi))
+		fprintf(out, "  %sneighbor %s activate\n", n->active[afi] ? "" : "no ", a);
+	if (f->next_hop_self)
+		fprintf(out, "  neighbor %s next-hop-self\n", a);
+	if (f->max_prefix != 0) {
+		fprintf(out, "  neighbor %s maximum-prefix %u", a, f->max_prefix);
+		if (f->max_prefix_threshold != CONFIG_BGP_MAXPREFIX_THRESHOLD_DEFAULT)
+			fprintf(out, " %u", f->max_prefix_threshold);
+		fputs(f->max_prefix_warning_only ? " warning-only\n" : "\n", out);
+	}
+	if (f->allowas_in == ALLOWAS_IN_ORIGIN)
+		fprintf(out, "  neighbor %s allowas-in origin\n", a);
+	else if (f->allowas_in == ALLOWAS_IN_COUNT && f->allowas_in_count == CONFIG_BGP_ALLOWAS_IN_DEFAULT)
+		fprintf(out, "  neighbor %s allowas-in\n", a);
+	else if (f->allowas_in == ALLOWAS_IN_COUNT)
+		fprintf(out, "  neighbor %s allowas-in %u\n", a, f->allowas_in_count);
+}
+
 static void print_bgp(const struct bgp_config *bgp, FILE *out)
 {
 	char a[INET6_ADDRSTRLEN], pfx[PREFIX_STRLEN];
@@ -294,36 +416,38 @@ static void print_bgp(const struct bgp_config *bgp, FILE *out)
 	fprintf(out, "router bgp %u\n", bgp->asn);
 	if (bgp->router_id_set && inet_ntop(AF_INET, bgp->router_id, a, sizeof(a)) != NULL)
 		fprintf(out, " bgp router-id %s\n", a);
-	for (size_t i = 0; i < bgp->neighbor_count; i++) {
-		const struct bgp_neighbor_config *n = &bgp->neighbors[i];
-		addr_text(&n->addr, a, sizeof(a));
-		fprintf(out, " neighbor %s remote-as ", a);
-		print_remote_as(n, out);
-		fputc('\n', out);
-		if (n->description[0] != '\0')
-			fprintf(out, " neighbor %s description %s\n", a, n->description);
-		if (n->timers_set)
-			fprintf(out, " neighbor %s timers %u %u\n", a, n->keepalive, n->holdtime);
-		if (n->shutdown)
-			fprintf(out, " neighbor %s shutdown\n", a);
-	}
+	if (!bgp->log_neighbor_changes)
+		fputs(" no bgp log-neighbor-changes\n", out);
+	/* Off is our default (see struct bgp_config), so only "on" is written. */
+	if (bgp->ebgp_requires_policy)
+		fputs(" bgp ebgp-requires-policy\n", out);
+	if (bgp->stalepath_time != CONFIG_BGP_DEFAULT_STALEPATH_TIME)
+		fprintf(out, " bgp graceful-restart stalepath-time %u\n", bgp->stalepath_time);
+	if (bgp->restart_time != CONFIG_BGP_DEFAULT_RESTART_TIME)
+		fprintf(out, " bgp graceful-restart restart-time %u\n", bgp->restart_time);
+	if (bgp->graceful_restart)
+		fputs(" bgp graceful-restart\n", out);
+	if (bgp->keepalive != CONFIG_BGP_DEFAULT_KEEPALIVE || bgp->holdtime != CONFIG_BGP_DEFAULT_HOLDTIME)
+		fprintf(out, " timers bgp %u %u\n", bgp->keepalive, bgp->holdtime);
+	for (size_t i = 0; i < bgp->neighbor_count; i++)
+		print_neighbor(&bgp->neighbors[i], out);
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		const struct bgp_af_config *af = &bgp->af[afi];
-		bool any = af->network_count > 0;
+		bool any = af->network_count > 0 || af->maximum_paths != CONFIG_BGP_DEFAULT_MAXIMUM_PATHS ||
+			   af->maximum_paths_ibgp != CONFIG_BGP_DEFAULT_MAXIMUM_PATHS;
 		for (size_t i = 0; i < bgp->neighbor_count && !any; i++)
-			any = bgp->neighbors[i].active[afi] != (bgp_afi_of(&bgp->neighbors[i].addr) == (enum bgp_afi)afi);
+			any = !neighbor_af_is_default(&bgp->neighbors[i], (enum bgp_afi)afi);
 		if (!any)
 			continue;
 		fprintf(out, " !\n address-family %s unicast\n", bgp_afi_name((enum bgp_afi)afi));
 		for (size_t i = 0; i < af->network_count; i++)
 			fprintf(out, "  network %s\n", prefix_format(&af->networks[i], pfx, sizeof(pfx)));
-		for (size_t i = 0; i < bgp->neighbor_count; i++) {
-			const struct bgp_neighbor_config *n = &bgp->neighbors[i];
-			bool by_default = bgp_afi_of(&n->addr) == (enum bgp_afi)afi;
-			if (n->active[afi] != by_default)
-				fprintf(out, "  %sneighbor %s activate\n", n->active[afi] ? "" : "no ",
-					addr_text(&n->addr, a, sizeof(a)));
-		}
+		for (size_t i = 0; i < bgp->neighbor_count; i++)
+			print_neighbor_af(&bgp->neighbors[i], (enum bgp_afi)afi, out);
+		if (af->maximum_paths != CONFIG_BGP_DEFAULT_MAXIMUM_PATHS)
+			fprintf(out, "  maximum-paths %u\n", af->maximum_paths);
+		if (af->maximum_paths_ibgp != CONFIG_BGP_DEFAULT_MAXIMUM_PATHS)
+			fprintf(out, "  maximum-paths ibgp %u\n", af->maximum_paths_ibgp);
 		fputs(" exit-address-family\n", out);
 	}
 	fputs("exit\n", out);
@@ -339,27 +463,77 @@ void rcfg_print(const struct routed_config *cfg, FILE *out)
 	fputs("end\n", out);
 }
 
+static const char *af_json_name(int afi)
+{
+	return afi == BGP_AFI_IPV4 ? "ipv4Unicast" : "ipv6Unicast";
+}
+
+static struct json_object *neighbor_af_json(const struct bgp_neighbor_af_config *f)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "nextHopSelf", json_object_new_boolean(f->next_hop_self));
+	if (f->max_prefix != 0) {
+		json_object_object_add(o, "maximumPrefix", json_object_new_int64(f->max_prefix));
+		json_object_object_add(o, "maximumPrefixThreshold", json_object_new_int(f->max_prefix_threshold));
+		json_object_object_add(o, "maximumPrefixWarningOnly",
+				       json_object_new_boolean(f->max_prefix_warning_only));
+	}
+	if (f->allowas_in == ALLOWAS_IN_ORIGIN)
+		json_object_object_add(o, "allowasIn", json_object_new_string("origin"));
+	else if (f->allowas_in == ALLOWAS_IN_COUNT)
+		json_object_object_add(o, "allowasIn", json_object_new_int(f->allowas_in_count));
+	return o;
+}
+
 static struct json_object *neighbor_json(const struct bgp_neighbor_config *n)
 {
 	struct json_object *o = json_object_new_object();
+	char src[INET6_ADDRSTRLEN];
 
 	if (n->remote_as_kind == REMOTE_AS_NUMBER)
 		json_object_object_add(o, "remoteAs", json_object_new_int64(n->remote_as));
 	else
 		json_object_object_add(o, "remoteAs", json_object_new_string(
 			n->remote_as_kind == REMOTE_AS_INTERNAL ? "internal" : "external"));
+	if (n->local_as != 0) {
+		json_object_object_add(o, "localAs", json_object_new_int64(n->local_as));
+		json_object_object_add(o, "localAsNoPrepend", json_object_new_boolean(n->local_as_no_prepend));
+		json_object_object_add(o, "localAsReplaceAs", json_object_new_boolean(n->local_as_replace_as));
+	}
 	if (n->description[0] != '\0')
 		json_object_object_add(o, "description", json_object_new_string(n->description));
 	json_object_object_add(o, "shutdown", json_object_new_boolean(n->shutdown));
+	/* The key itself stays out of JSON, which goes to monitoring and logs. */
+	json_object_object_add(o, "passwordSet", json_object_new_boolean(n->password[0] != '\0'));
+	json_object_object_add(o, "passive", json_object_new_boolean(n->passive));
+	if (n->ebgp_multihop != 0)
+		json_object_object_add(o, "ebgpMultihop", json_object_new_int(n->ebgp_multihop));
+	if (n->ttl_security_hops != 0)
+		json_object_object_add(o, "ttlSecurityHops", json_object_new_int(n->ttl_security_hops));
+	json_object_object_add(o, "disableConnectedCheck", json_object_new_boolean(n->disable_connected_check));
+	if (n->update_source == UPDATE_SOURCE_ADDRESS)
+		json_object_object_add(o, "updateSource", json_object_new_string(
+			addr_text(&n->update_source_addr, src, sizeof(src))));
+	else if (n->update_source == UPDATE_SOURCE_INTERFACE)
+		json_object_object_add(o, "updateSource", json_object_new_string(n->update_source_ifname));
+	if (n->advertisement_interval_set)
+		json_object_object_add(o, "advertisementInterval", json_object_new_int(n->advertisement_interval));
 	if (n->timers_set) {
 		json_object_object_add(o, "keepaliveTimer", json_object_new_int(n->keepalive));
 		json_object_object_add(o, "holdTimer", json_object_new_int(n->holdtime));
 	}
+	if (n->connect_retry != 0)
+		json_object_object_add(o, "connectRetryTimer", json_object_new_int(n->connect_retry));
 	struct json_object *afs = json_object_new_array();
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+	struct json_object *options = json_object_new_object();
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		if (n->active[afi])
-			json_object_array_add(afs, json_object_new_string(afi == BGP_AFI_IPV4 ? "ipv4Unicast" : "ipv6Unicast"));
+			json_object_array_add(afs, json_object_new_string(af_json_name(afi)));
+		json_object_object_add(options, af_json_name(afi), neighbor_af_json(&n->af[afi]));
+	}
 	json_object_object_add(o, "addressFamilies", afs);
+	json_object_object_add(o, "addressFamilyOptions", options);
 	return o;
 }
 
@@ -378,6 +552,13 @@ struct json_object *rcfg_to_json(const struct routed_config *cfg)
 		inet_ntop(AF_INET, bgp->router_id, a, sizeof(a));
 		json_object_object_add(b, "routerId", json_object_new_string(a));
 	}
+	json_object_object_add(b, "logNeighborChanges", json_object_new_boolean(bgp->log_neighbor_changes));
+	json_object_object_add(b, "ebgpRequiresPolicy", json_object_new_boolean(bgp->ebgp_requires_policy));
+	json_object_object_add(b, "keepaliveTimer", json_object_new_int(bgp->keepalive));
+	json_object_object_add(b, "holdTimer", json_object_new_int(bgp->holdtime));
+	json_object_object_add(b, "gracefulRestart", json_object_new_boolean(bgp->graceful_restart));
+	json_object_object_add(b, "gracefulRestartTime", json_object_new_int(bgp->restart_time));
+	json_object_object_add(b, "stalePathTime", json_object_new_int(bgp->stalepath_time));
 	struct json_object *nbrs = json_object_new_object();
 	for (size_t i = 0; i < bgp->neighbor_count; i++)
 		json_object_object_add(nbrs, addr_text(&bgp->neighbors[i].addr, a, sizeof(a)),
@@ -389,6 +570,11 @@ struct json_object *rcfg_to_json(const struct routed_config *cfg)
 			json_object_array_add(nets, json_object_new_string(
 				prefix_format(&bgp->af[afi].networks[i], pfx, sizeof(pfx))));
 		json_object_object_add(b, afi == BGP_AFI_IPV4 ? "ipv4UnicastNetworks" : "ipv6UnicastNetworks", nets);
+		json_object_object_add(b, afi == BGP_AFI_IPV4 ? "ipv4UnicastMaximumPaths" : "ipv6UnicastMaximumPaths",
+				       json_object_new_int(bgp->af[afi].maximum_paths));
+		json_object_object_add(b,
+				       afi == BGP_AFI_IPV4 ? "ipv4UnicastMaximumPathsIbgp" : "ipv6UnicastMaximumPathsIbgp",
+				       json_object_new_int(bgp->af[afi].maximum_paths_ibgp));
 	}
 	json_object_object_add(root, "routerBgp", b);
 	return root;

@@ -31,6 +31,24 @@ struct json_object;
 #define CONFIG_HOSTNAME_MAX 63     /* one RFC 1123 label */
 #define CONFIG_DESCRIPTION_MAX 80  /* as FRR */
 #define CONFIG_DEFAULT_HOSTNAME "skygate"
+/* The longest TCP-MD5 key (RFC 2385) Linux takes: TCP_MD5SIG_MAXKEYLEN. */
+#define CONFIG_PASSWORD_MAX 80
+#define CONFIG_IFNAME_MAX 15       /* IFNAMSIZ less the NUL */
+
+/* Defaults: what an option that is not configured means. The printer leaves
+ * out whatever equals them. */
+#define CONFIG_BGP_DEFAULT_KEEPALIVE 60       /* seconds, as FRR */
+#define CONFIG_BGP_DEFAULT_HOLDTIME 180       /* seconds, as FRR */
+#define CONFIG_BGP_DEFAULT_RESTART_TIME 120   /* RFC 4724 Restart Time, as FRR */
+#define CONFIG_BGP_DEFAULT_STALEPATH_TIME 360 /* seconds, as FRR */
+/* One path per prefix: the single best route of RFC 4271 section 9.1.2.
+ * FRR's default is its build-time multipath limit; ours is no ECMP until
+ * `maximum-paths` asks for it. */
+#define CONFIG_BGP_DEFAULT_MAXIMUM_PATHS 1
+#define CONFIG_BGP_MAXIMUM_PATHS_MAX 64
+#define CONFIG_BGP_MAXPREFIX_THRESHOLD_DEFAULT 75 /* percent, as FRR */
+#define CONFIG_BGP_ALLOWAS_IN_DEFAULT 3       /* `allowas-in` without a count, as FRR */
+#define CONFIG_BGP_MAXTTL 255                 /* `ebgp-multihop` without a count */
 
 enum bgp_afi { BGP_AFI_IPV4 = 0, BGP_AFI_IPV6 = 1, BGP_AFI_COUNT = 2 };
 
@@ -40,31 +58,108 @@ enum bgp_remote_as_kind {
 	REMOTE_AS_EXTERNAL,  /* remote-as external: any AS but ours */
 };
 
+enum bgp_update_source_kind {
+	UPDATE_SOURCE_NONE = 0,   /* the kernel picks our address */
+	UPDATE_SOURCE_ADDRESS,    /* bind to update_source_addr */
+	UPDATE_SOURCE_INTERFACE,  /* bind to update_source_ifname (SO_BINDTODEVICE) */
+};
+
+enum bgp_allowas_in_kind {
+	ALLOWAS_IN_OFF = 0,  /* RFC 4271 section 9.1.2: drop routes with our AS in the path */
+	ALLOWAS_IN_COUNT,    /* accept up to allowas_in_count occurrences of our AS */
+	ALLOWAS_IN_ORIGIN,   /* accept our AS only as the origin (last AS of the path) */
+};
+
+/* What a neighbor does in one address family (`address-family ... unicast`). */
+struct bgp_neighbor_af_config {
+	bool next_hop_self;                 /* NEXT_HOP of what we send is our address */
+	uint32_t max_prefix;                /* 0: no limit on prefixes accepted */
+	uint8_t max_prefix_threshold;       /* percent of max_prefix that logs a warning;
+					     * 75 unless given, 0 without max_prefix */
+	bool max_prefix_warning_only;       /* over the limit: log, keep the session */
+	enum bgp_allowas_in_kind allowas_in;
+	uint8_t allowas_in_count;           /* ALLOWAS_IN_COUNT only: 1-10 */
+};
+
+/*
+ * One `neighbor`. Every option but active[] is zero when not configured, so
+ * a neighbor made by `remote-as` (or made again after `no neighbor`) starts
+ * with all defaults.
+ */
 struct bgp_neighbor_config {
 	struct prefix addr;                 /* host prefix: /32 or /128 */
 	enum bgp_remote_as_kind remote_as_kind;
 	uint32_t remote_as;                 /* REMOTE_AS_NUMBER only */
+	/* local-as: the AS we claim in OPEN to this peer instead of ours;
+	 * 0: none. Never the instance's own AS. */
+	uint32_t local_as;
+	bool local_as_no_prepend;           /* don't prepend local_as to routes from the peer */
+	bool local_as_replace_as;           /* only local_as, not our AS, in routes to the peer
+					     * (set only with local_as_no_prepend) */
 	char description[CONFIG_DESCRIPTION_MAX + 1];
 	bool shutdown;
+	/* TCP-MD5 key (RFC 2385), "" for none. Kept and printed in clear, as
+	 * FRR does; never put in JSON. */
+	char password[CONFIG_PASSWORD_MAX + 1];
+	bool passive;                       /* never connect; only accept */
+	/* IP TTL of our packets to an eBGP peer: 0 when not configured (1,
+	 * directly connected), else 2-255. Exclusive with ttl_security_hops. */
+	uint8_t ebgp_multihop;
+	/* GTSM (RFC 5082): 0 off, else 1-254; we send with TTL 255 and accept
+	 * only TTL >= 256 - hops (section 3). */
+	uint8_t ttl_security_hops;
+	bool disable_connected_check;       /* eBGP peer need not be on a connected network */
+	enum bgp_update_source_kind update_source;
+	struct prefix update_source_addr;   /* UPDATE_SOURCE_ADDRESS: host prefix, family of addr */
+	char update_source_ifname[CONFIG_IFNAME_MAX + 1]; /* UPDATE_SOURCE_INTERFACE */
+	/* MinRouteAdvertisementIntervalTimer (RFC 4271 section 9.2.1.1) in
+	 * seconds, when set; else the speaker's default. */
+	bool advertisement_interval_set;
+	uint16_t advertisement_interval;    /* 0-600 */
 	bool timers_set;
 	uint16_t keepalive;                 /* seconds */
 	uint16_t holdtime;                  /* seconds: 0, or 3 and more */
+	/* ConnectRetryTime (RFC 4271 section 8) in seconds; 0: the speaker's
+	 * default. */
+	uint16_t connect_retry;
 	/* Activation per address family. A neighbor starts active in the
 	 * family of its transport address, as FRR's default ipv4-unicast does
 	 * for IPv4 neighbors; the printer writes only what differs. */
 	bool active[BGP_AFI_COUNT];
+	struct bgp_neighbor_af_config af[BGP_AFI_COUNT];
 };
 
 struct bgp_af_config {
 	struct prefix *networks;            /* sorted by prefix_cmp, unique */
 	size_t network_count;
 	size_t network_cap;
+	/* ECMP: how many equal best paths to install, from eBGP and from
+	 * iBGP peers; 1 to CONFIG_BGP_MAXIMUM_PATHS_MAX. */
+	uint8_t maximum_paths;
+	uint8_t maximum_paths_ibgp;
 };
 
 struct bgp_config {
 	uint32_t asn;
 	bool router_id_set;
 	uint8_t router_id[4];               /* network byte order */
+	bool log_neighbor_changes;          /* default on, as FRR */
+	/* RFC 8212: no routes to or from an eBGP peer without a policy.
+	 * FRR's default is on; ours is off until skygate has route-maps,
+	 * since with no way to write a policy it would block every eBGP
+	 * session. */
+	bool ebgp_requires_policy;
+	/* Timers for neighbors without their own `timers`; always set
+	 * (CONFIG_BGP_DEFAULT_* unless configured). Hold time 0 or >= 3. */
+	uint16_t keepalive;
+	uint16_t holdtime;
+	/* Graceful restart (RFC 4724): advertise the capability as a
+	 * restarting speaker; restart_time is the Restart Time we advertise
+	 * (section 3, 12 bits), stalepath_time how long we keep a restarting
+	 * peer's routes as stale (section 4.2). */
+	bool graceful_restart;
+	uint16_t restart_time;
+	uint16_t stalepath_time;
 	struct bgp_neighbor_config *neighbors; /* sorted by address, unique */
 	size_t neighbor_count;
 	size_t neighbor_cap;
@@ -87,8 +182,9 @@ bool rcfg_hostname_valid(const char *name);
 const char *bgp_afi_name(enum bgp_afi afi);  /* "ipv4" / "ipv6" */
 enum bgp_afi bgp_afi_of(const struct prefix *p);
 
-/* `router bgp ASN`: creates the instance if none. Returns it, or NULL if out
- * of memory. The caller checks for an instance with another ASN first. */
+/* `router bgp ASN`: creates the instance, with defaults, if none. Returns
+ * it, or NULL if out of memory. The caller checks for an instance with
+ * another ASN first. */
 struct bgp_config *rcfg_bgp_create(struct routed_config *cfg, uint32_t asn);
 void rcfg_bgp_delete(struct routed_config *cfg);
 
@@ -106,7 +202,8 @@ int rcfg_network_delete(struct bgp_config *bgp, enum bgp_afi afi, const struct p
  * equal configuration. */
 void rcfg_print(const struct routed_config *cfg, FILE *out);
 
-/* The same, as JSON (caller owns the returned object: json_object_put). */
+/* The same, as JSON (caller owns the returned object: json_object_put).
+ * Passwords are left out: a neighbor has only "passwordSet". */
 struct json_object *rcfg_to_json(const struct routed_config *cfg);
 
 #endif

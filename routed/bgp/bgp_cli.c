@@ -113,7 +113,33 @@ static int cmd_show_routes(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
+static int cmd_clear(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = ctx;
+	const char *peer = cmd_args_get(args, "peer");
+	struct prefix addr;
+	enum bgp_clear_kind kind = BGP_CLEAR_HARD;
+
+	if (instance(s) == NULL)
+		return -1;
+	if (cmd_args_has(args, "soft"))
+		kind = cmd_args_has(args, "in") ? BGP_CLEAR_SOFT_IN : BGP_CLEAR_SOFT_OUT;
+	bool all = strcmp(peer, "all") == 0;
+	if (!all && prefix_parse(peer, &addr) != 0)
+		return cli_error(s, "Malformed address '%s'", peer);
+	if (bgp_peer_clear(s->env->bgp, all ? NULL : &addr, kind) == 0)
+		return cli_error(s, "No such neighbor %s", peer);
+	/* A bare `soft` is both directions, as in FRR. */
+	if (kind == BGP_CLEAR_SOFT_OUT && !cmd_args_has(args, "out"))
+		bgp_peer_clear(s->env->bgp, all ? NULL : &addr, BGP_CLEAR_SOFT_IN);
+	return 0;
+}
+
 static const struct cmd_def bgp_show_commands[] = {
+	{NODE_EXEC, "clear [ip] bgp <all|A.B.C.D|X:X::X:X>$peer [soft [in|out]]",
+	 "Reset functions\nIP information\nBGP information\nClear all peers\nBGP neighbor address to clear\n"
+	 "BGP IPv6 neighbor to clear\nSoft reconfig inbound and outbound updates\nSend route-refresh unless using "
+	 "'soft-reconfiguration inbound'\nResend all outbound updates\n", cmd_clear, 0},
 	{NODE_EXEC, SHOW_IP_BGP " [<ipv4|ipv6>$afi [unicast]] summary [json]",
 	 SHOW_IP_BGP_HELP AFI_HELP "Summary of BGP neighbor status\n" JSON_HELP, cmd_show_summary, 0},
 	{NODE_EXEC, SHOW_IP_BGP " neighbors [<A.B.C.D|X:X::X:X>$peer] [json]",

@@ -37,15 +37,79 @@ void bgp_session_update_ctx(const struct bgp_conn *conn, struct bgp_update_ctx *
 	memcpy(ctx->local6, conn->local6, 16);
 }
 
-/* RFC 4271 section 9.1.2: a route whose AS_PATH holds our own AS is a loop
- * and is not used. */
-static bool path_has_as(const struct bgp_aspath *path, uint32_t asn)
+static unsigned count_as(const struct bgp_aspath *path, uint32_t asn)
 {
+	unsigned n = 0;
+
 	for (size_t i = 0; i < path->nsegs; i++)
 		for (uint32_t k = 0; k < path->segs[i].count; k++)
-			if (path->segs[i].asns[k] == asn)
-				return true;
-	return false;
+			n += path->segs[i].asns[k] == asn;
+	return n;
+}
+
+/* The AS that originated the route: the last of the last AS_SEQUENCE. */
+static uint32_t origin_as(const struct bgp_aspath *path)
+{
+	if (path->nsegs == 0)
+		return 0;
+	const struct bgp_as_segment *last = &path->segs[path->nsegs - 1];
+	return last->type == BGP_AS_SEQUENCE && last->count > 0 ? last->asns[last->count - 1] : 0;
+}
+
+/* RFC 4271 section 9.1.2: a route whose AS_PATH holds our own AS is a loop
+ * and is not used, unless `allowas-in` accepts it (hub-and-spoke designs
+ * where one AS sits on both sides): up to N occurrences, or only as the
+ * originating AS. */
+static bool is_loop(const struct bgp_peer *peer, enum bgp_afi afi, const struct bgp_aspath *path)
+{
+	uint32_t asn = peer->bgp->asn;
+	unsigned n = count_as(path, asn);
+	const struct bgp_neighbor_af_config *af = &peer->cfg.af[afi];
+
+	if (peer->cfg.local_as != 0)
+		n += count_as(path, peer->cfg.local_as);
+	if (n == 0)
+		return false;
+	switch (af->allowas_in) {
+	case ALLOWAS_IN_COUNT:
+		return n > af->allowas_in_count;
+	case ALLOWAS_IN_ORIGIN:
+		return !(n == 1 && origin_as(path) == asn);
+	default:
+		return true;
+	}
+}
+
+/* RFC 4486 section 4: Cease/Maximum Number of Prefixes Reached carries the
+ * AFI, SAFI and the limit. Returns -1 when the session must go. */
+static int check_max_prefix(struct bgp_conn *conn, enum bgp_afi afi)
+{
+	struct bgp_peer *peer = conn->peer;
+	const struct bgp_neighbor_af_config *af = &peer->cfg.af[afi];
+	uint32_t have = peer->pfx_rcvd[afi == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST];
+
+	if (af->max_prefix == 0)
+		return 0;
+	uint64_t threshold = (uint64_t)af->max_prefix * (af->max_prefix_threshold ? af->max_prefix_threshold : 75) / 100;
+	if (have < threshold) {
+		peer->max_prefix_warned[afi] = false;
+		return 0;
+	}
+	if (!peer->max_prefix_warned[afi]) {
+		peer->max_prefix_warned[afi] = true;
+		log_warn(LOG_TAG, "%s: %u %s prefixes received, limit %u", peer->name, have, bgp_afi_name(afi),
+			 af->max_prefix);
+	}
+	if (have <= af->max_prefix || af->max_prefix_warning_only)
+		return 0;
+	uint8_t data[7] = {0, afi == BGP_AFI_IPV6 ? BGP_AFI_IPV6_WIRE : BGP_AFI_IPV4_WIRE, BGP_SAFI_UNICAST,
+			   (uint8_t)(af->max_prefix >> 24), (uint8_t)(af->max_prefix >> 16), (uint8_t)(af->max_prefix >> 8),
+			   (uint8_t)af->max_prefix};
+	bgp_error_set(&conn->fsm.pending_error, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIX, data, sizeof(data));
+	log_err(LOG_TAG, "%s: maximum-prefix %u exceeded for %s (%u received): closing the session until "
+		"`clear bgp %s`", peer->name, af->max_prefix, bgp_afi_name(afi), have, peer->name);
+	peer->held_down = true;
+	return -1;
 }
 
 /* RFC 4271 section 6.3: from an external peer the leftmost AS must be the
@@ -134,8 +198,9 @@ int bgp_input_update(struct bgp_conn *conn)
 	const char *why = u.reason;
 	if (outcome == UPD_ATTR_DISCARD)
 		log_info(LOG_TAG, "%s: UPDATE attribute discarded (RFC 7606): %s", peer->name, u.reason);
+	enum bgp_afi reach_afi = u.mp_reach.present && u.mp_reach.afi == BGP_AFI_IPV6_WIRE ? BGP_AFI_IPV6 : BGP_AFI_IPV4;
 	if (usable && (u.nnlri > 0 || u.mp_reach.count > 0)) {
-		if (path_has_as(&u.attrs.aspath, bgp->asn)) {
+		if (is_loop(peer, u.nnlri > 0 ? BGP_AFI_IPV4 : reach_afi, &u.attrs.aspath)) {
 			usable = false;
 			why = "AS_PATH contains our own AS (loop)";
 		} else if (ebgp && !first_as_ok(&u.attrs.aspath, conn->neg.peer_as)) {
@@ -153,10 +218,13 @@ int bgp_input_update(struct bgp_conn *conn)
 	}
 	if (announce(bgp->rib, peer, ebgp, &u.attrs, u.nlri, u.nnlri, false) != 0 ||
 	    (u.mp_reach.present &&
-	     announce(bgp->rib, peer, ebgp, &u.attrs, u.mp_reach.prefixes, u.mp_reach.count, u.mp_reach.afi == BGP_AFI_IPV6_WIRE) != 0)) {
+	     announce(bgp->rib, peer, ebgp, &u.attrs, u.mp_reach.prefixes, u.mp_reach.count, reach_afi == BGP_AFI_IPV6) != 0)) {
 		bgp_error_set(&conn->fsm.pending_error, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL, 0);
 		return -1;
 	}
+	if ((u.nnlri > 0 && check_max_prefix(conn, BGP_AFI_IPV4) != 0) ||
+	    (u.mp_reach.count > 0 && check_max_prefix(conn, reach_afi) != 0))
+		return -1;
 	return 0;
 }
 

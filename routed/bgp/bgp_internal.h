@@ -65,6 +65,11 @@ struct bgp_peer {
 	/* Adj-RIB-Out (RFC 4271 section 3.2): prefix -> the interned
 	 * attribute set last announced to this peer, per family. */
 	struct radix_tree *adj_out[BGP_AFI_COUNT];
+	bool md5_on_listener;           /* our listening socket holds its key */
+	/* Stopped for exceeding maximum-prefix: stays down until `clear bgp`
+	 * or a configuration change, as in FRR (no restart timer). */
+	bool held_down;
+	bool max_prefix_warned[BGP_AFI_COUNT];
 };
 
 struct bgp_instance {
@@ -77,7 +82,12 @@ struct bgp_instance {
 	struct bgp_peer *peers;         /* sorted by address */
 	struct bgp_rib *rib;
 	char hostname[64];
+	/* Router-level settings copied from the configuration. */
+	uint16_t keepalive, holdtime;   /* `timers bgp`, for neighbors without their own */
+	bool log_neighbor_changes;
 	struct timer flush;             /* sends queued RIB changes */
+	struct fib *fib;                /* NULL: not installing routes */
+	struct timer fib_sweep;         /* removes a previous run's leftovers */
 	uint8_t *arena_buf;             /* scratch for one UPDATE's parse */
 	size_t arena_cap;
 };
@@ -99,10 +109,23 @@ int bgp_input_update(struct bgp_conn *conn);
 void bgp_output_established(struct bgp_peer *peer);
 void bgp_input_peer_down(struct bgp_peer *peer);
 
+/* Seconds a previous run's routes are kept in the kernel to be relearned. */
+#define BGP_FIB_STALE_SECONDS 120
+
+/* The forwarding table (bgp_fib.c): open it (start-up), install the best
+ * paths of changed destinations, and flush it (clean stop). */
+struct fib;
+int bgp_fib_open(struct bgp_instance *bgp, uint32_t table);
+void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed);
+void bgp_fib_close(struct bgp_instance *bgp);
+
 /* RIB changes are waiting: send them soon (next loop turn). */
 void bgp_output_schedule(struct bgp_instance *bgp);
 /* `network` statements or the router-id changed. */
 void bgp_output_networks_changed(struct bgp_instance *bgp);
+/* Recompute what peer should have from the Loc-RIB and send the
+ * differences (its export options changed). */
+void bgp_output_refresh(struct bgp_peer *peer);
 /* Forget what was sent to peer (its session is gone). */
 void bgp_output_peer_down(struct bgp_peer *peer);
 

@@ -110,14 +110,28 @@ static struct bgp_attr_set *export_set(struct bgp_peer *peer, const struct bgp_d
 		a.ncluster_list = 0;
 		if (best->peer != NULL)
 			a.present &= ~BGP_ATTR_MASK(BGP_ATTR_MED);
-		if (prepend_as(&a, peer->bgp->asn, &scratch) != 0 || set_self_next_hop(&a, peer->conn, afi) != 0)
+		/* `local-as X`: the peer knows us as X, so X leads the path;
+		 * our real AS follows unless `replace-as`. */
+		uint32_t lead = peer->cfg.local_as ? peer->cfg.local_as : peer->bgp->asn;
+		bool real_too = peer->cfg.local_as != 0 && !peer->cfg.local_as_replace_as;
+		if ((real_too && prepend_as(&a, peer->bgp->asn, &scratch) != 0))
+			goto out;
+		struct aspath_scratch inner = scratch;
+		scratch = (struct aspath_scratch){0};
+		int rc = prepend_as(&a, lead, &scratch);
+		free(inner.segs);
+		free(inner.asns);
+		if (rc != 0 || set_self_next_hop(&a, peer->conn, afi) != 0)
 			goto out;
 	} else {
 		if (!(a.present & BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF))) {
 			a.present |= BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF);
 			a.local_pref = BGP_DEFAULT_LOCAL_PREF;
 		}
-		if (best->peer == NULL && set_self_next_hop(&a, peer->conn, afi) != 0)
+		/* Routes we originate, and with `next-hop-self` all routes,
+		 * carry our address. */
+		if ((best->peer == NULL || peer->cfg.af[afi].next_hop_self) &&
+		    set_self_next_hop(&a, peer->conn, afi) != 0)
 			goto out;
 	}
 	bgp_attrs_normalize(&a);
@@ -289,6 +303,7 @@ static void flush(void *arg)
 			batch_free(&b);
 		}
 	}
+	bgp_fib_sync(bgp, changed);
 	bgp_rib_queue_done(bgp->rib, changed);
 }
 
@@ -337,6 +352,20 @@ void bgp_output_established(struct bgp_peer *peer)
 		builder_init_fixed(&b, buf, sizeof(buf));
 		bgp_update_build_eor(&b, afi == BGP_AFI_IPV6 ? BGP_AFI_IPV6_WIRE : BGP_AFI_IPV4_WIRE, BGP_SAFI_UNICAST);
 		bgp_conn_send(conn, &b, BGP_MSG_UPDATE);
+	}
+}
+
+void bgp_output_refresh(struct bgp_peer *peer)
+{
+	if (ensure_adj_out(peer) != 0)
+		return;
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		if (!family_negotiated(peer, (enum bgp_afi)afi))
+			continue;
+		struct dump d = {.peer = peer};
+		bgp_rib_walk(peer->bgp->rib, (enum bgp_afi)afi, dump_one, &d);
+		batch_send(peer, &d.batch, (enum bgp_afi)afi);
+		batch_free(&d.batch);
 	}
 }
 

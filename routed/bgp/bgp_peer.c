@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <ifaddrs.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -25,6 +26,13 @@
 #define LOG_TAG "bgp"
 
 static const struct bgp_fsm_ops conn_ops;
+
+/* `bgp log-neighbor-changes` (on by default, as in FRR): session changes
+ * at notice level; off, they drop to debug. */
+static enum log_level change_level(const struct bgp_peer *peer)
+{
+	return peer->bgp->log_neighbor_changes ? LOG_LVL_NOTICE : LOG_LVL_DEBUG;
+}
 
 time_t bgp_now(void)
 {
@@ -228,8 +236,9 @@ static void handle_open(struct bgp_conn *conn, const uint8_t *msg, size_t len)
 	bgp_negotiate(&peer->our_open, &open, &conn->neg);
 	/* A configured hold time of ours may be shorter still; the keepalive
 	 * interval follows the negotiated hold time unless set lower. */
-	if (peer->cfg.timers_set && peer->cfg.keepalive > 0 && peer->cfg.keepalive < conn->neg.keepalive_time)
-		conn->neg.keepalive_time = peer->cfg.keepalive;
+	uint16_t keepalive = peer->cfg.timers_set ? peer->cfg.keepalive : peer->bgp->keepalive;
+	if (keepalive > 0 && keepalive < conn->neg.keepalive_time)
+		conn->neg.keepalive_time = keepalive;
 	if (peer->conn != NULL && peer->candidate != NULL) {
 		bgp_fsm_event(&conn->fsm, BGP_EV_OPEN);
 		resolve_collision(peer);
@@ -354,6 +363,83 @@ static socklen_t peer_sockaddr(const struct bgp_peer *peer, struct sockaddr_stor
 	return sizeof(*sin6);
 }
 
+/* TCP-MD5 (RFC 2385) key for the peer's address on socket fd; an empty
+ * password removes it. */
+static int set_md5(int fd, const struct bgp_peer *peer, const char *password)
+{
+	struct tcp_md5sig sig;
+	struct sockaddr_storage ss;
+	int domain = 0;
+	socklen_t dl = sizeof(domain);
+
+	memset(&sig, 0, sizeof(sig));
+	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dl);
+	if (peer->cfg.addr.family == AF_INET && domain == AF_INET6) {
+		/* The listening socket is IPv6 dual-stack: IPv4 peers appear
+		 * there as mapped addresses. */
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sig.tcpm_addr;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr.s6_addr[10] = sin6->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&sin6->sin6_addr.s6_addr[12], peer->cfg.addr.addr, 4);
+	} else {
+		peer_sockaddr(peer, &ss, 0);
+		memcpy(&sig.tcpm_addr, &ss, sizeof(ss));
+	}
+	sig.tcpm_keylen = (uint16_t)strlen(password);
+	memcpy(sig.tcpm_key, password, sig.tcpm_keylen);
+	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof(sig));
+}
+
+static void set_listener_md5(struct bgp_peer *peer)
+{
+	struct bgp_instance *bgp = peer->bgp;
+
+	if (bgp->listener == NULL || (peer->cfg.password[0] == '\0' && !peer->md5_on_listener))
+		return;
+	int fd = evconnlistener_get_fd(bgp->listener);
+	if (set_md5(fd, peer, peer->cfg.password) != 0)
+		log_err(LOG_TAG, "%s: cannot set the TCP-MD5 password (RFC 2385): %s%s", peer->name, strerror(errno),
+			errno == ENOPROTOOPT || errno == ENOENT ? " (the kernel lacks TCP_MD5SIG)" : "");
+	peer->md5_on_listener = peer->cfg.password[0] != '\0';
+}
+
+/* TTL handling: RFC 5082 (ttl-security) sends with 255 and accepts only
+ * packets that crossed at most N hops; plain eBGP sends with TTL 1 unless
+ * ebgp-multihop says more, as deployed speakers do; iBGP keeps the system
+ * default. */
+static void set_ttl(int fd, const struct bgp_peer *peer)
+{
+	bool v6 = peer->cfg.addr.family == AF_INET6;
+	int ttl = -1, minttl = 0;
+
+	if (peer->cfg.ttl_security_hops > 0) {
+		ttl = 255;
+		minttl = 256 - peer->cfg.ttl_security_hops;
+	} else if (bgp_peer_is_ebgp(peer)) {
+		ttl = peer->cfg.ebgp_multihop ? peer->cfg.ebgp_multihop : 1;
+	}
+	if (ttl > 0 && setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl,
+				  sizeof(ttl)) != 0)
+		log_warn(LOG_TAG, "%s: cannot set TTL %d: %s", peer->name, ttl, strerror(errno));
+	if (minttl > 0 && setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MINHOPCOUNT : IP_MINTTL, &minttl,
+				     sizeof(minttl)) != 0)
+		log_warn(LOG_TAG, "%s: cannot enforce ttl-security: %s", peer->name, strerror(errno));
+}
+
+/* update-source: the local address (or device) the session leaves from. */
+static int bind_update_source(int fd, const struct bgp_peer *peer)
+{
+	if (peer->cfg.update_source == UPDATE_SOURCE_INTERFACE)
+		return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, peer->cfg.update_source_ifname,
+				  (socklen_t)strlen(peer->cfg.update_source_ifname));
+	if (peer->cfg.update_source != UPDATE_SOURCE_ADDRESS)
+		return 0;
+	struct sockaddr_storage ss;
+	struct bgp_peer local = {.cfg = {.addr = peer->cfg.update_source_addr}};
+	socklen_t len = peer_sockaddr(&local, &ss, 0);
+	return bind(fd, (struct sockaddr *)&ss, len);
+}
+
 static int op_connect(void *ctx)
 {
 	struct bgp_conn *conn = ctx;
@@ -363,9 +449,24 @@ static int op_connect(void *ctx)
 
 	conn_close_socket(conn);
 	conn->outgoing = true;
-	struct bufferevent *bev = bufferevent_socket_new(peer->bgp->loop->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
+	/* Our own socket, so options that must precede connect() (MD5, TTL,
+	 * source) are in place for the SYN. */
+	int fd = socket(peer->cfg.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -1;
+	if (peer->cfg.password[0] != '\0' && set_md5(fd, peer, peer->cfg.password) != 0)
+		log_err(LOG_TAG, "%s: cannot set the TCP-MD5 password: %s", peer->name, strerror(errno));
+	set_ttl(fd, peer);
+	if (bind_update_source(fd, peer) != 0) {
+		log_warn(LOG_TAG, "%s: update-source not usable: %s", peer->name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	struct bufferevent *bev = bufferevent_socket_new(peer->bgp->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		close(fd);
+		return -1;
+	}
 	conn_attach(conn, bev);
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss, (int)sslen) != 0) {
 		log_debug(LOG_TAG, "%s: connect failed at once: %s", peer->name, strerror(errno));
@@ -418,8 +519,7 @@ static void op_send_notification(void *ctx, const struct bgp_error *err)
 
 static uint32_t connect_retry_ms(const struct bgp_peer *peer)
 {
-	(void)peer;
-	return BGP_DEFAULT_CONNECT_RETRY * 1000u;
+	return (peer->cfg.connect_retry ? peer->cfg.connect_retry : BGP_DEFAULT_CONNECT_RETRY) * 1000u;
 }
 
 static void op_start_connect_retry(void *ctx)
@@ -499,14 +599,14 @@ static void op_established(void *ctx)
 	peer->stats.established++;
 	peer->up_since = bgp_now();
 	peer->idle_hold_s = BGP_IDLE_HOLD_MIN;
-	log_notice(LOG_TAG, "%s: session Established, AS %u, hold time %u s", peer->name, conn->neg.peer_as,
-		   conn->neg.hold_time);
+	log_msg(change_level(peer), LOG_TAG, "%s: session Established, AS %u, hold time %u s", peer->name,
+		conn->neg.peer_as, conn->neg.hold_time);
 	bgp_output_established(peer);
 }
 
 static void schedule_restart(struct bgp_peer *peer)
 {
-	if (peer->cfg.shutdown)
+	if (peer->cfg.shutdown || peer->held_down)
 		return;
 	timer_start(&peer->idle_hold, peer->idle_hold_s * 1000u);
 	/* Each failure in a row doubles the wait, so a peer that keeps
@@ -525,7 +625,7 @@ static void op_down(void *ctx, const char *reason)
 		return;
 	if (peer->up_since != 0) {
 		peer->stats.dropped++;
-		log_notice(LOG_TAG, "%s: session down: %s", peer->name, reason);
+		log_msg(change_level(peer), LOG_TAG, "%s: session down: %s", peer->name, reason);
 		bgp_input_peer_down(peer);
 		peer->up_since = 0;
 	}
@@ -587,10 +687,11 @@ static const struct bgp_fsm_ops conn_ops = {
  * hostname (FRR shows it), hold time as configured. */
 static void build_our_open(struct bgp_peer *peer)
 {
-	uint16_t hold = peer->cfg.timers_set ? peer->cfg.holdtime : BGP_DEFAULT_HOLDTIME;
+	uint16_t hold = peer->cfg.timers_set ? peer->cfg.holdtime : peer->bgp->holdtime;
 	struct bgp_open *o = &peer->our_open;
 
-	bgp_open_init(o, peer->bgp->asn, hold, peer->bgp->router_id);
+	/* `local-as`: this peer sees us as another AS (an AS migration). */
+	bgp_open_init(o, peer->cfg.local_as ? peer->cfg.local_as : peer->bgp->asn, hold, peer->bgp->router_id);
 	o->caps.mp_present = true;
 	if (peer->cfg.active[BGP_AFI_IPV4])
 		o->caps.mp_afsafi |= BGP_AFSAFI_BIT(BGP_AFSAFI_IPV4_UNICAST);
@@ -616,7 +717,7 @@ static void peer_start(struct bgp_peer *peer)
 	if (peer->cfg.shutdown || peer->bgp->router_id == 0)
 		return;
 	if (peer->conn == NULL) {
-		peer->conn = conn_new(peer, true, false);
+		peer->conn = conn_new(peer, true, peer->cfg.passive);
 		if (peer->conn == NULL) {
 			log_err(LOG_TAG, "%s: out of memory", peer->name);
 			return;
@@ -624,7 +725,9 @@ static void peer_start(struct bgp_peer *peer)
 	}
 	build_our_open(peer);
 	peer->idle_hold_s = BGP_IDLE_HOLD_MIN;
-	bgp_fsm_event(&peer->conn->fsm, BGP_EV_MANUAL_START);
+	peer->conn->fsm.passive = peer->cfg.passive;
+	set_listener_md5(peer);
+	bgp_fsm_event(&peer->conn->fsm, peer->cfg.passive ? BGP_EV_MANUAL_START_PASSIVE : BGP_EV_MANUAL_START);
 }
 
 /* Stop the session with a Cease of the given subcode. */
@@ -670,6 +773,10 @@ static struct bgp_peer *peer_new(struct bgp_instance *bgp, const struct bgp_neig
 static void peer_free(struct bgp_peer *peer)
 {
 	peer_stop(peer, BGP_CEASE_PEER_DECONFIGURED, "Peer deconfigured");
+	if (peer->md5_on_listener) {
+		peer->cfg.password[0] = '\0';
+		set_listener_md5(peer);
+	}
 	if (peer->up_since != 0)
 		bgp_input_peer_down(peer);
 	bgp_output_peer_down(peer);
@@ -692,7 +799,12 @@ static bool needs_reset(const struct bgp_neighbor_config *old, const struct bgp_
 {
 	return old->remote_as_kind != cfg->remote_as_kind || old->remote_as != cfg->remote_as ||
 	       old->active[BGP_AFI_IPV4] != cfg->active[BGP_AFI_IPV4] ||
-	       old->active[BGP_AFI_IPV6] != cfg->active[BGP_AFI_IPV6];
+	       old->active[BGP_AFI_IPV6] != cfg->active[BGP_AFI_IPV6] || old->local_as != cfg->local_as ||
+	       strcmp(old->password, cfg->password) != 0 || old->passive != cfg->passive ||
+	       old->ebgp_multihop != cfg->ebgp_multihop || old->ttl_security_hops != cfg->ttl_security_hops ||
+	       old->update_source != cfg->update_source ||
+	       !prefix_equal(&old->update_source_addr, &cfg->update_source_addr) ||
+	       strcmp(old->update_source_ifname, cfg->update_source_ifname) != 0;
 }
 
 /* ---- the instance --------------------------------------------------------------- */
@@ -715,15 +827,18 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
 	}
 	struct bgp_peer *peer = peer_find(bgp, &addr);
 	char name[PREFIX_STRLEN];
-	if (peer == NULL || peer->cfg.shutdown || peer->conn == NULL) {
+	if (peer == NULL || peer->cfg.shutdown || peer->conn == NULL || peer->held_down) {
 		log_info(LOG_TAG, "refused BGP connection from %s: %s", prefix_format(&addr, name, sizeof(name)),
-			 peer == NULL ? "not a configured neighbor" : "neighbor is shut down");
+			 peer == NULL ? "not a configured neighbor"
+			 : peer->held_down ? "held down after maximum-prefix (clear bgp to lift)"
+					   : "neighbor is shut down");
 		close(fd);
 		return;
 	}
 	evutil_make_socket_nonblocking(fd);
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	set_ttl(fd, peer);
 	struct bufferevent *bev = bufferevent_socket_new(bgp->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		close(fd);
@@ -809,6 +924,7 @@ struct bgp_instance *bgp_instance_new(struct loop *loop, uint32_t asn, uint16_t 
 		free(bgp);
 		return NULL;
 	}
+	bgp_fib_open(bgp, RT_TABLE_MAIN);
 	/* One dual-stack socket accepts IPv4 peers as mapped addresses. */
 	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int zero = 0, one = 1;
@@ -842,6 +958,7 @@ void bgp_instance_free(struct bgp_instance *bgp)
 	if (bgp->listener != NULL)
 		evconnlistener_free(bgp->listener);
 	timer_fini(&bgp->flush);
+	bgp_fib_close(bgp);
 	bgp_rib_free(bgp->rib);
 	free(bgp->arena_buf);
 	free(bgp);
@@ -853,6 +970,9 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	uint32_t router_id = 0;
 
 	snprintf(bgp->hostname, sizeof(bgp->hostname), "%s", rcfg->hostname);
+	bgp->keepalive = cfg->keepalive;
+	bgp->holdtime = cfg->holdtime;
+	bgp->log_neighbor_changes = cfg->log_neighbor_changes;
 	if (cfg->router_id_set) {
 		memcpy(&router_id, cfg->router_id, 4);
 		router_id = ntohl(router_id);
@@ -894,6 +1014,13 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 		}
 		struct bgp_neighbor_config old = peer->cfg;
 		peer->cfg = *n;
+		if (peer->held_down && memcmp(&old, n, sizeof(old)) != 0) {
+			/* A changed configuration (say, a higher limit) lifts
+			 * a maximum-prefix hold-down. */
+			peer->held_down = false;
+			peer_start(peer);
+			continue;
+		}
 		if (n->shutdown && !old.shutdown) {
 			peer_stop(peer, BGP_CEASE_ADMIN_SHUTDOWN, "Admin. shutdown");
 		} else if (!n->shutdown && (old.shutdown || peer->conn == NULL)) {
@@ -901,9 +1028,54 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 		} else if (needs_reset(&old, n) || id_changed) {
 			peer_stop(peer, BGP_CEASE_CONFIG_CHANGE, "Configuration change");
 			peer_start(peer);
+		} else if (bgp_peer_established(peer) && memcmp(old.af, n->af, sizeof(old.af)) != 0) {
+			/* Export options changed (next-hop-self, ...): bring the
+			 * Adj-RIB-Out up to date without a reset. */
+			bgp_output_refresh(peer);
 		}
 	}
 	if (bgp->router_id == 0)
 		log_warn(LOG_TAG, "no router-id: configure `bgp router-id A.B.C.D` (no IPv4 address to take one from)");
 	bgp_output_networks_changed(bgp);
+}
+
+int bgp_peer_clear(struct bgp_instance *bgp, const struct prefix *only, enum bgp_clear_kind kind)
+{
+	int found = 0;
+
+	for (struct bgp_peer *peer = bgp->peers; peer != NULL; peer = peer->next) {
+		if (only != NULL && !prefix_equal(only, &peer->cfg.addr))
+			continue;
+		found++;
+		switch (kind) {
+		case BGP_CLEAR_HARD:
+			peer->held_down = false;
+			peer_stop(peer, BGP_CEASE_ADMIN_RESET, "Admin. reset");
+			peer_start(peer);
+			break;
+		case BGP_CLEAR_SOFT_OUT:
+			if (bgp_peer_established(peer)) {
+				bgp_output_peer_down(peer);
+				bgp_output_established(peer);
+			}
+			break;
+		case BGP_CLEAR_SOFT_IN:
+			/* RFC 2918: ask the peer to send its routes again. */
+			if (bgp_peer_established(peer) && peer->conn->neg.route_refresh) {
+				uint8_t buf[BGP_ROUTE_REFRESH_LEN];
+				struct builder b;
+				for (int a = 0; a < BGP_AFSAFI_COUNT; a++) {
+					if (!(peer->conn->neg.afsafi & BGP_AFSAFI_BIT(a)))
+						continue;
+					struct bgp_refresh rr = {.subtype = BGP_REFRESH_NORMAL};
+					bgp_afsafi_to_wire((enum bgp_afsafi)a, &rr.afi, &rr.safi);
+					builder_init_fixed(&b, buf, sizeof(buf));
+					bgp_refresh_build(&b, &rr);
+					bgp_conn_send(peer->conn, &b, BGP_MSG_ROUTE_REFRESH);
+				}
+			}
+			break;
+		}
+	}
+	return found;
 }

@@ -72,6 +72,16 @@ struct json_object *bgp_show_summary_json(const struct bgp_instance *bgp, int af
 void bgp_show_neighbors(const struct bgp_instance *bgp, const struct prefix *only, FILE *out);
 struct json_object *bgp_show_neighbors_json(const struct bgp_instance *bgp, const struct prefix *only);
 
+enum bgp_clear_kind {
+	BGP_CLEAR_HARD,      /* Cease/Administrative Reset and a new session */
+	BGP_CLEAR_SOFT_IN,   /* ask for the peer's routes again (ROUTE-REFRESH) */
+	BGP_CLEAR_SOFT_OUT,  /* send ours again */
+};
+
+/* `clear bgp`: every peer, or only the one at *only. Returns how many
+ * peers matched. */
+int bgp_peer_clear(struct bgp_instance *bgp, const struct prefix *only, enum bgp_clear_kind kind);
+
 /* The instance's RIB (for show commands and the FIB). */
 struct bgp_rib *bgp_instance_rib(struct bgp_instance *bgp);
 

@@ -54,6 +54,8 @@ struct bgp_dest {
 	struct bgp_path *paths;
 	struct bgp_path *best;
 	bool queued;                     /* on the change queue */
+	bool fib_installed;              /* the best path is in the kernel */
+	char fib_error[96];              /* why not, when it could not be */
 	struct bgp_dest *queue_next;
 };
 

@@ -84,8 +84,14 @@ static struct json_object *path_json(const struct bgp_dest *dest, const struct b
 	char buf[512], addr[INET6_ADDRSTRLEN];
 
 	json_object_object_add(o, "valid", json_object_new_boolean(true));
-	if (p == dest->best)
+	if (p == dest->best) {
 		json_object_object_add(o, "bestpath", json_object_new_boolean(true));
+		if (p->peer != NULL) {
+			json_object_object_add(o, "installed", json_object_new_boolean(dest->fib_installed));
+			if (dest->fib_error[0] != '\0')
+				json_object_object_add(o, "notInstalledReason", json_object_new_string(dest->fib_error));
+		}
+	}
 	json_object_object_add(o, "pathFrom", json_object_new_string(p->peer == NULL ? "local"
 								     : p->ebgp ? "external" : "internal"));
 	inet_ntop(dest->prefix.family, dest->prefix.addr, addr, sizeof(addr));

@@ -56,6 +56,7 @@ exit
 @dataclass
 class Hub:
     gw: Session
+    gw_ns: topo_lib.Namespace
     rundir: Path
     frr: FrrRouter
     bird: BirdRouter
@@ -114,7 +115,7 @@ def hub():
             networks=[IBGP_NET4], hostname="ibgp")}, name="ibgp").start()
         session = Session(str(rundir / "routed.sock"))
         topology.add_cleanup("close CLI session", session.close)
-        yield Hub(session, rundir, frr, bird, gobgp, ibgp, topology)
+        yield Hub(session, gw, rundir, frr, bird, gobgp, ibgp, topology)
     finally:
         topology.teardown()
     reports = [f"{d.name}: {d.sanitizer_report}" for d in topology.daemons if d.sanitizer_report]
@@ -297,3 +298,94 @@ def test_ibgp_peer(hub):
         "path": str(FRR_AS), "locPrf": 100, "nexthops": [{"ip": "192.0.2.2"}]}],
         GW_NET4: [{"path": "", "locPrf": 100, "nexthops": [{"ip": "198.51.100.65"}]}]}},
         SESSION_S, what="eBGP and local routes reached the iBGP peer")
+
+
+def test_md5_password_both_sides(hub):
+    """RFC 2385: with a password on our side only the session cannot form;
+    with the same password on FRR it does."""
+    hub.configure("neighbor 192.0.2.2 password s3cret")
+    wait_for(lambda: hub.show("show bgp summary"), {"ipv4Unicast": {"peers": {
+        "192.0.2.2": {"state": lambda s: s != "Established"}}}}, 30, what="session down without FRR's key")
+    hub.frr.configure(f"router bgp {FRR_AS}", "neighbor 192.0.2.1 password s3cret", daemon="bgpd")
+    wait_for(lambda: hub.show("show bgp summary"), {"ipv4Unicast": established(["192.0.2.2"])},
+             SESSION_S, what="session up with TCP-MD5 on both sides")
+    assert hub.show("show running-config")["routerBgp"]["neighbors"]["192.0.2.2"]["passwordSet"] is True
+    hub.configure("no neighbor 192.0.2.2 password")
+    hub.frr.configure(f"router bgp {FRR_AS}", "no neighbor 192.0.2.1 password", daemon="bgpd")
+    wait_for(lambda: hub.show("show bgp summary"), {"ipv4Unicast": established(["192.0.2.2"])},
+             SESSION_S, what="session up again without passwords")
+
+
+def test_maximum_prefix_tears_down_and_holds(hub):
+    wait_for(lambda: hub.show("show bgp summary"), {"ipv4Unicast": {"peers": {"192.0.2.2": {
+        "state": "Established", "pfxRcd": 1}}}}, SESSION_S, what="FRR session with one prefix")
+    hub.configure("address-family ipv4 unicast", "neighbor 192.0.2.2 maximum-prefix 1")
+    hub.frr.configure(f"router bgp {FRR_AS}", "address-family ipv4 unicast", "network 198.19.9.0/24",
+                      daemon="bgpd")
+    try:
+        wait_for(lambda: hub.show("show bgp neighbors 192.0.2.2"), {"192.0.2.2": {
+            "bgpState": lambda s: s != "Established",
+            "lastNotificationSent": "Cease/Maximum Number of Prefixes Reached"}}, 30,
+            what="maximum-prefix tear-down")
+        wait_for(lambda: hub.frr.bgp_neighbor("192.0.2.1"), {
+            "lastNotificationReason": lambda r: "Maximum Number of Prefixes Reached" in r}, 30,
+            what="FRR was told why")
+        # Held down: FRR's reconnection attempts are refused.
+        assert hub.show("show bgp neighbors 192.0.2.2")["192.0.2.2"]["bgpState"] != "Established"
+    finally:
+        hub.frr.configure(f"router bgp {FRR_AS}", "address-family ipv4 unicast", "no network 198.19.9.0/24",
+                          daemon="bgpd")
+        # Lifting the limit lifts the hold-down.
+        hub.configure("address-family ipv4 unicast", "no neighbor 192.0.2.2 maximum-prefix")
+    wait_for(lambda: hub.show("show bgp summary"), {"ipv4Unicast": established(["192.0.2.2"])},
+             SESSION_S, what="session back after the limit is lifted")
+
+
+def test_next_hop_self_towards_ibgp(hub):
+    wait_for(lambda: hub.ibgp.bgp_routes("ipv4"), {"routes": {FRR_NET4: [{"nexthops": [{"ip": "192.0.2.2"}]}]}},
+             SESSION_S, what="iBGP peer sees FRR's next hop")
+    hub.configure("address-family ipv4 unicast", "neighbor 198.51.100.66 next-hop-self")
+    try:
+        wait_for(lambda: hub.ibgp.bgp_routes("ipv4"), {"routes": {
+            FRR_NET4: [{"nexthops": [{"ip": "198.51.100.65"}]}]}}, 30, what="next-hop-self applied")
+    finally:
+        hub.configure("address-family ipv4 unicast", "no neighbor 198.51.100.66 next-hop-self")
+
+
+def test_route_refresh_on_clear_soft_in(hub):
+    wait_for(lambda: hub.show("show bgp summary"), {"ipv4Unicast": established(["192.0.2.2"])},
+             SESSION_S, what="FRR session up")
+    before = hub.frr.bgp_neighbor("192.0.2.1")["messageStats"]["routeRefreshRecv"]
+    reply = hub.gw.run("clear bgp 192.0.2.2 soft in")
+    assert reply.ok, reply
+    wait_for(lambda: hub.frr.bgp_neighbor("192.0.2.1"), {"messageStats": {
+        "routeRefreshRecv": lambda n: n > before}}, 30, what="FRR received ROUTE-REFRESH")
+    assert not hub.gw.run("clear bgp 203.0.113.99").ok
+
+
+def kernel_routes(ns, family: str = "-4") -> dict:
+    """Our routes in the namespace's main table: {prefix: [gateways]}."""
+    out = {}
+    for r in ns.ip_json(family, "route", "show", "proto", "211"):
+        gws = [r["gateway"]] if "gateway" in r else [n.get("gateway") for n in r.get("nexthops", [])]
+        out[r["dst"]] = gws
+    return out
+
+
+def test_best_routes_are_installed_in_the_kernel(hub):
+    wait_for(lambda: kernel_routes(hub.gw_ns), {
+        FRR_NET4: ["192.0.2.2"], BIRD_NET4: ["198.51.100.2"], GOBGP_NET4: ["203.0.113.2"]}, SESSION_S,
+        what="learned IPv4 routes in the kernel with protocol 211")
+    wait_for(lambda: kernel_routes(hub.gw_ns, "-6"), {FRR_NET6: ["2001:db8:0:1::2"]}, SESSION_S,
+             what="learned IPv6 route in the kernel")
+    routes = hub.show("show bgp ipv4 unicast")["routes"]
+    assert routes[FRR_NET4][0]["installed"] is True
+    # Our own networks are not installed (they are reachable here already).
+    assert GW_NET4 not in kernel_routes(hub.gw_ns)
+    # A withdrawn route leaves the kernel.
+    hub.gobgp.del_route(GOBGP_NET4)
+    try:
+        wait_for(lambda: kernel_routes(hub.gw_ns), {GOBGP_NET4: ABSENT}, 30, what="withdrawn route removed")
+    finally:
+        hub.gobgp.add_route(GOBGP_NET4)
+    wait_for(lambda: kernel_routes(hub.gw_ns), {GOBGP_NET4: ["203.0.113.2"]}, 30, what="route back")

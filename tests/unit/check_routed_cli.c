@@ -2,7 +2,8 @@
  * routed's CLI: golden round trips (input -> print -> parse -> print), every
  * configuration command and its `no` form, errors that change nothing,
  * transactions with file:line errors, sessions that outlive what they edit,
- * `do`, `write memory`, completion lists and JSON output.
+ * `do`, `write memory`, completion lists and JSON output; every BGP option:
+ * set, printed, read back, undone by its `no` form, refused when bad.
  */
 #include <check.h>
 #include <json-c/json.h>
@@ -13,6 +14,7 @@
 
 #include "cli.h"
 #include "config_model.h"
+#include "prefix.h"
 #include "unit.h"
 
 static struct cli_env env;
@@ -83,7 +85,7 @@ static char *read_golden(const char *name)
 	return text;
 }
 
-static const char *const goldens[] = {"empty", "full", "parents"};
+static const char *const goldens[] = {"empty", "full", "parents", "neighbor-options"};
 
 START_TEST(test_golden_round_trip)
 {
@@ -381,6 +383,420 @@ START_TEST(test_show_json)
 }
 END_TEST
 
+/* Load text as a transaction into a new config (the running one is untouched). */
+static struct routed_config *load(const char *text)
+{
+	char errbuf[1024] = "";
+	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+	struct routed_config *cfg = NULL;
+
+	ck_assert_ptr_nonnull(err);
+	int rc = cli_load_text(&env, "t", text, strlen(text), err, &cfg);
+	fclose(err);
+	ck_assert_msg(rc == 0, "%s\n--- in:\n%s", errbuf, text);
+	return cfg;
+}
+
+/* Two neighbors, one eBGP over IPv4 and one iBGP over IPv6, to hang options on. */
+static const char option_base[] = "router bgp 64512\n"
+				  " neighbor 192.0.2.2 remote-as 64513\n"
+				  " neighbor 2001:db8::2 remote-as internal\n";
+
+struct option_case {
+	const char *node;   /* lines entering the node the option lives in */
+	const char *set;    /* the option */
+	const char *want;   /* the line show running-config prints for it */
+	const char *undo;   /* its `no` form, in the same node */
+};
+
+#define AF4 " address-family ipv4 unicast\n"
+#define AF6 " address-family ipv6 unicast\n"
+
+static const struct option_case option_cases[] = {
+	{"", "no bgp log-neighbor-changes", " no bgp log-neighbor-changes\n", "bgp log-neighbor-changes"},
+	{"", "bgp ebgp-requires-policy", " bgp ebgp-requires-policy\n", "no bgp ebgp-requires-policy"},
+	{"", "bgp graceful-restart", " bgp graceful-restart\n", "no bgp graceful-restart"},
+	{"", "bgp graceful-restart restart-time 0", " bgp graceful-restart restart-time 0\n",
+	 "no bgp graceful-restart restart-time"},
+	{"", "bgp graceful-restart restart-time 4095", " bgp graceful-restart restart-time 4095\n",
+	 "no bgp graceful-restart restart-time 4095"},
+	{"", "bgp graceful-restart stalepath-time 1", " bgp graceful-restart stalepath-time 1\n",
+	 "no bgp graceful-restart stalepath-time"},
+	{"", "bgp graceful-restart stalepath-time 4095", " bgp graceful-restart stalepath-time 4095\n",
+	 "no bgp graceful-restart stalepath-time 4095"},
+	{"", "timers bgp 3 9", " timers bgp 3 9\n", "no timers bgp"},
+	{"", "timers bgp 0 0", " timers bgp 0 0\n", "no timers bgp 0 0"},
+	{"", "timers bgp 60 0", " timers bgp 60 0\n", "no timers bgp"},
+	{"", "neighbor 192.0.2.2 update-source 192.0.2.1", " neighbor 192.0.2.2 update-source 192.0.2.1\n",
+	 "no neighbor 192.0.2.2 update-source"},
+	{"", "neighbor 192.0.2.2 update-source eth0.100", " neighbor 192.0.2.2 update-source eth0.100\n",
+	 "no neighbor 192.0.2.2 update-source eth0.100"},
+	{"", "neighbor 2001:db8::2 update-source 2001:DB8:0::1", " neighbor 2001:db8::2 update-source 2001:db8::1\n",
+	 "no neighbor 2001:db8::2 update-source 2001:db8::1"},
+	{"", "neighbor 192.0.2.2 ebgp-multihop", " neighbor 192.0.2.2 ebgp-multihop\n",
+	 "no neighbor 192.0.2.2 ebgp-multihop"},
+	{"", "neighbor 192.0.2.2 ebgp-multihop 255", " neighbor 192.0.2.2 ebgp-multihop\n",
+	 "no neighbor 192.0.2.2 ebgp-multihop 255"},
+	{"", "neighbor 192.0.2.2 ebgp-multihop 2", " neighbor 192.0.2.2 ebgp-multihop 2\n",
+	 "no neighbor 192.0.2.2 ebgp-multihop"},
+	{"", "neighbor 192.0.2.2 ttl-security hops 1", " neighbor 192.0.2.2 ttl-security hops 1\n",
+	 "no neighbor 192.0.2.2 ttl-security hops 1"},
+	{"", "neighbor 2001:db8::2 ttl-security hops 254", " neighbor 2001:db8::2 ttl-security hops 254\n",
+	 "no neighbor 2001:db8::2 ttl-security"},
+	{"", "neighbor 192.0.2.2 password x", " neighbor 192.0.2.2 password x\n", "no neighbor 192.0.2.2 password"},
+	{"", "neighbor 192.0.2.2 password 12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+	 " neighbor 192.0.2.2 password 12345678901234567890123456789012345678901234567890123456789012345678901234567890\n",
+	 "no neighbor 192.0.2.2 password whatever"},
+	{"", "neighbor 192.0.2.2 passive", " neighbor 192.0.2.2 passive\n", "no neighbor 192.0.2.2 passive"},
+	{"", "neighbor 192.0.2.2 local-as 1", " neighbor 192.0.2.2 local-as 1\n", "no neighbor 192.0.2.2 local-as"},
+	{"", "neighbor 192.0.2.2 local-as 4294967295 no-prepend", " neighbor 192.0.2.2 local-as 4294967295 no-prepend\n",
+	 "no neighbor 192.0.2.2 local-as 4294967295 no-prepend"},
+	{"", "neighbor 2001:db8::2 local-as 65000 no-prepend replace-as",
+	 " neighbor 2001:db8::2 local-as 65000 no-prepend replace-as\n",
+	 "no neighbor 2001:db8::2 local-as 65000 no-prepend replace-as"},
+	{"", "neighbor 192.0.2.2 disable-connected-check", " neighbor 192.0.2.2 disable-connected-check\n",
+	 "no neighbor 192.0.2.2 disable-connected-check"},
+	{"", "neighbor 192.0.2.2 timers connect 1", " neighbor 192.0.2.2 timers connect 1\n",
+	 "no neighbor 192.0.2.2 timers connect"},
+	{"", "neighbor 192.0.2.2 timers connect 65535", " neighbor 192.0.2.2 timers connect 65535\n",
+	 "no neighbor 192.0.2.2 timers connect 65535"},
+	{"", "neighbor 192.0.2.2 advertisement-interval 0", " neighbor 192.0.2.2 advertisement-interval 0\n",
+	 "no neighbor 192.0.2.2 advertisement-interval"},
+	{"", "neighbor 192.0.2.2 advertisement-interval 600", " neighbor 192.0.2.2 advertisement-interval 600\n",
+	 "no neighbor 192.0.2.2 advertisement-interval 600"},
+	{AF4, "neighbor 192.0.2.2 next-hop-self", "  neighbor 192.0.2.2 next-hop-self\n",
+	 "no neighbor 192.0.2.2 next-hop-self"},
+	{AF6, "neighbor 2001:db8::2 next-hop-self", "  neighbor 2001:db8::2 next-hop-self\n",
+	 "no neighbor 2001:db8::2 next-hop-self"},
+	{AF6, "neighbor 192.0.2.2 next-hop-self", "  neighbor 192.0.2.2 next-hop-self\n",
+	 "no neighbor 192.0.2.2 next-hop-self"},
+	{AF4, "neighbor 192.0.2.2 maximum-prefix 1", "  neighbor 192.0.2.2 maximum-prefix 1\n",
+	 "no neighbor 192.0.2.2 maximum-prefix"},
+	{AF4, "neighbor 192.0.2.2 maximum-prefix 4294967295 100 warning-only",
+	 "  neighbor 192.0.2.2 maximum-prefix 4294967295 100 warning-only\n",
+	 "no neighbor 192.0.2.2 maximum-prefix 4294967295 100 warning-only"},
+	{AF4, "neighbor 192.0.2.2 maximum-prefix 10 warning-only", "  neighbor 192.0.2.2 maximum-prefix 10 warning-only\n",
+	 "no neighbor 192.0.2.2 maximum-prefix 10"},
+	{AF6, "neighbor 2001:db8::2 maximum-prefix 10 75", "  neighbor 2001:db8::2 maximum-prefix 10\n",
+	 "no neighbor 2001:db8::2 maximum-prefix 10 75"},
+	{AF4, "neighbor 192.0.2.2 allowas-in", "  neighbor 192.0.2.2 allowas-in\n", "no neighbor 192.0.2.2 allowas-in"},
+	{AF4, "neighbor 192.0.2.2 allowas-in 3", "  neighbor 192.0.2.2 allowas-in\n", "no neighbor 192.0.2.2 allowas-in 3"},
+	{AF4, "neighbor 192.0.2.2 allowas-in 1", "  neighbor 192.0.2.2 allowas-in 1\n", "no neighbor 192.0.2.2 allowas-in"},
+	{AF6, "neighbor 2001:db8::2 allowas-in 10", "  neighbor 2001:db8::2 allowas-in 10\n",
+	 "no neighbor 2001:db8::2 allowas-in 10"},
+	{AF4, "neighbor 192.0.2.2 allowas-in origin", "  neighbor 192.0.2.2 allowas-in origin\n",
+	 "no neighbor 192.0.2.2 allowas-in origin"},
+	{AF4, "maximum-paths 64", "  maximum-paths 64\n", "no maximum-paths"},
+	{AF4, "maximum-paths ibgp 2", "  maximum-paths ibgp 2\n", "no maximum-paths ibgp 2"},
+	{AF6, "maximum-paths 8", "  maximum-paths 8\n", "no maximum-paths 8"},
+	{AF6, "maximum-paths ibgp 64", "  maximum-paths ibgp 64\n", "no maximum-paths ibgp"},
+};
+
+/* Each option: set -> printed -> reparsed -> equal; its `no` form gives back
+ * the configuration without it, printed the same. */
+START_TEST(test_option_round_trip_and_no_form)
+{
+	const struct option_case *tc = &option_cases[_i];
+	char text[2048];
+
+	struct routed_config *base = load(option_base);
+	snprintf(text, sizeof(text), "%s%s %s\n", option_base, tc->node, tc->set);
+	struct routed_config *set = load(text);
+	ck_assert_msg(!rcfg_equal(base, set), "%s changed nothing", tc->set);
+	char *printed = print_config(set);
+	ck_assert_msg(strstr(printed, tc->want) != NULL, "want \"%s\" in:\n%s", tc->want, printed);
+	struct routed_config *again = load(printed);
+	ck_assert_msg(rcfg_equal(set, again), "%s does not read back:\n%s", tc->set, printed);
+
+	snprintf(text, sizeof(text), "%s%s %s\n %s\n", option_base, tc->node, tc->set, tc->undo);
+	struct routed_config *undone = load(text);
+	ck_assert_msg(rcfg_equal(base, undone), "%s does not undo %s", tc->undo, tc->set);
+	char *base_text = print_config(base), *undone_text = print_config(undone);
+	ck_assert_str_eq(undone_text, base_text);
+
+	free(base_text);
+	free(undone_text);
+	free(printed);
+	rcfg_free(base);
+	rcfg_free(set);
+	rcfg_free(again);
+	rcfg_free(undone);
+}
+END_TEST
+
+struct bad_case {
+	const char *node;  /* "" (router bgp) or "address-family ..." */
+	const char *line;
+	const char *want;  /* the whole output */
+};
+
+static const struct bad_case bad_cases[] = {
+	{"", "neighbor 198.51.100.1 ttl-security hops 1",
+	 "% ebgp-multihop and ttl-security cannot be configured together\n"},
+	{"", "neighbor 192.0.2.2 ebgp-multihop", "% ebgp-multihop and ttl-security cannot be configured together\n"},
+	{"", "neighbor 192.0.2.2 ebgp-multihop 1", "% ebgp-multihop and ttl-security cannot be configured together\n"},
+	{"", "neighbor 198.51.100.1 ebgp-multihop 256", "% Invalid value '256' for (1-255)\n"},
+	{"", "neighbor 198.51.100.1 ebgp-multihop 0", "% Invalid value '0' for (1-255)\n"},
+	{"", "neighbor 192.0.2.2 ttl-security hops 255", "% Invalid value '255' for (1-254)\n"},
+	{"", "neighbor 192.0.2.2 ttl-security hops 0", "% Invalid value '0' for (1-254)\n"},
+	{"", "neighbor 192.0.2.2 ttl-security 2", "% Unknown command: '2' in \"neighbor 192.0.2.2 ttl-security 2\"\n"},
+	{"", "neighbor 198.51.100.1 local-as 64512", "% Cannot have local-as same as BGP AS number\n"},
+	{"", "neighbor 198.51.100.1 local-as 0", "% Invalid value '0' for (1-4294967295)\n"},
+	{"", "neighbor 198.51.100.1 local-as 65100 replace-as",
+	 "% Unknown command: 'replace-as' in \"neighbor 198.51.100.1 local-as 65100 replace-as\"\n"},
+	{"", "neighbor 198.51.100.1 password two words", "% Password may not contain blanks\n"},
+	{"", "neighbor 198.51.100.1 password 123456789012345678901234567890123456789012345678901234567890123456789012345678901",
+	 "% Password longer than 80 characters (the kernel's TCP-MD5 key limit)\n"},
+	{"", "neighbor 198.51.100.1 update-source 2001:db8::1",
+	 "% update-source 2001:db8::1 is not an IPv4 address, as neighbor 198.51.100.1 is\n"},
+	{"", "neighbor 2001:db8::2 update-source 192.0.2.1",
+	 "% update-source 192.0.2.1 is not an IPv6 address, as neighbor 2001:db8::2 is\n"},
+	{"", "neighbor 198.51.100.1 update-source 0.0.0.0",
+	 "% Invalid update-source address 0.0.0.0: not a unicast address\n"},
+	{"", "neighbor 198.51.100.1 update-source 224.0.0.5",
+	 "% Invalid update-source address 224.0.0.5: not a unicast address\n"},
+	{"", "neighbor 2001:db8::2 update-source ff02::1", "% Invalid update-source address ff02::1: not a unicast address\n"},
+	{"", "neighbor 198.51.100.1 update-source 1.2.3", "% Malformed update-source address '1.2.3'\n"},
+	{"", "neighbor 198.51.100.1 update-source 2001:db8::zz", "% Malformed update-source address '2001:db8::zz'\n"},
+	{"", "neighbor 198.51.100.1 update-source 198.51.100.0/24",
+	 "% Invalid interface name '198.51.100.0/24': at most 15 characters, no '/'\n"},
+	{"", "neighbor 198.51.100.1 update-source a-very-long-name",
+	 "% Invalid interface name 'a-very-long-name': at most 15 characters, no '/'\n"},
+	{"", "neighbor 198.51.100.1 timers connect 0", "% Invalid value '0' for (1-65535)\n"},
+	{"", "neighbor 198.51.100.1 timers connect 65536", "% Invalid value '65536' for (1-65535)\n"},
+	{"", "neighbor 198.51.100.1 advertisement-interval 601", "% Invalid value '601' for (0-600)\n"},
+	{"", "neighbor 192.0.2.99 passive", "% Specify remote-as or peer-group commands first\n"},
+	{"", "neighbor 192.0.2.99 password x", "% Specify remote-as or peer-group commands first\n"},
+	{"", "no neighbor 192.0.2.99 update-source", "% Specify remote-as or peer-group commands first\n"},
+	{"", "neighbor 198.51.100.1 next-hop-self",
+	 "% Unknown command: 'next-hop-self' in \"neighbor 198.51.100.1 next-hop-self\"\n"},
+	{"", "timers bgp 1 2", "% Hold time must be 0 or at least 3 seconds (RFC 4271 section 4.2)\n"},
+	{"", "timers bgp 10 65536", "% Invalid value '65536' for (0-65535)\n"},
+	{"", "bgp graceful-restart restart-time 4096", "% Invalid value '4096' for (0-4095)\n"},
+	{"", "bgp graceful-restart stalepath-time 0", "% Invalid value '0' for (1-4095)\n"},
+	{"", "maximum-paths 4", "% Unknown command: 'maximum-paths' in \"maximum-paths 4\"\n"},
+	{AF4, "neighbor 198.51.100.1 maximum-prefix 0", "% Invalid value '0' for (1-4294967295)\n"},
+	{AF4, "neighbor 198.51.100.1 maximum-prefix 10 101", "% Invalid value '101' for (1-100)\n"},
+	{AF4, "neighbor 198.51.100.1 maximum-prefix 10 0", "% Invalid value '0' for (1-100)\n"},
+	{AF4, "neighbor 198.51.100.1 allowas-in 11", "% Invalid value '11' for (1-10)\n"},
+	{AF4, "neighbor 198.51.100.1 allowas-in 0", "% Invalid value '0' for (1-10)\n"},
+	{AF4, "neighbor 192.0.2.99 next-hop-self", "% Specify remote-as or peer-group commands first\n"},
+	{AF4, "neighbor 192.0.2.99 allowas-in", "% Specify remote-as or peer-group commands first\n"},
+	{AF4, "maximum-paths 65", "% Invalid value '65' for (1-64)\n"},
+	{AF6, "maximum-paths ibgp 0", "% Invalid value '0' for (1-64)\n"},
+};
+
+/* A bad value is refused with one line, and the configuration, full of
+ * options, stays as it was. */
+START_TEST(test_bad_option_changes_nothing)
+{
+	const struct bad_case *tc = &bad_cases[_i];
+	char *text = read_golden("neighbor-options.in");
+	char errbuf[1024] = "";
+	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+	struct cli_session s;
+
+	ck_assert_msg(cli_load_text(&env, "golden", text, strlen(text), err, NULL) == 0, "%s", errbuf);
+	fclose(err);
+	free(text);
+	cli_session_init(&s, &env, out);
+	ck_assert_int_eq(cli_execute(&s, "configure terminal"), 0);
+	ck_assert_int_eq(cli_execute(&s, "router bgp 64512"), 0);
+	if (tc->node[0] != '\0')
+		ck_assert_int_eq(cli_execute(&s, tc->node), 0);
+	output();
+	struct routed_config *before = rcfg_clone(env.running);
+	ck_assert_int_eq(cli_execute(&s, tc->line), -1);
+	ck_assert_str_eq(output(), tc->want);
+	ck_assert(rcfg_equal(before, env.running));
+	rcfg_free(before);
+}
+END_TEST
+
+static const struct bgp_neighbor_config *neighbor_at(const struct routed_config *cfg, const char *addr)
+{
+	struct prefix p;
+
+	ck_assert_int_eq(prefix_parse(addr, &p), 0);
+	return rcfg_neighbor_find(cfg->bgp, &p);
+}
+
+/* What `router bgp` starts with, and that none of it is printed. */
+START_TEST(test_bgp_defaults)
+{
+	struct routed_config *cfg = load("router bgp 1\n neighbor 192.0.2.2 remote-as 2\n");
+	const struct bgp_config *bgp = cfg->bgp;
+
+	ck_assert(bgp->log_neighbor_changes);
+	ck_assert(!bgp->ebgp_requires_policy);
+	ck_assert(!bgp->graceful_restart);
+	ck_assert_int_eq(bgp->keepalive, 60);
+	ck_assert_int_eq(bgp->holdtime, 180);
+	ck_assert_int_eq(bgp->restart_time, 120);
+	ck_assert_int_eq(bgp->stalepath_time, 360);
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		ck_assert_int_eq(bgp->af[afi].maximum_paths, 1);
+		ck_assert_int_eq(bgp->af[afi].maximum_paths_ibgp, 1);
+	}
+	const struct bgp_neighbor_config *n = neighbor_at(cfg, "192.0.2.2");
+	ck_assert_ptr_nonnull(n);
+	ck_assert(n->local_as == 0 && n->password[0] == '\0' && !n->passive && n->ebgp_multihop == 0 &&
+		  n->ttl_security_hops == 0 && !n->disable_connected_check && n->update_source == UPDATE_SOURCE_NONE &&
+		  !n->advertisement_interval_set && n->connect_retry == 0);
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+		ck_assert(!n->af[afi].next_hop_self && n->af[afi].max_prefix == 0 &&
+			  n->af[afi].allowas_in == ALLOWAS_IN_OFF);
+	char *text = print_config(cfg);
+	ck_assert_str_eq(text, "hostname skygate\n!\nrouter bgp 1\n neighbor 192.0.2.2 remote-as 2\nexit\n!\nend\n");
+	/* Setting a default explicitly prints nothing either. */
+	struct routed_config *explicit = load("router bgp 1\n neighbor 192.0.2.2 remote-as 2\n bgp log-neighbor-changes\n"
+					      " no bgp ebgp-requires-policy\n timers bgp 60 180\n"
+					      " bgp graceful-restart restart-time 120\n bgp graceful-restart stalepath-time 360\n"
+					      " neighbor 192.0.2.2 ebgp-multihop 1\n address-family ipv4\n  maximum-paths 1\n"
+					      "  maximum-paths ibgp 1\n");
+	ck_assert(rcfg_equal(cfg, explicit));
+	free(text);
+	rcfg_free(cfg);
+	rcfg_free(explicit);
+}
+END_TEST
+
+/* Per-AFI options of one family leave the other alone, in the model too. */
+START_TEST(test_af_options_per_family)
+{
+	struct routed_config *cfg = load("router bgp 1\n neighbor 192.0.2.2 remote-as 2\n address-family ipv6\n"
+					 "  neighbor 192.0.2.2 next-hop-self\n  neighbor 192.0.2.2 allowas-in origin\n"
+					 "  neighbor 192.0.2.2 maximum-prefix 100 50\n  maximum-paths 3\n");
+	const struct bgp_neighbor_config *n = neighbor_at(cfg, "192.0.2.2");
+
+	ck_assert(n->af[BGP_AFI_IPV6].next_hop_self && !n->af[BGP_AFI_IPV4].next_hop_self);
+	ck_assert_int_eq(n->af[BGP_AFI_IPV6].allowas_in, ALLOWAS_IN_ORIGIN);
+	ck_assert_int_eq(n->af[BGP_AFI_IPV4].allowas_in, ALLOWAS_IN_OFF);
+	ck_assert_int_eq(n->af[BGP_AFI_IPV6].max_prefix, 100);
+	ck_assert_int_eq(n->af[BGP_AFI_IPV6].max_prefix_threshold, 50);
+	ck_assert_int_eq(n->af[BGP_AFI_IPV4].max_prefix, 0);
+	ck_assert_int_eq(cfg->bgp->af[BGP_AFI_IPV6].maximum_paths, 3);
+	ck_assert_int_eq(cfg->bgp->af[BGP_AFI_IPV4].maximum_paths, 1);
+	/* Activation is untouched: the IPv4 neighbor is still not active in
+	 * IPv6, so the printed block holds no `activate`. */
+	ck_assert(!n->active[BGP_AFI_IPV6]);
+	char *text = print_config(cfg);
+	ck_assert_str_eq(text, "hostname skygate\n!\nrouter bgp 1\n neighbor 192.0.2.2 remote-as 2\n !\n"
+			       " address-family ipv6 unicast\n  neighbor 192.0.2.2 next-hop-self\n"
+			       "  neighbor 192.0.2.2 maximum-prefix 100 50\n  neighbor 192.0.2.2 allowas-in origin\n"
+			       "  maximum-paths 3\n exit-address-family\nexit\n!\nend\n");
+	free(text);
+	rcfg_free(cfg);
+}
+END_TEST
+
+static size_t count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; text[i] != '\0'; i++)
+		n += strncmp(text + i, needle, strlen(needle)) == 0;
+	return n;
+}
+
+/* `no neighbor X` drops every option; the neighbor comes back with defaults. */
+START_TEST(test_delete_neighbor_drops_options)
+{
+	char *golden = read_golden("neighbor-options.in");
+	char *text = NULL;
+
+	ck_assert_int_gt(asprintf(&text, "%srouter bgp 64512\n no neighbor 198.51.100.1\n"
+				  " neighbor 198.51.100.1 remote-as 64513\n", golden), 0);
+	struct routed_config *cfg = load(text);
+	free(text);
+	struct routed_config *fresh = load("router bgp 64512\n neighbor 198.51.100.1 remote-as 64513\n");
+	const struct bgp_neighbor_config *n = neighbor_at(cfg, "198.51.100.1"), *f = neighbor_at(fresh, "198.51.100.1");
+
+	ck_assert_ptr_nonnull(n);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(memcmp(n, f, sizeof(*n)), 0);
+	char *printed = print_config(cfg);
+	/* Its address appears once: in remote-as. */
+	ck_assert_msg(count_of(printed, "198.51.100.1") == 1, "options left over:\n%s", printed);
+	ck_assert_ptr_nonnull(strstr(printed, " neighbor 198.51.100.1 remote-as 64513\n"));
+	/* The other neighbors keep theirs. */
+	ck_assert_ptr_nonnull(strstr(printed, " neighbor 192.0.2.2 password s3cret-Key!\n"));
+	free(printed);
+	free(golden);
+	rcfg_free(cfg);
+	rcfg_free(fresh);
+}
+END_TEST
+
+/* The member at a '/'-separated path of keys ("neighbors/192.0.2.2/passive"). */
+static struct json_object *jget(struct json_object *o, const char *path)
+{
+	char keys[256];
+
+	snprintf(keys, sizeof(keys), "%s", path);
+	for (char *save = NULL, *key = strtok_r(keys, "/", &save); key != NULL; key = strtok_r(NULL, "/", &save))
+		ck_assert_msg(json_object_object_get_ex(o, key, &o), "no %s in %s", key, path);
+	return o;
+}
+
+START_TEST(test_options_json_without_password)
+{
+	char *golden = read_golden("neighbor-options.in");
+	char errbuf[1024] = "";
+	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+	struct cli_session s;
+
+	ck_assert_msg(cli_load_text(&env, "golden", golden, strlen(golden), err, NULL) == 0, "%s", errbuf);
+	fclose(err);
+	free(golden);
+	cli_session_init(&s, &env, out);
+	output();
+	ck_assert_int_eq(cli_execute(&s, "show running-config json"), 0);
+	const char *text = output();
+	/* The keys are in the running config, never in JSON. */
+	ck_assert_ptr_null(strstr(text, "s3cret-Key!"));
+	ck_assert_ptr_null(strstr(text, "other"));
+	ck_assert_ptr_null(strstr(text, "\"password\""));
+	struct json_object *o = json_tokener_parse(text);
+	ck_assert_ptr_nonnull(o);
+
+	struct json_object *bgp = jget(o, "routerBgp");
+	ck_assert(!json_object_get_boolean(jget(bgp, "logNeighborChanges")));
+	ck_assert(json_object_get_boolean(jget(bgp, "ebgpRequiresPolicy")));
+	ck_assert(json_object_get_boolean(jget(bgp, "gracefulRestart")));
+	ck_assert_int_eq(json_object_get_int(jget(bgp, "gracefulRestartTime")), 90);
+	ck_assert_int_eq(json_object_get_int(jget(bgp, "holdTimer")), 30);
+	ck_assert_int_eq(json_object_get_int(jget(bgp, "ipv4UnicastMaximumPaths")), 4);
+	ck_assert_int_eq(json_object_get_int(jget(bgp, "ipv4UnicastMaximumPathsIbgp")), 8);
+
+	struct json_object *ibgp = jget(bgp, "neighbors/192.0.2.2");
+	ck_assert(json_object_get_boolean(jget(ibgp, "passwordSet")));
+	ck_assert_int_eq(json_object_get_int(jget(ibgp, "ttlSecurityHops")), 2);
+	ck_assert_str_eq(json_object_get_string(jget(ibgp, "updateSource")), "lo");
+	ck_assert_int_eq(json_object_get_int(jget(ibgp, "connectRetryTimer")), 15);
+	ck_assert_int_eq(json_object_get_int(jget(ibgp, "addressFamilyOptions/ipv4Unicast/allowasIn")), 3);
+
+	struct json_object *ebgp = jget(bgp, "neighbors/198.51.100.1");
+	ck_assert(json_object_get_boolean(jget(ebgp, "passive")));
+	ck_assert_int_eq(json_object_get_int64(jget(ebgp, "localAs")), 65100);
+	ck_assert(json_object_get_boolean(jget(ebgp, "localAsReplaceAs")));
+	ck_assert_int_eq(json_object_get_int(jget(ebgp, "ebgpMultihop")), 4);
+	ck_assert_str_eq(json_object_get_string(jget(ebgp, "updateSource")), "198.51.100.254");
+	struct json_object *af = jget(ebgp, "addressFamilyOptions/ipv4Unicast");
+	ck_assert_str_eq(json_object_get_string(jget(af, "allowasIn")), "origin");
+	ck_assert_int_eq(json_object_get_int64(jget(af, "maximumPrefix")), 1000);
+	ck_assert_int_eq(json_object_get_int(jget(af, "maximumPrefixThreshold")), 90);
+	ck_assert(json_object_get_boolean(jget(af, "maximumPrefixWarningOnly")));
+	ck_assert(json_object_get_boolean(jget(af, "nextHopSelf")));
+
+	/* A password set and removed leaves no trace. */
+	struct json_object *gone = jget(bgp, "neighbors/203.0.113.7");
+	ck_assert(!json_object_get_boolean(jget(gone, "passwordSet")));
+	ck_assert_int_eq(json_object_get_int(jget(gone, "ebgpMultihop")), 255);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_reference_lists_every_command)
 {
 	char *text = NULL;
@@ -419,6 +835,13 @@ static Suite *routed_cli_suite(void)
 	tcase_add_test(tc, test_completion_lists);
 	tcase_add_test(tc, test_show_json);
 	tcase_add_test(tc, test_reference_lists_every_command);
+	tcase_add_loop_test(tc, test_option_round_trip_and_no_form, 0,
+			    (int)(sizeof(option_cases) / sizeof(option_cases[0])));
+	tcase_add_loop_test(tc, test_bad_option_changes_nothing, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, test_bgp_defaults);
+	tcase_add_test(tc, test_af_options_per_family);
+	tcase_add_test(tc, test_delete_neighbor_drops_options);
+	tcase_add_test(tc, test_options_json_without_password);
 	suite_add_tcase(s, tc);
 	return s;
 }
