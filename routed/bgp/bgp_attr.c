@@ -141,7 +141,7 @@ static void path_finish(const struct path_build *pb, struct bgp_aspath *out)
 }
 
 enum bgp_decode bgp_aspath_decode(struct cursor *value, unsigned as_size, struct bgp_arena *arena,
-				  struct bgp_aspath *out, const char **why)
+                                  struct bgp_aspath *out, const char **why)
 {
 	struct cursor scan = *value;
 	size_t nsegs = 0, nasns = 0;
@@ -205,7 +205,7 @@ enum bgp_decode bgp_aspath_decode(struct cursor *value, unsigned as_size, struct
 		path_commit(&pb, type, count);
 	}
 	if (!cursor_ok(value)) {
-		*why = "path changed under the parser";
+		*why = "path shorter than its segments";
 		return BGP_DECODE_BAD_VALUE;
 	}
 	path_finish(&pb, out);
@@ -259,7 +259,7 @@ size_t bgp_aspath_strip_confed(struct bgp_aspath *path)
 }
 
 int bgp_aspath_merge_as4(const struct bgp_aspath *as_path, const struct bgp_aspath *as4_path,
-			 struct bgp_arena *arena, struct bgp_aspath *out)
+                         struct bgp_arena *arena, struct bgp_aspath *out)
 {
 	size_t n2 = bgp_aspath_count(as_path);
 	size_t n4 = bgp_aspath_count(as4_path);
@@ -382,8 +382,8 @@ static enum bgp_decode bad_length(const char **why, const char *rule)
 	return BGP_DECODE_BAD_LENGTH;
 }
 
-enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cursor *v,
-				bool as4, struct bgp_arena *arena, const char **why)
+enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cursor *v, bool as4,
+                                struct bgp_arena *arena, const char **why)
 {
 	size_t len = cursor_remaining(v);
 
@@ -431,9 +431,9 @@ enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cu
 		uint32_t asn = 0;
 		if (len != (as4 ? 8u : 6u))
 			return bad_length(why, as4 ? "length is not 8 on a four-octet AS session "
-						     "(RFC 7606 section 7.7)"
-						   : "length is not 6 on a two-octet AS session "
-						     "(RFC 7606 section 7.7)");
+			                             "(RFC 7606 section 7.7)"
+			                           : "length is not 6 on a two-octet AS session "
+			                             "(RFC 7606 section 7.7)");
 		if (as4) {
 			cursor_get_u32(v, &asn);
 		} else {
@@ -452,7 +452,7 @@ enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cu
 	case BGP_ATTR_COMMUNITIES: {
 		if (len == 0 || len % 4 != 0)
 			return bad_length(why, "length is not a non-zero multiple of 4 "
-					       "(RFC 7606 section 7.8)");
+			                       "(RFC 7606 section 7.8)");
 		uint32_t *list = get_u32_list(v, len / 4, arena);
 		if (list == NULL)
 			return BGP_DECODE_NO_MEMORY;
@@ -468,7 +468,7 @@ enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cu
 	case BGP_ATTR_CLUSTER_LIST: {
 		if (len == 0 || len % 4 != 0)
 			return bad_length(why, "length is not a non-zero multiple of 4 "
-					       "(RFC 7606 section 7.10)");
+			                       "(RFC 7606 section 7.10)");
 		uint32_t *list = get_u32_list(v, len / 4, arena);
 		if (list == NULL)
 			return BGP_DECODE_NO_MEMORY;
@@ -479,7 +479,7 @@ enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cu
 	case BGP_ATTR_EXT_COMMUNITIES: {
 		if (len == 0 || len % 8 != 0)
 			return bad_length(why, "length is not a non-zero multiple of 8 "
-					       "(RFC 7606 section 7.14)");
+			                       "(RFC 7606 section 7.14)");
 		size_t n = len / 8;
 		uint64_t *list = bgp_arena_alloc(arena, n * sizeof(*list));
 		if (list == NULL)
@@ -493,7 +493,7 @@ enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cu
 	case BGP_ATTR_LARGE_COMMUNITIES: {
 		if (len == 0 || len % 12 != 0)
 			return bad_length(why, "length is not a non-zero multiple of 12 "
-					       "(RFC 8092 section 6)");
+			                       "(RFC 8092 section 6)");
 		size_t n = len / 12;
 		struct bgp_large_community *list = bgp_arena_alloc(arena, n * sizeof(*list));
 		if (list == NULL)
@@ -521,8 +521,8 @@ enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cu
 
 /* --- encoding --------------------------------------------------------------- */
 
-#define FLAGS_WELL_KNOWN BGP_ATTR_FLAG_TRANSITIVE
-#define FLAGS_OPT_TRANS (BGP_ATTR_FLAG_OPTIONAL | BGP_ATTR_FLAG_TRANSITIVE)
+#define FLAGS_WELL_KNOWN   BGP_ATTR_FLAG_TRANSITIVE
+#define FLAGS_OPT_TRANS    (BGP_ATTR_FLAG_OPTIONAL | BGP_ATTR_FLAG_TRANSITIVE)
 #define FLAGS_OPT_NONTRANS BGP_ATTR_FLAG_OPTIONAL
 
 /* RFC 4271 section 4.3: the Extended Length bit only when the length
@@ -544,7 +544,7 @@ void bgp_attr_put_header(struct builder *b, uint8_t flags, uint8_t type, size_t 
 /* Wire length of a path with as_size-octet ASNs, sequences cut into
  * segments of at most 255 (RFC 4271 section 4.3). -1 if it cannot be sent. */
 static int aspath_wire_len(const struct bgp_aspath *p, unsigned as_size, bool skip_confed,
-			   size_t *out)
+                           size_t *out)
 {
 	size_t len = 0;
 
@@ -565,7 +565,7 @@ static int aspath_wire_len(const struct bgp_aspath *p, unsigned as_size, bool sk
 }
 
 static void aspath_put(struct builder *b, const struct bgp_aspath *p, unsigned as_size,
-		       bool skip_confed)
+                       bool skip_confed)
 {
 	for (size_t i = 0; i < p->nsegs; i++) {
 		const struct bgp_as_segment *s = &p->segs[i];
@@ -583,7 +583,7 @@ static void aspath_put(struct builder *b, const struct bgp_aspath *p, unsigned a
 					builder_put_u32(b, asn);
 				else /* RFC 6793 section 4.2.2 */
 					builder_put_u16(b, asn > UINT16_MAX ? BGP_AS_TRANS
-									    : (uint16_t)asn);
+					                                    : (uint16_t)asn);
 			}
 		}
 	}
@@ -615,7 +615,7 @@ static bool has(const struct bgp_attrs *a, uint8_t type)
 }
 
 static int encode_one(struct builder *b, const struct bgp_attrs *a,
-		      const struct bgp_attr_encode_opts *o, unsigned t)
+                      const struct bgp_attr_encode_opts *o, unsigned t)
 {
 	size_t len;
 
@@ -655,8 +655,8 @@ static int encode_one(struct builder *b, const struct bgp_attrs *a,
 			builder_put_u32(b, a->aggregator_as);
 		else /* RFC 6793 section 4.2.2 */
 			builder_put_u16(b, a->aggregator_as > UINT16_MAX
-						   ? BGP_AS_TRANS
-						   : (uint16_t)a->aggregator_as);
+			                       ? BGP_AS_TRANS
+			                       : (uint16_t)a->aggregator_as);
 		builder_put_bytes(b, a->aggregator_addr, 4);
 		break;
 	case BGP_ATTR_COMMUNITIES:
@@ -680,7 +680,7 @@ static int encode_one(struct builder *b, const struct bgp_attrs *a,
 		if (a->ncluster_list > UINT16_MAX / 4)
 			return -1;
 		bgp_attr_put_header(b, FLAGS_OPT_NONTRANS, BGP_ATTR_CLUSTER_LIST,
-				a->ncluster_list * 4);
+		                    a->ncluster_list * 4);
 		for (size_t i = 0; i < a->ncluster_list; i++)
 			builder_put_u32(b, a->cluster_list[i]);
 		break;
@@ -690,7 +690,7 @@ static int encode_one(struct builder *b, const struct bgp_attrs *a,
 		if (a->next_communities > UINT16_MAX / 8)
 			return -1;
 		bgp_attr_put_header(b, FLAGS_OPT_TRANS, BGP_ATTR_EXT_COMMUNITIES,
-				a->next_communities * 8);
+		                    a->next_communities * 8);
 		for (size_t i = 0; i < a->next_communities; i++)
 			builder_put_u64(b, a->ext_communities[i]);
 		break;
@@ -700,7 +700,7 @@ static int encode_one(struct builder *b, const struct bgp_attrs *a,
 		if (a->nlarge_communities > UINT16_MAX / 12)
 			return -1;
 		bgp_attr_put_header(b, FLAGS_OPT_TRANS, BGP_ATTR_LARGE_COMMUNITIES,
-				a->nlarge_communities * 12);
+		                    a->nlarge_communities * 12);
 		for (size_t i = 0; i < a->nlarge_communities; i++) {
 			builder_put_u32(b, a->large_communities[i].global);
 			builder_put_u32(b, a->large_communities[i].local1);
@@ -714,7 +714,7 @@ static int encode_one(struct builder *b, const struct bgp_attrs *a,
 }
 
 int bgp_attrs_encode(struct builder *b, const struct bgp_attrs *a,
-		     const struct bgp_attr_encode_opts *o)
+                     const struct bgp_attr_encode_opts *o)
 {
 	for (unsigned t = 0; t <= UINT8_MAX; t++) {
 		if (t < 64 && has(a, (uint8_t)t) && encode_one(b, a, o, t) < 0)
@@ -748,7 +748,7 @@ int bgp_attrs_encode(struct builder *b, const struct bgp_attrs *a,
 				continue;
 			if ((r->flags & FLAGS_OPT_TRANS) == FLAGS_OPT_TRANS) {
 				bgp_attr_put_header(b, r->flags | BGP_ATTR_FLAG_PARTIAL, r->type,
-						r->len);
+				                    r->len);
 				builder_put_bytes(b, r->value, r->len);
 			}
 			break;
@@ -762,15 +762,14 @@ int bgp_attrs_encode(struct builder *b, const struct bgp_attrs *a,
 void bgp_attrs_normalize(struct bgp_attrs *a)
 {
 	if (a->ncommunities > 0)
-		a->ncommunities = sort_unique(a->communities, a->ncommunities,
-					      sizeof(*a->communities), cmp_u32);
+		a->ncommunities =
+		    sort_unique(a->communities, a->ncommunities, sizeof(*a->communities), cmp_u32);
 	if (a->next_communities > 0)
 		a->next_communities = sort_unique(a->ext_communities, a->next_communities,
-						  sizeof(*a->ext_communities), cmp_u64);
+		                                  sizeof(*a->ext_communities), cmp_u64);
 	if (a->nlarge_communities > 0)
-		a->nlarge_communities =
-			sort_unique(a->large_communities, a->nlarge_communities,
-				    sizeof(*a->large_communities), cmp_large);
+		a->nlarge_communities = sort_unique(a->large_communities, a->nlarge_communities,
+		                                    sizeof(*a->large_communities), cmp_large);
 
 	/* Unknown attributes: stable insertion sort by type (the lists are
 	 * short), keep the first of each type as RFC 7606 section 3 (g) does. */
@@ -846,7 +845,7 @@ static bool aspath_equal(const struct bgp_aspath *x, const struct bgp_aspath *y)
 /* FNV-1a, 64-bit: simple, no seed to manage, good enough for a hash
  * table whose keys an attacker does not choose in bulk. */
 #define FNV_OFFSET UINT64_C(14695981039346656037)
-#define FNV_PRIME UINT64_C(1099511628211)
+#define FNV_PRIME  UINT64_C(1099511628211)
 
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
@@ -921,7 +920,7 @@ uint64_t bgp_attrs_hash(const struct bgp_attrs *a)
 	for (size_t i = 0; i < a->nunknown; i++) {
 		const struct bgp_attr_raw *r = &a->unknown[i];
 		h = hash_u64(h, ((uint64_t)(r->flags & BGP_ATTR_FLAGS_KEPT) << 24) |
-					((uint64_t)r->type << 16) | r->len);
+		                    ((uint64_t)r->type << 16) | r->len);
 		h = hash_bytes(h, r->value, r->len);
 	}
 	return h;
@@ -959,23 +958,22 @@ bool bgp_attrs_equal(const struct bgp_attrs *a, const struct bgp_attrs *b)
 		return false;
 	if (has(a, BGP_ATTR_LOCAL_PREF) && a->local_pref != b->local_pref)
 		return false;
-	if (has(a, BGP_ATTR_AGGREGATOR) &&
-	    (a->aggregator_as != b->aggregator_as ||
-	     memcmp(a->aggregator_addr, b->aggregator_addr, 4) != 0))
+	if (has(a, BGP_ATTR_AGGREGATOR) && (a->aggregator_as != b->aggregator_as ||
+	                                    memcmp(a->aggregator_addr, b->aggregator_addr, 4) != 0))
 		return false;
 	if (has(a, BGP_ATTR_COMMUNITIES) &&
 	    !list_equal(a->communities, a->ncommunities, b->communities, b->ncommunities,
-			sizeof(*a->communities)))
+	                sizeof(*a->communities)))
 		return false;
 	if (has(a, BGP_ATTR_ORIGINATOR_ID) && a->originator_id != b->originator_id)
 		return false;
 	if (has(a, BGP_ATTR_CLUSTER_LIST) &&
 	    !list_equal(a->cluster_list, a->ncluster_list, b->cluster_list, b->ncluster_list,
-			sizeof(*a->cluster_list)))
+	                sizeof(*a->cluster_list)))
 		return false;
 	if (has(a, BGP_ATTR_EXT_COMMUNITIES) &&
 	    !list_equal(a->ext_communities, a->next_communities, b->ext_communities,
-			b->next_communities, sizeof(*a->ext_communities)))
+	                b->next_communities, sizeof(*a->ext_communities)))
 		return false;
 	if (has(a, BGP_ATTR_LARGE_COMMUNITIES)) {
 		if (a->nlarge_communities != b->nlarge_communities)
@@ -1124,7 +1122,7 @@ size_t bgp_communities_format(const uint32_t *comms, size_t n, char *buf, size_t
 }
 
 size_t bgp_large_communities_format(const struct bgp_large_community *comms, size_t n, char *buf,
-				    size_t len)
+                                    size_t len)
 {
 	struct textbuf tb;
 

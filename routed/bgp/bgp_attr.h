@@ -60,9 +60,9 @@ void *bgp_arena_alloc(struct bgp_arena *a, size_t size);
  * two sets count as two hops (RFC 4271 section 9.1.2.2).
  */
 struct bgp_as_segment {
-	uint8_t type;     /* enum bgp_as_segment_type */
-	uint32_t count;   /* number of ASNs, > 0 */
-	uint32_t *asns;   /* count four-octet AS numbers */
+	uint8_t type;   /* enum bgp_as_segment_type */
+	uint32_t count; /* number of ASNs, > 0 */
+	uint32_t *asns; /* count four-octet AS numbers */
 };
 
 struct bgp_aspath {
@@ -78,15 +78,15 @@ struct bgp_large_community {
 };
 
 /* The flags an attribute keeps: Optional, Transitive and Partial. */
-#define BGP_ATTR_FLAGS_KEPT \
+#define BGP_ATTR_FLAGS_KEPT                                                                        \
 	(BGP_ATTR_FLAG_OPTIONAL | BGP_ATTR_FLAG_TRANSITIVE | BGP_ATTR_FLAG_PARTIAL)
 
 /* An attribute kept as it came: an unrecognised optional transitive one. */
 struct bgp_attr_raw {
-	uint8_t flags;    /* as received, only BGP_ATTR_FLAGS_KEPT */
+	uint8_t flags; /* as received, only BGP_ATTR_FLAGS_KEPT */
 	uint8_t type;
 	uint16_t len;
-	uint8_t *value;   /* len bytes, arena memory */
+	uint8_t *value; /* len bytes, arena memory */
 };
 
 /*
@@ -95,9 +95,9 @@ struct bgp_attr_raw {
  * same interface (RFC 2545 section 3). family 0: none.
  */
 struct bgp_mp_nexthop {
-	uint8_t family;       /* 0, AF_INET or AF_INET6 */
+	uint8_t family; /* 0, AF_INET or AF_INET6 */
 	bool has_link_local;
-	uint8_t global[16];   /* network order; IPv4 uses the first 4 */
+	uint8_t global[16]; /* network order; IPv4 uses the first 4 */
 	uint8_t link_local[16];
 };
 
@@ -116,22 +116,22 @@ struct bgp_mp_nexthop {
  */
 struct bgp_attrs {
 	uint64_t present;
-	uint8_t origin;                 /* enum bgp_origin */
+	uint8_t origin; /* enum bgp_origin */
 	struct bgp_aspath aspath;
-	uint8_t nexthop[4];             /* NEXT_HOP */
+	uint8_t nexthop[4]; /* NEXT_HOP */
 	uint32_t med;
 	uint32_t local_pref;
-	uint32_t aggregator_as;         /* four-octet, after RFC 6793 merging */
+	uint32_t aggregator_as; /* four-octet, after RFC 6793 merging */
 	uint8_t aggregator_addr[4];
 	size_t ncommunities;
-	uint32_t *communities;          /* RFC 1997: high 16 bits AS, low 16 value */
+	uint32_t *communities; /* RFC 1997: high 16 bits AS, low 16 value */
 	size_t next_communities;
-	uint64_t *ext_communities;      /* RFC 4360: the 8 octets, big-endian */
+	uint64_t *ext_communities; /* RFC 4360: the 8 octets, big-endian */
 	size_t nlarge_communities;
 	struct bgp_large_community *large_communities;
 	uint32_t originator_id;
 	size_t ncluster_list;
-	uint32_t *cluster_list;         /* in path order, not sorted */
+	uint32_t *cluster_list; /* in path order, not sorted */
 	struct bgp_mp_nexthop mp_nexthop;
 	size_t nunknown;
 	struct bgp_attr_raw *unknown;
@@ -155,7 +155,7 @@ enum bgp_decode {
  * names the rule broken, with its RFC section. Any other type: BAD_VALUE.
  */
 enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cursor *value,
-				bool as4, struct bgp_arena *arena, const char **why);
+                                bool as4, struct bgp_arena *arena, const char **why);
 
 /*
  * Decode an AS_PATH or AS4_PATH value with as_size-octet AS numbers (2 or
@@ -165,7 +165,7 @@ enum bgp_decode bgp_attr_decode(struct bgp_attrs *attrs, uint8_t type, struct cu
  * is malformed too (RFC 7607 section 2). An empty value is an empty path.
  */
 enum bgp_decode bgp_aspath_decode(struct cursor *value, unsigned as_size, struct bgp_arena *arena,
-				  struct bgp_aspath *out, const char **why);
+                                  struct bgp_aspath *out, const char **why);
 
 /*
  * The path length used by the decision process and by RFC 6793 section
@@ -188,13 +188,13 @@ size_t bgp_aspath_strip_confed(struct bgp_aspath *path);
  * must be ignored (*out untouched), -1 when the arena is full.
  */
 int bgp_aspath_merge_as4(const struct bgp_aspath *as_path, const struct bgp_aspath *as4_path,
-			 struct bgp_arena *arena, struct bgp_aspath *out);
+                         struct bgp_arena *arena, struct bgp_aspath *out);
 
 /* How bgp_attrs_encode() writes a set for one session. */
 struct bgp_attr_encode_opts {
-	bool as4;       /* four-octet AS session; else AS_TRANS + AS4_* (RFC 6793 4.2.2) */
-	bool ebgp;      /* peer outside our AS and confederation */
-	bool next_hop;  /* write NEXT_HOP (only for IPv4 NLRI in the classic field) */
+	bool as4;      /* four-octet AS session; else AS_TRANS + AS4_* (RFC 6793 4.2.2) */
+	bool ebgp;     /* peer outside our AS and confederation */
+	bool next_hop; /* write NEXT_HOP (only for IPv4 NLRI in the classic field) */
 };
 
 /*
@@ -210,7 +210,7 @@ struct bgp_attr_encode_opts {
  * 255 ASes, a value over 65535 octets) or b failed.
  */
 int bgp_attrs_encode(struct builder *b, const struct bgp_attrs *attrs,
-		     const struct bgp_attr_encode_opts *opts);
+                     const struct bgp_attr_encode_opts *opts);
 
 /* Append a path attribute header: flags (the four low bits cleared, the
  * Extended Length bit set only when len > 255), type and length. */
@@ -238,7 +238,7 @@ bool bgp_attrs_equal(const struct bgp_attrs *a, const struct bgp_attrs *b);
 size_t bgp_aspath_format(const struct bgp_aspath *path, char *buf, size_t len);
 size_t bgp_communities_format(const uint32_t *comms, size_t n, char *buf, size_t len);
 size_t bgp_large_communities_format(const struct bgp_large_community *comms, size_t n, char *buf,
-				    size_t len);
+                                    size_t len);
 
 /* Name of an attribute type code ("ORIGIN", ...), or NULL if unknown. */
 const char *bgp_attr_name(uint8_t type);

@@ -45,15 +45,31 @@ void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed)
 	if (bgp->fib == NULL)
 		return;
 	for (struct bgp_dest *d = changed; d != NULL; d = d->queue_next) {
-		struct fib_nexthop nh;
+		struct fib_nexthop nhs[FIB_NEXTHOP_MAX];
+		const struct bgp_path *paths[FIB_NEXTHOP_MAX];
 		const struct bgp_path *best = d->best;
-		if (best == NULL || best->peer == NULL || path_nexthop(best, &d->prefix, &nh) != 0) {
+		enum bgp_afi afi = bgp_afi_of(&d->prefix);
+		unsigned max_paths = best != NULL && !best->ebgp ? bgp->maximum_paths_ibgp[afi] : bgp->maximum_paths[afi];
+		size_t n = 0;
+		if (best != NULL && best->peer != NULL) {
+			size_t np = bgp_dest_multipath(d, max_paths ? max_paths : 1, paths, FIB_NEXTHOP_MAX);
+			for (size_t i = 0; i < np; i++) {
+				if (path_nexthop(paths[i], &d->prefix, &nhs[n]) != 0)
+					continue;
+				/* Two paths through one next hop are one path. */
+				bool dup = false;
+				for (size_t k = 0; k < n && !dup; k++)
+					dup = fib_nexthop_equal(&nhs[k], &nhs[n]);
+				n += !dup;
+			}
+		}
+		if (n == 0) {
 			fib_route_del(bgp->fib, &d->prefix);
 			d->fib_installed = false;
 			d->fib_error[0] = '\0';
 			continue;
 		}
-		if (fib_route_set(bgp->fib, &d->prefix, &nh, 1, BGP_FIB_METRIC) != 0) {
+		if (fib_route_set(bgp->fib, &d->prefix, nhs, n, BGP_FIB_METRIC) != 0) {
 			d->fib_installed = false;
 			snprintf(d->fib_error, sizeof(d->fib_error), "%s", fib_last_error(bgp->fib));
 			log_info(LOG_TAG, "%s not installed: %s", prefix_format(&d->prefix, pfx, sizeof(pfx)),

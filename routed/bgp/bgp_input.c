@@ -137,6 +137,12 @@ static struct bgp_attr_set *family_set(struct bgp_rib *rib, const struct bgp_att
 		a.present &= ~BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
 		memset(a.nexthop, 0, sizeof(a.nexthop));
 	} else {
+		/* IPv4 NLRI carried in MP_REACH_NLRI (RFC 4760) have their
+		 * next hop there: keep it, in the classic field. */
+		if (!(a.present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP)) && a.mp_nexthop.family == AF_INET) {
+			a.present |= BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
+			memcpy(a.nexthop, a.mp_nexthop.global, 4);
+		}
 		memset(&a.mp_nexthop, 0, sizeof(a.mp_nexthop));
 	}
 	return bgp_attrset_intern(rib, &a);

@@ -84,6 +84,8 @@ struct bgp_instance {
 	char hostname[64];
 	/* Router-level settings copied from the configuration. */
 	uint16_t keepalive, holdtime;   /* `timers bgp`, for neighbors without their own */
+	uint8_t maximum_paths[BGP_AFI_COUNT];      /* ECMP over eBGP paths */
+	uint8_t maximum_paths_ibgp[BGP_AFI_COUNT]; /* ECMP over iBGP paths */
 	bool log_neighbor_changes;
 	struct timer flush;             /* sends queued RIB changes */
 	struct fib *fib;                /* NULL: not installing routes */

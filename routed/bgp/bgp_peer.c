@@ -973,6 +973,15 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	bgp->keepalive = cfg->keepalive;
 	bgp->holdtime = cfg->holdtime;
 	bgp->log_neighbor_changes = cfg->log_neighbor_changes;
+	bool paths_changed = false;
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		paths_changed |= bgp->maximum_paths[afi] != cfg->af[afi].maximum_paths ||
+				 bgp->maximum_paths_ibgp[afi] != cfg->af[afi].maximum_paths_ibgp;
+		bgp->maximum_paths[afi] = cfg->af[afi].maximum_paths;
+		bgp->maximum_paths_ibgp[afi] = cfg->af[afi].maximum_paths_ibgp;
+	}
+	if (paths_changed)
+		bgp_rib_requeue_all(bgp->rib);
 	if (cfg->router_id_set) {
 		memcpy(&router_id, cfg->router_id, 4);
 		router_id = ntohl(router_id);

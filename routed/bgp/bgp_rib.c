@@ -192,7 +192,9 @@ static int step(bool a_better, bool b_better, const char *reason, const char **w
 	return a_better ? -1 : 1;
 }
 
-int bgp_path_compare(const struct bgp_path *a, const struct bgp_path *b, const char **why)
+/* The decision up to and including step 8; with tiebreak, also the steps
+ * that only pick one of equally good paths (9 and 10). */
+static int compare_steps(const struct bgp_path *a, const struct bgp_path *b, const char **why, bool tiebreak)
 {
 	int r;
 
@@ -221,6 +223,11 @@ int bgp_path_compare(const struct bgp_path *a, const struct bgp_path *b, const c
 	if ((r = step(a->ebgp && !b->ebgp, b->ebgp && !a->ebgp, "eBGP Peer", why)) != 0)
 		return r;
 	/* 8. IGP cost to the next hop (9.1.2.2 e): no IGP here, all equal. */
+	if (!tiebreak) {
+		if (why != NULL)
+			*why = "Equal";
+		return 0;
+	}
 	/* 9. Lowest BGP Identifier (9.1.2.2 f). */
 	uint32_t ra = path_router_id(a), rb = path_router_id(b);
 	if ((r = step(ra < rb, rb < ra, "Router ID", why)) != 0)
@@ -236,6 +243,38 @@ int bgp_path_compare(const struct bgp_path *a, const struct bgp_path *b, const c
 	return 0;
 }
 
+
+int bgp_path_compare(const struct bgp_path *a, const struct bgp_path *b, const char **why)
+{
+	return compare_steps(a, b, why, true);
+}
+
+/* RFC 4271 section 9.1.4 leaves multipath to implementations: equal
+ * through step 8 and learned from the same kind of peer; eBGP paths need an
+ * AS_PATH of the same length, what FRR calls `bgp bestpath as-path
+ * multipath-relax` (its default asks for the identical AS_PATH, which
+ * paths from two different neighbouring ASes never have). */
+static bool multipath_equal(const struct bgp_path *a, const struct bgp_path *b)
+{
+	if (a->peer == NULL || b->peer == NULL || a->ebgp != b->ebgp || compare_steps(a, b, NULL, false) != 0)
+		return false;
+	return !a->ebgp || a->attrs == b->attrs ||
+	       bgp_aspath_count(&a->attrs->attrs.aspath) == bgp_aspath_count(&b->attrs->attrs.aspath);
+}
+
+size_t bgp_dest_multipath(const struct bgp_dest *dest, unsigned max_paths, const struct bgp_path **out,
+			  size_t max)
+{
+	size_t n = 0;
+
+	if (dest->best == NULL || max == 0)
+		return 0;
+	out[n++] = dest->best;
+	for (const struct bgp_path *p = dest->paths; p != NULL && n < max && n < max_paths; p = p->next)
+		if (p != dest->best && multipath_equal(dest->best, p))
+			out[n++] = p;
+	return n;
+}
 
 /* ---- destinations and paths ------------------------------------------------------- */
 
@@ -304,18 +343,32 @@ static void enqueue(struct bgp_rib *rib, struct bgp_dest *dest)
 	bgp_output_schedule(rib->bgp);
 }
 
-/* Re-run the decision for dest; queue it when the best path changed. */
-static void decide(struct bgp_rib *rib, struct bgp_dest *dest, bool force)
+/* Re-run the decision for dest and queue it for the output side. */
+static void decide(struct bgp_rib *rib, struct bgp_dest *dest)
 {
 	struct bgp_path *best = NULL;
 
 	for (struct bgp_path *p = dest->paths; p != NULL; p = p->next)
 		if (best == NULL || bgp_path_compare(p, best, NULL) < 0)
 			best = p;
-	if (best != dest->best || force) {
-		dest->best = best;
-		enqueue(rib, dest);
-	}
+	/* Queued even when the best stays: with multipath, a path as good as
+	 * the best changes what is forwarded; the output side sends only
+	 * real differences. */
+	dest->best = best;
+	enqueue(rib, dest);
+}
+
+static int requeue_one(const struct prefix *p, void *value, void *arg)
+{
+	(void)p;
+	enqueue(arg, value);
+	return 0;
+}
+
+void bgp_rib_requeue_all(struct bgp_rib *rib)
+{
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+		radix_walk(rib->tree[afi], requeue_one, rib);
 }
 
 static struct bgp_dest *dest_get(struct bgp_rib *rib, const struct prefix *prefix)
@@ -368,7 +421,7 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 		p->attrs = bgp_attrset_ref(set);
 		p->since = bgp_now();
 		/* The best path's attributes changed even if it stays best. */
-		decide(rib, dest, p == dest->best);
+		decide(rib, dest);
 		return 0;
 	}
 	p = calloc(1, sizeof(*p));
@@ -384,7 +437,7 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 	dest->paths = p;
 	if (peer != NULL)
 		peer->pfx_rcvd[bgp_afi_of(prefix) == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST]++;
-	decide(rib, dest, false);
+	decide(rib, dest);
 	return 0;
 }
 
@@ -396,12 +449,11 @@ static void remove_path(struct bgp_rib *rib, struct bgp_dest *dest, struct bgp_p
 	if (p->peer != NULL)
 		p->peer->pfx_rcvd[bgp_afi_of(&dest->prefix) == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST
 									  : BGP_AFSAFI_IPV4_UNICAST]--;
-	bool was_best = dest->best == p;
-	if (was_best)
+	if (dest->best == p)
 		dest->best = NULL;
 	bgp_attrset_unref(rib, p->attrs);
 	free(p);
-	decide(rib, dest, was_best);
+	decide(rib, dest);
 	dest_maybe_release(rib, dest);
 }
 

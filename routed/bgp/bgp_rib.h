@@ -8,8 +8,9 @@
  * by reference count, so a million routes with a few thousand distinct
  * sets cost a few thousand copies.
  *
- * Changes of best path are queued; the output side (bgp_output.c) drains
- * the queue and turns it into UPDATEs for each peer.
+ * Every change to a destination's paths is queued; the output side
+ * (bgp_output.c) drains the queue, turns real differences into UPDATEs for
+ * each peer and brings the FIB up to date.
  *
  * Ownership: the RIB owns its attribute sets, destinations and paths. A
  * struct bgp_attr_set pointer stays valid while the caller holds a
@@ -92,6 +93,10 @@ typedef int (*bgp_dest_fn)(struct bgp_dest *dest, void *arg);
 int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg);
 struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix);
 
+/* Queue every destination (a setting that changes what is forwarded or
+ * sent for all of them, such as maximum-paths). */
+void bgp_rib_requeue_all(struct bgp_rib *rib);
+
 /* Take the queue of destinations whose best path changed (or that lost
  * every path), in the order they changed. Each is removed from the queue;
  * destinations without paths are freed by bgp_rib_queue_done(). */
@@ -101,6 +106,12 @@ void bgp_rib_queue_done(struct bgp_rib *rib, struct bgp_dest *list);
 /* RFC 4271 section 9.1.2.2 and the steps deployed speakers add; < 0 when a
  * is better. why (may be NULL) names the deciding step, as FRR shows it. */
 int bgp_path_compare(const struct bgp_path *a, const struct bgp_path *b, const char **why);
+
+/* The paths to forward over when `maximum-paths` allows several: the best
+ * first, then paths as good up to the tie-breaking steps (at most
+ * max_paths, and max). Returns how many were written to out. */
+size_t bgp_dest_multipath(const struct bgp_dest *dest, unsigned max_paths, const struct bgp_path **out,
+			  size_t max);
 
 /* `show bgp [ipv4|ipv6] unicast [PREFIX] [json]` */
 void bgp_rib_show(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only, FILE *out);

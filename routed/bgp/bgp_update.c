@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define FLAG_OT (BGP_ATTR_FLAG_OPTIONAL | BGP_ATTR_FLAG_TRANSITIVE)
-#define WELL_KNOWN BGP_ATTR_FLAG_TRANSITIVE
-#define OPT_TRANS (BGP_ATTR_FLAG_OPTIONAL | BGP_ATTR_FLAG_TRANSITIVE)
+#define FLAG_OT      (BGP_ATTR_FLAG_OPTIONAL | BGP_ATTR_FLAG_TRANSITIVE)
+#define WELL_KNOWN   BGP_ATTR_FLAG_TRANSITIVE
+#define OPT_TRANS    (BGP_ATTR_FLAG_OPTIONAL | BGP_ATTR_FLAG_TRANSITIVE)
 #define OPT_NONTRANS BGP_ATTR_FLAG_OPTIONAL
 
 /*
@@ -25,22 +25,22 @@ struct attr_rule {
 };
 
 static const struct attr_rule rules[256] = {
-	[BGP_ATTR_ORIGIN] = {true, WELL_KNOWN, UPD_TREAT_AS_WITHDRAW},        /* 7606 7.1 */
-	[BGP_ATTR_AS_PATH] = {true, WELL_KNOWN, UPD_TREAT_AS_WITHDRAW},       /* 7606 7.2 */
-	[BGP_ATTR_NEXT_HOP] = {true, WELL_KNOWN, UPD_TREAT_AS_WITHDRAW},      /* 7606 7.3 */
-	[BGP_ATTR_MED] = {true, OPT_NONTRANS, UPD_TREAT_AS_WITHDRAW},         /* 7606 7.4 */
-	[BGP_ATTR_LOCAL_PREF] = {true, WELL_KNOWN, UPD_TREAT_AS_WITHDRAW},    /* 7606 7.5 */
-	[BGP_ATTR_ATOMIC_AGGREGATE] = {true, WELL_KNOWN, UPD_ATTR_DISCARD},   /* 7606 7.6 */
-	[BGP_ATTR_AGGREGATOR] = {true, OPT_TRANS, UPD_ATTR_DISCARD},          /* 7606 7.7 */
-	[BGP_ATTR_COMMUNITIES] = {true, OPT_TRANS, UPD_TREAT_AS_WITHDRAW},    /* 7606 7.8 */
-	[BGP_ATTR_ORIGINATOR_ID] = {true, OPT_NONTRANS, UPD_TREAT_AS_WITHDRAW}, /* 7606 7.9 */
-	[BGP_ATTR_CLUSTER_LIST] = {true, OPT_NONTRANS, UPD_TREAT_AS_WITHDRAW},  /* 7606 7.10 */
-	[BGP_ATTR_MP_REACH_NLRI] = {true, OPT_NONTRANS, UPD_SESSION_RESET},   /* 7606 7.11, 5.3 */
-	[BGP_ATTR_MP_UNREACH_NLRI] = {true, OPT_NONTRANS, UPD_SESSION_RESET}, /* 7606 7.12, 5.3 */
-	[BGP_ATTR_EXT_COMMUNITIES] = {true, OPT_TRANS, UPD_TREAT_AS_WITHDRAW}, /* 7606 7.14 */
-	[BGP_ATTR_AS4_PATH] = {true, OPT_TRANS, UPD_ATTR_DISCARD},            /* 6793 6 */
-	[BGP_ATTR_AS4_AGGREGATOR] = {true, OPT_TRANS, UPD_ATTR_DISCARD},      /* 6793 6 */
-	[BGP_ATTR_LARGE_COMMUNITIES] = {true, OPT_TRANS, UPD_TREAT_AS_WITHDRAW}, /* 8092 6 */
+    [BGP_ATTR_ORIGIN] = {true, WELL_KNOWN, UPD_TREAT_AS_WITHDRAW},           /* 7606 7.1 */
+    [BGP_ATTR_AS_PATH] = {true, WELL_KNOWN, UPD_TREAT_AS_WITHDRAW},          /* 7606 7.2 */
+    [BGP_ATTR_NEXT_HOP] = {true, WELL_KNOWN, UPD_TREAT_AS_WITHDRAW},         /* 7606 7.3 */
+    [BGP_ATTR_MED] = {true, OPT_NONTRANS, UPD_TREAT_AS_WITHDRAW},            /* 7606 7.4 */
+    [BGP_ATTR_LOCAL_PREF] = {true, WELL_KNOWN, UPD_TREAT_AS_WITHDRAW},       /* 7606 7.5 */
+    [BGP_ATTR_ATOMIC_AGGREGATE] = {true, WELL_KNOWN, UPD_ATTR_DISCARD},      /* 7606 7.6 */
+    [BGP_ATTR_AGGREGATOR] = {true, OPT_TRANS, UPD_ATTR_DISCARD},             /* 7606 7.7 */
+    [BGP_ATTR_COMMUNITIES] = {true, OPT_TRANS, UPD_TREAT_AS_WITHDRAW},       /* 7606 7.8 */
+    [BGP_ATTR_ORIGINATOR_ID] = {true, OPT_NONTRANS, UPD_TREAT_AS_WITHDRAW},  /* 7606 7.9 */
+    [BGP_ATTR_CLUSTER_LIST] = {true, OPT_NONTRANS, UPD_TREAT_AS_WITHDRAW},   /* 7606 7.10 */
+    [BGP_ATTR_MP_REACH_NLRI] = {true, OPT_NONTRANS, UPD_SESSION_RESET},      /* 7606 7.11, 5.3 */
+    [BGP_ATTR_MP_UNREACH_NLRI] = {true, OPT_NONTRANS, UPD_SESSION_RESET},    /* 7606 7.12, 5.3 */
+    [BGP_ATTR_EXT_COMMUNITIES] = {true, OPT_TRANS, UPD_TREAT_AS_WITHDRAW},   /* 7606 7.14 */
+    [BGP_ATTR_AS4_PATH] = {true, OPT_TRANS, UPD_ATTR_DISCARD},               /* 6793 6 */
+    [BGP_ATTR_AS4_AGGREGATOR] = {true, OPT_TRANS, UPD_ATTR_DISCARD},         /* 6793 6 */
+    [BGP_ATTR_LARGE_COMMUNITIES] = {true, OPT_TRANS, UPD_TREAT_AS_WITHDRAW}, /* 8092 6 */
 };
 
 /* State of one parse. */
@@ -48,11 +48,13 @@ struct parse {
 	const struct bgp_update_ctx *ctx;
 	struct bgp_arena *arena;
 	struct bgp_update *u;
-	uint64_t seen[4];          /* type codes met so far (RFC 7606 section 3 (g)) */
-	size_t nattrs;             /* attributes met, repeats included */
-	bool other_than_unreach;   /* an attribute other than MP_UNREACH_NLRI (section 5.2) */
-	bool reach_nlri;           /* MP_REACH_NLRI carries NLRI octets (section 5.2) */
-	bool stop;                 /* session reset decided: parse no further */
+	uint64_t seen[4];           /* type codes met so far (RFC 7606 section 3 (g)) */
+	size_t nattrs;              /* attributes met, repeats included */
+	bool other_than_unreach;    /* an attribute other than MP_UNREACH_NLRI (section 5.2) */
+	bool reach_nlri;            /* MP_REACH_NLRI carries NLRI octets (section 5.2) */
+	bool stop;                  /* session reset decided: parse no further */
+	const uint8_t *nexthop_raw; /* NEXT_HOP as received, for its NOTIFICATION data */
+	size_t nexthop_rawlen;
 	bool has_as4_path;
 	struct bgp_aspath as4_path;
 	bool has_as4_aggregator;
@@ -100,7 +102,7 @@ static void set_reason(struct bgp_update *u, uint8_t attr, const char *why)
 }
 
 static void set_error(struct bgp_error *e, uint8_t code, uint8_t subcode, const uint8_t *data,
-		      size_t len)
+                      size_t len)
 {
 	memset(e, 0, sizeof(*e));
 	e->code = code;
@@ -120,7 +122,7 @@ static void set_error(struct bgp_error *e, uint8_t code, uint8_t subcode, const 
  * whole attribute (type, length, value) as received.
  */
 static void note(struct parse *p, enum bgp_update_outcome level, uint8_t attr, uint8_t subcode,
-		 const uint8_t *data, size_t len, const char *why)
+                 const uint8_t *data, size_t len, const char *why)
 {
 	struct bgp_update *u = p->u;
 
@@ -161,7 +163,7 @@ static void out_of_memory(struct parse *p)
  * cleared. Returns 0, -1 malformed, -2 arena full.
  */
 static int nlri_parse(struct parse *p, struct cursor field, int family, struct prefix **out,
-		      size_t *count)
+                      size_t *count)
 {
 	const unsigned max = prefix_max_len(family);
 	struct cursor scan = field;
@@ -270,16 +272,16 @@ static void parse_mp_reach(struct parse *p, struct cursor *v, const uint8_t *raw
 		return;
 	}
 	if (cursor_sub(v, nhlen, &nhc) < 0 || cursor_get_u8(v, &reserved) < 0) {
-		note(p, UPD_SESSION_RESET, BGP_ATTR_MP_REACH_NLRI, BGP_UPD_OPTIONAL_ATTR, raw, rawlen,
-		     "next hop runs past the attribute (RFC 7606 section 7.11)");
+		note(p, UPD_SESSION_RESET, BGP_ATTR_MP_REACH_NLRI, BGP_UPD_OPTIONAL_ATTR, raw,
+		     rawlen, "next hop runs past the attribute (RFC 7606 section 7.11)");
 		return;
 	}
 	/* RFC 7606 section 7.11: a next hop length the AFI does not allow.
 	 * IPv4 is 4 (RFC 8950 extended next hops are not negotiated); IPv6 is
 	 * a global address, optionally followed by a link-local (RFC 2545). */
 	if (family == AF_INET ? nhlen != 4 : (nhlen != 16 && nhlen != 32)) {
-		note(p, UPD_SESSION_RESET, BGP_ATTR_MP_REACH_NLRI, BGP_UPD_OPTIONAL_ATTR, raw, rawlen,
-		     "next hop length does not fit the AFI (RFC 7606 section 7.11)");
+		note(p, UPD_SESSION_RESET, BGP_ATTR_MP_REACH_NLRI, BGP_UPD_OPTIONAL_ATTR, raw,
+		     rawlen, "next hop length does not fit the AFI (RFC 7606 section 7.11)");
 		return;
 	}
 	memset(nh, 0, sizeof(*nh));
@@ -299,13 +301,12 @@ static void parse_mp_reach(struct parse *p, struct cursor *v, const uint8_t *raw
 		return;
 	}
 	if (rc < 0) {
-		note(p, UPD_SESSION_RESET, BGP_ATTR_MP_REACH_NLRI, BGP_UPD_OPTIONAL_ATTR, raw, rawlen,
-		     "malformed NLRI (RFC 7606 section 5.3)");
+		note(p, UPD_SESSION_RESET, BGP_ATTR_MP_REACH_NLRI, BGP_UPD_OPTIONAL_ATTR, raw,
+		     rawlen, "malformed NLRI (RFC 7606 section 5.3)");
 		return;
 	}
-	if (u->mp_reach.count > 0 &&
-	    !(family == AF_INET ? ipv4_nexthop_usable(p->ctx, nh->global)
-				: ipv6_nexthop_usable(p->ctx, nh))) {
+	if (u->mp_reach.count > 0 && !(family == AF_INET ? ipv4_nexthop_usable(p->ctx, nh->global)
+	                                                 : ipv6_nexthop_usable(p->ctx, nh))) {
 		note(p, UPD_TREAT_AS_WITHDRAW, BGP_ATTR_MP_REACH_NLRI, BGP_UPD_OPTIONAL_ATTR, raw,
 		     rawlen, "next hop is not a usable address (RFC 4271 section 6.3, RFC 2545)");
 	}
@@ -318,8 +319,8 @@ static void parse_mp_unreach(struct parse *p, struct cursor *v, const uint8_t *r
 	uint8_t safi = 0;
 
 	if (cursor_remaining(v) < 3) {
-		note(p, UPD_SESSION_RESET, BGP_ATTR_MP_UNREACH_NLRI, BGP_UPD_ATTR_LENGTH, raw, rawlen,
-		     "shorter than 3 octets (RFC 7606 section 5.3)");
+		note(p, UPD_SESSION_RESET, BGP_ATTR_MP_UNREACH_NLRI, BGP_UPD_ATTR_LENGTH, raw,
+		     rawlen, "shorter than 3 octets (RFC 7606 section 5.3)");
 		return;
 	}
 	cursor_get_u16(v, &afi);
@@ -361,7 +362,8 @@ static void parse_as4_path(struct parse *p, struct cursor *v, const uint8_t *raw
 		return;
 	}
 	if (rc != BGP_DECODE_OK) {
-		note(p, UPD_ATTR_DISCARD, BGP_ATTR_AS4_PATH, BGP_UPD_OPTIONAL_ATTR, raw, rawlen, why);
+		note(p, UPD_ATTR_DISCARD, BGP_ATTR_AS4_PATH, BGP_UPD_OPTIONAL_ATTR, raw, rawlen,
+		     why);
 		return;
 	}
 	/* RFC 6793 section 6: confederation segments are invalid here; drop
@@ -374,7 +376,7 @@ static void parse_as4_path(struct parse *p, struct cursor *v, const uint8_t *raw
 }
 
 static void parse_as4_aggregator(struct parse *p, struct cursor *v, const uint8_t *raw,
-				 size_t rawlen)
+                                 size_t rawlen)
 {
 	uint32_t asn = 0;
 
@@ -385,8 +387,8 @@ static void parse_as4_aggregator(struct parse *p, struct cursor *v, const uint8_
 	}
 	cursor_get_u32(v, &asn);
 	if (asn == 0) {
-		note(p, UPD_ATTR_DISCARD, BGP_ATTR_AS4_AGGREGATOR, BGP_UPD_OPTIONAL_ATTR, raw, rawlen,
-		     "AS number 0 (RFC 7607 section 2)");
+		note(p, UPD_ATTR_DISCARD, BGP_ATTR_AS4_AGGREGATOR, BGP_UPD_OPTIONAL_ATTR, raw,
+		     rawlen, "AS number 0 (RFC 7607 section 2)");
 		return;
 	}
 	p->has_as4_aggregator = true;
@@ -439,7 +441,7 @@ static void merge_as4(struct parse *p)
 /* --- path attributes ------------------------------------------------------------ */
 
 static void keep_unknown(struct parse *p, uint8_t flags, uint8_t type, struct cursor *v,
-			 const uint8_t *raw, size_t rawlen)
+                         const uint8_t *raw, size_t rawlen)
 {
 	size_t len = cursor_remaining(v);
 	uint8_t *value = NULL;
@@ -462,12 +464,12 @@ static void keep_unknown(struct parse *p, uint8_t flags, uint8_t type, struct cu
 		cursor_get_bytes(v, value, len);
 	}
 	p->unknown[p->nunknown++] = (struct bgp_attr_raw){
-		/* RFC 4271 section 4.3: Extended Length is encoding and the
-		 * four low bits are ignored on receipt. */
-		.flags = flags & BGP_ATTR_FLAGS_KEPT,
-		.type = type,
-		.len = (uint16_t)len,
-		.value = value,
+	    /* RFC 4271 section 4.3: Extended Length is encoding and the
+	     * four low bits are ignored on receipt. */
+	    .flags = flags & BGP_ATTR_FLAGS_KEPT,
+	    .type = type,
+	    .len = (uint16_t)len,
+	    .value = value,
 	};
 }
 
@@ -492,7 +494,7 @@ static bool aspath_has_set(const struct bgp_aspath *path)
 }
 
 static void parse_attr(struct parse *p, uint8_t flags, uint8_t type, struct cursor *v,
-		       const uint8_t *raw, size_t rawlen)
+                       const uint8_t *raw, size_t rawlen)
 {
 	const struct bgp_update_ctx *ctx = p->ctx;
 	const struct attr_rule *rule = &rules[type];
@@ -586,6 +588,10 @@ static void parse_attr(struct parse *p, uint8_t flags, uint8_t type, struct curs
 		return;
 	}
 
+	if (type == BGP_ATTR_NEXT_HOP) {
+		p->nexthop_raw = raw;
+		p->nexthop_rawlen = rawlen;
+	}
 	if (type == BGP_ATTR_AS_PATH) {
 		/* RFC 5065 section 6: confederation segments from outside the
 		 * confederation make a malformed AS_PATH. */
@@ -636,7 +642,7 @@ static void parse_attrs(struct parse *p, struct cursor *c)
 			return;
 		}
 		if (((flags & BGP_ATTR_FLAG_EXTENDED) ? cursor_get_u16(c, &len16)
-						       : cursor_get_u8(c, &len8)) < 0 ||
+		                                      : cursor_get_u8(c, &len8)) < 0 ||
 		    cursor_sub(c, (flags & BGP_ATTR_FLAG_EXTENDED) ? len16 : len8, &value) < 0) {
 			list_overrun(p, type);
 			return;
@@ -682,8 +688,7 @@ static void check_mandatory(struct parse *p)
 }
 
 enum bgp_update_outcome bgp_update_parse(const struct bgp_update_ctx *ctx, const uint8_t *body,
-					 size_t len, struct bgp_arena *arena,
-					 struct bgp_update *u)
+                                         size_t len, struct bgp_arena *arena, struct bgp_update *u)
 {
 	struct parse p;
 	struct cursor c, withdrawn, attrs;
@@ -701,7 +706,7 @@ enum bgp_update_outcome bgp_update_parse(const struct bgp_update_ctx *ctx, const
 	 * an UPDATE (RFC 4271 section 6.1), data the erroneous length. */
 	if (len < BGP_UPDATE_MIN_LEN - BGP_HEADER_LEN) {
 		uint8_t data[2] = {(uint8_t)((len + BGP_HEADER_LEN) >> 8),
-				   (uint8_t)(len + BGP_HEADER_LEN)};
+		                   (uint8_t)(len + BGP_HEADER_LEN)};
 		u->outcome = UPD_SESSION_RESET;
 		set_reason(u, 0, "shorter than the fixed fields (RFC 4271 section 6.1)");
 		set_error(&u->error, BGP_ERR_HEADER, BGP_HDR_BAD_LENGTH, data, sizeof(data));
@@ -765,10 +770,9 @@ enum bgp_update_outcome bgp_update_parse(const struct bgp_update_ctx *ctx, const
 	 * NLRI it is ignored anyway (RFC 4760 section 3). */
 	if (u->nnlri > 0 && (u->attrs.present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP)) &&
 	    !ipv4_nexthop_usable(ctx, u->attrs.nexthop)) {
-		uint8_t data[7] = {WELL_KNOWN, BGP_ATTR_NEXT_HOP, 4};
-		memcpy(data + 3, u->attrs.nexthop, 4);
-		note(&p, UPD_TREAT_AS_WITHDRAW, BGP_ATTR_NEXT_HOP, BGP_UPD_INVALID_NEXT_HOP, data,
-		     sizeof(data), "not a usable host address (RFC 7606 section 7.3)");
+		note(&p, UPD_TREAT_AS_WITHDRAW, BGP_ATTR_NEXT_HOP, BGP_UPD_INVALID_NEXT_HOP,
+		     p.nexthop_raw, p.nexthop_rawlen,
+		     "not a usable host address (RFC 7606 section 7.3)");
 	}
 
 	/* RFC 7606 section 5.2: with attributes but no reachable NLRI we cannot
@@ -779,8 +783,8 @@ enum bgp_update_outcome bgp_update_parse(const struct bgp_update_ctx *ctx, const
 		char was[sizeof(u->reason)];
 		memcpy(was, u->reason, sizeof(was));
 		u->outcome = UPD_SESSION_RESET;
-		int n = snprintf(u->reason, sizeof(u->reason), "%.80s; no NLRI (RFC 7606 section 5.2)",
-				 was);
+		int n = snprintf(u->reason, sizeof(u->reason),
+		                 "%.80s; no NLRI (RFC 7606 section 5.2)", was);
 		if (n < 0)
 			u->reason[0] = '\0';
 		goto out;
@@ -793,8 +797,8 @@ enum bgp_update_outcome bgp_update_parse(const struct bgp_update_ctx *ctx, const
 		u->eor_afi = BGP_AFI_IPV4_WIRE;
 		u->eor_safi = BGP_SAFI_UNICAST;
 	} else if (u->outcome == UPD_OK && wlen == 0 && !classic_nlri && p.nattrs == 1 &&
-		   u->mp_unreach.present && u->mp_unreach.count == 0 &&
-		   !(u->flags & BGP_UPD_F_MP_UNREACH_IGNORED)) {
+	           u->mp_unreach.present && u->mp_unreach.count == 0 &&
+	           !(u->flags & BGP_UPD_F_MP_UNREACH_IGNORED)) {
 		u->flags |= BGP_UPD_F_EOR;
 		u->eor_afi = u->mp_unreach.afi;
 		u->eor_safi = u->mp_unreach.safi;
@@ -845,7 +849,7 @@ static bool prefix_fits_family(const struct prefix *p, int family)
  * of them is not of the family. *bytes: their encoded size.
  */
 static long fit_prefixes(const struct prefix *list, size_t n, int family, size_t room,
-			 size_t *bytes)
+                         size_t *bytes)
 {
 	size_t used = 0, k;
 
@@ -867,7 +871,7 @@ static long fit_prefixes(const struct prefix *list, size_t n, int family, size_t
  * the value passes 255 (Extended Length).
  */
 static long fit_mp_prefixes(const struct prefix *list, size_t n, int family, size_t fixed,
-			    size_t room, size_t *value_len)
+                            size_t room, size_t *value_len)
 {
 	size_t v = fixed, k;
 
@@ -909,7 +913,7 @@ static void put_mp_header(struct builder *b, uint8_t type, size_t value_len, int
 }
 
 static int build_withdraw(struct builder *b, const struct bgp_update_spec *s, size_t limit,
-			  size_t *used)
+                          size_t *used)
 {
 	const size_t fixed = BGP_UPDATE_MIN_LEN;
 	size_t start = builder_len(b), bytes;
@@ -959,13 +963,13 @@ static bool announceable(const struct bgp_update_ctx *ctx, const struct bgp_upda
 }
 
 static int build_announce(struct builder *b, const struct bgp_update_ctx *ctx,
-			  const struct bgp_update_spec *s, size_t limit, size_t *used)
+                          const struct bgp_update_spec *s, size_t limit, size_t *used)
 {
 	const struct bgp_attrs *a = s->attrs;
 	const struct bgp_attr_encode_opts opts = {
-		.as4 = ctx->as4,
-		.ebgp = ctx->ebgp,
-		.next_hop = s->family == AF_INET,
+	    .as4 = ctx->as4,
+	    .ebgp = ctx->ebgp,
+	    .next_hop = s->family == AF_INET,
 	};
 	struct builder attrs;
 	size_t start = builder_len(b), bytes, len_off;
@@ -1022,8 +1026,8 @@ done:
 }
 
 int bgp_update_build(struct builder *b, const struct bgp_update_ctx *ctx,
-		     const struct bgp_update_spec *spec, size_t max_len, size_t *nwithdrawn,
-		     size_t *nannounced)
+                     const struct bgp_update_spec *spec, size_t max_len, size_t *nwithdrawn,
+                     size_t *nannounced)
 {
 	size_t limit = bgp_update_max_len(ctx);
 	size_t w = 0, a = 0;

@@ -43,6 +43,15 @@
  *   - Attribute flags: only the Optional and Transitive bits are checked
  *     (RFC 7606 section 3 (c)); a Partial bit on a well-known attribute is
  *     tolerated.
+ *   - Attributes with RFC 7606 rules that we do not decode (Traffic
+ *     Engineering, IPv6 Address Specific Extended Community, ATTR_SET:
+ *     sections 7.13, 7.15, 7.16) are unrecognised optional transitive ones
+ *     here: kept raw and passed on, never judged malformed.
+ *
+ * Also applied: an UPDATE with attributes but no reachable NLRI turns
+ * treat-as-withdraw into a reset (RFC 7606 section 5.2); confederation
+ * segments from an external peer make a malformed AS_PATH (RFC 5065
+ * section 6); AS 0 in a path or aggregator is malformed (RFC 7607).
  *
  * Ownership: the parser writes a struct bgp_update the caller provides;
  * every array in it (prefixes, AS path, communities, unknown attributes)
@@ -72,15 +81,15 @@
 
 /* What the parser and builder need to know about the session. */
 struct bgp_update_ctx {
-	bool as4;              /* both sides sent the four-octet AS capability (RFC 6793) */
-	bool ebgp;             /* peer outside our AS and our confederation */
-	bool extended_msg;     /* RFC 8654: messages up to 65535 octets */
-	unsigned families;     /* BGP_UPD_AF_* negotiated */
-	bool has_local4;       /* our address on the session, for the NEXT_HOP check */
+	bool as4;          /* both sides sent the four-octet AS capability (RFC 6793) */
+	bool ebgp;         /* peer outside our AS and our confederation */
+	bool extended_msg; /* RFC 8654: messages up to 65535 octets */
+	unsigned families; /* BGP_UPD_AF_* negotiated */
+	bool has_local4;   /* our address on the session, for the NEXT_HOP check */
 	uint8_t local4[4];
 	bool has_local6;
 	uint8_t local6[16];
-	bool reject_as_sets;   /* AS_SET/AS_CONFED_SET in a path: treat-as-withdraw (RFC 9774) */
+	bool reject_as_sets; /* AS_SET/AS_CONFED_SET in a path: treat-as-withdraw (RFC 9774) */
 };
 
 enum bgp_update_outcome {
@@ -91,13 +100,14 @@ enum bgp_update_outcome {
 };
 
 /* struct bgp_update.flags */
-#define BGP_UPD_F_EOR (1u << 0)                /* End-of-RIB for eor_afi/eor_safi (RFC 4724 2) */
-#define BGP_UPD_F_MP_REACH_IGNORED (1u << 1)   /* MP_REACH_NLRI of a family not negotiated */
+#define BGP_UPD_F_EOR                (1u << 0) /* End-of-RIB for eor_afi/eor_safi (RFC 4724 2) */
+#define BGP_UPD_F_MP_REACH_IGNORED   (1u << 1) /* MP_REACH_NLRI of a family not negotiated */
 #define BGP_UPD_F_MP_UNREACH_IGNORED (1u << 2) /* MP_UNREACH_NLRI of a family not negotiated */
-#define BGP_UPD_F_IPV4_IGNORED (1u << 3)       /* classic fields, IPv4 unicast not negotiated */
+#define BGP_UPD_F_IPV4_IGNORED       (1u << 3) /* classic fields, IPv4 unicast not negotiated */
 
 /* The NLRI of an MP_REACH_NLRI or MP_UNREACH_NLRI attribute. The next hop
- * of MP_REACH_NLRI is in attrs.mp_nexthop, so that it interns with them. */
+ * of MP_REACH_NLRI is in attrs.mp_nexthop, so that it interns with them
+ * (family AF_INET6, or AF_INET for IPv4 unicast carried in MP_REACH_NLRI). */
 struct bgp_update_mp {
 	bool present;
 	uint16_t afi;
@@ -108,13 +118,13 @@ struct bgp_update_mp {
 
 struct bgp_update {
 	enum bgp_update_outcome outcome;
-	unsigned flags;                 /* BGP_UPD_F_* */
-	uint16_t eor_afi;               /* with BGP_UPD_F_EOR */
+	unsigned flags;   /* BGP_UPD_F_* */
+	uint16_t eor_afi; /* with BGP_UPD_F_EOR */
 	uint8_t eor_safi;
 
-	size_t nwithdrawn;              /* IPv4 Withdrawn Routes */
+	size_t nwithdrawn; /* IPv4 Withdrawn Routes */
 	struct prefix *withdrawn;
-	size_t nnlri;                   /* IPv4 Network Layer Reachability Information */
+	size_t nnlri; /* IPv4 Network Layer Reachability Information */
 	struct prefix *nlri;
 	struct bgp_update_mp mp_reach;
 	struct bgp_update_mp mp_unreach;
@@ -130,7 +140,7 @@ struct bgp_update {
 	 * NOTIFICATION data longer than BGP_ERROR_DATA_MAX is cut short.
 	 */
 	uint64_t discarded[4];
-	uint8_t reason_attr;            /* attribute type code concerned, 0 if none */
+	uint8_t reason_attr; /* attribute type code concerned, 0 if none */
 	char reason[128];
 	struct bgp_error error;
 };
@@ -145,8 +155,8 @@ struct bgp_update {
  * of *out is written. Returns out->outcome.
  */
 enum bgp_update_outcome bgp_update_parse(const struct bgp_update_ctx *ctx, const uint8_t *body,
-					 size_t len, struct bgp_arena *arena,
-					 struct bgp_update *out);
+                                         size_t len, struct bgp_arena *arena,
+                                         struct bgp_update *out);
 
 bool bgp_update_discarded(const struct bgp_update *u, uint8_t type);
 const char *bgp_update_outcome_name(enum bgp_update_outcome outcome);
@@ -160,11 +170,11 @@ size_t bgp_update_max_len(const struct bgp_update_ctx *ctx);
  * peer, and NEXT_HOP (IPv4) or an IPv6 mp_nexthop (IPv6).
  */
 struct bgp_update_spec {
-	int family;                     /* AF_INET or AF_INET6 (unicast) */
-	const struct bgp_attrs *attrs;  /* canonical form; only for announce */
+	int family;                    /* AF_INET or AF_INET6 (unicast) */
+	const struct bgp_attrs *attrs; /* canonical form; only for announce */
 	const struct prefix *withdraw;
 	size_t nwithdraw;
-	const struct prefix *announce;  /* all sharing attrs */
+	const struct prefix *announce; /* all sharing attrs */
 	size_t nannounce;
 };
 
@@ -183,8 +193,8 @@ struct bgp_update_spec {
  * then failed and may hold part of a message).
  */
 int bgp_update_build(struct builder *b, const struct bgp_update_ctx *ctx,
-		     const struct bgp_update_spec *spec, size_t max_len, size_t *nwithdrawn,
-		     size_t *nannounced);
+                     const struct bgp_update_spec *spec, size_t max_len, size_t *nwithdrawn,
+                     size_t *nannounced);
 
 /*
  * Append an End-of-RIB marker (RFC 4724 section 2): for IPv4 unicast an

@@ -32,6 +32,8 @@ FRR_NET4, FRR_NET6 = "198.19.1.0/24", "2001:db8:201::/48"
 BIRD_NET4 = "198.19.2.0/24"
 IBGP_NET4 = "198.19.4.0/24"
 GOBGP_NET4 = "198.19.3.0/24"
+#: Announced by both BIRD and GoBGP, with AS paths of one hop each: ECMP.
+SHARED_NET4 = "198.19.60.0/24"
 SESSION_S = 60
 
 GW_CONFIG = f"""hostname gw
@@ -106,10 +108,11 @@ def hub():
             networks=[FRR_NET4, FRR_NET6])}).start()
         bird = BirdRouter(topology, bird_ns, bird_bgp_config(
             BIRD_AS, "198.51.100.2", [BgpNeighbor("198.51.100.1", GW_AS, "skygate", "198.51.100.2")],
-            networks=[BIRD_NET4])).start()
+            networks=[BIRD_NET4, SHARED_NET4])).start()
         gobgp = GobgpRouter(topology, gobgp_ns, gobgp_config(
             GOBGP_AS, "203.0.113.2", [BgpNeighbor("203.0.113.1", GW_AS, "gw")])).start()
         gobgp.add_route(GOBGP_NET4)
+        gobgp.add_route(SHARED_NET4)
         ibgp = FrrRouter(topology, ibgp_ns, {"bgpd": frr_bgp_config(
             GW_AS, "198.51.100.66", [BgpNeighbor("198.51.100.65", GW_AS, "gw")],
             networks=[IBGP_NET4], hostname="ibgp")}, name="ibgp").start()
@@ -389,3 +392,17 @@ def test_best_routes_are_installed_in_the_kernel(hub):
     finally:
         hub.gobgp.add_route(GOBGP_NET4)
     wait_for(lambda: kernel_routes(hub.gw_ns), {GOBGP_NET4: ["203.0.113.2"]}, 30, what="route back")
+
+
+def test_maximum_paths_installs_ecmp(hub):
+    wait_for(lambda: kernel_routes(hub.gw_ns), {SHARED_NET4: lambda gws: len(gws) == 1}, SESSION_S,
+             what="one next hop without maximum-paths")
+    hub.configure("address-family ipv4 unicast", "maximum-paths 2")
+    try:
+        wait_for(lambda: kernel_routes(hub.gw_ns), {
+            SHARED_NET4: lambda gws: sorted(gws) == ["198.51.100.2", "203.0.113.2"]}, 30,
+            what="both next hops installed as one multipath route")
+    finally:
+        hub.configure("address-family ipv4 unicast", "no maximum-paths 2")
+    wait_for(lambda: kernel_routes(hub.gw_ns), {SHARED_NET4: lambda gws: len(gws) == 1}, 30,
+             what="back to one next hop")

@@ -101,8 +101,10 @@ class GobgpRouter:
         return table
 
     def add_route(self, prefix: str, afi: str = "ipv4") -> None:
+        """Originate prefix with ORIGIN IGP (gobgp's own default is
+        incomplete), like `network` in FRR and BIRD's static routes."""
         check_address(prefix)
-        self.cli("global", "rib", "add", "-a", afi, prefix)
+        self.cli("global", "rib", "add", "-a", afi, prefix, "origin", "igp")
 
     def del_route(self, prefix: str, afi: str = "ipv4") -> None:
         self.cli("global", "rib", "del", "-a", afi, prefix)
