@@ -15,7 +15,7 @@ BUILD_PKGS=(
 	build-essential autoconf automake libtool pkg-config
 	libevent-dev libnl-3-dev libnl-route-3-dev libjson-c-dev libconfig-dev
 	libsqlite3-dev libedit-dev libssl-dev libipsec-mb-dev check
-	dpkg-dev libgmp-dev
+	dpkg-dev libgmp-dev clang libclang-rt-14-dev
 )
 PEER_PKGS=(
 	frr bird2 gobgpd exabgp

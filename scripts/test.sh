@@ -50,6 +50,9 @@ step "building with AddressSanitizer + UndefinedBehaviorSanitizer"
 bash scripts/build.sh asan
 run_unit asan
 
+step "fuzzing the BGP message parsers (libFuzzer, 30 s each)"
+bash scripts/fuzz.sh 30
+
 cd tests/integration
 # Our own daemons and skysh, built with ASan+UBSan, through the tests that
 # drive them hardest; any sanitizer report fails the test that ran it.
