@@ -20,6 +20,16 @@ static struct bgp_instance *instance(struct cli_session *s)
 	return s->env->bgp;
 }
 
+/* Show commands without a BGP instance: an empty JSON object (scripts keep
+ * parsing), or the error in text. Returns the command's result. */
+static int no_instance(struct cli_session *s, bool json)
+{
+	if (!json)
+		return cli_error(s, "No BGP process is configured");
+	fputs("{}\n", s->out);
+	return 0;
+}
+
 static void print_json(struct cli_session *s, struct json_object *o)
 {
 	fprintf(s->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
@@ -40,13 +50,8 @@ static int cmd_show_summary(void *ctx, const struct cmd_args *args)
 	struct cli_session *s = ctx;
 	bool json = cmd_args_has(args, "json");
 
-	if (s->env->bgp == NULL) {
-		if (json) {
-			fputs("{}\n", s->out);
-			return 0;
-		}
-		return cli_error(s, "No BGP process is configured");
-	}
+	if (s->env->bgp == NULL)
+		return no_instance(s, json);
 	if (json)
 		print_json(s, bgp_show_summary_json(s->env->bgp, afi_arg(args)));
 	else
@@ -61,13 +66,8 @@ static int cmd_show_neighbors(void *ctx, const struct cmd_args *args)
 	struct prefix addr;
 	bool json = cmd_args_has(args, "json");
 
-	if (s->env->bgp == NULL) {
-		if (json) {
-			fputs("{}\n", s->out);
-			return 0;
-		}
-		return cli_error(s, "No BGP process is configured");
-	}
+	if (s->env->bgp == NULL)
+		return no_instance(s, json);
 	if (peer != NULL && prefix_parse(peer, &addr) != 0)
 		return cli_error(s, "Malformed address '%s'", peer);
 	if (json)
@@ -85,13 +85,8 @@ static int cmd_show_routes(void *ctx, const struct cmd_args *args)
 	int afi = afi_arg(args);
 	bool json = cmd_args_has(args, "json");
 
-	if (s->env->bgp == NULL) {
-		if (json) {
-			fputs("{}\n", s->out);
-			return 0;
-		}
-		return cli_error(s, "No BGP process is configured");
-	}
+	if (s->env->bgp == NULL)
+		return no_instance(s, json);
 	if (text != NULL) {
 		if (prefix_parse(text, &p) != 0)
 			return cli_error(s, "Malformed prefix '%s'", text);

@@ -258,13 +258,20 @@ static enum bgp_state on_opensent(struct bgp_fsm *fsm, enum bgp_event ev)
 	return notify_and_idle(fsm, BGP_ERR_FSM, fsm_error_subcode(fsm->state), "FSM error in OpenSent");
 }
 
+/* "sends a KEEPALIVE message, and restarts the KeepaliveTimer" (OpenConfirm
+ * and Established alike). */
+static enum bgp_state keepalive_tick(struct bgp_fsm *fsm)
+{
+	fsm->ops->send_keepalive(fsm->ctx);
+	fsm->ops->start_keepalive(fsm->ctx);
+	return fsm->state;
+}
+
 static enum bgp_state on_openconfirm(struct bgp_fsm *fsm, enum bgp_event ev)
 {
 	switch (ev) {
 	case BGP_EV_KEEPALIVE_EXPIRES:
-		fsm->ops->send_keepalive(fsm->ctx);
-		fsm->ops->start_keepalive(fsm->ctx);
-		return fsm->state;
+		return keepalive_tick(fsm);
 	case BGP_EV_KEEPALIVE:
 		fsm->ops->start_hold(fsm->ctx, false);
 		fsm->state = BGP_STATE_ESTABLISHED;
@@ -279,9 +286,7 @@ static enum bgp_state on_established(struct bgp_fsm *fsm, enum bgp_event ev)
 {
 	switch (ev) {
 	case BGP_EV_KEEPALIVE_EXPIRES:
-		fsm->ops->send_keepalive(fsm->ctx);
-		fsm->ops->start_keepalive(fsm->ctx);
-		return fsm->state;
+		return keepalive_tick(fsm);
 	case BGP_EV_KEEPALIVE:
 		fsm->ops->start_hold(fsm->ctx, false);
 		return fsm->state;

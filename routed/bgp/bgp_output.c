@@ -333,10 +333,11 @@ static int dump_one(struct bgp_dest *dest, void *arg)
 	return refresh_dest(d->peer, dest, &d->batch);
 }
 
-void bgp_output_established(struct bgp_peer *peer)
+/* Bring the peer's whole Adj-RIB-Out up to date from the Loc-RIB, each
+ * negotiated family in turn; with end_of_rib, follow each family with an
+ * End-of-RIB marker (RFC 4724 section 2). */
+static void sync_table(struct bgp_peer *peer, bool end_of_rib)
 {
-	struct bgp_conn *conn = peer->conn;
-
 	if (ensure_adj_out(peer) != 0)
 		return;
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
@@ -346,27 +347,24 @@ void bgp_output_established(struct bgp_peer *peer)
 		bgp_rib_walk(peer->bgp->rib, (enum bgp_afi)afi, dump_one, &d);
 		batch_send(peer, &d.batch, (enum bgp_afi)afi);
 		batch_free(&d.batch);
-		/* RFC 4724 section 2: End-of-RIB once the initial table is out. */
+		if (!end_of_rib)
+			continue;
 		uint8_t buf[64];
 		struct builder b;
 		builder_init_fixed(&b, buf, sizeof(buf));
 		bgp_update_build_eor(&b, afi == BGP_AFI_IPV6 ? BGP_AFI_IPV6_WIRE : BGP_AFI_IPV4_WIRE, BGP_SAFI_UNICAST);
-		bgp_conn_send(conn, &b, BGP_MSG_UPDATE);
+		bgp_conn_send(peer->conn, &b, BGP_MSG_UPDATE);
 	}
+}
+
+void bgp_output_established(struct bgp_peer *peer)
+{
+	sync_table(peer, true);
 }
 
 void bgp_output_refresh(struct bgp_peer *peer)
 {
-	if (ensure_adj_out(peer) != 0)
-		return;
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-		if (!family_negotiated(peer, (enum bgp_afi)afi))
-			continue;
-		struct dump d = {.peer = peer};
-		bgp_rib_walk(peer->bgp->rib, (enum bgp_afi)afi, dump_one, &d);
-		batch_send(peer, &d.batch, (enum bgp_afi)afi);
-		batch_free(&d.batch);
-	}
+	sync_table(peer, false);
 }
 
 static void unref_value(void *value, void *arg)
