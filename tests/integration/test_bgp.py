@@ -406,3 +406,21 @@ def test_maximum_paths_installs_ecmp(hub):
         hub.configure("address-family ipv4 unicast", "no maximum-paths 2")
     wait_for(lambda: kernel_routes(hub.gw_ns), {SHARED_NET4: lambda gws: len(gws) == 1}, 30,
              what="back to one next hop")
+
+
+def test_communities_pass_through_intact(hub):
+    """RFC 1997 and RFC 8092 attributes are transitive: what GoBGP attaches
+    reaches FRR through skygate unchanged."""
+    prefix = "198.19.70.0/24"
+    hub.gobgp.add_route(prefix, communities=["64515:7", "64515:8"], large_communities=["64515:1:2"])
+    try:
+        wait_for(lambda: hub.frr.bgp_routes("ipv4", prefix), {"paths": [{
+            "community": {"string": "64515:7 64515:8"},
+            "largeCommunity": {"string": "64515:1:2"},
+            "aspath": {"string": f"{GW_AS} {GOBGP_AS}"}}]}, SESSION_S,
+            what="FRR sees GoBGP's communities through skygate")
+        routes = hub.show(f"show bgp ipv4 unicast {prefix}")["routes"][prefix]
+        assert routes[0]["community"] == "64515:7 64515:8"
+        assert routes[0]["largeCommunity"] == "64515:1:2"
+    finally:
+        hub.gobgp.del_route(prefix)

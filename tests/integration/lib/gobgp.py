@@ -100,11 +100,18 @@ class GobgpRouter:
             table[prefix] = entries
         return table
 
-    def add_route(self, prefix: str, afi: str = "ipv4") -> None:
+    def add_route(self, prefix: str, afi: str = "ipv4", communities: Sequence[str] = (),
+                  large_communities: Sequence[str] = ()) -> None:
         """Originate prefix with ORIGIN IGP (gobgp's own default is
-        incomplete), like `network` in FRR and BIRD's static routes."""
+        incomplete), like `network` in FRR and BIRD's static routes;
+        communities as "AS:N", large communities as "G:L1:L2"."""
         check_address(prefix)
-        self.cli("global", "rib", "add", "-a", afi, prefix, "origin", "igp")
+        extra = []
+        if communities:
+            extra += ["community", ",".join(communities)]
+        if large_communities:
+            extra += ["large-community", ",".join(large_communities)]
+        self.cli("global", "rib", "add", "-a", afi, prefix, "origin", "igp", *extra)
 
     def del_route(self, prefix: str, afi: str = "ipv4") -> None:
         self.cli("global", "rib", "del", "-a", afi, prefix)
