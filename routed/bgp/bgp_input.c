@@ -196,8 +196,11 @@ int bgp_input_update(struct bgp_conn *conn)
 	withdraw_all(bgp->rib, peer, u.withdrawn, u.nwithdrawn);
 	if (u.mp_unreach.present)
 		withdraw_all(bgp->rib, peer, u.mp_unreach.prefixes, u.mp_unreach.count);
-	if (u.flags & BGP_UPD_F_EOR)
+	if (u.flags & BGP_UPD_F_EOR) {
 		log_info(LOG_TAG, "%s: End-of-RIB for AFI %u SAFI %u", peer->name, u.eor_afi, u.eor_safi);
+		/* RFC 4724 section 4.2: what is still stale now is gone. */
+		bgp_peer_gr_done(peer, 1u << (u.eor_afi == BGP_AFI_IPV6_WIRE ? BGP_AFI_IPV6 : BGP_AFI_IPV4));
+	}
 
 	bool ebgp = ctx.ebgp;
 	bool usable = outcome != UPD_TREAT_AS_WITHDRAW;

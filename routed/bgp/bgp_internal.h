@@ -38,6 +38,7 @@ struct bgp_conn {
 	bool has_local4, has_local6;
 	uint8_t local4[4];
 	uint8_t local6[16];
+	bool notified;                  /* a NOTIFICATION went either way */
 	/* The message being handled (points into the input buffer while an
 	 * UPDATE or ROUTE-REFRESH event runs). */
 	const uint8_t *msg;
@@ -70,6 +71,13 @@ struct bgp_peer {
 	 * or a configuration change, as in FRR (no restart timer). */
 	bool held_down;
 	bool max_prefix_warned[BGP_AFI_COUNT];
+	/* RFC 4724 section 4.2, as the receiving speaker: the peer restarts,
+	 * its routes are kept stale until it is back and says End-of-RIB, or
+	 * the timers run out. */
+	bool gr_retaining;
+	unsigned gr_afis;               /* bit per enum bgp_afi still stale */
+	struct timer gr_restart;        /* the peer's Restart Time */
+	struct timer gr_stale;          /* our stalepath-time once it is back */
 };
 
 struct bgp_instance {
@@ -87,6 +95,8 @@ struct bgp_instance {
 	uint8_t maximum_paths[BGP_AFI_COUNT];      /* ECMP over eBGP paths */
 	uint8_t maximum_paths_ibgp[BGP_AFI_COUNT]; /* ECMP over iBGP paths */
 	bool log_neighbor_changes;
+	bool graceful_restart;          /* `bgp graceful-restart` */
+	uint16_t gr_restart_time, gr_stalepath_time;
 	struct timer flush;             /* sends queued RIB changes */
 	struct fib *fib;                /* NULL: not installing routes */
 	struct timer fib_sweep;         /* removes a previous run's leftovers */
@@ -102,6 +112,10 @@ void bgp_conn_send(struct bgp_conn *conn, struct builder *b, uint8_t type);
 
 /* Is the peer's session up? */
 bool bgp_peer_established(const struct bgp_peer *peer);
+
+/* The peer's stale routes of the families in afis are no longer awaited
+ * (End-of-RIB or a timer); ends retention when none are left. */
+void bgp_peer_gr_done(struct bgp_peer *peer, unsigned afis);
 
 /* Received UPDATE on an Established connection (bgp_input.c). Returns 0,
  * or -1 after filling conn->fsm.pending_error for a session reset. */

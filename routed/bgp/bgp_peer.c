@@ -117,6 +117,7 @@ static void conn_close_socket(struct bgp_conn *conn)
 		conn->bev = NULL;
 	}
 	conn->open_received = false;
+	conn->notified = false;
 }
 
 static void conn_free(struct bgp_conn *conn)
@@ -156,6 +157,8 @@ static void record_received_notification(struct bgp_peer *peer, const struct bgp
 
 	peer->last_notification_received = *e;
 	peer->has_received_notification = true;
+	if (peer->conn != NULL)
+		peer->conn->notified = true;
 	bgp_error_format(e, name, sizeof(name));
 	if (bgp_error_shutdown_text(e, text, sizeof(text)) == BGP_SHUTDOWN_TEXT_OK)
 		log_notice(LOG_TAG, "%s: NOTIFICATION received: %s \"%s\"", peer->name, name, text);
@@ -512,6 +515,7 @@ static void op_send_notification(void *ctx, const struct bgp_error *err)
 	bgp_conn_send(conn, &b, BGP_MSG_NOTIFICATION);
 	conn->peer->last_notification_sent = *err;
 	conn->peer->has_sent_notification = true;
+	conn->notified = true;
 	bgp_error_format(err, name, sizeof(name));
 	log_notice(LOG_TAG, "%s: NOTIFICATION sent: %s", conn->peer->name, name);
 	snprintf(conn->peer->last_reset, sizeof(conn->peer->last_reset), "NOTIFICATION sent (%s)", name);
@@ -598,6 +602,12 @@ static void op_established(void *ctx)
 	}
 	peer->stats.established++;
 	peer->up_since = bgp_now();
+	if (peer->gr_retaining) {
+		/* Back: its stale routes go unless refreshed before End-of-RIB
+		 * or our stalepath-time (RFC 4724 section 4.2). */
+		timer_stop(&peer->gr_restart);
+		timer_start(&peer->gr_stale, peer->bgp->gr_stalepath_time * 1000u);
+	}
 	peer->idle_hold_s = BGP_IDLE_HOLD_MIN;
 	log_msg(change_level(peer), LOG_TAG, "%s: session Established, AS %u, hold time %u s", peer->name,
 		conn->neg.peer_as, conn->neg.hold_time);
@@ -614,6 +624,47 @@ static void schedule_restart(struct bgp_peer *peer)
 	peer->idle_hold_s = peer->idle_hold_s * 2 > BGP_IDLE_HOLD_MAX ? BGP_IDLE_HOLD_MAX : peer->idle_hold_s * 2;
 }
 
+/* RFC 4724 section 4.2: when both sides advertised graceful restart and
+ * the session ended without a NOTIFICATION (a NOTIFICATION ends it for
+ * good, RFC 8538's N bit aside, which we do not set), keep the families
+ * the peer said it preserves forwarding for. Bit per enum bgp_afi. */
+static unsigned gr_families_to_keep(const struct bgp_conn *conn)
+{
+	const struct bgp_cap_gr *gr = &conn->neg.peer_gr;
+	unsigned keep = 0;
+
+	if (!conn->neg.graceful_restart || !gr->present || conn->notified || gr->restart_time == 0)
+		return 0;
+	if (gr->forwarding & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV4_UNICAST))
+		keep |= 1u << BGP_AFI_IPV4;
+	if (gr->forwarding & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV6_UNICAST))
+		keep |= 1u << BGP_AFI_IPV6;
+	return keep;
+}
+
+void bgp_peer_gr_done(struct bgp_peer *peer, unsigned afis)
+{
+	if (!peer->gr_retaining)
+		return;
+	size_t purged = bgp_rib_peer_purge_stale(peer->bgp->rib, peer, afis & peer->gr_afis);
+	peer->gr_afis &= ~afis;
+	if (purged > 0)
+		log_info(LOG_TAG, "%s: graceful restart: %zu stale routes removed", peer->name, purged);
+	if (peer->gr_afis == 0) {
+		peer->gr_retaining = false;
+		timer_stop(&peer->gr_restart);
+		timer_stop(&peer->gr_stale);
+	}
+}
+
+static void gr_timer_expired(void *arg)
+{
+	struct bgp_peer *peer = arg;
+
+	log_info(LOG_TAG, "%s: graceful restart time is up", peer->name);
+	bgp_peer_gr_done(peer, peer->gr_afis);
+}
+
 static void op_down(void *ctx, const char *reason)
 {
 	struct bgp_conn *conn = ctx;
@@ -626,7 +677,19 @@ static void op_down(void *ctx, const char *reason)
 	if (peer->up_since != 0) {
 		peer->stats.dropped++;
 		log_msg(change_level(peer), LOG_TAG, "%s: session down: %s", peer->name, reason);
-		bgp_input_peer_down(peer);
+		unsigned keep = gr_families_to_keep(conn);
+		if (keep != 0) {
+			log_msg(change_level(peer), LOG_TAG, "%s: graceful restart: keeping its routes for %u s",
+				peer->name, conn->neg.peer_gr.restart_time);
+			bgp_rib_peer_mark_stale(peer->bgp->rib, peer, keep);
+			bgp_output_peer_down(peer);
+			peer->gr_retaining = true;
+			peer->gr_afis = keep;
+			timer_stop(&peer->gr_stale);
+			timer_start(&peer->gr_restart, conn->neg.peer_gr.restart_time * 1000u);
+		} else {
+			bgp_input_peer_down(peer);
+		}
 		peer->up_since = 0;
 	}
 	peer->down_since = bgp_now();
@@ -699,6 +762,15 @@ static void build_our_open(struct bgp_peer *peer)
 		o->caps.mp_afsafi |= BGP_AFSAFI_BIT(BGP_AFSAFI_IPV6_UNICAST);
 	o->caps.route_refresh = true;
 	o->caps.fqdn = true;
+	if (peer->bgp->graceful_restart) {
+		/* RFC 4724 section 3: our Restart Time, and forwarding kept for
+		 * the families we carry (the FIB keeps our routes across a
+		 * restart of routed until they are relearned or swept). */
+		o->caps.gr.present = true;
+		o->caps.gr.restart_time = peer->bgp->gr_restart_time;
+		o->caps.gr.afsafi = o->caps.mp_afsafi;
+		o->caps.gr.forwarding = o->caps.mp_afsafi;
+	}
 	snprintf(o->caps.hostname, sizeof(o->caps.hostname), "%s", peer->bgp->hostname);
 }
 
@@ -762,7 +834,11 @@ static struct bgp_peer *peer_new(struct bgp_instance *bgp, const struct bgp_neig
 	peer->cfg = *cfg;
 	if (inet_ntop(cfg->addr.family, cfg->addr.addr, peer->name, sizeof(peer->name)) == NULL)
 		snprintf(peer->name, sizeof(peer->name), "?");
-	if (timer_init(&peer->idle_hold, bgp->loop, peer_idle_hold_expired, peer) != 0) {
+	if (timer_init(&peer->idle_hold, bgp->loop, peer_idle_hold_expired, peer) != 0 ||
+	    timer_init(&peer->gr_restart, bgp->loop, gr_timer_expired, peer) != 0 ||
+	    timer_init(&peer->gr_stale, bgp->loop, gr_timer_expired, peer) != 0) {
+		timer_fini(&peer->idle_hold);
+		timer_fini(&peer->gr_restart);
 		free(peer);
 		return NULL;
 	}
@@ -777,12 +853,15 @@ static void peer_free(struct bgp_peer *peer)
 		peer->cfg.password[0] = '\0';
 		set_listener_md5(peer);
 	}
-	if (peer->up_since != 0)
+	/* Its paths, live or kept stale for a restart, go with it. */
+	if (peer->up_since != 0 || peer->gr_retaining)
 		bgp_input_peer_down(peer);
 	bgp_output_peer_down(peer);
 	conn_free(peer->conn);
 	conn_free(peer->candidate);
 	timer_fini(&peer->idle_hold);
+	timer_fini(&peer->gr_restart);
+	timer_fini(&peer->gr_stale);
 	free(peer);
 }
 
@@ -973,6 +1052,10 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	bgp->keepalive = cfg->keepalive;
 	bgp->holdtime = cfg->holdtime;
 	bgp->log_neighbor_changes = cfg->log_neighbor_changes;
+	/* Graceful restart settings go into the next OPEN of each session. */
+	bgp->graceful_restart = cfg->graceful_restart;
+	bgp->gr_restart_time = cfg->restart_time;
+	bgp->gr_stalepath_time = cfg->stalepath_time;
 	bool paths_changed = false;
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		paths_changed |= bgp->maximum_paths[afi] != cfg->af[afi].maximum_paths ||

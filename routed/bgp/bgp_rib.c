@@ -415,6 +415,7 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 		if (p->peer == peer)
 			break;
 	if (p != NULL) {
+		p->stale = false;
 		if (p->attrs == set)
 			return 0; /* nothing new: an implicit refresh */
 		bgp_attrset_unref(rib, p->attrs);
@@ -477,6 +478,8 @@ struct collect {
 	struct bgp_dest **dests;
 	size_t n, cap;
 	const struct bgp_peer *peer;
+	bool stale_only;              /* only destinations where its path is stale */
+	bool mark;                    /* mark its paths stale while collecting none */
 };
 
 static int collect_peer_dests(const struct prefix *p, void *value, void *arg)
@@ -488,6 +491,12 @@ static int collect_peer_dests(const struct prefix *p, void *value, void *arg)
 	for (struct bgp_path *path = dest->paths; path != NULL; path = path->next) {
 		if (path->peer != c->peer)
 			continue;
+		if (c->mark) {
+			path->stale = true;
+			break;
+		}
+		if (c->stale_only && !path->stale)
+			break;
 		if (c->n == c->cap) {
 			size_t cap = c->cap ? c->cap * 2 : 256;
 			struct bgp_dest **d = realloc(c->dests, cap * sizeof(*d));
@@ -512,6 +521,34 @@ void bgp_rib_peer_down(struct bgp_rib *rib, struct bgp_peer *peer)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		free(c.dests);
 	}
+}
+
+void bgp_rib_peer_mark_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigned keep_afis)
+{
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		struct collect c = {.peer = peer, .mark = (keep_afis & (1u << afi)) != 0};
+		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		for (size_t i = 0; i < c.n; i++)
+			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
+		free(c.dests);
+	}
+}
+
+size_t bgp_rib_peer_purge_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigned afis)
+{
+	size_t purged = 0;
+
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		if (!(afis & (1u << afi)))
+			continue;
+		struct collect c = {.peer = peer, .stale_only = true};
+		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		for (size_t i = 0; i < c.n; i++)
+			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
+		purged += c.n;
+		free(c.dests);
+	}
+	return purged;
 }
 
 uint32_t bgp_rib_peer_count(const struct bgp_rib *rib, const struct bgp_peer *peer, enum bgp_afi afi)

@@ -48,6 +48,9 @@ struct bgp_path {
 	struct bgp_attr_set *attrs;      /* one reference held */
 	time_t since;                    /* monotonic seconds */
 	bool ebgp;
+	/* Kept from a session that went down while its peer restarts (RFC
+	 * 4724 section 4.2); refreshed or purged once it is back. */
+	bool stale;
 };
 
 struct bgp_dest {
@@ -78,6 +81,13 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 void bgp_rib_withdraw(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *prefix);
 /* Every path of peer is gone (session down). */
 void bgp_rib_peer_down(struct bgp_rib *rib, struct bgp_peer *peer);
+/* RFC 4724 section 4.2: keep the peer's paths of the families in
+ * keep_afis (bit per enum bgp_afi) as stale, drop its others. */
+void bgp_rib_peer_mark_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigned keep_afis);
+/* Drop the peer's paths still stale in the families of afis. Returns how
+ * many went. */
+size_t bgp_rib_peer_purge_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigned afis);
+
 /* Paths from this peer in the family of afi. */
 uint32_t bgp_rib_peer_count(const struct bgp_rib *rib, const struct bgp_peer *peer, enum bgp_afi afi);
 

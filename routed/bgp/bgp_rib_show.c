@@ -84,6 +84,8 @@ static struct json_object *path_json(const struct bgp_dest *dest, const struct b
 	char buf[512], addr[INET6_ADDRSTRLEN];
 
 	json_object_object_add(o, "valid", json_object_new_boolean(true));
+	if (p->stale)
+		json_object_object_add(o, "stale", json_object_new_boolean(true));
 	if (p == dest->best) {
 		json_object_object_add(o, "bestpath", json_object_new_boolean(true));
 		if (p->peer != NULL) {
