@@ -144,7 +144,8 @@ fib_route_check(const struct prefix *p, const struct fib_nexthop *nhs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct fib_nexthop *nh = &nhs[i];
 
-		fib_nexthop_format(nh, nbuf, sizeof(nbuf));
+		/* nbuf is filled only on the way to an error: formatting every
+		 * next hop would dominate installing a large table. */
 		if (nh->ifindex < 0)
 			return check_fail(err, errlen, "next hop with interface index %d",
 					  nh->ifindex);
@@ -160,7 +161,8 @@ fib_route_check(const struct prefix *p, const struct fib_nexthop *nhs, size_t n,
 			/* An IPv4 route over an IPv6 next hop (RFC 8950) needs
 			 * RTA_VIA; not built yet. */
 			return check_fail(err, errlen,
-					  "next hop %s is not of the route's address family", nbuf);
+					  "next hop %s is not of the route's address family",
+					  fib_nexthop_format(nh, nbuf, sizeof(nbuf)));
 		} else if (all_zero(nh->addr, addr_len(nh->family))) {
 			return check_fail(err, errlen, "next hop gateway is all zeros");
 		} else if (nh->family == AF_INET6 && nh->addr[0] == 0xfe &&
@@ -168,7 +170,7 @@ fib_route_check(const struct prefix *p, const struct fib_nexthop *nhs, size_t n,
 			/* RFC 4291 section 2.5.6: a link-local address means
 			 * something only on one link, so it needs one. */
 			return check_fail(err, errlen, "link-local next hop %s needs an interface",
-					  nbuf);
+					  fib_nexthop_format(nh, nbuf, sizeof(nbuf)));
 		}
 		for (size_t j = 0; j < i; j++) {
 			struct fib_nexthop a, b;
@@ -176,7 +178,8 @@ fib_route_check(const struct prefix *p, const struct fib_nexthop *nhs, size_t n,
 			nexthops_normalise(&nhs[i], 1, &a);
 			nexthops_normalise(&nhs[j], 1, &b);
 			if (fib_nexthop_equal(&a, &b))
-				return check_fail(err, errlen, "next hop %s given twice", nbuf);
+				return check_fail(err, errlen, "next hop %s given twice",
+						  fib_nexthop_format(nh, nbuf, sizeof(nbuf)));
 		}
 	}
 	if (errlen > 0)

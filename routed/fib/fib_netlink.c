@@ -478,9 +478,10 @@ fnl_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *n
 	struct fib_route old;
 	bool had = fib_route_find(nl->installed, p, &old);
 	uint32_t old_metric = had ? old.metric : 0;
+	/* The prefix as text only where a message needs it: formatting every
+	 * route costs more than the netlink request at a million routes. */
 	char pbuf[PREFIX_STRLEN];
 
-	prefix_format(p, pbuf, sizeof(pbuf));
 	if (had && old_metric == metric) {
 		if (fnl_kernel_add(nl, p, nhs, n, metric, NLM_F_REPLACE) < 0)
 			return -1;
@@ -500,7 +501,7 @@ fnl_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *n
 			fib_set_error(f,
 				      "table %u has a route to %s at metric %u from another "
 				      "protocol already",
-				      nl->table, pbuf, metric);
+				      nl->table, prefix_format(p, pbuf, sizeof(pbuf)), metric);
 			return -1;
 		}
 		if (fnl_kernel_add(nl, p, nhs, n, metric, NLM_F_REPLACE) < 0)
@@ -509,17 +510,19 @@ fnl_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *n
 
 	/* Make before break: the route at the new metric forwards already. */
 	if (had && old_metric != metric && fnl_kernel_del(nl, p, old_metric) < 0)
-		log_warn("fib", "%s: moved to metric %u, but metric %u stays: %s", pbuf, metric,
-			 old_metric, fib_last_error(f));
+		log_warn("fib", "%s: moved to metric %u, but metric %u stays: %s",
+			 prefix_format(p, pbuf, sizeof(pbuf)), metric, old_metric, fib_last_error(f));
 
 	if (fib_route_set(nl->installed, p, nhs, n, metric) < 0) {
 		fib_set_error(f, "%s", fib_last_error(nl->installed));
-		log_err("fib", "%s installed but not recorded: %s", pbuf, fib_last_error(f));
+		log_err("fib", "%s installed but not recorded: %s", prefix_format(p, pbuf, sizeof(pbuf)),
+			fib_last_error(f));
 		return -1;
 	}
 	f->error[0] = '\0';
-	log_debug("fib", "%s metric %u: %zu next hop%s installed", pbuf, metric, n,
-		  n == 1 ? "" : "s");
+	if (log_enabled("fib", LOG_LVL_DEBUG))
+		log_debug("fib", "%s metric %u: %zu next hop%s installed", prefix_format(p, pbuf, sizeof(pbuf)),
+			  metric, n, n == 1 ? "" : "s");
 	return 0;
 }
 
