@@ -244,6 +244,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_STANDALONE
 
 #define SEED_MAX 8192
+#define FUZZ_SEEDS_MAX 16
+#define FUZZ_INPUT_MAX (1 << 20)
 
 struct seed {
 	uint8_t bytes[SEED_MAX];
@@ -401,57 +403,24 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap)
 	return len;
 }
 
-static int run_file(const char *path)
+/* One input in a heap buffer of exactly its size, so AddressSanitizer
+ * sees any read past its end. */
+static void fuzz_run_exact(const uint8_t *d, size_t len)
 {
-	FILE *f = fopen(path, "rb");
-	static uint8_t buf[1 << 20];
-	size_t len;
-
-	if (f == NULL) {
-		perror(path);
-		return -1;
-	}
-	len = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	uint8_t *copy = exact_copy(buf, len);
+	uint8_t *copy = exact_copy(d, len);
 	LLVMFuzzerTestOneInput(copy, len);
 	free(copy);
-	return 0;
-}
-
-static int write_seeds(const char *dir)
-{
-	static struct seed seeds[16];
-	size_t n = make_seeds(seeds);
-
-	for (size_t i = 0; i < n; i++) {
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/seed-%02zu", dir, i);
-		FILE *f = fopen(path, "wb");
-		if (f == NULL || fwrite(seeds[i].bytes, 1, seeds[i].len, f) != seeds[i].len) {
-			perror(path);
-			if (f != NULL)
-				fclose(f);
-			return 1;
-		}
-		fclose(f);
-	}
-	printf("%zu seeds written to %s\n", n, dir);
-	return 0;
 }
 
 static int run_mutations(unsigned long iterations, uint64_t seed)
 {
-	static struct seed seeds[16];
+	static struct seed seeds[FUZZ_SEEDS_MAX];
 	static uint8_t buf[SEED_MAX * 2];
 	size_t n = make_seeds(seeds);
 
 	rng_state = seed != 0 ? seed : 0x9e3779b97f4a7c15ull;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *copy = exact_copy(seeds[i].bytes, seeds[i].len);
-		LLVMFuzzerTestOneInput(copy, seeds[i].len);
-		free(copy);
-	}
+	for (size_t i = 0; i < n; i++)
+		fuzz_run_exact(seeds[i].bytes, seeds[i].len);
 	for (unsigned long it = 0; it < iterations; it++) {
 		const struct seed *s = &seeds[rng() % n];
 		size_t len = s->len;
@@ -463,31 +432,12 @@ static int run_mutations(unsigned long iterations, uint64_t seed)
 			memcpy(buf + len, t->bytes + 1, t->len - 1);
 			len += t->len - 1;
 		}
-		len = mutate(buf, len, sizeof(buf));
-		uint8_t *copy = exact_copy(buf, len);
-		LLVMFuzzerTestOneInput(copy, len);
-		free(copy);
+		fuzz_run_exact(buf, mutate(buf, len, sizeof(buf)));
 	}
 	printf("%zu seeds and %lu mutations: no property violated\n", n, iterations);
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	if (argc == 3 && strcmp(argv[1], "--seeds") == 0)
-		return write_seeds(argv[2]);
-	if (argc >= 2 && strcmp(argv[1], "--mutate") == 0) {
-		unsigned long iterations = argc >= 3 ? strtoul(argv[2], NULL, 10) : 20000;
-		uint64_t seed = argc >= 4 ? strtoull(argv[3], NULL, 0) : 0;
-		return run_mutations(iterations, seed);
-	}
-	if (argc == 1)
-		return run_mutations(20000, 0);
-	for (int i = 1; i < argc; i++)
-		if (run_file(argv[i]) != 0)
-			return 1;
-	printf("%d inputs: no property violated\n", argc - 1);
-	return 0;
-}
+#include "fuzz_standalone.h"
 
 #endif

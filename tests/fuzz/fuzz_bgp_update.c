@@ -250,8 +250,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
  *   fuzz_bgp_update FILE...              replay files
  */
 
-#define INPUT_MAX (BGP_EXTENDED_MAX_LEN - BGP_HEADER_LEN + 1)
-#define SEEDS_MAX 64
+#define FUZZ_INPUT_MAX (BGP_EXTENDED_MAX_LEN - BGP_HEADER_LEN + 1)
+#define FUZZ_SEEDS_MAX 64
 
 struct seed {
 	size_t len;
@@ -391,7 +391,7 @@ static size_t seed_built(struct seed *seeds, size_t n)
 		                               .nannounce = 6,
 		                               .withdraw = p,
 		                               .nwithdraw = k & 1};
-		for (int round = 0; round < 2 && n < SEEDS_MAX; round++) {
+		for (int round = 0; round < 2 && n < FUZZ_SEEDS_MAX; round++) {
 			struct builder b;
 			size_t nw, na;
 			uint8_t msg[4096];
@@ -419,7 +419,7 @@ static size_t make_seeds(struct seed *seeds)
 	return seed_built(seeds, n);
 }
 
-static void run_exact(const uint8_t *d, size_t len)
+static void fuzz_run_exact(const uint8_t *d, size_t len)
 {
 	uint8_t *copy = malloc(len > 0 ? len : 1);
 	memcpy(copy, d, len);
@@ -507,17 +507,17 @@ static size_t mutate(uint8_t *d, size_t len, size_t cap)
 
 static int run_mutations(unsigned long iterations, uint64_t seed)
 {
-	static struct seed seeds[SEEDS_MAX];
-	static uint8_t buf[INPUT_MAX];
+	static struct seed seeds[FUZZ_SEEDS_MAX];
+	static uint8_t buf[FUZZ_INPUT_MAX];
 	size_t n = make_seeds(seeds);
 
 	rng_state = seed != 0 ? seed : 0x5eed;
 	for (size_t i = 0; i < n; i++)
-		run_exact(seeds[i].bytes, seeds[i].len);
+		fuzz_run_exact(seeds[i].bytes, seeds[i].len);
 	for (unsigned long it = 0; it < iterations; it++) {
 		const struct seed *s = &seeds[rnd() % n];
 		memcpy(buf, s->bytes, s->len);
-		run_exact(buf, mutate(buf, s->len, sizeof(buf)));
+		fuzz_run_exact(buf, mutate(buf, s->len, sizeof(buf)));
 	}
 	printf("%zu seeds and %lu mutations: no property violated (ok %lu, "
 	       "attribute-discard %lu, treat-as-withdraw %lu, session-reset %lu)\n",
@@ -526,56 +526,6 @@ static int run_mutations(unsigned long iterations, uint64_t seed)
 	return 0;
 }
 
-static int write_seeds(const char *dir)
-{
-	static struct seed seeds[SEEDS_MAX];
-	size_t n = make_seeds(seeds);
-
-	for (size_t i = 0; i < n; i++) {
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/seed-%02zu", dir, i);
-		FILE *f = fopen(path, "wb");
-		if (f == NULL || fwrite(seeds[i].bytes, 1, seeds[i].len, f) != seeds[i].len) {
-			perror(path);
-			if (f != NULL)
-				fclose(f);
-			return 1;
-		}
-		fclose(f);
-	}
-	printf("%zu seeds written to %s\n", n, dir);
-	return 0;
-}
-
-static int run_file(const char *path)
-{
-	static uint8_t buf[INPUT_MAX];
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL) {
-		perror(path);
-		return -1;
-	}
-	size_t len = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	run_exact(buf, len);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	if (argc == 3 && strcmp(argv[1], "--seeds") == 0)
-		return write_seeds(argv[2]);
-	if (argc >= 2 && strcmp(argv[1], "--mutate") == 0)
-		return run_mutations(argc >= 3 ? strtoul(argv[2], NULL, 10) : 20000,
-		                     argc >= 4 ? strtoull(argv[3], NULL, 0) : 0);
-	if (argc == 1)
-		return run_mutations(20000, 0);
-	for (int i = 1; i < argc; i++)
-		if (run_file(argv[i]) != 0)
-			return 1;
-	printf("%d inputs: no property violated\n", argc - 1);
-	return 0;
-}
+#include "fuzz_standalone.h"
 
 #endif
