@@ -78,6 +78,11 @@ struct bgp_peer {
 	unsigned gr_afis;               /* bit per enum bgp_afi still stale */
 	struct timer gr_restart;        /* the peer's Restart Time */
 	struct timer gr_stale;          /* our stalepath-time once it is back */
+	/* RFC 7313 section 4, as the receiver of a re-advertisement: paths
+	 * of the families in err_afis were marked stale by a BoRR and go at
+	 * the EoRR, or when err_stale runs out. */
+	unsigned err_afis;              /* bit per enum bgp_afi */
+	struct timer err_stale;
 };
 
 struct bgp_instance {
@@ -142,6 +147,10 @@ void bgp_output_networks_changed(struct bgp_instance *bgp);
 /* Recompute what peer should have from the Loc-RIB and send the
  * differences (its export options changed). */
 void bgp_output_refresh(struct bgp_peer *peer);
+/* Send every route of one family to peer again (RFC 2918 section 4, a
+ * ROUTE-REFRESH or `clear bgp X soft out`); the caller frames it with
+ * BoRR/EoRR when enhanced route refresh is on (RFC 7313 section 4). */
+void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi);
 /* Forget what was sent to peer (its session is gone). */
 void bgp_output_peer_down(struct bgp_peer *peer);
 

@@ -333,6 +333,26 @@ static int dump_one(struct bgp_dest *dest, void *arg)
 	return refresh_dest(d->peer, dest, &d->batch);
 }
 
+static void send_end_of_rib(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	uint8_t buf[64];
+	struct builder b;
+
+	builder_init_fixed(&b, buf, sizeof(buf));
+	bgp_update_build_eor(&b, afi == BGP_AFI_IPV6 ? BGP_AFI_IPV6_WIRE : BGP_AFI_IPV4_WIRE, BGP_SAFI_UNICAST);
+	bgp_conn_send(peer->conn, &b, BGP_MSG_UPDATE);
+}
+
+/* Bring the peer's Adj-RIB-Out of one family up to date from the Loc-RIB. */
+static void sync_family(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	struct dump d = {.peer = peer};
+
+	bgp_rib_walk(peer->bgp->rib, afi, dump_one, &d);
+	batch_send(peer, &d.batch, afi);
+	batch_free(&d.batch);
+}
+
 /* Bring the peer's whole Adj-RIB-Out up to date from the Loc-RIB, each
  * negotiated family in turn; with end_of_rib, follow each family with an
  * End-of-RIB marker (RFC 4724 section 2). */
@@ -343,17 +363,9 @@ static void sync_table(struct bgp_peer *peer, bool end_of_rib)
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		if (!family_negotiated(peer, (enum bgp_afi)afi))
 			continue;
-		struct dump d = {.peer = peer};
-		bgp_rib_walk(peer->bgp->rib, (enum bgp_afi)afi, dump_one, &d);
-		batch_send(peer, &d.batch, (enum bgp_afi)afi);
-		batch_free(&d.batch);
-		if (!end_of_rib)
-			continue;
-		uint8_t buf[64];
-		struct builder b;
-		builder_init_fixed(&b, buf, sizeof(buf));
-		bgp_update_build_eor(&b, afi == BGP_AFI_IPV6 ? BGP_AFI_IPV6_WIRE : BGP_AFI_IPV4_WIRE, BGP_SAFI_UNICAST);
-		bgp_conn_send(peer->conn, &b, BGP_MSG_UPDATE);
+		sync_family(peer, (enum bgp_afi)afi);
+		if (end_of_rib)
+			send_end_of_rib(peer, (enum bgp_afi)afi);
 	}
 }
 
@@ -380,4 +392,18 @@ void bgp_output_peer_down(struct bgp_peer *peer)
 		peer->adj_out[afi] = NULL;
 		peer->pfx_sent[afsafi_of((enum bgp_afi)afi)] = 0;
 	}
+}
+
+void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	if (!family_negotiated(peer, afi))
+		return;
+	/* Forget what was sent, so the walk sends every route again. */
+	if (peer->adj_out[afi] != NULL)
+		radix_free(peer->adj_out[afi], unref_value, peer->bgp->rib);
+	peer->adj_out[afi] = NULL;
+	peer->pfx_sent[afsafi_of(afi)] = 0;
+	if (ensure_adj_out(peer) != 0)
+		return;
+	sync_family(peer, afi);
 }

@@ -676,6 +676,8 @@ static void op_down(void *ctx, const char *reason)
 		return;
 	if (peer->up_since != 0) {
 		peer->stats.dropped++;
+		peer->err_afis = 0;
+		timer_stop(&peer->err_stale);
 		log_msg(change_level(peer), LOG_TAG, "%s: session down: %s", peer->name, reason);
 		unsigned keep = gr_families_to_keep(conn);
 		if (keep != 0) {
@@ -706,11 +708,73 @@ static void op_process_update(void *ctx)
 		bgp_fsm_event(&conn->fsm, BGP_EV_UPDATE_ERR);
 }
 
+static bool family_carried(const struct bgp_conn *conn, enum bgp_afi afi)
+{
+	enum bgp_afsafi f = afi == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST;
+	return (conn->neg.afsafi & BGP_AFSAFI_BIT(f)) != 0;
+}
+
+static const char *afi_text(enum bgp_afi afi)
+{
+	return afi == BGP_AFI_IPV6 ? "IPv6 unicast" : "IPv4 unicast";
+}
+
+static void send_refresh(struct bgp_conn *conn, enum bgp_afi afi, uint8_t subtype)
+{
+	uint8_t buf[BGP_ROUTE_REFRESH_LEN];
+	struct bgp_refresh rr = {.subtype = subtype, .safi = BGP_SAFI_UNICAST,
+				 .afi = afi == BGP_AFI_IPV6 ? BGP_AFI_IPV6_WIRE : BGP_AFI_IPV4_WIRE};
+	struct builder b;
+
+	builder_init_fixed(&b, buf, sizeof(buf));
+	bgp_refresh_build(&b, &rr);
+	bgp_conn_send(conn, &b, BGP_MSG_ROUTE_REFRESH);
+}
+
+/* Send the family's routes again. With enhanced route refresh they go
+ * between a BoRR and an EoRR, so the peer can drop what we no longer
+ * send without withdrawals (RFC 7313 section 4). */
+static void peer_resend_family(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	bool enhanced = peer->conn->neg.enhanced_refresh;
+
+	if (!family_carried(peer->conn, afi))
+		return;
+	if (enhanced)
+		send_refresh(peer->conn, afi, BGP_REFRESH_BORR);
+	bgp_output_resend(peer, afi);
+	if (enhanced)
+		send_refresh(peer->conn, afi, BGP_REFRESH_EORR);
+}
+
+static void err_purge(struct bgp_peer *peer, unsigned afis, const char *why)
+{
+	size_t purged = bgp_rib_peer_purge_stale(peer->bgp->rib, peer, afis & peer->err_afis);
+
+	peer->err_afis &= ~afis;
+	if (peer->err_afis == 0)
+		timer_stop(&peer->err_stale);
+	log_info(LOG_TAG, "%s: enhanced route refresh %s: %zu stale routes removed", peer->name, why, purged);
+	if (purged > 0)
+		bgp_output_schedule(peer->bgp);
+}
+
+static void err_stale_expired(void *arg)
+{
+	struct bgp_peer *peer = arg;
+
+	/* RFC 7313 section 4 lets the receiver bound how long stale routes
+	 * wait for an EoRR that never comes: our stalepath-time. */
+	err_purge(peer, peer->err_afis, "timed out");
+}
+
 static void op_process_refresh(void *ctx)
 {
 	struct bgp_conn *conn = ctx;
+	struct bgp_peer *peer = conn->peer;
 	struct bgp_refresh rr;
 	struct bgp_error err;
+	enum bgp_afi afi;
 
 	enum bgp_refresh_parse r = bgp_refresh_parse(conn->msg, conn->msg_len, &conn->neg, &rr, &err);
 	if (r == BGP_REFRESH_PARSE_ERROR) {
@@ -718,11 +782,33 @@ static void op_process_refresh(void *ctx)
 		bgp_fsm_event(&conn->fsm, BGP_EV_UPDATE_ERR);
 		return;
 	}
-	if (r == BGP_REFRESH_PARSE_OK && rr.subtype == BGP_REFRESH_NORMAL) {
-		/* RFC 2918 section 4: send the whole Adj-RIB-Out again. */
-		log_info(LOG_TAG, "%s: route refresh requested", conn->peer->name);
-		bgp_output_peer_down(conn->peer);
-		bgp_output_established(conn->peer);
+	/* RFC 2918 section 4 and RFC 7313 section 5: a family the session
+	 * does not carry, or an unknown subtype, is ignored. */
+	bool known = rr.safi == BGP_SAFI_UNICAST && (rr.afi == BGP_AFI_IPV4_WIRE || rr.afi == BGP_AFI_IPV6_WIRE);
+	afi = rr.afi == BGP_AFI_IPV6_WIRE ? BGP_AFI_IPV6 : BGP_AFI_IPV4;
+	if (r != BGP_REFRESH_PARSE_OK || !known || !family_carried(conn, afi)) {
+		log_info(LOG_TAG, "%s: ROUTE-REFRESH for AFI %u SAFI %u subtype %u ignored", peer->name, rr.afi,
+			 rr.safi, rr.subtype);
+		return;
+	}
+	switch (rr.subtype) {
+	case BGP_REFRESH_NORMAL:
+		log_info(LOG_TAG, "%s: route refresh requested for %s", peer->name, afi_text(afi));
+		peer_resend_family(peer, afi);
+		break;
+	case BGP_REFRESH_BORR:
+		/* RFC 7313 section 4: what the peer does not announce again
+		 * before its EoRR is gone. */
+		bgp_rib_peer_mark_stale_afis(peer->bgp->rib, peer, 1u << afi);
+		peer->err_afis |= 1u << afi;
+		timer_start(&peer->err_stale, peer->bgp->gr_stalepath_time * 1000u);
+		log_info(LOG_TAG, "%s: BoRR for %s: its routes are stale until the EoRR", peer->name,
+			 afi_text(afi));
+		break;
+	case BGP_REFRESH_EORR:
+		if (peer->err_afis & (1u << afi))
+			err_purge(peer, 1u << afi, "done");
+		break;
 	}
 }
 
@@ -761,6 +847,8 @@ static void build_our_open(struct bgp_peer *peer)
 	if (peer->cfg.active[BGP_AFI_IPV6])
 		o->caps.mp_afsafi |= BGP_AFSAFI_BIT(BGP_AFSAFI_IPV6_UNICAST);
 	o->caps.route_refresh = true;
+	o->caps.enhanced_route_refresh = true; /* RFC 7313 */
+	o->caps.extended_message = true;       /* RFC 8654 */
 	o->caps.fqdn = true;
 	if (peer->bgp->graceful_restart) {
 		/* RFC 4724 section 3: our Restart Time, and forwarding kept for
@@ -836,9 +924,11 @@ static struct bgp_peer *peer_new(struct bgp_instance *bgp, const struct bgp_neig
 		snprintf(peer->name, sizeof(peer->name), "?");
 	if (timer_init(&peer->idle_hold, bgp->loop, peer_idle_hold_expired, peer) != 0 ||
 	    timer_init(&peer->gr_restart, bgp->loop, gr_timer_expired, peer) != 0 ||
-	    timer_init(&peer->gr_stale, bgp->loop, gr_timer_expired, peer) != 0) {
+	    timer_init(&peer->gr_stale, bgp->loop, gr_timer_expired, peer) != 0 ||
+	    timer_init(&peer->err_stale, bgp->loop, err_stale_expired, peer) != 0) {
 		timer_fini(&peer->idle_hold);
 		timer_fini(&peer->gr_restart);
+		timer_fini(&peer->gr_stale);
 		free(peer);
 		return NULL;
 	}
@@ -862,6 +952,7 @@ static void peer_free(struct bgp_peer *peer)
 	timer_fini(&peer->idle_hold);
 	timer_fini(&peer->gr_restart);
 	timer_fini(&peer->gr_stale);
+	timer_fini(&peer->err_stale);
 	free(peer);
 }
 
@@ -1146,26 +1237,16 @@ int bgp_peer_clear(struct bgp_instance *bgp, const struct prefix *only, enum bgp
 			peer_start(peer);
 			break;
 		case BGP_CLEAR_SOFT_OUT:
-			if (bgp_peer_established(peer)) {
-				bgp_output_peer_down(peer);
-				bgp_output_established(peer);
-			}
+			if (bgp_peer_established(peer))
+				for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+					peer_resend_family(peer, (enum bgp_afi)afi);
 			break;
 		case BGP_CLEAR_SOFT_IN:
 			/* RFC 2918: ask the peer to send its routes again. */
-			if (bgp_peer_established(peer) && peer->conn->neg.route_refresh) {
-				uint8_t buf[BGP_ROUTE_REFRESH_LEN];
-				struct builder b;
-				for (int a = 0; a < BGP_AFSAFI_COUNT; a++) {
-					if (!(peer->conn->neg.afsafi & BGP_AFSAFI_BIT(a)))
-						continue;
-					struct bgp_refresh rr = {.subtype = BGP_REFRESH_NORMAL};
-					bgp_afsafi_to_wire((enum bgp_afsafi)a, &rr.afi, &rr.safi);
-					builder_init_fixed(&b, buf, sizeof(buf));
-					bgp_refresh_build(&b, &rr);
-					bgp_conn_send(peer->conn, &b, BGP_MSG_ROUTE_REFRESH);
-				}
-			}
+			if (bgp_peer_established(peer) && peer->conn->neg.route_refresh)
+				for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+					if (family_carried(peer->conn, (enum bgp_afi)afi))
+						send_refresh(peer->conn, (enum bgp_afi)afi, BGP_REFRESH_NORMAL);
 			break;
 		}
 	}

@@ -534,6 +534,17 @@ void bgp_rib_peer_mark_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigne
 	}
 }
 
+void bgp_rib_peer_mark_stale_afis(struct bgp_rib *rib, struct bgp_peer *peer, unsigned afis)
+{
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		if (!(afis & (1u << afi)))
+			continue;
+		struct collect c = {.peer = peer, .mark = true};
+		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		free(c.dests);
+	}
+}
+
 size_t bgp_rib_peer_purge_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigned afis)
 {
 	size_t purged = 0;

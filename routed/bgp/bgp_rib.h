@@ -84,6 +84,9 @@ void bgp_rib_peer_down(struct bgp_rib *rib, struct bgp_peer *peer);
 /* RFC 4724 section 4.2: keep the peer's paths of the families in
  * keep_afis (bit per enum bgp_afi) as stale, drop its others. */
 void bgp_rib_peer_mark_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigned keep_afis);
+/* RFC 7313 section 4: mark the peer's paths of the families in afis stale
+ * (a BoRR arrived); nothing else changes. */
+void bgp_rib_peer_mark_stale_afis(struct bgp_rib *rib, struct bgp_peer *peer, unsigned afis);
 /* Drop the peer's paths still stale in the families of afis. Returns how
  * many went. */
 size_t bgp_rib_peer_purge_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigned afis);

@@ -182,9 +182,10 @@ struct json_object *bgp_show_summary_json(const struct bgp_instance *bgp, int af
 
 static void caps_text(const struct bgp_caps *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s%s%s", (c->mp_afsafi & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV4_UNICAST)) ? " ipv4-unicast" : "",
+	snprintf(buf, len, "%s%s%s%s%s%s%s", (c->mp_afsafi & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV4_UNICAST)) ? " ipv4-unicast" : "",
 		 (c->mp_afsafi & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV6_UNICAST)) ? " ipv6-unicast" : "",
 		 c->as4 ? " 4-octet-as" : "", c->route_refresh ? " route-refresh" : "",
+		 c->enhanced_route_refresh ? " enhanced-route-refresh" : "",
 		 c->extended_message ? " extended-message" : "", c->gr.present ? " graceful-restart" : "");
 }
 
@@ -234,6 +235,15 @@ void bgp_show_neighbors(const struct bgp_instance *bgp, const struct prefix *onl
 		fputs(only != NULL ? "% No such neighbor\n" : "No BGP neighbors found\n", out);
 }
 
+/* FRR's words for a capability: who sent it. Nothing when neither did. */
+static void add_cap_state(struct json_object *caps, const char *key, bool ours, bool theirs)
+{
+	const char *state = ours && theirs ? "advertisedAndReceived" : ours ? "advertised" : "received";
+
+	if (ours || theirs)
+		json_object_object_add(caps, key, json_object_new_string(state));
+}
+
 struct json_object *bgp_show_neighbors_json(const struct bgp_instance *bgp, const struct prefix *only)
 {
 	struct json_object *root = json_object_new_object();
@@ -264,6 +274,11 @@ struct json_object *bgp_show_neighbors_json(const struct bgp_instance *bgp, cons
 			struct json_object *caps = json_object_new_object();
 			json_object_object_add(caps, "4byteAs", json_object_new_string(c->neg.as4 ? "advertisedAndReceived" : "advertised"));
 			json_object_object_add(caps, "routeRefresh", json_object_new_boolean(c->neg.route_refresh));
+			const struct bgp_caps *ours = &p->our_open.caps, *theirs = &c->their_open.caps;
+			add_cap_state(caps, "enhancedRouteRefresh", ours->enhanced_route_refresh,
+				      theirs->enhanced_route_refresh);
+			add_cap_state(caps, "extendedMessage", ours->extended_message, theirs->extended_message);
+			add_cap_state(caps, "gracefulRestart", ours->gr.present, theirs->gr.present);
 			if (c->their_open.caps.fqdn)
 				json_object_object_add(caps, "hostName", json_object_new_string(c->their_open.caps.hostname));
 			json_object_object_add(o, "neighborCapabilities", caps);

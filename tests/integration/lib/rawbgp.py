@@ -17,15 +17,34 @@ def message(mtype: int, body: bytes) -> bytes:
     return MARKER + struct.pack("!HB", 19 + len(body), mtype) + body
 
 
-def open_msg(asn: int, router_id: str, hold: int = 90) -> bytes:
-    """OPEN with capabilities MP IPv4 unicast, route refresh, 4-octet AS."""
+#: Capability codes (RFC 5492 registry) the scripted peers use.
+CAP_ENHANCED_REFRESH, CAP_EXTENDED_MESSAGE = 70, 6
+
+
+def open_msg(asn: int, router_id: str, hold: int = 90, extra_caps: bytes = b"") -> bytes:
+    """OPEN with capabilities MP IPv4 unicast, route refresh, 4-octet AS,
+    and extra_caps (code, length, value triples) appended."""
     caps = (bytes([1, 4]) + struct.pack("!HBB", 1, 0, 1)       # MP: AFI 1 SAFI 1
             + bytes([2, 0])                                      # route refresh
-            + bytes([65, 4]) + struct.pack("!I", asn))           # 4-octet AS
+            + bytes([65, 4]) + struct.pack("!I", asn)            # 4-octet AS
+            + extra_caps)
     param = bytes([2, len(caps)]) + caps
     my_as = asn if asn < 65536 else 23456
     body = struct.pack("!BHH", 4, my_as, hold) + socket.inet_aton(router_id) + bytes([len(param)]) + param
     return message(OPEN, body)
+
+
+def open_capability_codes(body: bytes) -> list[int]:
+    """Capability codes of an OPEN body, in order (RFC 5492 section 4;
+    the RFC 9072 extended form is not expected from a short OPEN)."""
+    codes, params = [], body[10:10 + body[9]]
+    while len(params) >= 2:
+        ptype, plen, value = params[0], params[1], params[2:2 + params[1]]
+        params = params[2 + plen:]
+        while ptype == 2 and len(value) >= 2:
+            codes.append(value[0])
+            value = value[2 + value[1]:]
+    return codes
 
 
 def attr(flags: int, atype: int, value: bytes) -> bytes:
@@ -60,7 +79,8 @@ def update(withdrawn: bytes = b"", attrs: bytes = b"", nlri_bytes: bytes = b"") 
 class RawPeer:
     """One TCP connection that has done the OPEN exchange."""
 
-    def __init__(self, local: str, remote: str, asn: int, port: int = 179, timeout: float = 10.0):
+    def __init__(self, local: str, remote: str, asn: int, port: int = 179, timeout: float = 10.0,
+                 extra_caps: bytes = b""):
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -71,10 +91,11 @@ class RawPeer:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        self.sock.sendall(open_msg(asn, local))
-        mtype, _ = self.read()
+        self.sock.sendall(open_msg(asn, local, extra_caps=extra_caps))
+        mtype, body = self.read()
         if mtype != OPEN:
             raise AssertionError(f"expected OPEN, got type {mtype}")
+        self.their_caps = open_capability_codes(body)
         self.sock.sendall(message(KEEPALIVE, b""))
         mtype, _ = self.read()
         if mtype != KEEPALIVE:

@@ -1,0 +1,111 @@
+"""A scripted BGP peer for route refresh tests: `python3 -m lib.refreshpeer
+LOCAL REMOTE ASN` opens a session advertising enhanced route refresh (RFC
+7313) and extended messages (RFC 8654), then runs one command per stdin
+line and answers each with one JSON line on stdout:
+
+  caps                  the capability codes of the other side's OPEN
+  drain                 read until the other side's IPv4 End-of-RIB
+  announce P [P ...]    one UPDATE announcing the prefixes
+  borr | eorr           a BoRR / EoRR for IPv4 unicast
+  refresh               send a ROUTE-REFRESH (normal) and read the answer up
+                        to its EoRR: the message kinds and announced prefixes
+  expect-refresh        wait for a ROUTE-REFRESH from the other side
+  bigupdate N           one UPDATE with N /32s from 198.18.128.0/17 (its
+                        length is reported; above 4096 it needs RFC 8654)
+
+Runs inside a test namespace through `ip netns exec`."""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import sys
+
+from lib.rawbgp import (CAP_ENHANCED_REFRESH, CAP_EXTENDED_MESSAGE, KEEPALIVE, UPDATE, RawPeer,
+                        as_path, message, next_hop, nlri, origin, update)
+
+ROUTE_REFRESH = 5
+SUBTYPE_NAMES = {0: "refresh", 1: "borr", 2: "eorr"}
+
+
+def refresh_msg(subtype: int, afi: int = 1, safi: int = 1) -> bytes:
+    return message(ROUTE_REFRESH, struct.pack("!HBB", afi, subtype, safi))
+
+
+def ipv4_nlri(data: bytes) -> list[str]:
+    out = []
+    while data:
+        plen = data[0]
+        n = (plen + 7) // 8
+        addr = data[1:1 + n] + bytes(4 - n)
+        out.append(f"{socket.inet_ntoa(addr)}/{plen}")
+        data = data[1 + n:]
+    return out
+
+
+def describe(mtype: int, body: bytes) -> dict:
+    if mtype == ROUTE_REFRESH:
+        return {"kind": SUBTYPE_NAMES.get(body[2], f"subtype-{body[2]}")}
+    if mtype == UPDATE:
+        wlen = struct.unpack("!H", body[:2])[0]
+        alen = struct.unpack("!H", body[2 + wlen:4 + wlen])[0]
+        if wlen == 0 and alen == 0 and len(body) == 4:
+            return {"kind": "end-of-rib"}
+        return {"kind": "update", "withdrawn": ipv4_nlri(body[2:2 + wlen]),
+                "announced": ipv4_nlri(body[4 + wlen + alen:])}
+    return {"kind": f"type-{mtype}"}
+
+
+def read_until(peer: RawPeer, stop) -> list[dict]:
+    seen = []
+    while True:
+        mtype, body = peer.read()
+        if mtype == KEEPALIVE:
+            continue
+        d = describe(mtype, body)
+        seen.append(d)
+        if stop(d):
+            return seen
+
+
+def main(argv: list[str]) -> int:
+    local, remote, asn = argv[1], argv[2], int(argv[3])
+    caps = bytes([CAP_ENHANCED_REFRESH, 0, CAP_EXTENDED_MESSAGE, 0])
+    peer = RawPeer(local, remote, asn, extra_caps=caps)
+    peer.sock.settimeout(15.0)
+    attrs = origin() + as_path(asn) + next_hop(local)
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        cmd, args = words[0], words[1:]
+        result: dict = {"cmd": cmd}
+        if cmd == "caps":
+            result["codes"] = peer.their_caps
+        elif cmd == "drain":
+            result["seen"] = read_until(peer, lambda d: d["kind"] == "end-of-rib")
+        elif cmd == "announce":
+            peer.send(update(attrs=attrs, nlri_bytes=b"".join(nlri(p) for p in args)))
+        elif cmd in ("borr", "eorr"):
+            peer.send(refresh_msg(1 if cmd == "borr" else 2))
+        elif cmd == "refresh":
+            peer.send(refresh_msg(0))
+            result["seen"] = read_until(peer, lambda d: d["kind"] == "eorr")
+        elif cmd == "expect-refresh":
+            result["seen"] = read_until(peer, lambda d: d["kind"] == "refresh")
+        elif cmd == "bigupdate":
+            count = int(args[0])
+            body = b"".join(nlri(f"198.18.{128 + i // 256}.{i % 256}/32") for i in range(count))
+            msg = update(attrs=attrs, nlri_bytes=body)
+            peer.send(msg)
+            result["length"] = len(msg)
+        else:
+            result["error"] = "unknown command"
+        print(json.dumps(result), flush=True)
+    peer.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,125 @@
+"""Enhanced route refresh (RFC 7313) and extended messages (RFC 8654),
+both directions, against a scripted peer that advertises both: the peer's
+BoRR/EoRR make routes it did not announce again go away; our answer to a
+ROUTE-REFRESH is framed by BoRR and EoRR; an UPDATE over 4096 octets is
+accepted once both sides advertised extended messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import skygate_build_dir
+from lib.jsonmatch import ABSENT, wait_for, wait_until
+from lib.rawbgp import CAP_ENHANCED_REFRESH, CAP_EXTENDED_MESSAGE
+from lib.skyipc import Session
+
+GW_AS, PEER_AS = 64512, 64513
+HERE = Path(__file__).resolve().parent
+ORIGINATED = "198.18.10.0/24"
+
+
+class ScriptedPeer:
+    def __init__(self, ns):
+        self.proc = ns.popen(["/usr/bin/python3", "-m", "lib.refreshpeer", "192.0.2.2", "192.0.2.1", str(PEER_AS)],
+                             cwd=str(HERE), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(self, line: str) -> dict:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        out = self.proc.stdout.readline()
+        assert out, f"scripted peer ended (exit {self.proc.poll()}) at {line!r}"
+        return json.loads(out)
+
+    def close(self):
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def gw(topo):
+    gw_ns, raw_ns = topo.add_namespace("gw"), topo.add_namespace("raw")
+    topo.add_link(gw_ns, raw_ns, ["192.0.2.1/24"], ["192.0.2.2/24"])
+    rundir = topo.make_dir("gw")
+    (rundir / "routed.conf").write_text(
+        f"router bgp {GW_AS}\n bgp router-id 192.0.2.1\n neighbor 192.0.2.2 remote-as {PEER_AS}\n"
+        f" address-family ipv4 unicast\n  network {ORIGINATED}\n exit-address-family\n")
+    topo.start_daemon(gw_ns, "routed", [str(skygate_build_dir() / "routed" / "skygate-routed"),
+                                        "--rundir", "{rundir}", "-f", "{rundir}/routed.conf"],
+                      rundir=rundir, ready=lambda: (rundir / "routed.sock").exists())
+    session = Session(str(rundir / "routed.sock"))
+    peer = ScriptedPeer(raw_ns)
+    yield session, peer
+    peer.close()
+    session.close()
+
+
+def routes(session: Session) -> dict:
+    return json.loads(session.run("show bgp ipv4 unicast json").output)
+
+
+def neighbor(session: Session) -> dict:
+    return json.loads(session.run("show bgp neighbors json").output)["192.0.2.2"]
+
+
+def test_capabilities_advertised_and_negotiated(gw):
+    session, peer = gw
+    codes = peer.run("caps")["codes"]
+    assert CAP_ENHANCED_REFRESH in codes and CAP_EXTENDED_MESSAGE in codes, codes
+    wait_for(lambda: neighbor(session), {"bgpState": "Established", "neighborCapabilities": {
+        "enhancedRouteRefresh": "advertisedAndReceived", "extendedMessage": "advertisedAndReceived"}}, 10,
+        what="capabilities in show bgp neighbors json")
+
+
+def test_peer_borr_eorr_drops_routes_not_announced_again(gw):
+    session, peer = gw
+    peer.run("drain")
+    peer.run("announce 198.18.1.0/24 198.18.2.0/24")
+    wait_for(lambda: routes(session), {"routes": {"198.18.1.0/24": [{"valid": True}],
+                                                  "198.18.2.0/24": [{"valid": True}]}}, 10,
+             what="both routes learned")
+    peer.run("borr")
+    peer.run("announce 198.18.1.0/24")
+    # Between BoRR and EoRR the route not yet announced again stays.
+    assert "198.18.2.0/24" in routes(session)["routes"]
+    peer.run("eorr")
+    wait_for(lambda: routes(session), {"routes": {"198.18.1.0/24": [{"valid": True}], "198.18.2.0/24": ABSENT}},
+             10, what="the route not refreshed is gone at the EoRR")
+
+
+def test_our_answer_to_refresh_is_framed_by_borr_and_eorr(gw):
+    session, peer = gw
+    first = peer.run("drain")["seen"]
+    assert any(ORIGINATED in d.get("announced", []) for d in first), first
+    seen = peer.run("refresh")["seen"]
+    kinds = [d["kind"] for d in seen]
+    assert kinds[0] == "borr" and kinds[-1] == "eorr", kinds
+    assert any(ORIGINATED in d.get("announced", []) for d in seen), seen
+
+
+def test_clear_soft_in_sends_route_refresh(gw):
+    session, peer = gw
+    peer.run("drain")
+    wait_until(lambda: neighbor(session).get("bgpState") == "Established", 10, what="session up")
+    session.run("clear bgp 192.0.2.2 soft in")
+    seen = peer.run("expect-refresh")["seen"]
+    assert seen[-1]["kind"] == "refresh"
+
+
+def test_update_over_4096_octets_accepted_with_extended_messages(gw):
+    session, peer = gw
+    peer.run("drain")
+    length = peer.run("bigupdate 1200")["length"]
+    assert length > 4096
+    wait_for(lambda: neighbor(session), {"bgpState": "Established"}, 5, what="session kept")
+    wait_until(lambda: json.loads(session.run("show bgp summary json").output)
+               ["ipv4Unicast"]["peers"]["192.0.2.2"]["pfxRcd"] == 1200, 15,
+               what="all 1,200 prefixes of the large UPDATE learned")
