@@ -528,7 +528,8 @@ struct cmd_registry *cli_registry_new(char *err, size_t errlen)
 	if (cli_register_all(reg, common_defs, k, err, errlen) != 0 ||
 	    cli_register_all(reg, exec_commands, sizeof(exec_commands) / sizeof(exec_commands[0]), err, errlen) != 0 ||
 	    cli_register_config_commands(reg, err, errlen) != 0 ||
-	    cli_register_bgp_show_commands(reg, err, errlen) != 0) {
+	    cli_register_bgp_show_commands(reg, err, errlen) != 0 ||
+	    cli_register_route_show_commands(reg, err, errlen) != 0) {
 		cmd_registry_free(reg);
 		return NULL;
 	}

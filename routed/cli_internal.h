@@ -24,5 +24,7 @@ int cli_register_all(struct cmd_registry *reg, const struct cmd_def *defs, size_
 int cli_register_config_commands(struct cmd_registry *reg, char *err, size_t errlen);
 /* BGP show commands (routed/bgp/bgp_cli.c). */
 int cli_register_bgp_show_commands(struct cmd_registry *reg, char *err, size_t errlen);
+/* `show ip route`, `show ipv6 route` (routed/route_show.c). */
+int cli_register_route_show_commands(struct cmd_registry *reg, char *err, size_t errlen);
 
 #endif

@@ -151,6 +151,10 @@ void bgp_output_refresh(struct bgp_peer *peer);
  * ROUTE-REFRESH or `clear bgp X soft out`); the caller frames it with
  * BoRR/EoRR when enhanced route refresh is on (RFC 7313 section 4). */
 void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi);
+/* Visit the peer's Adj-RIB-Out of one family in prefix order: each prefix
+ * and the attributes it was announced with. Non-zero from fn stops. */
+typedef int (*bgp_adj_out_fn)(const struct prefix *p, const struct bgp_attr_set *set, void *arg);
+int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg);
 /* Forget what was sent to peer (its session is gone). */
 void bgp_output_peer_down(struct bgp_peer *peer);
 

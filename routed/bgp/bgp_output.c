@@ -407,3 +407,23 @@ void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi)
 		return;
 	sync_family(peer, afi);
 }
+
+struct adj_out_walk {
+	bgp_adj_out_fn fn;
+	void *arg;
+};
+
+static int adj_out_visit(const struct prefix *p, void *value, void *arg)
+{
+	struct adj_out_walk *w = arg;
+	return w->fn(p, value, w->arg);
+}
+
+int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg)
+{
+	struct adj_out_walk w = {.fn = fn, .arg = arg};
+
+	if (peer->adj_out[afi] == NULL)
+		return 0;
+	return radix_walk(peer->adj_out[afi], adj_out_visit, &w);
+}

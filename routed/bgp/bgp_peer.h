@@ -82,6 +82,21 @@ enum bgp_clear_kind {
  * peers matched. */
 int bgp_peer_clear(struct bgp_instance *bgp, const struct prefix *only, enum bgp_clear_kind kind);
 
+/* `show bgp [afi] neighbors X routes|received-routes|advertised-routes`:
+ * the paths learned from the peer (accepted, and as received: the same
+ * set while no inbound policy exists, since routes refused on import are
+ * not kept), or its Adj-RIB-Out (RFC 4271 section 3.2). Returns -1 when
+ * no neighbor has that address. */
+enum bgp_neighbor_view {
+	BGP_VIEW_ROUTES,
+	BGP_VIEW_RECEIVED,
+	BGP_VIEW_ADVERTISED,
+};
+int bgp_show_neighbor_routes(struct bgp_instance *bgp, const struct prefix *addr, enum bgp_afi afi,
+			     enum bgp_neighbor_view view, FILE *out);
+struct json_object *bgp_show_neighbor_routes_json(struct bgp_instance *bgp, const struct prefix *addr,
+						  enum bgp_afi afi, enum bgp_neighbor_view view);
+
 /* The instance's RIB (for show commands and the FIB). */
 struct bgp_rib *bgp_instance_rib(struct bgp_instance *bgp);
 

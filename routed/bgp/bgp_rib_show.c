@@ -19,11 +19,10 @@ static const char *origin_name(uint8_t origin)
 
 static const char origin_code[] = {'i', 'e', '?'};
 
-static void next_hop_text(const struct bgp_path *p, char *buf, size_t len)
+/* local: originated here, so no next hop of its own yet. */
+static void attrs_next_hop_text(const struct bgp_attrs *a, bool local, char *buf, size_t len)
 {
-	const struct bgp_attrs *a = &p->attrs->attrs;
-
-	if (p->peer == NULL)
+	if (local)
 		snprintf(buf, len, "%s", a->mp_nexthop.family == AF_INET6 ? "::" : "0.0.0.0");
 	else if (a->present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP))
 		inet_ntop(AF_INET, a->nexthop, buf, (socklen_t)len);
@@ -35,33 +34,57 @@ static void next_hop_text(const struct bgp_path *p, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+static void next_hop_text(const struct bgp_path *p, char *buf, size_t len)
+{
+	attrs_next_hop_text(&p->attrs->attrs, p->peer == NULL, buf, len);
+}
+
 struct show_ctx {
 	FILE *out;
 	const struct prefix *only;
+	const struct bgp_peer *from;    /* only paths learned from this peer */
 	struct json_object *routes;
 	unsigned count;
+	unsigned prefixes;
 };
+
+static void print_line(FILE *out, bool best, const char *pfx, const char *nh, const struct bgp_attrs *a,
+		       unsigned weight)
+{
+	char path[512], med[16] = "", lp[16] = "";
+
+	bgp_aspath_format(&a->aspath, path, sizeof(path));
+	if (a->present & BGP_ATTR_MASK(BGP_ATTR_MED))
+		snprintf(med, sizeof(med), "%u", a->med);
+	if (a->present & BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF))
+		snprintf(lp, sizeof(lp), "%u", a->local_pref);
+	fprintf(out, "%s%s %-18s %-18s %10s %6s %6u %s%s%c\n", "*", best ? ">" : " ", pfx, nh, med, lp, weight,
+		path, path[0] ? " " : "", origin_code[a->origin <= 2 ? a->origin : 2]);
+}
+
+static void print_header(FILE *out)
+{
+	fputs("Status codes:  * valid, > best\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\n\n", out);
+	fprintf(out, "   %-18s %-18s %10s %6s %6s Path\n", "Network", "Next Hop", "Metric", "LocPrf", "Weight");
+}
 
 static int show_dest_text(struct bgp_dest *dest, void *arg)
 {
 	struct show_ctx *c = arg;
-	char pfx[PREFIX_STRLEN], nh[INET6_ADDRSTRLEN], path[512];
+	char pfx[PREFIX_STRLEN], nh[INET6_ADDRSTRLEN];
+	bool first = true;
 
 	if (c->only != NULL && !prefix_equal(c->only, &dest->prefix))
 		return 0;
 	prefix_format(&dest->prefix, pfx, sizeof(pfx));
 	for (const struct bgp_path *p = dest->paths; p != NULL; p = p->next) {
-		const struct bgp_attrs *a = &p->attrs->attrs;
+		if (c->from != NULL && p->peer != c->from)
+			continue;
 		next_hop_text(p, nh, sizeof(nh));
-		bgp_aspath_format(&a->aspath, path, sizeof(path));
-		char med[16] = "", lp[16] = "";
-		if (a->present & BGP_ATTR_MASK(BGP_ATTR_MED))
-			snprintf(med, sizeof(med), "%u", a->med);
-		if (a->present & BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF))
-			snprintf(lp, sizeof(lp), "%u", a->local_pref);
-		fprintf(c->out, "%s%s %-18s %-18s %10s %6s %6u %s%s%c\n", "*", p == dest->best ? ">" : " ",
-			p == dest->paths ? pfx : "", nh, med, lp, p->peer == NULL ? BGP_WEIGHT_LOCAL : 0, path,
-			path[0] ? " " : "", origin_code[a->origin <= 2 ? a->origin : 2]);
+		print_line(c->out, p == dest->best, first ? pfx : "", nh, &p->attrs->attrs,
+			   p->peer == NULL ? BGP_WEIGHT_LOCAL : 0);
+		c->prefixes += first;
+		first = false;
 		c->count++;
 	}
 	return 0;
@@ -71,11 +94,12 @@ void bgp_rib_show(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *on
 {
 	struct show_ctx c = {.out = out, .only = only};
 
-	fputs("Status codes:  * valid, > best\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\n\n", out);
-	fprintf(out, "   %-18s %-18s %10s %6s %6s Path\n", "Network", "Next Hop", "Metric", "LocPrf", "Weight");
+	print_header(out);
 	bgp_rib_walk(rib, afi, show_dest_text, &c);
 	fprintf(out, "\nDisplayed %u routes and %u total paths\n", bgp_rib_count(rib, afi), c.count);
 }
+
+static void attrs_json(struct json_object *o, const struct bgp_attrs *a, bool local);
 
 static struct json_object *path_json(const struct bgp_dest *dest, const struct bgp_path *p)
 {
@@ -100,12 +124,21 @@ static struct json_object *path_json(const struct bgp_dest *dest, const struct b
 	json_object_object_add(o, "prefix", json_object_new_string(addr));
 	json_object_object_add(o, "prefixLen", json_object_new_int(dest->prefix.len));
 	json_object_object_add(o, "network", json_object_new_string(prefix_format(&dest->prefix, buf, sizeof(buf))));
+	json_object_object_add(o, "weight", json_object_new_int(p->peer == NULL ? BGP_WEIGHT_LOCAL : 0));
+	json_object_object_add(o, "peerId", json_object_new_string(p->peer == NULL ? "(unspec)" : p->peer->name));
+	attrs_json(o, a, p->peer == NULL);
+	return o;
+}
+
+/* The attributes' keys, FRR's names. */
+static void attrs_json(struct json_object *o, const struct bgp_attrs *a, bool local)
+{
+	char buf[512], addr[INET6_ADDRSTRLEN];
+
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_MED))
 		json_object_object_add(o, "metric", json_object_new_int64(a->med));
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF))
 		json_object_object_add(o, "locPrf", json_object_new_int64(a->local_pref));
-	json_object_object_add(o, "weight", json_object_new_int(p->peer == NULL ? BGP_WEIGHT_LOCAL : 0));
-	json_object_object_add(o, "peerId", json_object_new_string(p->peer == NULL ? "(unspec)" : p->peer->name));
 	bgp_aspath_format(&a->aspath, buf, sizeof(buf));
 	json_object_object_add(o, "path", json_object_new_string(buf));
 	json_object_object_add(o, "origin", json_object_new_string(origin_name(a->origin)));
@@ -118,13 +151,12 @@ static struct json_object *path_json(const struct bgp_dest *dest, const struct b
 		json_object_object_add(o, "largeCommunity", json_object_new_string(buf));
 	}
 	struct json_object *nhs = json_object_new_array(), *nh = json_object_new_object();
-	next_hop_text(p, addr, sizeof(addr));
+	attrs_next_hop_text(a, local, addr, sizeof(addr));
 	json_object_object_add(nh, "ip", json_object_new_string(addr));
 	json_object_object_add(nh, "afi", json_object_new_string(strchr(addr, ':') ? "ipv6" : "ipv4"));
 	json_object_object_add(nh, "used", json_object_new_boolean(true));
 	json_object_array_add(nhs, nh);
 	json_object_object_add(o, "nexthops", nhs);
-	return o;
 }
 
 static int show_dest_json(struct bgp_dest *dest, void *arg)
@@ -138,7 +170,13 @@ static int show_dest_json(struct bgp_dest *dest, void *arg)
 		return 0;
 	struct json_object *paths = json_object_new_array();
 	for (const struct bgp_path *p = dest->paths; p != NULL; p = p->next)
-		json_object_array_add(paths, path_json(dest, p));
+		if (c->from == NULL || p->peer == c->from)
+			json_object_array_add(paths, path_json(dest, p));
+	if (json_object_array_length(paths) == 0) {
+		json_object_put(paths);
+		return 0;
+	}
+	c->prefixes++;
 	json_object_object_add(c->routes, prefix_format(&dest->prefix, pfx, sizeof(pfx)), paths);
 	return 0;
 }
@@ -150,5 +188,104 @@ struct json_object *bgp_rib_show_json(struct bgp_rib *rib, enum bgp_afi afi, con
 
 	bgp_rib_walk(rib, afi, show_dest_json, &c);
 	json_object_object_add(root, "routes", c.routes);
+	return root;
+}
+
+/* ---- one neighbor's routes ---------------------------------------------------- */
+
+static struct bgp_peer *find_peer(struct bgp_instance *bgp, const struct prefix *addr)
+{
+	for (struct bgp_peer *p = bgp->peers; p != NULL; p = p->next)
+		if (prefix_equal(&p->cfg.addr, addr))
+			return p;
+	return NULL;
+}
+
+static int advertised_text(const struct prefix *p, const struct bgp_attr_set *set, void *arg)
+{
+	struct show_ctx *c = arg;
+	char pfx[PREFIX_STRLEN], nh[INET6_ADDRSTRLEN];
+
+	attrs_next_hop_text(&set->attrs, false, nh, sizeof(nh));
+	print_line(c->out, true, prefix_format(p, pfx, sizeof(pfx)), nh, &set->attrs, 0);
+	c->prefixes++;
+	return 0;
+}
+
+/* One route of a neighbor's Adj-RIB-In or -Out, as FRR keys it: an
+ * object per prefix (a peer has one path per prefix). */
+static int neighbor_route_json(const struct prefix *p, const struct bgp_attr_set *set, void *arg)
+{
+	struct show_ctx *c = arg;
+	struct json_object *o = json_object_new_object();
+	char pfx[PREFIX_STRLEN], addr[INET6_ADDRSTRLEN];
+
+	inet_ntop(p->family, p->addr, addr, sizeof(addr));
+	json_object_object_add(o, "addrPrefix", json_object_new_string(addr));
+	json_object_object_add(o, "prefixLen", json_object_new_int(p->len));
+	json_object_object_add(o, "network", json_object_new_string(prefix_format(p, pfx, sizeof(pfx))));
+	attrs_next_hop_text(&set->attrs, false, addr, sizeof(addr));
+	json_object_object_add(o, "nextHop", json_object_new_string(addr));
+	json_object_object_add(o, "weight", json_object_new_int(0));
+	attrs_json(o, &set->attrs, false);
+	json_object_object_add(c->routes, pfx, o);
+	c->prefixes++;
+	return 0;
+}
+
+static int received_json(struct bgp_dest *dest, void *arg)
+{
+	struct show_ctx *c = arg;
+
+	for (const struct bgp_path *p = dest->paths; p != NULL; p = p->next)
+		if (p->peer == c->from)
+			return neighbor_route_json(&dest->prefix, p->attrs, c);
+	return 0;
+}
+
+int bgp_show_neighbor_routes(struct bgp_instance *bgp, const struct prefix *addr, enum bgp_afi afi,
+			     enum bgp_neighbor_view view, FILE *out)
+{
+	struct bgp_peer *peer = find_peer(bgp, addr);
+	struct show_ctx c = {.out = out, .from = peer};
+
+	if (peer == NULL)
+		return -1;
+	print_header(out);
+	if (view == BGP_VIEW_ADVERTISED)
+		bgp_output_walk(peer, afi, advertised_text, &c);
+	else
+		bgp_rib_walk(bgp->rib, afi, show_dest_text, &c);
+	fprintf(out, "\nTotal number of prefixes %u\n", c.prefixes);
+	return 0;
+}
+
+struct json_object *bgp_show_neighbor_routes_json(struct bgp_instance *bgp, const struct prefix *addr,
+						  enum bgp_afi afi, enum bgp_neighbor_view view)
+{
+	struct bgp_peer *peer = find_peer(bgp, addr);
+	struct show_ctx c = {.from = peer, .routes = json_object_new_object()};
+	struct json_object *root = json_object_new_object();
+	static const char *const keys[] = {"routes", "receivedRoutes", "advertisedRoutes"};
+	char rid[INET_ADDRSTRLEN];
+	uint32_t id = htonl(bgp->router_id);
+
+	if (peer == NULL) {
+		json_object_put(c.routes);
+		json_object_object_add(root, "warning", json_object_new_string("No such neighbor"));
+		return root;
+	}
+	if (view == BGP_VIEW_ADVERTISED)
+		bgp_output_walk(peer, afi, neighbor_route_json, &c);
+	else if (view == BGP_VIEW_RECEIVED)
+		bgp_rib_walk(bgp->rib, afi, received_json, &c);
+	else
+		bgp_rib_walk(bgp->rib, afi, show_dest_json, &c);
+	inet_ntop(AF_INET, &id, rid, sizeof(rid));
+	json_object_object_add(root, "bgpLocalRouterId", json_object_new_string(rid));
+	json_object_object_add(root, "defaultLocPrf", json_object_new_int(BGP_DEFAULT_LOCAL_PREF));
+	json_object_object_add(root, "localAS", json_object_new_int64(bgp->asn));
+	json_object_object_add(root, keys[view], c.routes);
+	json_object_object_add(root, "totalPrefixCounter", json_object_new_int64(c.prefixes));
 	return root;
 }

@@ -7,41 +7,17 @@ accepted once both sides advertised extended messages."""
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from conftest import skygate_build_dir
 from lib.jsonmatch import ABSENT, wait_for, wait_until
 from lib.rawbgp import CAP_ENHANCED_REFRESH, CAP_EXTENDED_MESSAGE
+from lib.scriptpeer import ScriptedPeer
 from lib.skyipc import Session
 
 GW_AS, PEER_AS = 64512, 64513
-HERE = Path(__file__).resolve().parent
 ORIGINATED = "198.18.10.0/24"
-
-
-class ScriptedPeer:
-    def __init__(self, ns):
-        self.proc = ns.popen(["/usr/bin/python3", "-m", "lib.refreshpeer", "192.0.2.2", "192.0.2.1", str(PEER_AS)],
-                             cwd=str(HERE), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def run(self, line: str) -> dict:
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        out = self.proc.stdout.readline()
-        assert out, f"scripted peer ended (exit {self.proc.poll()}) at {line!r}"
-        return json.loads(out)
-
-    def close(self):
-        if self.proc.stdin and not self.proc.stdin.closed:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture
@@ -56,7 +32,7 @@ def gw(topo):
                                         "--rundir", "{rundir}", "-f", "{rundir}/routed.conf"],
                       rundir=rundir, ready=lambda: (rundir / "routed.sock").exists())
     session = Session(str(rundir / "routed.sock"))
-    peer = ScriptedPeer(raw_ns)
+    peer = ScriptedPeer(raw_ns, "192.0.2.2", "192.0.2.1", PEER_AS)
     yield session, peer
     peer.close()
     session.close()

@@ -1,11 +1,11 @@
-"""A scripted BGP peer for route refresh tests: `python3 -m lib.refreshpeer
-LOCAL REMOTE ASN` opens a session advertising enhanced route refresh (RFC
+"""A scripted BGP peer: `python3 -m lib.scriptpeer LOCAL REMOTE ASN` opens a session advertising enhanced route refresh (RFC
 7313) and extended messages (RFC 8654), then runs one command per stdin
 line and answers each with one JSON line on stdout:
 
   caps                  the capability codes of the other side's OPEN
   drain                 read until the other side's IPv4 End-of-RIB
-  announce P [P ...]    one UPDATE announcing the prefixes
+  announce P [P ...]    one UPDATE announcing the prefixes (next hop LOCAL)
+  announce-via NH P ... the same with next hop NH
   borr | eorr           a BoRR / EoRR for IPv4 unicast
   refresh               send a ROUTE-REFRESH (normal) and read the answer up
                         to its EoRR: the message kinds and announced prefixes
@@ -20,7 +20,9 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import subprocess
 import sys
+from pathlib import Path
 
 from lib.rawbgp import (CAP_ENHANCED_REFRESH, CAP_EXTENDED_MESSAGE, KEEPALIVE, UPDATE, RawPeer,
                         as_path, message, next_hop, nlri, origin, update)
@@ -69,6 +71,32 @@ def read_until(peer: RawPeer, stop) -> list[dict]:
             return seen
 
 
+class ScriptedPeer:
+    """The test's end: starts the scripted peer in namespace ns and runs
+    commands on it, one JSON answer each."""
+
+    def __init__(self, ns, local: str, remote: str, asn: int):
+        here = Path(__file__).resolve().parent.parent
+        self.proc = ns.popen(["/usr/bin/python3", "-m", "lib.scriptpeer", local, remote, str(asn)],
+                             cwd=str(here), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(self, line: str) -> dict:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        out = self.proc.stdout.readline()
+        assert out, f"scripted peer ended (exit {self.proc.poll()}) at {line!r}"
+        return json.loads(out)
+
+    def close(self) -> None:
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def main(argv: list[str]) -> int:
     local, remote, asn = argv[1], argv[2], int(argv[3])
     caps = bytes([CAP_ENHANCED_REFRESH, 0, CAP_EXTENDED_MESSAGE, 0])
@@ -87,6 +115,9 @@ def main(argv: list[str]) -> int:
             result["seen"] = read_until(peer, lambda d: d["kind"] == "end-of-rib")
         elif cmd == "announce":
             peer.send(update(attrs=attrs, nlri_bytes=b"".join(nlri(p) for p in args)))
+        elif cmd == "announce-via":
+            via = origin() + as_path(asn) + next_hop(args[0])
+            peer.send(update(attrs=via, nlri_bytes=b"".join(nlri(p) for p in args[1:])))
         elif cmd in ("borr", "eorr"):
             peer.send(refresh_msg(1 if cmd == "borr" else 2))
         elif cmd == "refresh":

@@ -1,0 +1,91 @@
+"""Show commands over a live session: one neighbor's received, accepted
+and advertised routes (FRR's `show ip bgp neighbors X ...` views), and
+`show ip route` reading the kernel's table back, including a BGP best
+route the kernel refused and why."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import skygate_build_dir
+from lib.jsonmatch import ABSENT, wait_for
+from lib.scriptpeer import ScriptedPeer
+from lib.skyipc import Session
+
+GW_AS, PEER_AS = 64512, 64513
+ORIGINATED = "198.18.10.0/24"
+
+
+@pytest.fixture
+def gw(topo):
+    gw_ns, raw_ns = topo.add_namespace("gw"), topo.add_namespace("raw")
+    topo.add_link(gw_ns, raw_ns, ["192.0.2.1/24"], ["192.0.2.2/24"])
+    rundir = topo.make_dir("gw")
+    (rundir / "routed.conf").write_text(
+        f"router bgp {GW_AS}\n bgp router-id 192.0.2.1\n neighbor 192.0.2.2 remote-as {PEER_AS}\n"
+        f" address-family ipv4 unicast\n  network {ORIGINATED}\n exit-address-family\n")
+    topo.start_daemon(gw_ns, "routed", [str(skygate_build_dir() / "routed" / "skygate-routed"),
+                                        "--rundir", "{rundir}", "-f", "{rundir}/routed.conf"],
+                      rundir=rundir, ready=lambda: (rundir / "routed.sock").exists())
+    session = Session(str(rundir / "routed.sock"))
+    peer = ScriptedPeer(raw_ns, "192.0.2.2", "192.0.2.1", PEER_AS)
+    yield session, peer
+    peer.close()
+    session.close()
+
+
+def show(session: Session, command: str) -> dict:
+    result = session.run(command)
+    assert result.ok, f"{command}: {result.output}"
+    return json.loads(result.output)
+
+
+def test_neighbor_route_views(gw):
+    session, peer = gw
+    peer.run("drain")
+    peer.run("announce 198.18.1.0/24 198.18.2.0/24")
+    learned = {"198.18.1.0/24": {"network": "198.18.1.0/24", "path": str(PEER_AS), "origin": "IGP",
+                                 "nexthops": [{"ip": "192.0.2.2"}]},
+               "198.18.2.0/24": {"network": "198.18.2.0/24"}}
+    wait_for(lambda: show(session, "show ip bgp neighbors 192.0.2.2 received-routes json"),
+             {"receivedRoutes": learned, "totalPrefixCounter": 2, "localAS": GW_AS}, 10,
+             what="received-routes")
+    wait_for(lambda: show(session, "show ip bgp neighbors 192.0.2.2 routes json"),
+             {"routes": {"198.18.1.0/24": [{"valid": True, "bestpath": True}], ORIGINATED: ABSENT},
+              "totalPrefixCounter": 2}, 10, what="routes accepted from the neighbor")
+    # What the peer was sent: our network, our AS, our address as next hop;
+    # never its own routes back (RFC 4271 section 9.2).
+    wait_for(lambda: show(session, "show ip bgp neighbors 192.0.2.2 advertised-routes json"),
+             {"advertisedRoutes": {ORIGINATED: {"path": str(GW_AS), "nextHop": "192.0.2.1"},
+                                   "198.18.1.0/24": ABSENT},
+              "totalPrefixCounter": 1}, 10, what="advertised-routes")
+    text = session.run("show ip bgp neighbors 192.0.2.2 advertised-routes").output
+    assert ORIGINATED in text and "Total number of prefixes 1" in text, text
+    missing = session.run("show ip bgp neighbors 192.0.2.9 routes")
+    assert not missing.ok and "No such neighbor" in missing.output
+
+
+def test_show_ip_route_reads_the_kernel(gw):
+    session, peer = gw
+    peer.run("drain")
+    # 203.0.113.9 is not reachable from the gateway: the kernel refuses
+    # the route and show ip route says so.
+    peer.run("announce 198.18.1.0/24")
+    peer.run("announce-via 203.0.113.9 198.18.3.0/24")
+    wait_for(lambda: show(session, "show ip route json"), {
+        "192.0.2.0/24": [{"protocol": "connected", "installed": True,
+                          "nexthops": [{"directlyConnected": True, "interfaceName": str}]}],
+        "198.18.1.0/24": [{"protocol": "bgp", "installed": True,
+                           "nexthops": [{"ip": "192.0.2.2", "interfaceName": str}]}],
+        "198.18.3.0/24": [{"protocol": "bgp", "installed": False, "failed": True,
+                           "notInstalledReason": lambda r: "unreachable" in r.lower()}],
+    }, 10, what="show ip route json")
+    only_bgp = show(session, "show ip route bgp json")
+    assert "192.0.2.0/24" not in only_bgp and "198.18.1.0/24" in only_bgp
+    text = session.run("show ip route").output
+    assert "B>* 198.18.1.0/24 via 192.0.2.2" in text, text
+    assert "198.18.3.0/24" in text and "not installed" in text, text
+    assert "192.0.2.0/24 is directly connected" in text, text
+    assert show(session, "show ipv6 route bgp json") == {}
