@@ -504,6 +504,44 @@ static int cmd_network(void *ctx, const struct cmd_args *args)
 	return rcfg_network_add(cli_config(s)->bgp, afi, &p) < 0 ? cli_error(s, "out of memory") : 0;
 }
 
+static int cmd_aggregate(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	enum bgp_afi afi = session_afi(s);
+	const char *text = cmd_args_get(args, "prefix");
+	struct bgp_aggregate_config agg = {.as_set = cmd_args_has(args, "as-set"),
+					   .summary_only = cmd_args_has(args, "summary-only")};
+
+	if (prefix_parse(text, &agg.prefix) != 0)
+		return cli_error(s, "Malformed prefix '%s'", text);
+	if (bgp_afi_of(&agg.prefix) != afi)
+		return cli_error(s, "%s is not an %s prefix (address-family %s unicast)", text,
+				 afi == BGP_AFI_IPV6 ? "IPv6" : "IPv4", bgp_afi_name(afi));
+	if (prefix_has_host_bits(&agg.prefix))
+		return cli_error(s, "Inconsistent address and mask: %s has host bits set", text);
+	if (agg.prefix.len == 0)
+		return cli_error(s, "An aggregate of the default route %s aggregates nothing", text);
+	if (cmd_args_has(args, "no")) {
+		if (rcfg_aggregate_delete(cli_config(s)->bgp, afi, &agg.prefix) != 0)
+			return cli_error(s, "There is no aggregate-address configuration for %s", text);
+		return 0;
+	}
+	return rcfg_aggregate_set(cli_config(s)->bgp, afi, &agg) < 0 ? cli_error(s, "out of memory") : 0;
+}
+
+static int cmd_redistribute(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_af_config *af = &cli_config(s)->bgp->af[session_afi(s)];
+	bool on = !cmd_args_has(args, "no");
+
+	if (strcmp(cmd_args_get(args, "what"), "connected") == 0)
+		af->redistribute_connected = on;
+	else
+		af->redistribute_static = on;
+	return 0;
+}
+
 static int cmd_neighbor_activate(void *ctx, const struct cmd_args *args)
 {
 	struct cli_session *s = session(ctx);
@@ -596,6 +634,19 @@ static int cmd_maximum_paths(void *ctx, const struct cmd_args *args)
 		af->maximum_paths = (uint8_t)paths;
 	return 0;
 }
+
+#define AGGREGATE_HELP "Configure BGP aggregate entries\n"
+#define AGGREGATE_OPTS_HELP "Generate AS set path information\nFilter more specific routes from updates\n"
+/* Both orders of the two options, as FRR accepts them. */
+#define AGGREGATE_COMMANDS(node, pfx, pfx_help) \
+	{node, "[no] aggregate-address " pfx "$prefix [as-set] [summary-only]", \
+	 NO_HELP AGGREGATE_HELP pfx_help AGGREGATE_OPTS_HELP, cmd_aggregate, 0}, \
+	{node, "[no] aggregate-address " pfx "$prefix summary-only as-set", \
+	 NO_HELP AGGREGATE_HELP pfx_help "Filter more specific routes from updates\nGenerate AS set path information\n", \
+	 cmd_aggregate, 0}, \
+	{node, "[no] redistribute <connected|static>$what", \
+	 NO_HELP "Redistribute information from another routing protocol\nConnected routes (directly attached subnet " \
+	 "or host)\nStatically configured routes (the kernel's protocol static and boot routes)\n", cmd_redistribute, 0}
 
 /* Commands of an address-family node; their handlers take the family from
  * the node. */
@@ -738,9 +789,11 @@ static const struct cmd_def config_commands[] = {
 
 	{NODE_BGP_AF_IPV4, "[no] network A.B.C.D/M$prefix", NO_HELP "Specify a network to announce via BGP\nIPv4 prefix\n",
 	 cmd_network, 0},
+	AGGREGATE_COMMANDS(NODE_BGP_AF_IPV4, "A.B.C.D/M", "Aggregate prefix\n"),
 	AF_COMMANDS(NODE_BGP_AF_IPV4),
 	{NODE_BGP_AF_IPV6, "[no] network X:X::X:X/M$prefix", NO_HELP "Specify a network to announce via BGP\nIPv6 prefix\n",
 	 cmd_network, 0},
+	AGGREGATE_COMMANDS(NODE_BGP_AF_IPV6, "X:X::X:X/M", "Aggregate prefix\n"),
 	AF_COMMANDS(NODE_BGP_AF_IPV6),
 };
 

@@ -24,8 +24,10 @@ static void bgp_free(struct bgp_config *bgp)
 	if (bgp == NULL)
 		return;
 	free(bgp->neighbors);
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		free(bgp->af[afi].networks);
+		free(bgp->af[afi].aggregates);
+	}
 	free(bgp);
 }
 
@@ -73,6 +75,9 @@ struct routed_config *rcfg_clone(const struct routed_config *cfg)
 			struct bgp_af_config *af = &bgp->af[afi];
 			af->networks = dup_array(cfg->bgp->af[afi].networks, af->network_count, sizeof(*af->networks), &failed);
 			af->network_cap = af->network_count;
+			af->aggregates = dup_array(cfg->bgp->af[afi].aggregates, af->aggregate_count,
+						   sizeof(*af->aggregates), &failed);
+			af->aggregate_cap = af->aggregate_count;
 		}
 		copy->bgp = bgp;
 	}
@@ -146,10 +151,17 @@ bool rcfg_equal(const struct routed_config *a, const struct routed_config *b)
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		const struct bgp_af_config *p = &x->af[afi], *q = &y->af[afi];
 		if (p->network_count != q->network_count || p->maximum_paths != q->maximum_paths ||
-		    p->maximum_paths_ibgp != q->maximum_paths_ibgp)
+		    p->maximum_paths_ibgp != q->maximum_paths_ibgp || p->aggregate_count != q->aggregate_count ||
+		    p->redistribute_connected != q->redistribute_connected ||
+		    p->redistribute_static != q->redistribute_static)
 			return false;
 		for (size_t i = 0; i < p->network_count; i++)
 			if (!prefix_equal(&p->networks[i], &q->networks[i]))
+				return false;
+		for (size_t i = 0; i < p->aggregate_count; i++)
+			if (!prefix_equal(&p->aggregates[i].prefix, &q->aggregates[i].prefix) ||
+			    p->aggregates[i].as_set != q->aggregates[i].as_set ||
+			    p->aggregates[i].summary_only != q->aggregates[i].summary_only)
 				return false;
 	}
 	return true;
@@ -311,6 +323,33 @@ int rcfg_network_delete(struct bgp_config *bgp, enum bgp_afi afi, const struct p
 	return 0;
 }
 
+int rcfg_aggregate_set(struct bgp_config *bgp, enum bgp_afi afi, const struct bgp_aggregate_config *agg)
+{
+	struct bgp_af_config *af = &bgp->af[afi];
+	bool found;
+	size_t i = search(af->aggregates, af->aggregate_count, sizeof(*af->aggregates),
+			  offsetof(struct bgp_aggregate_config, prefix), &agg->prefix, &found);
+
+	if (!found && insert_slot((void **)&af->aggregates, &af->aggregate_count, &af->aggregate_cap,
+				  sizeof(*af->aggregates), i) != 0)
+		return -1;
+	af->aggregates[i] = *agg;
+	return 0;
+}
+
+int rcfg_aggregate_delete(struct bgp_config *bgp, enum bgp_afi afi, const struct prefix *p)
+{
+	struct bgp_af_config *af = &bgp->af[afi];
+	bool found;
+	size_t i = search(af->aggregates, af->aggregate_count, sizeof(*af->aggregates),
+			  offsetof(struct bgp_aggregate_config, prefix), p, &found);
+
+	if (!found)
+		return -1;
+	remove_slot(af->aggregates, &af->aggregate_count, sizeof(*af->aggregates), i);
+	return 0;
+}
+
 /* A neighbor's address without the /32 or /128. */
 static const char *addr_text(const struct prefix *p, char *buf, size_t len)
 {
@@ -433,7 +472,8 @@ static void print_bgp(const struct bgp_config *bgp, FILE *out)
 		print_neighbor(&bgp->neighbors[i], out);
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		const struct bgp_af_config *af = &bgp->af[afi];
-		bool any = af->network_count > 0 || af->maximum_paths != CONFIG_BGP_DEFAULT_MAXIMUM_PATHS ||
+		bool any = af->network_count > 0 || af->aggregate_count > 0 || af->redistribute_connected ||
+			   af->redistribute_static || af->maximum_paths != CONFIG_BGP_DEFAULT_MAXIMUM_PATHS ||
 			   af->maximum_paths_ibgp != CONFIG_BGP_DEFAULT_MAXIMUM_PATHS;
 		for (size_t i = 0; i < bgp->neighbor_count && !any; i++)
 			any = !neighbor_af_is_default(&bgp->neighbors[i], (enum bgp_afi)afi);
@@ -442,6 +482,14 @@ static void print_bgp(const struct bgp_config *bgp, FILE *out)
 		fprintf(out, " !\n address-family %s unicast\n", bgp_afi_name((enum bgp_afi)afi));
 		for (size_t i = 0; i < af->network_count; i++)
 			fprintf(out, "  network %s\n", prefix_format(&af->networks[i], pfx, sizeof(pfx)));
+		for (size_t i = 0; i < af->aggregate_count; i++)
+			fprintf(out, "  aggregate-address %s%s%s\n",
+				prefix_format(&af->aggregates[i].prefix, pfx, sizeof(pfx)),
+				af->aggregates[i].as_set ? " as-set" : "", af->aggregates[i].summary_only ? " summary-only" : "");
+		if (af->redistribute_connected)
+			fputs("  redistribute connected\n", out);
+		if (af->redistribute_static)
+			fputs("  redistribute static\n", out);
 		for (size_t i = 0; i < bgp->neighbor_count; i++)
 			print_neighbor_af(&bgp->neighbors[i], (enum bgp_afi)afi, out);
 		if (af->maximum_paths != CONFIG_BGP_DEFAULT_MAXIMUM_PATHS)
@@ -570,6 +618,22 @@ struct json_object *rcfg_to_json(const struct routed_config *cfg)
 			json_object_array_add(nets, json_object_new_string(
 				prefix_format(&bgp->af[afi].networks[i], pfx, sizeof(pfx))));
 		json_object_object_add(b, afi == BGP_AFI_IPV4 ? "ipv4UnicastNetworks" : "ipv6UnicastNetworks", nets);
+		struct json_object *aggs = json_object_new_object();
+		for (size_t i = 0; i < bgp->af[afi].aggregate_count; i++) {
+			const struct bgp_aggregate_config *g = &bgp->af[afi].aggregates[i];
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "asSet", json_object_new_boolean(g->as_set));
+			json_object_object_add(o, "summaryOnly", json_object_new_boolean(g->summary_only));
+			json_object_object_add(aggs, prefix_format(&g->prefix, pfx, sizeof(pfx)), o);
+		}
+		json_object_object_add(b, afi == BGP_AFI_IPV4 ? "ipv4UnicastAggregates" : "ipv6UnicastAggregates", aggs);
+		struct json_object *redist = json_object_new_array();
+		if (bgp->af[afi].redistribute_connected)
+			json_object_array_add(redist, json_object_new_string("connected"));
+		if (bgp->af[afi].redistribute_static)
+			json_object_array_add(redist, json_object_new_string("static"));
+		json_object_object_add(b, afi == BGP_AFI_IPV4 ? "ipv4UnicastRedistribute" : "ipv6UnicastRedistribute",
+				       redist);
 		json_object_object_add(b, afi == BGP_AFI_IPV4 ? "ipv4UnicastMaximumPaths" : "ipv6UnicastMaximumPaths",
 				       json_object_new_int(bgp->af[afi].maximum_paths));
 		json_object_object_add(b,

@@ -129,10 +129,24 @@ struct bgp_neighbor_config {
 	struct bgp_neighbor_af_config af[BGP_AFI_COUNT];
 };
 
+/* `aggregate-address P [as-set] [summary-only]` (RFC 4271 section 9.2.2.2). */
+struct bgp_aggregate_config {
+	struct prefix prefix;               /* no host bits */
+	bool as_set;                        /* AS_SET of the contributors' ASes */
+	bool summary_only;                  /* contributors are not advertised */
+};
+
 struct bgp_af_config {
 	struct prefix *networks;            /* sorted by prefix_cmp, unique */
 	size_t network_count;
 	size_t network_cap;
+	struct bgp_aggregate_config *aggregates; /* sorted by prefix, unique */
+	size_t aggregate_count;
+	size_t aggregate_cap;
+	/* `redistribute connected|static`: the kernel's interface subnets,
+	 * and the routes an administrator added (protocol static or boot). */
+	bool redistribute_connected;
+	bool redistribute_static;
 	/* ECMP: how many equal best paths to install, from eBGP and from
 	 * iBGP peers; 1 to CONFIG_BGP_MAXIMUM_PATHS_MAX. */
 	uint8_t maximum_paths;
@@ -197,6 +211,11 @@ void rcfg_neighbor_delete(struct bgp_config *bgp, const struct prefix *addr);
 int rcfg_network_add(struct bgp_config *bgp, enum bgp_afi afi, const struct prefix *p);
 /* Returns 0, or -1 if it was not configured. */
 int rcfg_network_delete(struct bgp_config *bgp, enum bgp_afi afi, const struct prefix *p);
+
+/* Add or replace the aggregate of agg->prefix. Returns 0, -1 out of memory. */
+int rcfg_aggregate_set(struct bgp_config *bgp, enum bgp_afi afi, const struct bgp_aggregate_config *agg);
+/* Returns 0, or -1 if it was not configured. */
+int rcfg_aggregate_delete(struct bgp_config *bgp, enum bgp_afi afi, const struct prefix *p);
 
 /* The configuration as text, in canonical order; feeding it back yields an
  * equal configuration. */

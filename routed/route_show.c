@@ -42,15 +42,15 @@ struct route_row {
 	} nh[FIB_NEXTHOP_MAX];
 };
 
-static enum route_kind kind_of(uint8_t protocol, uint8_t scope)
+static enum route_kind kind_of(uint8_t protocol, bool has_gateway)
 {
 	if (protocol == FIB_PROTO_SKYGATE)
 		return KIND_BGP;
 	if (protocol == RTPROT_STATIC)
 		return KIND_STATIC;
-	/* The kernel adds a subnet route of protocol "kernel" and scope link
-	 * for each address it is given: that is a connected route. */
-	if (protocol == RTPROT_KERNEL && scope == RT_SCOPE_LINK)
+	/* The kernel adds a subnet route of protocol "kernel" without a
+	 * gateway for each address it is given: that is a connected route. */
+	if (protocol == RTPROT_KERNEL && !has_gateway)
 		return KIND_CONNECTED;
 	return KIND_KERNEL;
 }
@@ -122,7 +122,9 @@ static void add_kernel_route(struct nl_object *obj, void *arg)
 
 	if (rtnl_route_get_table(route) != RT_TABLE_MAIN || rtnl_route_get_type(route) != RTN_UNICAST)
 		return;
-	enum route_kind k = kind_of(rtnl_route_get_protocol(route), rtnl_route_get_scope(route));
+	struct rtnl_nexthop *first = rtnl_route_nexthop_n(route, 0);
+	bool has_gateway = first != NULL && rtnl_route_nh_get_gateway(first) != NULL;
+	enum route_kind k = kind_of(rtnl_route_get_protocol(route), has_gateway);
 	if (c->only != KIND_ANY && k != c->only)
 		return;
 	struct route_row *r = new_row(c);

@@ -94,6 +94,7 @@ struct bgp_instance {
 	struct evconnlistener *listener;
 	struct bgp_peer *peers;         /* sorted by address */
 	struct bgp_rib *rib;
+	struct bgp_originate *orig;     /* network, aggregate-address, redistribute */
 	char hostname[64];
 	/* Router-level settings copied from the configuration. */
 	uint16_t keepalive, holdtime;   /* `timers bgp`, for neighbors without their own */
@@ -139,6 +140,14 @@ struct fib;
 int bgp_fib_open(struct bgp_instance *bgp, uint32_t table);
 void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed);
 void bgp_fib_close(struct bgp_instance *bgp);
+
+/* Locally originated routes (bgp_originate.c): make them match the
+ * configuration; bring aggregates up to date with the queued changes
+ * before they go out (queue: bgp_rib_queue_peek()); free at the end. */
+struct bgp_originate;
+void bgp_originate_apply(struct bgp_instance *bgp, const struct bgp_config *cfg);
+void bgp_originate_before_flush(struct bgp_instance *bgp, const struct bgp_dest *queue);
+void bgp_originate_free(struct bgp_instance *bgp);
 
 /* RIB changes are waiting: send them soon (next loop turn). */
 void bgp_output_schedule(struct bgp_instance *bgp);

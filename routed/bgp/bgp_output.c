@@ -101,7 +101,10 @@ static struct bgp_attr_set *export_set(struct bgp_peer *peer, const struct bgp_d
 	struct aspath_scratch scratch = {0};
 	struct bgp_attr_set *set = NULL;
 
-	if (best == NULL || best->peer == peer || (best->peer != NULL && !best->ebgp && !to_ebgp))
+	/* A route inside a summary-only aggregate is not sent (RFC 4271
+	 * section 9.2.2.2 leaves the choice to the aggregating speaker). */
+	if (best == NULL || best->peer == peer || (best->peer != NULL && !best->ebgp && !to_ebgp) ||
+	    dest->suppressed)
 		return NULL;
 	struct bgp_attrs a = best->attrs->attrs;
 	if (to_ebgp) {
@@ -289,6 +292,8 @@ static int ensure_adj_out(struct bgp_peer *peer)
 static void flush(void *arg)
 {
 	struct bgp_instance *bgp = arg;
+
+	bgp_originate_before_flush(bgp, bgp_rib_queue_peek(bgp->rib));
 	struct bgp_dest *changed = bgp_rib_queue_take(bgp->rib);
 
 	for (struct bgp_peer *peer = bgp->peers; peer != NULL; peer = peer->next) {

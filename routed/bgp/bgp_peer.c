@@ -1129,6 +1129,7 @@ void bgp_instance_free(struct bgp_instance *bgp)
 		evconnlistener_free(bgp->listener);
 	timer_fini(&bgp->flush);
 	bgp_fib_close(bgp);
+	bgp_originate_free(bgp);
 	bgp_rib_free(bgp->rib);
 	free(bgp->arena_buf);
 	free(bgp);
@@ -1164,7 +1165,7 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	}
 	bool id_changed = bgp->router_id != 0 && router_id != bgp->router_id;
 	bgp->router_id = router_id;
-	bgp_rib_apply_networks(bgp->rib, cfg);
+	bgp_originate_apply(bgp, cfg);
 
 	/* Remove peers no longer configured. */
 	for (struct bgp_peer **pp = &bgp->peers; *pp != NULL;) {

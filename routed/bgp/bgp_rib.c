@@ -21,7 +21,6 @@ struct bgp_rib {
 	size_t nbuckets;
 	size_t nsets;
 	struct bgp_dest *queue_head, *queue_tail;
-	struct bgp_attr_set *local_attrs[BGP_AFI_COUNT]; /* for `network` routes */
 };
 
 /* ---- interned attribute sets ------------------------------------------------ */
@@ -315,7 +314,6 @@ void bgp_rib_free(struct bgp_rib *rib)
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		if (rib->tree[afi] != NULL)
 			radix_free(rib->tree[afi], free_dest, rib);
-		bgp_attrset_unref(rib, rib->local_attrs[afi]);
 	}
 	/* Anything still interned belongs to an Adj-RIB-Out being torn down. */
 	for (size_t i = 0; i < rib->nbuckets; i++) {
@@ -591,6 +589,22 @@ int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *ar
 	return radix_walk(rib->tree[afi], walk_one, &w);
 }
 
+int bgp_rib_walk_covered(struct bgp_rib *rib, const struct prefix *prefix, bgp_dest_fn fn, void *arg)
+{
+	struct walk_adapter w = {fn, arg};
+	return radix_walk_covered(rib->tree[bgp_afi_of(prefix)], prefix, walk_one, &w);
+}
+
+void bgp_rib_requeue(struct bgp_rib *rib, struct bgp_dest *dest)
+{
+	enqueue(rib, dest);
+}
+
+const struct bgp_dest *bgp_rib_queue_peek(const struct bgp_rib *rib)
+{
+	return rib->queue_head;
+}
+
 struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix)
 {
 	struct prefix key = *prefix;
@@ -618,73 +632,3 @@ void bgp_rib_queue_done(struct bgp_rib *rib, struct bgp_dest *list)
 	}
 }
 
-/* ---- locally originated routes ---------------------------------------------------- */
-
-/* RFC 4271 section 5.1.1: ORIGIN IGP for `network` routes; an empty AS_PATH
- * (section 5.1.2); the next hop is set per peer when sent. */
-static struct bgp_attr_set *local_set(struct bgp_rib *rib, enum bgp_afi afi)
-{
-	if (rib->local_attrs[afi] == NULL) {
-		struct bgp_attrs a;
-		memset(&a, 0, sizeof(a));
-		a.present = BGP_ATTR_MASK(BGP_ATTR_ORIGIN) | BGP_ATTR_MASK(BGP_ATTR_AS_PATH);
-		a.origin = BGP_ORIGIN_IGP;
-		if (afi == BGP_AFI_IPV4)
-			a.present |= BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
-		else
-			a.mp_nexthop.family = AF_INET6;
-		bgp_attrs_normalize(&a);
-		rib->local_attrs[afi] = bgp_attrset_intern(rib, &a);
-	}
-	return rib->local_attrs[afi];
-}
-
-struct stale_local {
-	struct prefix *list;
-	size_t n, cap;
-	const struct bgp_config *cfg;
-	enum bgp_afi afi;
-};
-
-static int find_stale_local(const struct prefix *p, void *value, void *arg)
-{
-	struct stale_local *s = arg;
-	struct bgp_dest *dest = value;
-	bool local = false;
-
-	for (struct bgp_path *path = dest->paths; path != NULL; path = path->next)
-		local |= path->peer == NULL;
-	if (!local)
-		return 0;
-	const struct bgp_af_config *af = &s->cfg->af[s->afi];
-	for (size_t i = 0; i < af->network_count; i++)
-		if (prefix_equal(&af->networks[i], p))
-			return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct prefix *l = realloc(s->list, cap * sizeof(*l));
-		if (l == NULL)
-			return -1;
-		s->list = l;
-		s->cap = cap;
-	}
-	s->list[s->n++] = *p;
-	return 0;
-}
-
-void bgp_rib_apply_networks(struct bgp_rib *rib, const struct bgp_config *cfg)
-{
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-		struct stale_local s = {.cfg = cfg, .afi = (enum bgp_afi)afi};
-		radix_walk(rib->tree[afi], find_stale_local, &s);
-		for (size_t i = 0; i < s.n; i++)
-			bgp_rib_withdraw(rib, NULL, &s.list[i]);
-		free(s.list);
-		struct bgp_attr_set *set = local_set(rib, (enum bgp_afi)afi);
-		if (set == NULL)
-			continue;
-		const struct bgp_af_config *af = &cfg->af[afi];
-		for (size_t i = 0; i < af->network_count; i++)
-			bgp_rib_update(rib, NULL, false, &af->networks[i], set);
-	}
-}

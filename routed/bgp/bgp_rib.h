@@ -59,6 +59,7 @@ struct bgp_dest {
 	struct bgp_path *best;
 	bool queued;                     /* on the change queue */
 	bool fib_installed;              /* the best path is in the kernel */
+	bool suppressed;                 /* inside a summary-only aggregate: not sent */
 	char fib_error[96];              /* why not, when it could not be */
 	struct bgp_dest *queue_next;
 };
@@ -94,8 +95,6 @@ size_t bgp_rib_peer_purge_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsi
 /* Paths from this peer in the family of afi. */
 uint32_t bgp_rib_peer_count(const struct bgp_rib *rib, const struct bgp_peer *peer, enum bgp_afi afi);
 
-/* Make the locally originated routes match the `network` statements. */
-void bgp_rib_apply_networks(struct bgp_rib *rib, const struct bgp_config *cfg);
 
 /* Destinations with at least one path. */
 uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi);
@@ -105,6 +104,15 @@ uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi);
 typedef int (*bgp_dest_fn)(struct bgp_dest *dest, void *arg);
 int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg);
 struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix);
+
+/* Visit the destinations inside prefix (itself included) in prefix order. */
+int bgp_rib_walk_covered(struct bgp_rib *rib, const struct prefix *prefix, bgp_dest_fn fn, void *arg);
+
+/* Queue one destination for the output side (what is sent for it changed
+ * without its paths changing). */
+void bgp_rib_requeue(struct bgp_rib *rib, struct bgp_dest *dest);
+/* The queue as it stands, without taking it (NULL: empty). */
+const struct bgp_dest *bgp_rib_queue_peek(const struct bgp_rib *rib);
 
 /* Queue every destination (a setting that changes what is forwarded or
  * sent for all of them, such as maximum-paths). */

@@ -48,7 +48,7 @@ struct show_ctx {
 	unsigned prefixes;
 };
 
-static void print_line(FILE *out, bool best, const char *pfx, const char *nh, const struct bgp_attrs *a,
+static void print_line(FILE *out, bool suppressed, bool best, const char *pfx, const char *nh, const struct bgp_attrs *a,
 		       unsigned weight)
 {
 	char path[512], med[16] = "", lp[16] = "";
@@ -58,13 +58,13 @@ static void print_line(FILE *out, bool best, const char *pfx, const char *nh, co
 		snprintf(med, sizeof(med), "%u", a->med);
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF))
 		snprintf(lp, sizeof(lp), "%u", a->local_pref);
-	fprintf(out, "%s%s %-18s %-18s %10s %6s %6u %s%s%c\n", "*", best ? ">" : " ", pfx, nh, med, lp, weight,
+	fprintf(out, "%s%s %-18s %-18s %10s %6s %6u %s%s%c\n", suppressed ? "s" : "*", best ? ">" : " ", pfx, nh, med, lp, weight,
 		path, path[0] ? " " : "", origin_code[a->origin <= 2 ? a->origin : 2]);
 }
 
 static void print_header(FILE *out)
 {
-	fputs("Status codes:  * valid, > best\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\n\n", out);
+	fputs("Status codes:  * valid, > best, s suppressed\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\n\n", out);
 	fprintf(out, "   %-18s %-18s %10s %6s %6s Path\n", "Network", "Next Hop", "Metric", "LocPrf", "Weight");
 }
 
@@ -81,7 +81,7 @@ static int show_dest_text(struct bgp_dest *dest, void *arg)
 		if (c->from != NULL && p->peer != c->from)
 			continue;
 		next_hop_text(p, nh, sizeof(nh));
-		print_line(c->out, p == dest->best, first ? pfx : "", nh, &p->attrs->attrs,
+		print_line(c->out, dest->suppressed, p == dest->best, first ? pfx : "", nh, &p->attrs->attrs,
 			   p->peer == NULL ? BGP_WEIGHT_LOCAL : 0);
 		c->prefixes += first;
 		first = false;
@@ -110,6 +110,8 @@ static struct json_object *path_json(const struct bgp_dest *dest, const struct b
 	json_object_object_add(o, "valid", json_object_new_boolean(true));
 	if (p->stale)
 		json_object_object_add(o, "stale", json_object_new_boolean(true));
+	if (dest->suppressed)
+		json_object_object_add(o, "suppressed", json_object_new_boolean(true));
 	if (p == dest->best) {
 		json_object_object_add(o, "bestpath", json_object_new_boolean(true));
 		if (p->peer != NULL) {
@@ -207,7 +209,7 @@ static int advertised_text(const struct prefix *p, const struct bgp_attr_set *se
 	char pfx[PREFIX_STRLEN], nh[INET6_ADDRSTRLEN];
 
 	attrs_next_hop_text(&set->attrs, false, nh, sizeof(nh));
-	print_line(c->out, true, prefix_format(p, pfx, sizeof(pfx)), nh, &set->attrs, 0);
+	print_line(c->out, false, true, prefix_format(p, pfx, sizeof(pfx)), nh, &set->attrs, 0);
 	c->prefixes++;
 	return 0;
 }

@@ -6,6 +6,7 @@ line and answers each with one JSON line on stdout:
   drain                 read until the other side's IPv4 End-of-RIB
   announce P [P ...]    one UPDATE announcing the prefixes (next hop LOCAL)
   announce-via NH P ... the same with next hop NH
+  withdraw P [P ...]    one UPDATE withdrawing the prefixes
   borr | eorr           a BoRR / EoRR for IPv4 unicast
   refresh               send a ROUTE-REFRESH (normal) and read the answer up
                         to its EoRR: the message kinds and announced prefixes
@@ -115,6 +116,8 @@ def main(argv: list[str]) -> int:
             result["seen"] = read_until(peer, lambda d: d["kind"] == "end-of-rib")
         elif cmd == "announce":
             peer.send(update(attrs=attrs, nlri_bytes=b"".join(nlri(p) for p in args)))
+        elif cmd == "withdraw":
+            peer.send(update(withdrawn=b"".join(nlri(p) for p in args)))
         elif cmd == "announce-via":
             via = origin() + as_path(asn) + next_hop(args[0])
             peer.send(update(attrs=via, nlri_bytes=b"".join(nlri(p) for p in args[1:])))
