@@ -120,6 +120,31 @@ static bool first_as_ok(const struct bgp_aspath *path, uint32_t peer_as)
 	       path->segs[0].asns[0] == peer_as;
 }
 
+/* `neighbor X local-as L` (without no-prepend): routes from X carry L
+ * first, so the rest of the world sees the path through the AS X knows us
+ * by, as if the old AS still stood between (FRR's and Cisco's AS migration
+ * behaviour). The new path lives in the UPDATE's arena. */
+static int prepend_local_as(struct bgp_aspath *path, uint32_t local_as, struct bgp_arena *arena)
+{
+	bool join = path->nsegs > 0 && path->segs[0].type == BGP_AS_SEQUENCE;
+	size_t nsegs = join ? path->nsegs : path->nsegs + 1;
+	uint32_t first_count = join ? path->segs[0].count + 1 : 1;
+	struct bgp_as_segment *segs = bgp_arena_alloc(arena, nsegs * sizeof(*segs));
+	uint32_t *asns = bgp_arena_alloc(arena, first_count * sizeof(*asns));
+
+	if (segs == NULL || asns == NULL)
+		return -1;
+	asns[0] = local_as;
+	if (join)
+		memcpy(asns + 1, path->segs[0].asns, path->segs[0].count * sizeof(*asns));
+	segs[0] = (struct bgp_as_segment){BGP_AS_SEQUENCE, first_count, asns};
+	for (size_t i = join ? 1 : 0; i < path->nsegs; i++)
+		segs[join ? i : i + 1] = path->segs[i];
+	path->segs = segs;
+	path->nsegs = nsegs;
+	return 0;
+}
+
 static void withdraw_all(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -216,6 +241,11 @@ int bgp_input_update(struct bgp_conn *conn)
 			usable = false;
 			why = "first AS of the AS_PATH is not the peer's (enforce-first-as)";
 		}
+	}
+	if (usable && ebgp && peer->cfg.local_as != 0 && !peer->cfg.local_as_no_prepend &&
+	    (u.nnlri > 0 || u.mp_reach.count > 0) && prepend_local_as(&u.attrs.aspath, peer->cfg.local_as, &arena) != 0) {
+		bgp_error_set(&conn->fsm.pending_error, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL, 0);
+		return -1;
 	}
 	if (!usable) {
 		/* RFC 7606 section 2: treat-as-withdraw; the session stays. */

@@ -96,6 +96,7 @@ class RawPeer:
         if mtype != OPEN:
             raise AssertionError(f"expected OPEN, got type {mtype}")
         self.their_caps = open_capability_codes(body)
+        self.their_open = body
         self.sock.sendall(message(KEEPALIVE, b""))
         mtype, _ = self.read()
         if mtype != KEEPALIVE:

@@ -3,6 +3,7 @@
 line and answers each with one JSON line on stdout:
 
   caps                  the capability codes of the other side's OPEN
+  open                  its OPEN's 2-octet My AS field and AS4 capability
   drain                 read until the other side's IPv4 End-of-RIB
   announce P [P ...]    one UPDATE announcing the prefixes (next hop LOCAL)
   announce-via NH P ... the same with next hop NH
@@ -60,6 +61,19 @@ def describe(mtype: int, body: bytes) -> dict:
     return {"kind": f"type-{mtype}"}
 
 
+def open_as4(body: bytes) -> int | None:
+    """The AS4 capability's value in an OPEN body (RFC 6793 section 3)."""
+    params = body[10:10 + body[9]]
+    while len(params) >= 2:
+        ptype, plen, value = params[0], params[1], params[2:2 + params[1]]
+        params = params[2 + plen:]
+        while ptype == 2 and len(value) >= 2:
+            if value[0] == 65 and value[1] == 4:
+                return struct.unpack("!I", value[2:6])[0]
+            value = value[2 + value[1]:]
+    return None
+
+
 def read_until(peer: RawPeer, stop) -> list[dict]:
     seen = []
     while True:
@@ -112,6 +126,9 @@ def main(argv: list[str]) -> int:
         result: dict = {"cmd": cmd}
         if cmd == "caps":
             result["codes"] = peer.their_caps
+        elif cmd == "open":
+            result["my_as"] = struct.unpack("!H", peer.their_open[1:3])[0]
+            result["as4"] = open_as4(peer.their_open)
         elif cmd == "drain":
             result["seen"] = read_until(peer, lambda d: d["kind"] == "end-of-rib")
         elif cmd == "announce":
