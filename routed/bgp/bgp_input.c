@@ -224,7 +224,9 @@ int bgp_input_update(struct bgp_conn *conn)
 	if (u.flags & BGP_UPD_F_EOR) {
 		log_info(LOG_TAG, "%s: End-of-RIB for AFI %u SAFI %u", peer->name, u.eor_afi, u.eor_safi);
 		/* RFC 4724 section 4.2: what is still stale now is gone. */
-		bgp_peer_gr_done(peer, 1u << (u.eor_afi == BGP_AFI_IPV6_WIRE ? BGP_AFI_IPV6 : BGP_AFI_IPV4));
+		unsigned eor_afis = 1u << (u.eor_afi == BGP_AFI_IPV6_WIRE ? BGP_AFI_IPV6 : BGP_AFI_IPV4);
+		bgp_peer_gr_done(peer, eor_afis);
+		bgp_peer_eor_received(peer, eor_afis);
 	}
 
 	bool ebgp = ctx.ebgp;

@@ -83,6 +83,7 @@ struct bgp_peer {
 	 * the EoRR, or when err_stale runs out. */
 	unsigned err_afis;              /* bit per enum bgp_afi */
 	struct timer err_stale;
+	unsigned eor_afis;              /* End-of-RIB received this session, bit per enum bgp_afi */
 };
 
 struct bgp_instance {
@@ -103,6 +104,14 @@ struct bgp_instance {
 	bool log_neighbor_changes;
 	bool graceful_restart;          /* `bgp graceful-restart` */
 	uint16_t gr_restart_time, gr_stalepath_time;
+	/* RFC 4724 section 4.1, as the restarting speaker: this run found the
+	 * previous run's routes still forwarding in the kernel, with graceful
+	 * restart on. Until every peer has sent End-of-RIB (or gr_deferral
+	 * runs out) route selection is deferred: nothing is sent to peers,
+	 * and our OPENs carry the Restart State bit. */
+	bool gr_restarting;
+	bool gr_restart_checked;        /* decided once, at the first configuration */
+	struct timer gr_deferral;
 	struct timer flush;             /* sends queued RIB changes */
 	struct fib *fib;                /* NULL: not installing routes */
 	struct timer fib_sweep;         /* removes a previous run's leftovers */
@@ -122,6 +131,9 @@ bool bgp_peer_established(const struct bgp_peer *peer);
 /* The peer's stale routes of the families in afis are no longer awaited
  * (End-of-RIB or a timer); ends retention when none are left. */
 void bgp_peer_gr_done(struct bgp_peer *peer, unsigned afis);
+
+/* The peer sent End-of-RIB for the families in afis (bgp_input.c). */
+void bgp_peer_eor_received(struct bgp_peer *peer, unsigned afis);
 
 /* Received UPDATE on an Established connection (bgp_input.c). Returns 0,
  * or -1 after filling conn->fsm.pending_error for a session reset. */

@@ -296,7 +296,10 @@ static void flush(void *arg)
 	bgp_originate_before_flush(bgp, bgp_rib_queue_peek(bgp->rib));
 	struct bgp_dest *changed = bgp_rib_queue_take(bgp->rib);
 
-	for (struct bgp_peer *peer = bgp->peers; peer != NULL; peer = peer->next) {
+	/* While route selection is deferred after our restart (RFC 4724
+	 * section 4.1) peers get nothing; the FIB is still brought up to date
+	 * (relearned routes replace the kept ones in place). */
+	for (struct bgp_peer *peer = bgp->gr_restarting ? NULL : bgp->peers; peer != NULL; peer = peer->next) {
 		for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 			if (!family_negotiated(peer, (enum bgp_afi)afi) || ensure_adj_out(peer) != 0)
 				continue;
@@ -363,7 +366,7 @@ static void sync_family(struct bgp_peer *peer, enum bgp_afi afi)
  * End-of-RIB marker (RFC 4724 section 2). */
 static void sync_table(struct bgp_peer *peer, bool end_of_rib)
 {
-	if (ensure_adj_out(peer) != 0)
+	if (peer->bgp->gr_restarting || ensure_adj_out(peer) != 0)
 		return;
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		if (!family_negotiated(peer, (enum bgp_afi)afi))
@@ -401,7 +404,7 @@ void bgp_output_peer_down(struct bgp_peer *peer)
 
 void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi)
 {
-	if (!family_negotiated(peer, afi))
+	if (!family_negotiated(peer, afi) || peer->bgp->gr_restarting)
 		return;
 	/* Forget what was sent, so the walk sends every route again. */
 	if (peer->adj_out[afi] != NULL)

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fib.h"
 #include "log.h"
 
 #define LOG_TAG "bgp"
@@ -577,6 +578,58 @@ static void op_stop_keepalive(void *ctx)
 	timer_stop(&conn->keepalive);
 }
 
+static void build_our_open(struct bgp_peer *peer);
+
+/* RFC 4724 section 4.1: selection waits for End-of-RIB from every peer
+ * that is configured and not shut down, each for every family its session
+ * carries; the deferral timer bounds the wait for the others. */
+static bool gr_all_eor(const struct bgp_instance *bgp)
+{
+	for (const struct bgp_peer *p = bgp->peers; p != NULL; p = p->next) {
+		if (p->cfg.shutdown)
+			continue;
+		if (!bgp_peer_established(p))
+			return false;
+		for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+			enum bgp_afsafi f = afi == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST;
+			if ((p->conn->neg.afsafi & BGP_AFSAFI_BIT(f)) && !(p->eor_afis & (1u << afi)))
+				return false;
+		}
+	}
+	return true;
+}
+
+static void gr_end_deferral(struct bgp_instance *bgp, const char *why)
+{
+	if (!bgp->gr_restarting)
+		return;
+	bgp->gr_restarting = false;
+	timer_stop(&bgp->gr_deferral);
+	log_notice(LOG_TAG, "graceful restart: route selection done (%s); sending our routes", why);
+	for (struct bgp_peer *p = bgp->peers; p != NULL; p = p->next) {
+		build_our_open(p); /* later sessions: no Restart State bit */
+		if (bgp_peer_established(p))
+			bgp_output_established(p);
+	}
+}
+
+static void gr_deferral_expired(void *arg)
+{
+	gr_end_deferral(arg, "deferral time is up");
+}
+
+static void gr_check_deferral(struct bgp_instance *bgp)
+{
+	if (bgp->gr_restarting && gr_all_eor(bgp))
+		gr_end_deferral(bgp, "End-of-RIB from every peer");
+}
+
+void bgp_peer_eor_received(struct bgp_peer *peer, unsigned afis)
+{
+	peer->eor_afis |= afis;
+	gr_check_deferral(peer->bgp);
+}
+
 static void op_established(void *ctx)
 {
 	struct bgp_conn *conn = ctx;
@@ -602,6 +655,7 @@ static void op_established(void *ctx)
 	}
 	peer->stats.established++;
 	peer->up_since = bgp_now();
+	peer->eor_afis = 0;
 	if (peer->gr_retaining) {
 		/* Back: its stale routes go unless refreshed before End-of-RIB
 		 * or our stalepath-time (RFC 4724 section 4.2). */
@@ -612,6 +666,7 @@ static void op_established(void *ctx)
 	log_msg(change_level(peer), LOG_TAG, "%s: session Established, AS %u, hold time %u s", peer->name,
 		conn->neg.peer_as, conn->neg.hold_time);
 	bgp_output_established(peer);
+	gr_check_deferral(peer->bgp);
 }
 
 static void schedule_restart(struct bgp_peer *peer)
@@ -858,6 +913,7 @@ static void build_our_open(struct bgp_peer *peer)
 		o->caps.gr.restart_time = peer->bgp->gr_restart_time;
 		o->caps.gr.afsafi = o->caps.mp_afsafi;
 		o->caps.gr.forwarding = o->caps.mp_afsafi;
+		o->caps.gr.restart = peer->bgp->gr_restarting;
 	}
 	snprintf(o->caps.hostname, sizeof(o->caps.hostname), "%s", peer->bgp->hostname);
 }
@@ -1128,6 +1184,7 @@ void bgp_instance_free(struct bgp_instance *bgp)
 	if (bgp->listener != NULL)
 		evconnlistener_free(bgp->listener);
 	timer_fini(&bgp->flush);
+	timer_fini(&bgp->gr_deferral);
 	bgp_fib_close(bgp);
 	bgp_originate_free(bgp);
 	bgp_rib_free(bgp->rib);
@@ -1148,6 +1205,20 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	bgp->graceful_restart = cfg->graceful_restart;
 	bgp->gr_restart_time = cfg->restart_time;
 	bgp->gr_stalepath_time = cfg->stalepath_time;
+	if (!bgp->gr_restart_checked) {
+		/* Routes of a previous run still forwarding, and graceful
+		 * restart on: we are the restarting speaker (RFC 4724 4.1). */
+		bgp->gr_restart_checked = true;
+		size_t kept = bgp->fib != NULL ? fib_stale_count(bgp->fib) : 0;
+		if (bgp->graceful_restart && kept > 0 &&
+		    timer_init(&bgp->gr_deferral, bgp->loop, gr_deferral_expired, bgp) == 0) {
+			bgp->gr_restarting = true;
+			timer_start(&bgp->gr_deferral, bgp->gr_restart_time * 1000u);
+			log_notice(LOG_TAG, "graceful restart: %zu routes of the previous run keep forwarding; "
+				   "routes go to peers once each has sent End-of-RIB, %u s at most", kept,
+				   bgp->gr_restart_time);
+		}
+	}
 	bool paths_changed = false;
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		paths_changed |= bgp->maximum_paths[afi] != cfg->af[afi].maximum_paths ||

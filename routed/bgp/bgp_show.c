@@ -92,6 +92,9 @@ void bgp_show_summary(const struct bgp_instance *bgp, int afi_filter, FILE *out)
 		fprintf(out, "\n%s Summary:\nBGP router identifier %s, local AS number %u\n",
 			afi == BGP_AFI_IPV6 ? "IPv6 Unicast" : "IPv4 Unicast", rid, bgp->asn);
 		fprintf(out, "RIB entries %u\nPeers %u\n\n", bgp_rib_count(bgp->rib, afi), count);
+		if (bgp->gr_restarting)
+			fprintf(out, "Graceful restart: route selection deferred until every peer sends End-of-RIB "
+				"(%lld s at most)\n\n", (long long)(timer_remaining_ms(&bgp->gr_deferral) / 1000));
 		fprintf(out, "%-25s V %10s %9s %9s %8s %-12s %12s %8s Desc\n", "Neighbor", "AS", "MsgRcvd",
 			"MsgSent", "OutQ", "Up/Down", "State/PfxRcd", "PfxSnt");
 		for (const struct bgp_peer *p = bgp->peers; p != NULL; p = p->next) {
@@ -175,6 +178,12 @@ struct json_object *bgp_show_summary_json(const struct bgp_instance *bgp, int af
 		json_object_object_add(af, "totalPeers", json_object_new_int(total));
 		json_object_object_add(af, "failedPeers", json_object_new_int(failed));
 		json_object_object_add(af, "dynamicPeers", json_object_new_int(0));
+		if (bgp->gr_restarting) {
+			/* RFC 4724 section 4.1: our routes wait for the peers' End-of-RIB. */
+			json_object_object_add(af, "gracefulRestartDeferral", json_object_new_boolean(true));
+			json_object_object_add(af, "gracefulRestartDeferralRemainingSecs",
+					       json_object_new_int64(timer_remaining_ms(&bgp->gr_deferral) / 1000));
+		}
 		json_object_object_add(root, json_afi_key(afi), af);
 	}
 	return root;
