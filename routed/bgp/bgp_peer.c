@@ -444,6 +444,54 @@ static int bind_update_source(int fd, const struct bgp_peer *peer)
 	return bind(fd, (struct sockaddr *)&ss, len);
 }
 
+/* Is addr inside a subnet of one of our interfaces? */
+static bool on_connected_network(const struct prefix *addr)
+{
+	struct ifaddrs *ifs = NULL;
+	bool found = false;
+	size_t len = addr->family == AF_INET6 ? 16 : 4;
+
+	if (getifaddrs(&ifs) != 0)
+		return true; /* cannot tell: do not hold the session back */
+	for (const struct ifaddrs *i = ifs; i != NULL && !found; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_netmask == NULL || i->ifa_addr->sa_family != addr->family)
+			continue;
+		const uint8_t *a, *m;
+		if (addr->family == AF_INET) {
+			a = (const uint8_t *)&((const struct sockaddr_in *)i->ifa_addr)->sin_addr;
+			m = (const uint8_t *)&((const struct sockaddr_in *)i->ifa_netmask)->sin_addr;
+		} else {
+			a = ((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
+			m = ((const struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr.s6_addr;
+		}
+		bool same = true;
+		for (size_t k = 0; k < len && same; k++)
+			same = (a[k] & m[k]) == (addr->addr[k] & m[k]);
+		found = same;
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/* A single-hop eBGP peer (TTL 1) must be on one of our networks, else its
+ * packets could never reach us; as FRR, we do not try (and say why) unless
+ * `disable-connected-check`, `ebgp-multihop` or `ttl-security` says the
+ * peer is further away. */
+static bool connected_check_fails(struct bgp_peer *peer)
+{
+	if (!bgp_peer_is_ebgp(peer) || peer->cfg.disable_connected_check || peer->cfg.ebgp_multihop ||
+	    peer->cfg.ttl_security_hops || on_connected_network(&peer->cfg.addr)) {
+		if (strncmp(peer->last_reset, "No path", 7) == 0)
+			peer->last_reset[0] = '\0'; /* the reason is gone */
+		return false;
+	}
+	snprintf(peer->last_reset, sizeof(peer->last_reset), "%s",
+		 "No path to specified Neighbor: not on a connected network (ebgp-multihop or disable-connected-check)");
+	log_warn(LOG_TAG, "%s: not on a connected network; not connecting (configure ebgp-multihop or "
+		 "disable-connected-check if it is further away)", peer->name);
+	return true;
+}
+
 static int op_connect(void *ctx)
 {
 	struct bgp_conn *conn = ctx;
@@ -453,6 +501,8 @@ static int op_connect(void *ctx)
 
 	conn_close_socket(conn);
 	conn->outgoing = true;
+	if (connected_check_fails(peer))
+		return -1;
 	/* Our own socket, so options that must precede connect() (MD5, TTL,
 	 * source) are in place for the SYN. */
 	int fd = socket(peer->cfg.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1028,6 +1078,7 @@ static bool needs_reset(const struct bgp_neighbor_config *old, const struct bgp_
 	       old->active[BGP_AFI_IPV6] != cfg->active[BGP_AFI_IPV6] || old->local_as != cfg->local_as ||
 	       strcmp(old->password, cfg->password) != 0 || old->passive != cfg->passive ||
 	       old->ebgp_multihop != cfg->ebgp_multihop || old->ttl_security_hops != cfg->ttl_security_hops ||
+	       old->disable_connected_check != cfg->disable_connected_check ||
 	       old->update_source != cfg->update_source ||
 	       !prefix_equal(&old->update_source_addr, &cfg->update_source_addr) ||
 	       strcmp(old->update_source_ifname, cfg->update_source_ifname) != 0;

@@ -89,3 +89,15 @@ def test_show_ip_route_reads_the_kernel(gw):
     assert "198.18.3.0/24" in text and "not installed" in text, text
     assert "192.0.2.0/24 is directly connected" in text, text
     assert show(session, "show ipv6 route bgp json") == {}
+
+
+def test_single_hop_ebgp_peer_off_our_networks_is_not_tried(gw):
+    session, peer = gw
+    for line in ("configure terminal", "router bgp 64512", "neighbor 203.0.113.9 remote-as 64999",
+                 "neighbor 203.0.113.10 remote-as 64999", "neighbor 203.0.113.10 disable-connected-check", "end"):
+        assert session.run(line).ok, line
+    wait_for(lambda: show(session, "show bgp neighbors json"), {
+        "203.0.113.9": {"bgpState": lambda s: s != "Established",
+                        "lastResetDueTo": lambda r: r.startswith("No path to specified Neighbor")},
+        "203.0.113.10": {"lastResetDueTo": lambda r: not r.startswith("No path")}}, 10,
+        what="the connected check holds back only the peer without disable-connected-check")
