@@ -201,6 +201,17 @@ def run_lab(build: Path, keep: bool) -> int:
         last = [line for line in ping.stdout.splitlines() if "packets transmitted" in line]
         say(f"  {ONPREM_HOST} -> {CLOUD_HOST}: {last[0] if last else ping.stdout.strip()}")
 
+        heading("the gateway's view of its forwarding table (skysh -c 'show ip route bgp')")
+        for line in sh("show ip route bgp").strip().splitlines():
+            say(f"  {line}")
+
+        heading(f"what the gateway tells the cloud (skysh -c 'show ip bgp neighbors {CLOUD_IP} advertised-routes')")
+        wait_for(lambda: sh_json(f"show ip bgp neighbors {CLOUD_IP} advertised-routes"),
+                 {"advertisedRoutes": {ONPREM_NETS[0]: {"path": f"{GW_AS} {ONPREM_AS}"}}}, SESSION_S,
+                 what="the on-prem route advertised to the cloud")
+        for line in sh(f"show ip bgp neighbors {CLOUD_IP} advertised-routes").strip().splitlines():
+            say(f"  {line}")
+
         heading("a live change through skysh")
         sh("configure terminal", f"router bgp {GW_AS}", "address-family ipv4 unicast",
            f"network {GW_NET}", "end", "write memory")
