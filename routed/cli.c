@@ -29,6 +29,7 @@ static const struct node_info nodes[NODE_COUNT] = {
 	[NODE_BGP] = {"router bgp ASN", "(config-router)# ", NODE_CONFIG},
 	[NODE_BGP_AF_IPV4] = {"address-family ipv4 unicast", "(config-router-af)# ", NODE_BGP},
 	[NODE_BGP_AF_IPV6] = {"address-family ipv6 unicast", "(config-router-af)# ", NODE_BGP},
+	[NODE_ROUTE_MAP] = {"route-map NAME permit|deny N", "(config-route-map)# ", NODE_CONFIG},
 };
 
 void cli_session_init(struct cli_session *s, struct cli_env *env, FILE *out)
@@ -60,13 +61,25 @@ int cli_error(struct cli_session *s, const char *fmt, ...)
 
 /* A node inside `router bgp` is only meaningful while the instance exists:
  * another session may have removed it. */
+static const char *node_gone(struct cli_session *s)
+{
+	bool in_bgp = s->node == NODE_BGP || s->node == NODE_BGP_AF_IPV4 || s->node == NODE_BGP_AF_IPV6;
+
+	if (in_bgp && cli_config(s)->bgp == NULL) {
+		s->node = NODE_CONFIG;
+		return "router bgp";
+	}
+	/* Likewise a route-map entry another session deleted. */
+	if (s->node == NODE_ROUTE_MAP && !cli_route_map_node_valid(s)) {
+		s->node = NODE_CONFIG;
+		return "the route-map entry";
+	}
+	return NULL;
+}
+
 static bool node_still_valid(struct cli_session *s)
 {
-	if (s->node >= NODE_BGP && cli_config(s)->bgp == NULL) {
-		s->node = NODE_CONFIG;
-		return false;
-	}
-	return true;
+	return node_gone(s) == NULL;
 }
 
 static bool is_config_node(enum routed_node node)
@@ -112,9 +125,10 @@ static int execute(struct cli_session *s, const char *line, bool climb)
 	struct cmd_match m;
 	enum routed_node node;
 	int rc;
+	const char *gone = node_gone(s);
 
-	if (!node_still_valid(s))
-		cli_error(s, "router bgp was removed by another session; back in configure mode");
+	if (gone != NULL)
+		cli_error(s, "%s was removed by another session; back in configure mode", gone);
 	if (match_in_node_or_parents(s, line, climb, &m, &node) != 0) {
 		cmd_match_free(&m);
 		return cli_error(s, "out of memory");
@@ -528,6 +542,7 @@ struct cmd_registry *cli_registry_new(char *err, size_t errlen)
 	if (cli_register_all(reg, common_defs, k, err, errlen) != 0 ||
 	    cli_register_all(reg, exec_commands, sizeof(exec_commands) / sizeof(exec_commands[0]), err, errlen) != 0 ||
 	    cli_register_config_commands(reg, err, errlen) != 0 ||
+	    cli_register_policy_commands(reg, err, errlen) != 0 ||
 	    cli_register_bgp_show_commands(reg, err, errlen) != 0 ||
 	    cli_register_route_show_commands(reg, err, errlen) != 0) {
 		cmd_registry_free(reg);

@@ -16,6 +16,7 @@
 #define SKYGATE_ROUTED_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -28,6 +29,7 @@ enum routed_node {
 	NODE_BGP,
 	NODE_BGP_AF_IPV4,
 	NODE_BGP_AF_IPV6,
+	NODE_ROUTE_MAP, /* route-map NAME permit|deny N */
 	NODE_COUNT,
 };
 
@@ -54,6 +56,9 @@ struct cli_session {
 	struct routed_config *txn;
 	FILE *out;                      /* where commands write (borrowed) */
 	bool closing;                   /* `exit` at the top: end the session */
+	/* NODE_ROUTE_MAP: the entry being edited (POLICY_NAME_MAX + 1). */
+	char route_map[64];
+	uint32_t route_map_seq;
 };
 
 /* Build the registry with every routed command. Returns NULL with a reason

@@ -27,4 +27,10 @@ int cli_register_bgp_show_commands(struct cmd_registry *reg, char *err, size_t e
 /* `show ip route`, `show ipv6 route` (routed/route_show.c). */
 int cli_register_route_show_commands(struct cmd_registry *reg, char *err, size_t errlen);
 
+/* Prefix-lists, AS-path and community lists, route-maps
+ * (routed/policy/policy_cli.c). */
+int cli_register_policy_commands(struct cmd_registry *reg, char *err, size_t errlen);
+/* Whether the route-map entry a NODE_ROUTE_MAP session edits still exists. */
+bool cli_route_map_node_valid(struct cli_session *s);
+
 #endif

@@ -3,6 +3,8 @@
  */
 #include "config_model.h"
 
+#include "policy.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <json-c/json.h>
@@ -14,8 +16,14 @@ struct routed_config *rcfg_new(void)
 {
 	struct routed_config *cfg = calloc(1, sizeof(*cfg));
 
-	if (cfg != NULL)
-		snprintf(cfg->hostname, sizeof(cfg->hostname), "%s", CONFIG_DEFAULT_HOSTNAME);
+	if (cfg == NULL)
+		return NULL;
+	snprintf(cfg->hostname, sizeof(cfg->hostname), "%s", CONFIG_DEFAULT_HOSTNAME);
+	cfg->policy = policy_config_new();
+	if (cfg->policy == NULL) {
+		free(cfg);
+		return NULL;
+	}
 	return cfg;
 }
 
@@ -36,6 +44,7 @@ void rcfg_free(struct routed_config *cfg)
 	if (cfg == NULL)
 		return;
 	bgp_free(cfg->bgp);
+	policy_config_free(cfg->policy);
 	free(cfg);
 }
 
@@ -62,10 +71,15 @@ struct routed_config *rcfg_clone(const struct routed_config *cfg)
 		return NULL;
 	*copy = *cfg;
 	copy->bgp = NULL;
+	copy->policy = policy_config_clone(cfg->policy);
+	if (copy->policy == NULL) {
+		free(copy);
+		return NULL;
+	}
 	if (cfg->bgp != NULL) {
 		struct bgp_config *bgp = malloc(sizeof(*bgp));
 		if (bgp == NULL) {
-			free(copy);
+			rcfg_free(copy);
 			return NULL;
 		}
 		*bgp = *cfg->bgp;
@@ -133,7 +147,8 @@ static bool neighbor_equal(const struct bgp_neighbor_config *a, const struct bgp
 
 bool rcfg_equal(const struct routed_config *a, const struct routed_config *b)
 {
-	if (strcmp(a->hostname, b->hostname) != 0 || (a->bgp == NULL) != (b->bgp == NULL))
+	if (strcmp(a->hostname, b->hostname) != 0 || (a->bgp == NULL) != (b->bgp == NULL) ||
+	    !policy_config_equal(a->policy, b->policy))
 		return false;
 	if (a->bgp == NULL)
 		return true;
@@ -508,6 +523,7 @@ void rcfg_print(const struct routed_config *cfg, FILE *out)
 		print_bgp(cfg->bgp, out);
 		fputs("!\n", out);
 	}
+	policy_config_print(cfg->policy, out);
 	fputs("end\n", out);
 }
 
@@ -591,6 +607,7 @@ struct json_object *rcfg_to_json(const struct routed_config *cfg)
 	char a[INET6_ADDRSTRLEN], pfx[PREFIX_STRLEN];
 
 	json_object_object_add(root, "hostname", json_object_new_string(cfg->hostname));
+	json_object_object_add(root, "policy", policy_config_to_json(cfg->policy));
 	if (cfg->bgp == NULL)
 		return root;
 	const struct bgp_config *bgp = cfg->bgp;

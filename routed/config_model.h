@@ -27,6 +27,7 @@
 #include "prefix.h"
 
 struct json_object;
+struct policy_config;
 
 #define CONFIG_HOSTNAME_MAX 63     /* one RFC 1123 label */
 #define CONFIG_DESCRIPTION_MAX 80  /* as FRR */
@@ -183,6 +184,9 @@ struct bgp_config {
 struct routed_config {
 	char hostname[CONFIG_HOSTNAME_MAX + 1];
 	struct bgp_config *bgp;             /* NULL: no `router bgp` */
+	/* Prefix-lists, AS-path and community lists, route-maps
+	 * (routed/policy/policy.h); owned, never NULL after rcfg_new(). */
+	struct policy_config *policy;
 };
 
 struct routed_config *rcfg_new(void);

@@ -1,0 +1,478 @@
+/*
+ * Regular expressions as FRR's BGP uses them (AS-path access-lists,
+ * expanded community and large-community lists), community values as
+ * text, and the matching of community lists.
+ *
+ * FRR's `_` (bgp_regcomp): it stands for any of start of text, end of
+ * text, space, comma, braces and parentheses, so "_64512_" finds AS 64512
+ * anywhere in "64511 64512 {64513,64514}" but not in "645120". It is
+ * replaced everywhere in the pattern, as FRR does, before POSIX extended
+ * compilation.
+ */
+#include "policy_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define UNDERSCORE_REGEX "(^|[,{}() ]|$)"
+
+int policy_regex_compile(struct policy_regex *rx, const char *text, char *err, size_t errlen)
+{
+	size_t len = strlen(text), n = 0;
+	char *pattern = malloc(len * (sizeof(UNDERSCORE_REGEX) - 1) + 1);
+	regex_t *re = malloc(sizeof(*re));
+
+	if (pattern == NULL || re == NULL) {
+		free(pattern);
+		free(re);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '_') {
+			memcpy(pattern + n, UNDERSCORE_REGEX, sizeof(UNDERSCORE_REGEX) - 1);
+			n += sizeof(UNDERSCORE_REGEX) - 1;
+		} else {
+			pattern[n++] = text[i];
+		}
+	}
+	pattern[n] = '\0';
+	int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+	free(pattern);
+	if (rc != 0) {
+		regerror(rc, re, err, errlen);
+		free(re);
+		return -1;
+	}
+	if (rx->re != NULL) {
+		regfree(rx->re);
+		free(rx->re);
+	}
+	rx->re = re;
+	return 0;
+}
+
+static bool regex_matches(const struct policy_regex *rx, const char *text)
+{
+	return rx->re != NULL && regexec(rx->re, text, 0, NULL, 0) == 0;
+}
+
+/* ---- community values -------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	uint32_t value;
+} well_known[] = {
+	/* "internet" is FRR's name for 0:0, which every route matches in a
+	 * standard community-list. */
+	{"internet", 0},
+	{"graceful-shutdown", BGP_COMMUNITY_GRACEFUL_SHUTDOWN},
+	{"accept-own", BGP_COMMUNITY_ACCEPT_OWN},
+	{"llgr-stale", BGP_COMMUNITY_LLGR_STALE},
+	{"no-llgr", BGP_COMMUNITY_NO_LLGR},
+	{"blackhole", BGP_COMMUNITY_BLACKHOLE},
+	{"no-export", BGP_COMMUNITY_NO_EXPORT},
+	{"no-advertise", BGP_COMMUNITY_NO_ADVERTISE},
+	{"local-AS", BGP_COMMUNITY_NO_EXPORT_SUBCONFED},
+	{"no-peer", BGP_COMMUNITY_NOPEER},
+};
+
+/* Strict unsigned decimal of at most max; 0 or -1. */
+static int parse_u32(const char *s, size_t len, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 10)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > max || (len > 1 && s[0] == '0'))
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int policy_community_parse(const char *text, uint32_t *out)
+{
+	for (size_t i = 0; i < sizeof(well_known) / sizeof(well_known[0]); i++) {
+		if (strcmp(text, well_known[i].name) == 0) {
+			*out = well_known[i].value;
+			return 0;
+		}
+	}
+	const char *colon = strchr(text, ':');
+	uint32_t as, val;
+	if (colon == NULL || parse_u32(text, (size_t)(colon - text), 65535, &as) != 0 ||
+	    parse_u32(colon + 1, strlen(colon + 1), 65535, &val) != 0)
+		return -1;
+	*out = as << 16 | val;
+	return 0;
+}
+
+int policy_lcommunity_parse(const char *text, struct bgp_large_community *out)
+{
+	const char *a = strchr(text, ':');
+	const char *b = a != NULL ? strchr(a + 1, ':') : NULL;
+
+	/* RFC 8092 section 5: Global Administrator:Local Data 1:Local Data 2. */
+	if (a == NULL || b == NULL || parse_u32(text, (size_t)(a - text), UINT32_MAX, &out->global) != 0 ||
+	    parse_u32(a + 1, (size_t)(b - a - 1), UINT32_MAX, &out->local1) != 0 ||
+	    parse_u32(b + 1, strlen(b + 1), UINT32_MAX, &out->local2) != 0)
+		return -1;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_lcomm(const struct bgp_large_community *x, const struct bgp_large_community *y)
+{
+	if (x->global != y->global)
+		return x->global < y->global ? -1 : 1;
+	if (x->local1 != y->local1)
+		return x->local1 < y->local1 ? -1 : 1;
+	return x->local2 < y->local2 ? -1 : x->local2 > y->local2;
+}
+
+static int cmp_lcomm_void(const void *a, const void *b)
+{
+	return cmp_lcomm(a, b);
+}
+
+size_t policy_comms_sort(uint32_t *v, size_t n)
+{
+	size_t k = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u32);
+	for (size_t i = 1; i < n; i++)
+		if (v[i] != v[k])
+			v[++k] = v[i];
+	return k + 1;
+}
+
+size_t policy_lcomms_sort(struct bgp_large_community *v, size_t n)
+{
+	size_t k = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_lcomm_void);
+	for (size_t i = 1; i < n; i++)
+		if (cmp_lcomm(&v[i], &v[k]) != 0)
+			v[++k] = v[i];
+	return k + 1;
+}
+
+/* ---- AS-path access-lists ------------------------------------------------------ */
+
+/*
+ * The verdict cache: direct-mapped, keyed by a hash of the path's
+ * segments, each slot holding the path itself (as segment headers and AS
+ * numbers) so a hit is exact. Paths longer than the slot are evaluated
+ * every time; they are rare.
+ */
+#define ASPATH_CACHE_SLOTS 2048
+#define ASPATH_CACHE_WORDS 26
+
+struct aspath_slot {
+	uint64_t hash;
+	uint16_t nwords; /* 0: empty slot */
+	uint8_t permit;
+	uint32_t words[ASPATH_CACHE_WORDS];
+};
+
+struct aspath_cache {
+	struct aspath_slot slots[ASPATH_CACHE_SLOTS];
+};
+
+int aspath_list_compile(struct aspath_list *l)
+{
+	char err[256];
+
+	for (size_t i = 0; i < l->count; i++)
+		if (policy_regex_compile(&l->entries[i].rx, l->entries[i].rx.text, err, sizeof(err)) != 0)
+			return -1;
+	if (l->cache == NULL) {
+		l->cache = calloc(1, sizeof(*l->cache));
+		if (l->cache == NULL)
+			return -1;
+	} else {
+		memset(l->cache, 0, sizeof(*l->cache));
+	}
+	l->head.compiled = true;
+	return 0;
+}
+
+void aspath_list_uncompile(struct aspath_list *l)
+{
+	free(l->cache);
+	l->cache = NULL;
+}
+
+/* The path as cache words; 0 when it does not fit. */
+static size_t path_words(const struct bgp_aspath *path, uint32_t *words)
+{
+	size_t n = 0;
+
+	for (size_t s = 0; s < path->nsegs; s++) {
+		const struct bgp_as_segment *seg = &path->segs[s];
+		if (n + 1 + seg->count > ASPATH_CACHE_WORDS)
+			return 0;
+		words[n++] = (uint32_t)seg->type << 24 | (seg->count & 0xffffff);
+		memcpy(&words[n], seg->asns, seg->count * sizeof(uint32_t));
+		n += seg->count;
+	}
+	/* An empty path is one word, so a used slot never has nwords 0. */
+	if (n == 0)
+		words[n++] = 0;
+	return n;
+}
+
+static uint64_t words_hash(const uint32_t *w, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ n;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= w[i];
+		h *= 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static bool aspath_list_evaluate(const struct aspath_list *l, const struct bgp_aspath *path)
+{
+	char stack[1024];
+	char *text = stack;
+	size_t need = bgp_aspath_format(path, stack, sizeof(stack));
+
+	if (need >= sizeof(stack)) {
+		text = malloc(need + 1);
+		if (text == NULL)
+			return false;
+		bgp_aspath_format(path, text, need + 1);
+	}
+	bool permit = false;
+	for (size_t i = 0; i < l->count; i++) {
+		if (regex_matches(&l->entries[i].rx, text)) {
+			permit = l->entries[i].permit;
+			break;
+		}
+	}
+	if (text != stack)
+		free(text);
+	return permit;
+}
+
+bool aspath_list_permits(struct aspath_list *l, const struct bgp_aspath *path)
+{
+	uint32_t words[ASPATH_CACHE_WORDS];
+	size_t n = l->cache != NULL ? path_words(path, words) : 0;
+
+	if (n == 0)
+		return aspath_list_evaluate(l, path);
+	uint64_t h = words_hash(words, n);
+	struct aspath_slot *slot = &l->cache->slots[h % ASPATH_CACHE_SLOTS];
+	if (slot->nwords == n && slot->hash == h && memcmp(slot->words, words, n * sizeof(uint32_t)) == 0)
+		return slot->permit;
+	bool permit = aspath_list_evaluate(l, path);
+	slot->hash = h;
+	slot->nwords = (uint16_t)n;
+	slot->permit = permit;
+	memcpy(slot->words, words, n * sizeof(uint32_t));
+	return permit;
+}
+
+/* ---- community lists ------------------------------------------------------------ */
+
+int clist_compile(struct community_list *l)
+{
+	char err[256];
+
+	for (size_t i = 0; i < l->count; i++)
+		if (l->entries[i].rx.text != NULL &&
+		    policy_regex_compile(&l->entries[i].rx, l->entries[i].rx.text, err, sizeof(err)) != 0)
+			return -1;
+	l->head.compiled = true;
+	return 0;
+}
+
+void clist_uncompile(struct community_list *l)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		if (l->entries[i].rx.re != NULL) {
+			regfree(l->entries[i].rx.re);
+			free(l->entries[i].rx.re);
+			l->entries[i].rx.re = NULL;
+		}
+	}
+}
+
+/* Every element of small (sorted) is in big (sorted). */
+static bool comms_subset(const uint32_t *small, size_t ns, const uint32_t *big, size_t nb)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < ns; i++) {
+		while (j < nb && big[j] < small[i])
+			j++;
+		if (j == nb || big[j] != small[i])
+			return false;
+		j++;
+	}
+	return true;
+}
+
+static bool lcomms_subset(const struct bgp_large_community *small, size_t ns, const struct bgp_large_community *big,
+			  size_t nb)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < ns; i++) {
+		while (j < nb && cmp_lcomm(&big[j], &small[i]) < 0)
+			j++;
+		if (j == nb || cmp_lcomm(&big[j], &small[i]) != 0)
+			return false;
+		j++;
+	}
+	return true;
+}
+
+static bool has_internet(const struct clist_entry *e)
+{
+	/* Sorted ascending, so 0 (internet) can only be first. */
+	return e->ncomms > 0 && e->comms != NULL && e->comms[0] == 0;
+}
+
+/* FRR's text of communities: well-known names, "internet" for 0:0. */
+static size_t comms_text(const uint32_t *v, size_t n, char *buf, size_t len)
+{
+	size_t need = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char one[24];
+		const char *name = NULL;
+		for (size_t k = 0; k < sizeof(well_known) / sizeof(well_known[0]) && name == NULL; k++)
+			if (well_known[k].value == v[i])
+				name = well_known[k].name;
+		if (name == NULL) {
+			snprintf(one, sizeof(one), "%u:%u", v[i] >> 16, v[i] & 0xffff);
+			name = one;
+		}
+		size_t add = strlen(name) + (i > 0);
+		if (need + add < len)
+			snprintf(buf + need, len - need, "%s%s", i > 0 ? " " : "", name);
+		need += add;
+	}
+	return need;
+}
+
+/* Run regex rx over text made by fmt into a buffer big enough. */
+static bool regex_over_comms(const struct policy_regex *rx, const void *v, size_t n, bool large)
+{
+	char stack[1024];
+	char *text = stack;
+	size_t need = large ? bgp_large_communities_format(v, n, stack, sizeof(stack))
+			    : comms_text(v, n, stack, sizeof(stack));
+
+	if (need >= sizeof(stack)) {
+		text = malloc(need + 1);
+		if (text == NULL)
+			return false;
+		if (large)
+			bgp_large_communities_format(v, n, text, need + 1);
+		else
+			comms_text(v, n, text, need + 1);
+	}
+	bool m = regex_matches(rx, text);
+	if (text != stack)
+		free(text);
+	return m;
+}
+
+bool clist_match(const struct community_list *l, const struct bgp_attrs *attrs, bool exact)
+{
+	bool large = l->large;
+	bool present = attrs->present & BGP_ATTR_MASK(large ? BGP_ATTR_LARGE_COMMUNITIES : BGP_ATTR_COMMUNITIES);
+	size_t n = !present ? 0 : large ? attrs->nlarge_communities : attrs->ncommunities;
+	const uint32_t *comms = present ? attrs->communities : NULL;
+	const struct bgp_large_community *lcomms = present ? attrs->large_communities : NULL;
+
+	for (size_t i = 0; i < l->count; i++) {
+		const struct clist_entry *e = &l->entries[i];
+		bool hit;
+		if (e->rx.text != NULL)
+			hit = regex_over_comms(&e->rx, large ? (const void *)lcomms : (const void *)comms, n, large);
+		else if (!large && has_internet(e))
+			hit = true; /* FRR: an entry with "internet" matches every route */
+		else if (exact)
+			hit = e->ncomms == n &&
+			      (large ? memcmp(e->lcomms, lcomms, n * sizeof(*lcomms)) == 0
+				     : memcmp(e->comms, comms, n * sizeof(*comms)) == 0);
+		else
+			hit = large ? lcomms_subset(e->lcomms, e->ncomms, lcomms, n)
+				    : comms_subset(e->comms, e->ncomms, comms, n);
+		if (hit)
+			return e->permit;
+	}
+	return false;
+}
+
+size_t clist_delete_comms(const struct community_list *l, const uint32_t *in, size_t n, uint32_t *out)
+{
+	size_t kept = 0;
+
+	for (size_t v = 0; v < n; v++) {
+		bool drop = false;
+		for (size_t i = 0; i < l->count; i++) {
+			const struct clist_entry *e = &l->entries[i];
+			bool hit = e->rx.text != NULL ? regex_over_comms(&e->rx, &in[v], 1, false)
+						       : has_internet(e) || comms_subset(&in[v], 1, e->comms, e->ncomms);
+			if (hit) {
+				drop = e->permit;
+				break;
+			}
+		}
+		if (!drop)
+			out[kept++] = in[v];
+	}
+	return kept;
+}
+
+size_t clist_delete_lcomms(const struct community_list *l, const struct bgp_large_community *in, size_t n,
+			   struct bgp_large_community *out)
+{
+	size_t kept = 0;
+
+	for (size_t v = 0; v < n; v++) {
+		bool drop = false;
+		for (size_t i = 0; i < l->count; i++) {
+			const struct clist_entry *e = &l->entries[i];
+			bool hit = e->rx.text != NULL ? regex_over_comms(&e->rx, &in[v], 1, true)
+						       : lcomms_subset(&in[v], 1, e->lcomms, e->ncomms);
+			if (hit) {
+				drop = e->permit;
+				break;
+			}
+		}
+		if (!drop)
+			out[kept++] = in[v];
+	}
+	return kept;
+}
+
+size_t policy_community_format(const uint32_t *v, size_t n, char *buf, size_t len)
+{
+	return comms_text(v, n, buf, len);
+}
