@@ -163,7 +163,11 @@ int64_t timer_remaining_ms(const struct timer *timer)
 
 	if (timer->ev == NULL || !evtimer_pending(timer->ev, &when))
 		return -1;
-	if (event_base_gettimeofday_cached(event_get_base(timer->ev), &now) != 0)
+	/* evtimer_pending() gives the expiry as wall-clock time; compare it
+	 * with the clock now, not with the loop's cached time, which is older
+	 * when this runs outside the loop's callbacks (and made the answer
+	 * exceed the timeout). */
+	if (evutil_gettimeofday(&now, NULL) != 0)
 		return -1;
 	int64_t ms = (int64_t)(when.tv_sec - now.tv_sec) * 1000 + (when.tv_usec - now.tv_usec) / 1000;
 	return ms < 0 ? 0 : ms;
