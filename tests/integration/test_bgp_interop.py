@@ -939,7 +939,8 @@ def test_local_as(mx, kind):
     """`neighbor X local-as 65010`: the peer, configured for AS 65010, gets
     an OPEN from 65010 and paths that start 65010 64512."""
     s = SITES[kind]
-    wait_for(lambda: mx.neighbor(s.la4), {"bgpState": "Established", "remoteAs": s.ext_as}, SESSION_S,
+    wait_for(lambda: mx.neighbor(s.la4), {"bgpState": "Established", "localAs": LOCAL_AS,
+                                          "remoteAs": s.ext_as}, SESSION_S,
              what="local-as session up on gw")
     ext = mx.ext[kind]
     assert ext.remote_as(s.gw_la4) == LOCAL_AS
