@@ -19,7 +19,7 @@ Two more peers speak two-octet AS numbers only (RFC 6793): FRR with
 4360), large communities (RFC 8092), MED and LOCAL_PREF; four-octet AS
 numbers cross the two-octet sessions as AS_TRANS plus AS4_PATH.
 
-One topology serves the whole module (bringing up 21 sessions is the slow
+One topology serves the whole module (bringing up 17 sessions is the slow
 part); every test leaves it as it found it.  Assertions poll both skygate's
 `show ... json` and the peer's own output (vtysh json, birdc, gobgp -j).
 """
@@ -31,6 +31,7 @@ import os
 import re
 import signal
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pytest
 
@@ -323,50 +324,39 @@ def gobgp_int_originate(g: GobgpRouter, s: Site) -> None:
 # Peers behind one interface: the queries the tests need from each
 # ---------------------------------------------------------------------------
 
-class Peer:
-    """One reference daemon instance seen through what the tests ask of it.
-
-    site: its Site (addresses, AS, prefixes); gw addresses are as the peer
-    knows them (gw_ext4, gw_ext6, ...).
-    """
+class Peer(Protocol):
+    """What the tests ask of one reference daemon instance.  site: its Site;
+    gw addresses are as the peer knows them (gw_ext4, gw_ext6, ...)."""
 
     kind: str
     site: Site
 
     def sessions(self) -> dict[str, str]:
         """{gw address: session state in lower case ("established", ...)}."""
-        raise NotImplementedError
 
     def routes(self, afi: str, prefixes: list[str]) -> dict[str, list[dict]]:
         """{prefix: [{"from": gw address, "path": "64512 ...", "med": int|None,
         "local_pref": int|None, "community": str|None, "large": str|None,
         "ext": str|None, "next_hop": str, "valid": bool}]} from the peer's own
         table, for those of prefixes it has (FRR's community spelling)."""
-        raise NotImplementedError
 
     def remote_as(self, gw_addr: str) -> int:
         """The AS the peer sees gw as on that session."""
-        raise NotImplementedError
 
     def set_withdrawn(self, withdrawn: bool) -> None:
         """Withdraw (or announce again) the ext peer's wd4 and wd6."""
-        raise NotImplementedError
 
     def announce_gone(self) -> None:
         """Announce gone4, which the peer's configuration does not hold."""
-        raise NotImplementedError
 
     def kill_and_restart(self) -> None:
         """SIGKILL the BGP daemon by pid, start it again from its configuration."""
-        raise NotImplementedError
 
     def soft_out(self, gw_addr: str) -> None:
         """Resend everything to gw on that session (a soft outbound reset)."""
-        raise NotImplementedError
 
     def refreshes_received(self, gw_addr: str) -> int:
         """ROUTE-REFRESH messages received from gw on that session."""
-        raise NotImplementedError
 
 
 def _kill(daemon: topo_lib.Daemon) -> int:
@@ -376,7 +366,7 @@ def _kill(daemon: topo_lib.Daemon) -> int:
     return pid
 
 
-class FrrPeer(Peer):
+class FrrPeer:
     kind = "frr"
 
     def __init__(self, router: FrrRouter, site: Site, asn: int):
@@ -433,7 +423,7 @@ class FrrPeer(Peer):
         return self.r.bgp_neighbor(gw_addr)["messageStats"]["routeRefreshRecv"]
 
 
-class BirdPeer(Peer):
+class BirdPeer:
     kind = "bird"
 
     def __init__(self, router: BirdRouter, site: Site, names: dict[str, str]):
@@ -508,7 +498,7 @@ def _bird_list(text: str | None) -> str | None:
     return " ".join(items)
 
 
-class GobgpPeer(Peer):
+class GobgpPeer:
     kind = "gobgp"
 
     def __init__(self, router: GobgpRouter, site: Site, originate):
@@ -594,7 +584,7 @@ class Matrix:
     gw_ns: topo_lib.Namespace
     topo: topo_lib.Topology
     ext: dict[str, Peer] = field(default_factory=dict)
-    int: dict[str, Peer] = field(default_factory=dict)
+    ibgp: dict[str, Peer] = field(default_factory=dict)
     old: dict[str, Peer] = field(default_factory=dict)
 
     def show(self, command: str):
@@ -655,16 +645,16 @@ def mx():
             ext_ns, int_ns = nss[kind]
             if kind == "frr":
                 m.ext[kind] = _start_frr(topology, ext_ns, "frr-ext", frr_ext_config(s), s, s.ext_as)
-                m.int[kind] = _start_frr(topology, int_ns, "frr-int", frr_int_config(s), s, GW_AS)
+                m.ibgp[kind] = _start_frr(topology, int_ns, "frr-int", frr_int_config(s), s, GW_AS)
             elif kind == "bird":
                 m.ext[kind] = _start_bird(topology, ext_ns, "bird-ext", bird_ext_config(s), s,
                                           {"gw4": s.gw_ext4, "gw6": s.gw_ext6, "gwla": s.gw_la4})
-                m.int[kind] = _start_bird(topology, int_ns, "bird-int", bird_int_config(s), s,
+                m.ibgp[kind] = _start_bird(topology, int_ns, "bird-int", bird_int_config(s), s,
                                           {"gw4": s.gw_int4, "gw6": s.gw_int6})
             else:
                 m.ext[kind] = _start_gobgp(topology, ext_ns, "gobgp-ext", gobgp_ext_toml(s), s,
                                            gobgp_ext_originate)
-                m.int[kind] = _start_gobgp(topology, int_ns, "gobgp-int", gobgp_int_toml(s), s,
+                m.ibgp[kind] = _start_gobgp(topology, int_ns, "gobgp-int", gobgp_int_toml(s), s,
                                            gobgp_int_originate)
         m.old["frr"] = _start_frr(topology, nss["frr-old"][0], "frr-old", frr_old_config(),
                                   SITES["frr"], OLD["frr"][2])
@@ -726,7 +716,7 @@ def test_sessions_in_both_directions(mx, kind):
     wait_for(mx.ext[kind].sessions, {s.gw_ext4: "established", s.gw_ext6: "established",
                                      s.gw_la4: "established"}, SESSION_S,
              what=f"{kind} ext sees its three sessions up")
-    wait_for(mx.int[kind].sessions, {s.gw_int4: "established", s.gw_int6: "established"},
+    wait_for(mx.ibgp[kind].sessions, {s.gw_int4: "established", s.gw_int6: "established"},
              SESSION_S, what=f"{kind} int sees its two sessions up")
     # gw is passive toward ext4 and int6, the peer toward ext6 and int4.
     expected = {(s.gw_ext4, s.ext4): False, (s.gw_ext6, s.ext6): True,
@@ -785,7 +775,7 @@ def test_both_families_over_both_transports(mx, kind):
     wait_for(lambda: ext.routes("ipv4", [GW_NET4]), {GW_NET4: want4}, CONVERGE_S,
              what=f"{kind} has gw's IPv4 network over both sessions")
     # The internal peer too, with next-hop-self, on both of its sessions.
-    intp = mx.int[kind]
+    intp = mx.ibgp[kind]
     want6 = [{"from": s.gw_int4, "next_hop": s.gw_int6, "valid": True},
              {"from": s.gw_int6, "next_hop": s.gw_int6, "valid": True}]
     wait_for(lambda: intp.routes("ipv6", [GW_NET6]), {GW_NET6: want6}, CONVERGE_S,
@@ -812,7 +802,7 @@ def test_communities_and_med_cross_skygate(mx, kind):
             what=f"{other} ext peer got {kind}'s communities and no MED")
     for other in PEERS:
         o = SITES[other]
-        wait_for(lambda: mx.int[other].routes("ipv4", [s.rich4]), {s.rich4: [{
+        wait_for(lambda: mx.ibgp[other].routes("ipv4", [s.rich4]), {s.rich4: [{
             "from": o.gw_int4, "path": str(s.ext_as), "community": comm, "large": s.large,
             "ext": f"RT:{s.rt}", "med": MED, "local_pref": 100}]}, CONVERGE_S,
             what=f"{other} int peer got {kind}'s route with MED and LOCAL_PREF 100")
@@ -838,7 +828,7 @@ def test_local_pref_stays_internal(mx, kind):
             "local_pref": (lambda v: v is None) if other == "frr" else (lambda v: v != INT_LOCAL_PREF)}]},
             CONVERGE_S, what=f"{other} ext peer got {kind}'s internal route without its LOCAL_PREF")
     for other in _others(kind):
-        assert s.int4_net not in mx.int[other].routes("ipv4", [s.int4_net]), \
+        assert s.int4_net not in mx.ibgp[other].routes("ipv4", [s.int4_net]), \
             f"{kind}'s internal route reflected to the {other} internal peer"
 
 
@@ -859,7 +849,7 @@ def test_withdrawals_both_ways(mx, kind):
                      what=f"{other} ext peer dropped the IPv4 prefix")
             wait_for(lambda: mx.ext[other].routes("ipv6", [s.wd6]), {s.wd6: ABSENT}, CONVERGE_S,
                      what=f"{other} ext peer dropped the IPv6 prefix")
-            wait_for(lambda: mx.int[other].routes("ipv6", [s.wd6]), {s.wd6: ABSENT}, CONVERGE_S,
+            wait_for(lambda: mx.ibgp[other].routes("ipv6", [s.wd6]), {s.wd6: ABSENT}, CONVERGE_S,
                      what=f"{other} int peer dropped the IPv6 prefix")
     finally:
         mx.ext[kind].set_withdrawn(False)
