@@ -33,8 +33,10 @@ static bool family_negotiated(const struct bgp_peer *peer, enum bgp_afi afi)
 	return bgp_peer_established(peer) && (peer->conn->neg.afsafi & BGP_AFSAFI_BIT(afsafi_of(afi)));
 }
 
-/* Our address on the session as the next hop. IPv6 routes over an IPv4
- * session get the IPv4-mapped address, as FRR sends (RFC 4291 2.5.5.2).
+/* Our address on the session as the next hop; for the other family, the
+ * session interface's address (bgp_peer.c). IPv6 routes over an IPv4
+ * session on an interface without a global IPv6 address get the
+ * IPv4-mapped address, as FRR sends (RFC 4291 2.5.5.2).
  * Returns -1 when we have no address of a usable family. */
 static int set_self_next_hop(struct bgp_attrs *a, const struct bgp_conn *conn, enum bgp_afi afi)
 {

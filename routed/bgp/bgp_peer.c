@@ -350,6 +350,48 @@ static void conn_attach(struct bgp_conn *conn, struct bufferevent *bev)
 
 /* ---- what the state machine asks of a connection ---------------------------- */
 
+/* Fill in the session's missing family from the interface that carries it:
+ * IPv6 routes sent over an IPv4 session and IPv4 routes sent over an IPv6
+ * one need a next hop of their own family (RFC 4760 section 3; RFC 2545
+ * section 3 wants a global IPv6 address). An IPv4-mapped IPv6 address is
+ * what we fall back to, and BIRD refuses it as an IPv4 next hop for IPv6
+ * NLRI, so the interface's own address is what FRR and BIRD use too. */
+static void conn_other_family_address(struct bgp_conn *conn)
+{
+	struct ifaddrs *ifs = NULL;
+	const char *ifname = NULL;
+
+	if (conn->has_local4 == conn->has_local6 || getifaddrs(&ifs) != 0)
+		return;
+	for (const struct ifaddrs *i = ifs; i != NULL && ifname == NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		if (conn->has_local4 && i->ifa_addr->sa_family == AF_INET &&
+		    memcmp(&((const struct sockaddr_in *)i->ifa_addr)->sin_addr, conn->local4, 4) == 0)
+			ifname = i->ifa_name;
+		if (conn->has_local6 && i->ifa_addr->sa_family == AF_INET6 &&
+		    memcmp(&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, conn->local6, 16) == 0)
+			ifname = i->ifa_name;
+	}
+	for (const struct ifaddrs *i = ifs; i != NULL && ifname != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || strcmp(i->ifa_name, ifname) != 0)
+			continue;
+		if (!conn->has_local4 && i->ifa_addr->sa_family == AF_INET) {
+			memcpy(conn->local4, &((const struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+			conn->has_local4 = true;
+			break;
+		}
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (!conn->has_local6 && i->ifa_addr->sa_family == AF_INET6 && !IN6_IS_ADDR_LINKLOCAL(a6) &&
+		    !IN6_IS_ADDR_V4MAPPED(a6) && !IN6_IS_ADDR_LOOPBACK(a6)) {
+			memcpy(conn->local6, a6, 16);
+			conn->has_local6 = true;
+			break;
+		}
+	}
+	freeifaddrs(ifs);
+}
+
 static socklen_t peer_sockaddr(const struct bgp_peer *peer, struct sockaddr_storage *ss, uint16_t port)
 {
 	memset(ss, 0, sizeof(*ss));
@@ -703,6 +745,7 @@ static void op_established(void *ctx)
 			}
 		}
 	}
+	conn_other_family_address(conn);
 	peer->stats.established++;
 	peer->up_since = bgp_now();
 	peer->eor_afis = 0;

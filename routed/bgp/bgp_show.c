@@ -68,6 +68,13 @@ static uint32_t remote_as_of(const struct bgp_peer *peer)
 	return peer->cfg.remote_as_kind == REMOTE_AS_NUMBER ? peer->cfg.remote_as : 0;
 }
 
+/* The AS this peer knows us as: `local-as` when set (RFC 7705 calls it
+ * the Local AS of an AS migration), the instance's AS otherwise. */
+static uint32_t local_as_of(const struct bgp_peer *peer)
+{
+	return peer->cfg.local_as ? peer->cfg.local_as : peer->bgp->asn;
+}
+
 static time_t peer_uptime(const struct bgp_peer *peer)
 {
 	if (peer->up_since != 0)
@@ -124,7 +131,7 @@ static struct json_object *peer_summary_json(const struct bgp_peer *p, enum bgp_
 
 	format_uptime(peer_uptime(p), up, sizeof(up));
 	json_object_object_add(o, "remoteAs", json_object_new_int64(remote_as_of(p)));
-	json_object_object_add(o, "localAs", json_object_new_int64(p->bgp->asn));
+	json_object_object_add(o, "localAs", json_object_new_int64(local_as_of(p)));
 	json_object_object_add(o, "version", json_object_new_int(4));
 	json_object_object_add(o, "msgRcvd", json_object_new_int64((int64_t)msgs_total(p->stats.msgs_in)));
 	json_object_object_add(o, "msgSent", json_object_new_int64((int64_t)msgs_total(p->stats.msgs_out)));
@@ -209,7 +216,7 @@ void bgp_show_neighbors(const struct bgp_instance *bgp, const struct prefix *onl
 		any = true;
 		const struct bgp_conn *c = p->conn;
 		fprintf(out, "BGP neighbor is %s, remote AS %u, local AS %u, %s link\n", p->name, remote_as_of(p),
-			bgp->asn, remote_as_of(p) == bgp->asn ? "internal" : "external");
+			local_as_of(p), remote_as_of(p) == bgp->asn ? "internal" : "external");
 		if (p->cfg.description[0] != '\0')
 			fprintf(out, " Description: %s\n", p->cfg.description);
 		if (c != NULL && c->open_received) {
@@ -264,7 +271,7 @@ struct json_object *bgp_show_neighbors_json(const struct bgp_instance *bgp, cons
 		const struct bgp_conn *c = p->conn;
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "remoteAs", json_object_new_int64(remote_as_of(p)));
-		json_object_object_add(o, "localAs", json_object_new_int64(bgp->asn));
+		json_object_object_add(o, "localAs", json_object_new_int64(local_as_of(p)));
 		json_object_object_add(o, "nbrInternalLink", json_object_new_boolean(remote_as_of(p) == bgp->asn));
 		if (p->cfg.description[0] != '\0')
 			json_object_object_add(o, "nbrDesc", json_object_new_string(p->cfg.description));

@@ -37,6 +37,7 @@ TOOL_CHECKS = {
     "gobgp": _binaries("apt-get install gobgpd", "gobgpd", "gobgp"),
     "exabgp": _binaries("apt-get install exabgp", "exabgp"),
     "tcpdump": _binaries("apt-get install tcpdump", "tcpdump"),
+    "tshark": _binaries("apt-get install tshark", "tshark"),
 }
 
 
