@@ -754,6 +754,19 @@ static void op_established(void *ctx)
 		 * or our stalepath-time (RFC 4724 section 4.2). */
 		timer_stop(&peer->gr_restart);
 		timer_start(&peer->gr_stale, peer->bgp->gr_stalepath_time * 1000u);
+		/* A family whose F bit is clear in the new OPEN (or with no
+		 * capability at all) lost its forwarding state: its stale
+		 * routes go now (RFC 4724 section 4.2). */
+		const struct bgp_cap_gr *gr = &conn->neg.peer_gr;
+		unsigned kept = 0;
+		if (conn->neg.graceful_restart && gr->present) {
+			if (gr->forwarding & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV4_UNICAST))
+				kept |= 1u << BGP_AFI_IPV4;
+			if (gr->forwarding & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV6_UNICAST))
+				kept |= 1u << BGP_AFI_IPV6;
+		}
+		if (peer->gr_afis & ~kept)
+			bgp_peer_gr_done(peer, peer->gr_afis & ~kept);
 	}
 	peer->idle_hold_s = BGP_IDLE_HOLD_MIN;
 	log_msg(change_level(peer), LOG_TAG, "%s: session Established, AS %u, hold time %u s", peer->name,
@@ -774,8 +787,9 @@ static void schedule_restart(struct bgp_peer *peer)
 
 /* RFC 4724 section 4.2: when both sides advertised graceful restart and
  * the session ended without a NOTIFICATION (a NOTIFICATION ends it for
- * good, RFC 8538's N bit aside, which we do not set), keep the families
- * the peer said it preserves forwarding for. Bit per enum bgp_afi. */
+ * good, RFC 8538's N bit aside, which we do not set), keep every family
+ * the peer listed in its capability; whether it really kept forwarding
+ * (the F bit) is read from its next OPEN. Bit per enum bgp_afi. */
 static unsigned gr_families_to_keep(const struct bgp_conn *conn)
 {
 	const struct bgp_cap_gr *gr = &conn->neg.peer_gr;
@@ -783,9 +797,9 @@ static unsigned gr_families_to_keep(const struct bgp_conn *conn)
 
 	if (!conn->neg.graceful_restart || !gr->present || conn->notified || gr->restart_time == 0)
 		return 0;
-	if (gr->forwarding & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV4_UNICAST))
+	if (gr->afsafi & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV4_UNICAST))
 		keep |= 1u << BGP_AFI_IPV4;
-	if (gr->forwarding & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV6_UNICAST))
+	if (gr->afsafi & BGP_AFSAFI_BIT(BGP_AFSAFI_IPV6_UNICAST))
 		keep |= 1u << BGP_AFI_IPV6;
 	return keep;
 }
