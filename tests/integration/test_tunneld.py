@@ -252,6 +252,23 @@ def test_gre_ping_tcp_mss_icmp_and_tshark(topo, pair):
     assert t["counters"]["icmpTooBig"] >= 1 and t["drops"]["tx_too_big"] >= 1
 
 
+def test_gre_keepalives_bring_the_tunnel_up_and_down(topo, pair):
+    a, b, link, start = pair
+    ka = " keepalive 1 3\n"
+    ta, tb = start(gre_conf(A_UNDER, B_UNDER, "169.254.10.1/30", "2001:db8:10::1/64") + ka,
+                   gre_conf(B_UNDER, A_UNDER, "169.254.10.2/30", "2001:db8:10::2/64"))
+    # Cisco-style: B reflects A's keepalives without being configured for
+    # them; A sees its own come back and calls the tunnel up.
+    wait_until(lambda: ta.tunnel("gre1")["state"] == "up", 20, "keepalives answered")
+    t = ta.tunnel("gre1")["counters"]
+    assert t["keepaliveTx"] >= 1 and t["keepaliveRx"] >= 1
+    assert tb.tunnel("gre1")["counters"]["keepaliveReflected"] >= 1
+    assert tb.tunnel("gre1")["state"] == "up"  # no keepalives of its own
+    # The peer goes away: after 3 missed replies the tunnel is down.
+    tb.daemon.stop()
+    wait_until(lambda: ta.tunnel("gre1")["state"] == "down", 20, "missed keepalives noticed")
+
+
 @pytest.mark.parametrize("encap,alg", [("udp", "aes-gcm-128"), ("esp", "aes-gcm-256"),
                                        ("udp", "null")])
 def test_esp_ping_tcp_tshark_decrypts(topo, pair, encap, alg):
