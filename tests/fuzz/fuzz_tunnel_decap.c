@@ -17,7 +17,8 @@
  *
  * Properties besides "no crash, no sanitizer report": a delivered packet
  * lies inside the input buffer, belongs to a tunnel, and is a well-formed
- * IP packet of exactly its length; a keepalive to reflect is an IPv4
+ * IP packet of exactly its length, which coalescing (gro.h) writes out
+ * unchanged when it is alone; a keepalive to reflect is an IPv4
  * packet inside the buffer; segments of a super-packet each parse as IP
  * with a length that adds up to the original payload.
  *
@@ -84,14 +85,24 @@ static struct tunneld_config *parse(const char *text)
 	return c;
 }
 
+static struct gro_run gro;
+
 static void check_delivered(const uint8_t *buf, size_t size, const struct dp_rx *rx)
 {
 	struct ip_pkt ip;
+	uint8_t *out;
 
 	FUZZ_CHECK(rx->t != NULL);
 	FUZZ_CHECK(rx->inner >= buf && rx->inner + rx->inner_len <= buf + size);
 	FUZZ_CHECK(ip_parse(rx->inner, rx->inner_len, &ip) == IP_PARSE_OK);
 	FUZZ_CHECK(ip.tot_len == rx->inner_len);
+	/* What the worker does next: a run of one, written as it came; the
+	 * same segment again never continues it. */
+	if (gro_add(&gro, rx->inner, rx->inner_len)) {
+		FUZZ_CHECK(!gro_add(&gro, rx->inner, rx->inner_len));
+		FUZZ_CHECK(gro_finish(&gro, &out) == VNET_HDR_LEN + rx->inner_len);
+		FUZZ_CHECK(memcmp(out + VNET_HDR_LEN, rx->inner, rx->inner_len) == 0);
+	}
 }
 
 static void run_tun(struct dp_worker *w, uint8_t *buf, size_t size)
@@ -140,6 +151,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (config_b == NULL) {
 		config_b = parse(CONF_B);
 		crypto = esp_crypto_ctx_new(ESP_CRYPTO_AUTO);
+		if (gro_run_init(&gro) != 0)
+			abort();
 	}
 	if (tunneld_init(&td, config_b, 1, NULL, NULL, err, sizeof(err)) != 0)
 		abort();
@@ -181,7 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_STANDALONE
 
 #define SEED_MAX 4096
-#define FUZZ_SEEDS_MAX 16
+#define FUZZ_SEEDS_MAX 24
 #define FUZZ_INPUT_MAX (1 << 20)
 
 struct seed {
@@ -221,9 +234,12 @@ static uint8_t *outer(uint8_t *p, size_t len, uint8_t proto, uint8_t src_last, u
 	return ip;
 }
 
-/* A TCP SYN with an MSS option (for the clamp), or an ICMP echo. */
-static size_t inner_v4(uint8_t *p, size_t len, bool syn)
+/* An ICMP echo (kind 0), a TCP SYN with an MSS option (1, for the
+ * clamp) or a TCP data segment (2, for coalescing). */
+static size_t inner_v4(uint8_t *p, size_t len, int kind)
 {
+	bool syn = kind != 0;
+
 	memset(p, 0, len);
 	p[0] = 0x45;
 	put16(p + 2, (uint16_t)len);
@@ -232,7 +248,14 @@ static size_t inner_v4(uint8_t *p, size_t len, bool syn)
 	p[12] = 169, p[13] = 254, p[14] = 10, p[15] = 1;
 	p[16] = 169, p[17] = 254, p[18] = 10, p[19] = 2;
 	put16(p + 10, ip_csum(p, 20));
-	if (syn) {
+	if (kind == 2) {
+		p[32] = 5 << 4;
+		p[33] = 0x10;
+		for (size_t i = 40; i < len; i++)
+			p[i] = (uint8_t)i;
+		put16(p + 36, ip_csum_finish(ip_csum_add(ip_pseudo_sum(4, p + 12, p + 16, 6, (uint32_t)len - 20), p + 20,
+		                                         len - 20)));
+	} else if (syn) {
 		p[32] = 6 << 4;
 		p[33] = 0x02;
 		p[40] = 2, p[41] = 4, p[42] = 0x05, p[43] = 0xb4;
@@ -260,9 +283,9 @@ static size_t make_seeds(struct seed *seeds)
 	tcfg_free(ca);
 	struct dp_worker w = {.td = &a, .cc = esp_crypto_ctx_new(ESP_CRYPTO_AUTO)};
 	for (size_t t = 0; t < a.ntunnels; t++) {
-		for (int syn = 0; syn <= 1; syn++) {
+		for (int kind = 0; kind <= 2; kind++) {
 			uint8_t *pkt = buf + 128;
-			size_t len = inner_v4(pkt, syn ? 44 : 120, syn);
+			size_t len = inner_v4(pkt, kind == 1 ? 44 : 120, kind);
 			if (dp_tx(&w, &a.tunnels[t], pkt, len, &out, &out_len, icmp, sizeof(icmp)) != DP_TX_SEND)
 				abort();
 			const struct tcfg_tunnel *c = &a.tunnels[t].cfg;
@@ -293,7 +316,7 @@ static size_t make_seeds(struct seed *seeds)
 	                           .csum_offset = 16};
 	memcpy(buf, &h, sizeof(h));
 	uint8_t *p = buf + sizeof(h);
-	inner_v4(p, 40 + 1750, true);
+	inner_v4(p, 40 + 1750, 1);
 	p[32] = 5 << 4;
 	p[33] = 0x18;
 	seed_add(seeds, &n, MODE_TUN, buf, sizeof(h) + 40 + 1750);
@@ -391,6 +414,7 @@ static int run_mutations(unsigned long iterations, uint64_t seed)
 	config_b = NULL;
 	esp_crypto_ctx_free(crypto);
 	crypto = NULL;
+	gro_run_fini(&gro);
 	return 0;
 }
 

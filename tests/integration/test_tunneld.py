@@ -368,6 +368,9 @@ def test_throughput_and_clean_stop(topo, pair):
     assert esp1["counters"]["gsoSuperPackets"] > 0
     assert esp1["counters"]["gsoSegments"] > esp1["counters"]["gsoSuperPackets"]
     assert t["offload"]["tso"] is True
+    # B coalesced what it received into super-packets for its device.
+    rx = tb.tunnel("esp1")["counters"]
+    assert rx["tunGsoWrites"] > 0 and rx["rxPackets"] > rx["tunGsoWrites"]
 
     assert ta.daemon.stop() == 0
     links = [x["ifname"] for x in a.ip_json("link", "show")]

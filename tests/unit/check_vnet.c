@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gro.h"
 #include "ip_util.h"
 #include "unit.h"
 #include "vnet.h"
@@ -279,6 +280,167 @@ START_TEST(test_bad_super_packets)
 }
 END_TEST
 
+/* ---- coalescing (gro.h) ------------------------------------------------------- */
+
+/* Cut a super-packet with vnet_gso_segment(), merge the segments back
+ * with gro_add(): the same packet comes out, with a partial checksum and
+ * the header that makes the kernel cut it again the same way. */
+static void run_roundtrip(int version, size_t payload, uint16_t gso, uint8_t flags)
+{
+	static uint8_t pkt[70000], out[VNET_MAX_SEGS * 2048];
+	size_t seg_len[VNET_MAX_SEGS];
+	size_t len = build(pkt, version, 6, payload, flags);
+	struct virtio_net_hdr h = gso_hdr(version, 6, gso);
+	struct vnet_gso g;
+	struct gro_run run;
+
+	ck_assert_int_eq(gro_run_init(&run), 0);
+	ck_assert_int_eq(vnet_gso_parse(&h, pkt, len, &g), VNET_OK);
+	ck_assert_int_eq(vnet_gso_segment(&g, pkt, out, 2048, seg_len, VNET_MAX_SEGS), VNET_OK);
+	for (uint32_t i = 0; i < g.nsegs; i++)
+		ck_assert(gro_add(&run, out + (size_t)i * 2048, seg_len[i]));
+	size_t total = 0;
+	for (uint32_t i = 0; i < g.nsegs; i++)
+		total += seg_len[i];
+	ck_assert_uint_eq(run.inner_bytes, total);
+	uint8_t *w;
+	size_t n = gro_finish(&run, &w);
+	ck_assert_uint_eq(n, VNET_HDR_LEN + len);
+	struct virtio_net_hdr oh;
+	memcpy(&oh, w, sizeof(oh));
+	const uint8_t *m = w + VNET_HDR_LEN;
+	size_t ip_len = version == 4 ? 20 : 40;
+	if (g.nsegs > 1) {
+		ck_assert_uint_eq(oh.gso_type, version == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6);
+		ck_assert_uint_eq(oh.gso_size, gso);
+		ck_assert_uint_eq(oh.hdr_len, ip_len + 32);
+		ck_assert_uint_eq(oh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+		ck_assert_uint_eq(oh.csum_start, ip_len);
+		ck_assert_uint_eq(oh.csum_offset, 16);
+		/* Completing the partial checksum gives a valid packet. */
+		static uint8_t done[70000];
+		memcpy(done, m, len);
+		ck_assert_int_eq(vnet_csum_complete(done, len, &oh), VNET_OK);
+		assert_l4_ok(done, len, version, 6);
+	} else {
+		ck_assert_uint_eq(oh.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+		ck_assert_uint_eq(oh.flags, 0);
+		assert_l4_ok(m, len, version, 6);
+	}
+	struct ip_pkt ip;
+	ck_assert_int_eq(ip_parse(m, len, &ip), IP_PARSE_OK);
+	ck_assert_uint_eq(ip.tot_len, len);
+	if (version == 4)
+		ck_assert(ip.hdr_csum_ok);
+	/* Sequence number of the first, flags of the last (PSH), payload. */
+	ck_assert_uint_eq(get32(m + ip_len + 4), 0xfffff000u);
+	ck_assert_uint_eq(m[ip_len + 13], flags);
+	ck_assert_mem_eq(m + ip_len + 32, pkt + ip_len + 32, payload);
+	gro_run_fini(&run);
+}
+
+START_TEST(test_gro_roundtrip)
+{
+	run_roundtrip(4, 3 * 1400 + 517, 1400, TCP_ACK | TCP_PSH);
+	run_roundtrip(4, 45 * 1448, 1448, TCP_ACK);
+	run_roundtrip(6, 5 * 1220 + 1, 1220, TCP_ACK);
+	run_roundtrip(4, 700, 1400, TCP_ACK);
+}
+END_TEST
+
+/* What must not join a run, and what ends one. */
+START_TEST(test_gro_refusals)
+{
+	static uint8_t a[2000], b[2000];
+	struct gro_run run;
+	uint8_t *w;
+
+	ck_assert_int_eq(gro_run_init(&run), 0);
+	/* Not TCP; no payload; SYN; FIN; bad checksum: never in a run. */
+	size_t n = build(a, 4, 17, 100, 0);
+	struct virtio_net_hdr h = gso_hdr(4, 17, 0);
+	vnet_csum_complete(a, n, &h);
+	ck_assert(!gro_add(&run, a, n));
+	struct virtio_net_hdr th = gso_hdr(4, 6, 0);
+	n = build(a, 4, 6, 0, TCP_ACK);
+	vnet_csum_complete(a, n, &th);
+	ck_assert(!gro_add(&run, a, n));
+	const uint8_t bad_flags[] = {TCP_SYN | TCP_ACK, TCP_FIN | TCP_ACK, TCP_ACK | TCP_CWR};
+	for (size_t i = 0; i < sizeof(bad_flags); i++) {
+		n = build(a, 4, 6, 100, bad_flags[i]);
+		vnet_csum_complete(a, n, &th);
+		ck_assert(!gro_add(&run, a, n));
+	}
+	n = build(a, 4, 6, 100, TCP_ACK);
+	vnet_csum_complete(a, n, &th);
+	a[n - 1] ^= 1;
+	ck_assert(!gro_add(&run, a, n));
+	ck_assert_uint_eq(run.nsegs, 0);
+
+	/* A run of one 100-octet segment, then candidates. */
+	n = build(a, 4, 6, 200, TCP_ACK);
+	vnet_csum_complete(a, n, &th);
+	/* b: the second half of a as its own segment. */
+	memcpy(b, a, 52);
+	memcpy(b + 52, a + 52 + 100, 100);
+	put16(a + 2, 152);
+	put16(b + 2, 152);
+	put32(b + 24, 0xfffff000u + 100);
+	for (uint8_t *p = a; p != NULL; p = p == a ? b : NULL) {
+		put16(p + 10, 0);
+		put16(p + 10, ip_csum(p, 20));
+		put16(p + 36, 0);
+		put16(p + 36, ip_csum_finish(ip_csum_add(ip_pseudo_sum(4, p + 12, p + 16, 6, 132), p + 20, 132)));
+	}
+	ck_assert(gro_add(&run, a, 152));
+	/* A gap in the sequence numbers; another port; another ACK. */
+	static uint8_t c[2000];
+	memcpy(c, b, 152);
+	put32(c + 24, 0xfffff000u + 101);
+	put16(c + 36, 0);
+	put16(c + 36, ip_csum_finish(ip_csum_add(ip_pseudo_sum(4, c + 12, c + 16, 6, 132), c + 20, 132)));
+	ck_assert(!gro_add(&run, c, 152));
+	memcpy(c, b, 152);
+	put16(c + 22, 5202);
+	put16(c + 36, 0);
+	put16(c + 36, ip_csum_finish(ip_csum_add(ip_pseudo_sum(4, c + 12, c + 16, 6, 132), c + 20, 132)));
+	ck_assert(!gro_add(&run, c, 152));
+	memcpy(c, b, 152);
+	put32(c + 28, 78);
+	put16(c + 36, 0);
+	put16(c + 36, ip_csum_finish(ip_csum_add(ip_pseudo_sum(4, c + 12, c + 16, 6, 132), c + 20, 132)));
+	ck_assert(!gro_add(&run, c, 152));
+	/* The right one joins. */
+	ck_assert(gro_add(&run, b, 152));
+	ck_assert_uint_eq(run.nsegs, 2);
+	n = gro_finish(&run, &w);
+	ck_assert_uint_eq(n, VNET_HDR_LEN + 252);
+	ck_assert_uint_eq(run.nsegs, 0);
+
+	/* A short segment closes the run: nothing joins after it. */
+	n = build(a, 4, 6, 100, TCP_ACK);
+	vnet_csum_complete(a, n, &th);
+	ck_assert(gro_add(&run, a, n));
+	memcpy(b, a, n);
+	put32(b + 24, 0xfffff000u + 100);
+	put16(b + 2, (uint16_t)(n - 50));
+	put16(b + 10, 0);
+	put16(b + 10, ip_csum(b, 20));
+	put16(b + 36, 0);
+	put16(b + 36, ip_csum_finish(ip_csum_add(ip_pseudo_sum(4, b + 12, b + 16, 6, (uint32_t)(n - 70)), b + 20,
+	                                         n - 70)));
+	ck_assert(gro_add(&run, b, n - 50));
+	memcpy(c, b, n - 50);
+	put32(c + 24, 0xfffff000u + 150);
+	put16(c + 36, 0);
+	put16(c + 36, ip_csum_finish(ip_csum_add(ip_pseudo_sum(4, c + 12, c + 16, 6, (uint32_t)(n - 70)), c + 20,
+	                                         n - 70)));
+	ck_assert(!gro_add(&run, c, n - 50));
+	gro_finish(&run, &w);
+	gro_run_fini(&run);
+}
+END_TEST
+
 static Suite *vnet_suite(void)
 {
 	Suite *s = suite_create("vnet");
@@ -287,6 +449,8 @@ static Suite *vnet_suite(void)
 	tcase_add_loop_test(tc, test_segmentation, 0, (int)(sizeof(seg_cases) / sizeof(seg_cases[0])));
 	tcase_add_test(tc, test_csum_complete);
 	tcase_add_test(tc, test_bad_super_packets);
+	tcase_add_test(tc, test_gro_roundtrip);
+	tcase_add_test(tc, test_gro_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }

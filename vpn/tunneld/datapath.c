@@ -199,6 +199,7 @@ void tunnel_totals(const struct tunneld *td, const struct tunnel *t, struct tunn
 		o->gso_super += wc_get(&c->gso_super);
 		o->gso_segments += wc_get(&c->gso_segments);
 		o->udp_gso_sends += wc_get(&c->udp_gso_sends);
+		o->tun_gso_writes += wc_get(&c->tun_gso_writes);
 		o->keepalive_tx += wc_get(&c->keepalive_tx);
 		o->keepalive_rx += wc_get(&c->keepalive_rx);
 		o->keepalive_reflect += wc_get(&c->keepalive_reflect);

@@ -121,6 +121,7 @@ static struct json_object *tunnel_json(const struct tunnel_ctl *ctl, const struc
 	json_object_object_add(c, "gsoSuperPackets", u64(tot.gso_super));
 	json_object_object_add(c, "gsoSegments", u64(tot.gso_segments));
 	json_object_object_add(c, "udpGsoSends", u64(tot.udp_gso_sends));
+	json_object_object_add(c, "tunGsoWrites", u64(tot.tun_gso_writes));
 	if (t->cfg.kind == TCFG_GRE) {
 		json_object_object_add(c, "keepaliveTx", u64(tot.keepalive_tx));
 		json_object_object_add(c, "keepaliveRx", u64(tot.keepalive_rx));

@@ -25,6 +25,7 @@
 
 #include "esp_crypto.h"
 #include "gre.h"
+#include "gro.h"
 #include "ip_util.h"
 #include "ipsec_sa.h"
 #include "tunnel_config.h"
@@ -84,6 +85,7 @@ struct tunnel_counters {
 	wcounter gso_super;    /* super-packets read from the TUN */
 	wcounter gso_segments; /* segments they made */
 	wcounter udp_gso_sends; /* sendmsg calls with UDP_SEGMENT */
+	wcounter tun_gso_writes; /* coalesced writes to the TUN device (gro.h) */
 	wcounter keepalive_tx, keepalive_rx, keepalive_reflect;
 };
 
@@ -92,6 +94,7 @@ struct tunnel_wstate {
 	_Alignas(64) struct tunnel_counters c;
 	struct gre_tunnel gre;  /* GRE tunnels: this worker's encap/decap state */
 	struct ip_tbucket icmp_limit;
+	struct gro_run gro;     /* received TCP segments waiting to be written */
 	int tun_fd;             /* this worker's TUN queue, -1 when none */
 };
 
@@ -144,7 +147,7 @@ struct tunnel_totals {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
 	uint64_t drops[TD_COUNT];
 	uint64_t gre_drops[GRE_DROP_COUNT];
-	uint64_t mss_clamped, icmp_too_big, gso_super, gso_segments, udp_gso_sends;
+	uint64_t mss_clamped, icmp_too_big, gso_super, gso_segments, udp_gso_sends, tun_gso_writes;
 	uint64_t keepalive_tx, keepalive_rx, keepalive_reflect;
 };
 void tunnel_totals(const struct tunneld *td, const struct tunnel *t, struct tunnel_totals *out);

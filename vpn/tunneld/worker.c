@@ -71,6 +71,9 @@ struct worker {
 	struct tunnel *tx_tunnel;
 	uint8_t *arena;
 	size_t seg_len[VNET_MAX_SEGS];
+	/* Tunnels with received segments waiting in their run (gro.h). */
+	struct tunnel *gro_pending[TCFG_MAX_TUNNELS];
+	unsigned ngro_pending;
 	uint8_t icmp[VNET_HDR_LEN + ICMP_BUF];
 };
 
@@ -182,6 +185,59 @@ static void send_icmp(struct worker *w, struct tunnel *t, const uint8_t *pkt, si
 	}
 	if (fd < 0 || sendto(fd, pkt, len, 0, (struct sockaddr *)&ss, sl) < 0)
 		wc_add(&t->w[w->dp.id].c.drops[TD_TX_SEND], 1);
+}
+
+/* Write tunnel t's run of coalesced segments, if it has one. */
+static void flush_gro(struct worker *w, struct tunnel *t)
+{
+	struct tunnel_wstate *ws = &t->w[w->dp.id];
+	uint32_t nsegs = ws->gro.nsegs;
+	size_t bytes = ws->gro.inner_bytes;
+	uint8_t *out;
+
+	if (nsegs == 0)
+		return;
+	size_t n = gro_finish(&ws->gro, &out);
+	if (ws->tun_fd < 0 || write(ws->tun_fd, out, n) < 0) {
+		wc_add(&ws->c.drops[TD_RX_TUN_WRITE], nsegs);
+		return;
+	}
+	wc_add(&ws->c.rx_packets, nsegs);
+	wc_add(&ws->c.rx_bytes, bytes);
+	if (nsegs > 1)
+		wc_add(&ws->c.tun_gso_writes, 1);
+}
+
+static void flush_all_gro(struct worker *w)
+{
+	for (unsigned i = 0; i < w->ngro_pending; i++)
+		flush_gro(w, w->gro_pending[i]);
+	w->ngro_pending = 0;
+}
+
+/* A decapsulated packet for t's device: into the run of its flow when it
+ * continues it, else after the run, in order. */
+static void to_tun(struct worker *w, struct tunnel *t, uint8_t *pkt, size_t len)
+{
+	struct gro_run *run = &t->w[w->dp.id].gro;
+	bool had = run->nsegs > 0;
+
+	if (gro_add(run, pkt, len))
+		goto queued;
+	if (had) {
+		flush_gro(w, t);
+		if (gro_add(run, pkt, len))
+			goto queued;
+	}
+	write_tun(w, t, pkt, len);
+	return;
+queued:
+	if (!had) {
+		for (unsigned i = 0; i < w->ngro_pending; i++)
+			if (w->gro_pending[i] == t)
+				return;
+		w->gro_pending[w->ngro_pending++] = t;
+	}
 }
 
 /* ESP-in-UDP segments laid out back to back, all `stride` long but the
@@ -342,7 +398,7 @@ static void deliver(struct worker *w, enum dp_rx_verdict v, struct dp_rx *rx)
 {
 	switch (v) {
 	case DP_RX_DELIVER:
-		write_tun(w, rx->t, rx->inner, rx->inner_len);
+		to_tun(w, rx->t, rx->inner, rx->inner_len);
 		break;
 	case DP_RX_REFLECT: {
 		/* A peer's keepalive: its inner IPv4 packet is GRE to the
@@ -389,7 +445,7 @@ static void on_socket(struct worker *w, int fd, enum ev_kind kind)
 		}
 		int n = recvmmsg(fd, w->rxmsg, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
-			return;
+			break;
 		for (int i = 0; i < n; i++) {
 			uint8_t *data = w->rxiov[i].iov_base;
 			size_t len = w->rxmsg[i].msg_len;
@@ -410,8 +466,10 @@ static void on_socket(struct worker *w, int fd, enum ev_kind kind)
 			}
 		}
 		if (n < RX_BATCH)
-			return;
+			break;
 	}
+	/* Nothing waits past the batch it came in: the runs go out now. */
+	flush_all_gro(w);
 }
 
 /* ---- the loop ------------------------------------------------------------------------- */
@@ -568,8 +626,13 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 		struct tunnel *t = &td->tunnels[i];
 		if (tun_dev_open(t->cfg.name, td->nworkers, fds, &p->offload, err, errlen) != 0)
 			goto fail;
-		for (unsigned q = 0; q < td->nworkers; q++)
+		for (unsigned q = 0; q < td->nworkers; q++) {
 			t->w[q].tun_fd = fds[q];
+			if (gro_run_init(&t->w[q].gro) != 0) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+		}
 		t->ifindex = tun_dev_configure(t->cfg.name, t->mtu, t->cfg.inside, t->cfg.inside_count, err, errlen);
 		if (t->ifindex < 0)
 			goto fail;
@@ -663,6 +726,7 @@ void worker_pool_free(struct worker_pool *p)
 			if (td->tunnels[t].w[q].tun_fd >= 0)
 				close(td->tunnels[t].w[q].tun_fd);
 			td->tunnels[t].w[q].tun_fd = -1;
+			gro_run_fini(&td->tunnels[t].w[q].gro);
 		}
 	}
 	if (td->raw_gre_fd >= 0)
