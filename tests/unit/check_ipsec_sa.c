@@ -102,6 +102,14 @@ START_TEST(test_add_query_delete)
 	ck_assert_int_eq(ops->update_sa(db, &out, &up), 0);
 	ck_assert(ipsec_sadb_snap(db)->out[3]->encap);
 	ck_assert_uint_eq(ipsec_sadb_snap(db)->out[3]->encap_dport, 4501);
+	/* The same SA underneath: its counters and last use carry on. */
+	ck_assert_int_eq(ops->query_sa(db, &out, &u), 0);
+	ck_assert_uint_eq(u.packets, 1);
+	ck_assert_int_eq((long)u.last_use, 1700000000L);
+	struct ipsec_update_sa missing = up;
+	struct ipsec_sa_id nobody = id_of(A, B, 0x9999);
+	ck_assert_int_eq(ops->update_sa(db, &nobody, &missing), -1);
+	ck_assert_int_eq(errno, ENOENT);
 
 	/* del_sa: gone from the snapshot and from queries; the SPI is free
 	 * again. */
@@ -154,6 +162,11 @@ START_TEST(test_expiry_events)
 	struct ipsec_sa_id out = id_of(A, B, 0x700);
 
 	ck_assert_int_eq(ops->add_sa(db, &out, &add), 0);
+	/* Moved before it expires: the notices still name it. */
+	struct ipsec_update_sa up = {.encap = true};
+	memcpy(up.new_src, A, 4);
+	memcpy(up.new_dst, B, 4);
+	ck_assert_int_eq(ops->update_sa(db, &out, &up), 0);
 	struct esp_sa *sa = ipsec_sadb_snap(db)->out[7]->sa;
 	enum esp_result r[5];
 	for (int i = 0; i < 5; i++) {

@@ -22,7 +22,7 @@
 #define ICMP_BURST 20
 
 static const char *const tdrop_names[TD_COUNT] = {
-    [TD_TX_DOWN] = "tx_down",
+    [TD_DOWN] = "down",
     [TD_TX_NOT_IP] = "tx_not_ip",
     [TD_TX_VNET] = "tx_bad_vnet",
     [TD_TX_TOO_BIG] = "tx_too_big",
@@ -270,7 +270,7 @@ enum dp_rx_verdict dp_rx_esp(struct dp_worker *w, uint8_t *esp, size_t len, stru
 	}
 	ipsec_sa_entry_used(e, w->now_s);
 	if (t->cfg.shutdown)
-		return tdrop(w, t, TD_TX_DOWN);
+		return tdrop(w, t, TD_DOWN);
 	if (!dp_rx_inner(w, t, b.data, b.len))
 		return DP_RX_DROP;
 	out->t = t;
@@ -350,7 +350,7 @@ enum dp_rx_verdict dp_rx_gre(struct dp_worker *w, uint8_t *pkt, size_t len, stru
 		return tdrop(w, t, TD_RX_GRE);
 	}
 	if (t->cfg.shutdown)
-		return tdrop(w, t, TD_TX_DOWN);
+		return tdrop(w, t, TD_DOWN);
 	if (!dp_rx_inner(w, t, rx.inner, rx.inner_len))
 		return DP_RX_DROP;
 	out->t = t;
@@ -391,7 +391,7 @@ enum dp_tx_verdict dp_tx(struct dp_worker *w, struct tunnel *t, uint8_t *pkt, si
 	struct ip_pkt ip;
 
 	if (t->cfg.shutdown) {
-		wc_add(&c->drops[TD_TX_DOWN], 1);
+		wc_add(&c->drops[TD_DOWN], 1);
 		return DP_TX_DROP;
 	}
 	if (ip_parse(pkt, len, &ip) != IP_PARSE_OK || ip.tot_len > len) {
@@ -434,7 +434,7 @@ enum dp_tx_verdict dp_tx(struct dp_worker *w, struct tunnel *t, uint8_t *pkt, si
 		const struct ipsec_sa_entry *e = out_sa(w, t);
 		struct esp_buf b = {.data = pkt, .len = len, .headroom = DP_HEADROOM, .tailroom = DP_TAILROOM};
 		if (e == NULL) {
-			wc_add(&c->drops[TD_TX_DOWN], 1);
+			wc_add(&c->drops[TD_DOWN], 1);
 			return DP_TX_DROP;
 		}
 		if (esp_encap(e->sa, w->cc, &b, esp_inner_next_header(pkt, len)) != ESP_OK) {

@@ -17,6 +17,12 @@
 #define GRACE_POLL_US  1000
 #define GRACE_MAX_US   (5 * 1000 * 1000)
 
+struct ipsec_sa_cb {
+	struct ipsec_sadb *db;
+	uint32_t reqid, spi;
+	bool inbound;
+};
+
 struct expire_event {
 	uint32_t reqid, spi;
 	bool inbound, hard;
@@ -147,9 +153,10 @@ static bool wait_grace(struct ipsec_sadb *db, uint64_t g)
 	return false;
 }
 
-/* Publish a snapshot of the current set; free the old one and the
- * entries in `gone` after the grace period. Under db->lock. */
-static int publish(struct ipsec_sadb *db, struct ipsec_sa_entry *gone)
+/* Publish a snapshot of the current set; free the old one and the entry
+ * `gone` (with its SA when free_sa) after the grace period. Under
+ * db->lock. */
+static int publish(struct ipsec_sadb *db, struct ipsec_sa_entry *gone, bool free_sa)
 {
 	struct ipsec_sa_snap *s = snap_build(db);
 
@@ -161,7 +168,10 @@ static int publish(struct ipsec_sadb *db, struct ipsec_sa_entry *gone)
 		return 0;
 	snap_free(old);
 	if (gone != NULL) {
-		esp_sa_free(gone->sa);
+		if (free_sa) {
+			esp_sa_free(gone->sa);
+			free(gone->cb);
+		}
 		free(gone);
 	}
 	return 0;
@@ -169,14 +179,15 @@ static int publish(struct ipsec_sadb *db, struct ipsec_sa_entry *gone)
 
 /* ---- expiry events ------------------------------------------------------------ */
 
-static void queue_expire(struct ipsec_sadb *db, struct ipsec_sa_entry *e, bool hard)
+static void queue_expire(const struct ipsec_sa_cb *cb, bool hard)
 {
+	struct ipsec_sadb *db = cb->db;
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&db->ev_lock);
 	if (db->ev_count < EVENT_RING) {
 		db->ring[(db->ev_head + db->ev_count) % EVENT_RING] =
-		    (struct expire_event){.reqid = e->reqid, .spi = e->id.spi, .inbound = e->inbound, .hard = hard};
+		    (struct expire_event){.reqid = cb->reqid, .spi = cb->spi, .inbound = cb->inbound, .hard = hard};
 		db->ev_count++;
 	}
 	pthread_mutex_unlock(&db->ev_lock);
@@ -189,16 +200,14 @@ static void on_soft(struct esp_sa *sa, enum esp_limit why, void *arg)
 {
 	(void)sa;
 	(void)why;
-	struct ipsec_sa_entry *e = arg;
-	queue_expire(e->db, e, false);
+	queue_expire(arg, false);
 }
 
 static void on_hard(struct esp_sa *sa, enum esp_limit why, void *arg)
 {
 	(void)sa;
 	(void)why;
-	struct ipsec_sa_entry *e = arg;
-	queue_expire(e->db, e, true);
+	queue_expire(arg, true);
 }
 
 int ipsec_sadb_event_fd(const struct ipsec_sadb *db)
@@ -258,11 +267,15 @@ static int op_add_sa(struct ipsec_sadb *db, const struct ipsec_sa_id *id, const 
 		return -1;
 	}
 	e = calloc(1, sizeof(*e));
-	if (e == NULL) {
+	struct ipsec_sa_cb *cb = calloc(1, sizeof(*cb));
+	if (e == NULL || cb == NULL) {
+		free(e);
+		free(cb);
 		errno = ENOMEM;
 		return -1;
 	}
-	e->db = db;
+	*cb = (struct ipsec_sa_cb){.db = db, .reqid = d->reqid, .spi = id->spi, .inbound = d->inbound};
+	e->cb = cb;
 	struct esp_sa_config cfg = {
 	    .dir = d->inbound ? ESP_DIR_IN : ESP_DIR_OUT,
 	    .cipher = d->cipher,
@@ -278,7 +291,7 @@ static int op_add_sa(struct ipsec_sadb *db, const struct ipsec_sa_id *id, const 
 	    .life = d->life,
 	    .on_soft = on_soft,
 	    .on_hard = on_hard,
-	    .cb_arg = e,
+	    .cb_arg = cb,
 	};
 	pthread_mutex_lock(&db->lock);
 	ssize_t at = find(db, id);
@@ -316,7 +329,7 @@ static int op_add_sa(struct ipsec_sadb *db, const struct ipsec_sa_id *id, const 
 	} else {
 		db->all[db->count++] = e;
 	}
-	if (publish(db, gone) != 0) {
+	if (publish(db, gone, true) != 0) {
 		err = ENOMEM;
 		if (at >= 0) {
 			db->all[at] = gone;
@@ -330,6 +343,8 @@ static int op_add_sa(struct ipsec_sadb *db, const struct ipsec_sa_id *id, const 
 	rc = 0;
 out:
 	pthread_mutex_unlock(&db->lock);
+	if (e != NULL)
+		free(e->cb);
 	free(e);
 	if (rc != 0)
 		errno = err;
@@ -342,22 +357,31 @@ static int op_update_sa(struct ipsec_sadb *db, const struct ipsec_sa_id *id, con
 
 	pthread_mutex_lock(&db->lock);
 	ssize_t at = find(db, id);
+	struct ipsec_sa_entry *e = at >= 0 ? malloc(sizeof(*e)) : NULL;
 	if (at < 0) {
 		errno = ENOENT;
+	} else if (e == NULL) {
+		errno = ENOMEM;
 	} else {
-		/* Addresses and ports are read by workers from the entry: a
-		 * new entry would need the SA re-keyed, so the update is
-		 * written in place and a new snapshot makes workers re-read
-		 * it after their next quiescent point. */
-		struct ipsec_sa_entry *e = db->all[at];
+		/* Workers read addresses and ports from the entry without a
+		 * lock: the update is a new entry around the same SA (its
+		 * keys, sequence numbers and window carry on), published like
+		 * any change; the old entry goes after the grace period. */
+		struct ipsec_sa_entry *old = db->all[at];
+		memcpy(e, old, sizeof(*e));
+		atomic_init(&e->last_use, atomic_load(&old->last_use));
 		memcpy(e->id.src, d->new_src, 4);
 		memcpy(e->id.dst, d->new_dst, 4);
 		e->encap = d->encap;
 		e->encap_sport = d->encap_sport;
 		e->encap_dport = d->encap_dport;
-		rc = publish(db, NULL);
-		if (rc != 0)
+		db->all[at] = e;
+		rc = publish(db, old, false);
+		if (rc != 0) {
+			db->all[at] = old;
+			free(e);
 			errno = ENOMEM;
+		}
 	}
 	pthread_mutex_unlock(&db->lock);
 	return rc;
@@ -399,7 +423,7 @@ static int op_del_sa(struct ipsec_sadb *db, const struct ipsec_sa_id *id)
 		db->all[at] = db->all[--db->count];
 		if (e->inbound)
 			esp_spi_release(db->spis, e->id.spi);
-		rc = publish(db, e);
+		rc = publish(db, e, true);
 		if (rc != 0) {
 			db->all[db->count++] = e;
 			errno = ENOMEM;
@@ -450,6 +474,7 @@ void ipsec_sadb_free(struct ipsec_sadb *db)
 		return;
 	for (size_t i = 0; i < db->count; i++) {
 		esp_sa_free(db->all[i]->sa);
+		free(db->all[i]->cb);
 		free(db->all[i]);
 	}
 	snap_free(atomic_load(&db->head.snap));

@@ -91,7 +91,10 @@ struct ipsec_sa_entry {
 	uint16_t encap_sport, encap_dport;
 	_Atomic int64_t last_use; /* CLOCK_REALTIME seconds, updated at most once a second */
 	int64_t added;             /* CLOCK_MONOTONIC ns: the newest outbound SA wins */
-	struct ipsec_sadb *db;     /* the owner, for the lifetime callbacks */
+	/* What the lifetime callbacks are given (database, reqid, SPI,
+	 * direction): it lives as long as sa, across update_sa(), which
+	 * replaces the entry around the same SA. */
+	struct ipsec_sa_cb *cb;
 };
 
 struct ipsec_sa_snap {
@@ -101,6 +104,7 @@ struct ipsec_sa_snap {
 };
 
 struct ipsec_sadb;
+struct ipsec_sa_cb;
 
 /* Expiry notices (kernel_listener_t's expire): soft asks for a rekey,
  * hard means the SA refuses traffic. Called on the main thread. */

@@ -34,7 +34,7 @@
 
 /* Why the data path dropped a packet, per tunnel. */
 enum tunnel_drop {
-	TD_TX_DOWN,          /* the tunnel is shut down, or has no outbound SA */
+	TD_DOWN,             /* shut down (either way), or no outbound SA */
 	TD_TX_NOT_IP,        /* what the TUN gave us is not an IP packet */
 	TD_TX_VNET,          /* bad virtio-net header or super-packet */
 	TD_TX_TOO_BIG,       /* over the tunnel MTU (an ICMP error went back when allowed) */

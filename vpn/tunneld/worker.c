@@ -85,24 +85,34 @@ struct worker_pool {
 	atomic_bool udp_gso;
 };
 
-static struct sockaddr_in peer_addr(const struct tunnel *t, uint16_t port)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+/* Where and how a tunnel's packets go. For ESP, the outbound SA says
+ * (update_sa() may have moved the peer or switched to UDP); for GRE, the
+ * configuration. */
+struct peer {
+	struct sockaddr_in sin;
+	int fd;
+	bool udp;
+};
 
-	memcpy(&sin.sin_addr, t->cfg.destination, 4);
-	return sin;
-}
-
-static int underlay_fd(struct worker *w, const struct tunnel *t)
+static void peer_of(struct worker *w, const struct tunnel *t, struct peer *p)
 {
-	if (t->cfg.kind == TCFG_GRE)
-		return w->pool->td->raw_gre_fd;
-	return t->cfg.encap == TCFG_ENCAP_UDP ? w->udp_fd : w->pool->td->raw_esp_fd;
-}
+	const struct ipsec_sa_entry *e = NULL;
 
-static uint16_t underlay_port(const struct tunnel *t)
-{
-	return t->cfg.kind == TCFG_IPSEC && t->cfg.encap == TCFG_ENCAP_UDP ? ESP_NATT_PORT : 0;
+	memset(p, 0, sizeof(*p));
+	p->sin.sin_family = AF_INET;
+	memcpy(&p->sin.sin_addr, t->cfg.destination, 4);
+	if (t->cfg.kind == TCFG_GRE) {
+		p->fd = w->pool->td->raw_gre_fd;
+		return;
+	}
+	if (t->index < IPSEC_MAX_REQID)
+		e = ipsec_sadb_snap(w->pool->td->sadb)->out[t->index];
+	p->udp = e != NULL ? e->encap : t->cfg.encap == TCFG_ENCAP_UDP;
+	if (e != NULL)
+		memcpy(&p->sin.sin_addr, e->id.dst, 4);
+	if (p->udp)
+		p->sin.sin_port = htons(e != NULL && e->encap_dport != 0 ? e->encap_dport : ESP_NATT_PORT);
+	p->fd = p->udp ? w->udp_fd : w->pool->td->raw_esp_fd;
 }
 
 /* ---- send ------------------------------------------------------------------------- */
@@ -111,21 +121,21 @@ static uint16_t underlay_port(const struct tunnel *t)
  * refuses. */
 static void send_many(struct worker *w, struct tunnel *t, struct iovec *iov, unsigned n)
 {
-	struct sockaddr_in dst = peer_addr(t, underlay_port(t));
+	struct peer peer;
 	struct mmsghdr *m = w->txmsg;
-	int fd = underlay_fd(w, t);
 	unsigned done = 0;
 
+	peer_of(w, t, &peer);
 	for (unsigned i = 0; i < n; i++) {
 		memset(&m[i], 0, sizeof(m[i]));
-		m[i].msg_hdr.msg_name = &dst;
-		m[i].msg_hdr.msg_namelen = sizeof(dst);
+		m[i].msg_hdr.msg_name = &peer.sin;
+		m[i].msg_hdr.msg_namelen = sizeof(peer.sin);
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
 	}
 	/* Bounded: every round sends at least one packet or drops one. */
 	while (done < n) {
-		int rc = sendmmsg(fd, m + done, n - done, 0);
+		int rc = peer.fd >= 0 ? sendmmsg(peer.fd, m + done, n - done, 0) : -1;
 		if (rc > 0) {
 			done += (unsigned)rc;
 			continue;
@@ -246,12 +256,13 @@ queued:
 static bool send_udp_gso(struct worker *w, struct tunnel *t, uint8_t *base, size_t stride, size_t total,
                          unsigned nsegs)
 {
-	struct sockaddr_in dst = peer_addr(t, ESP_NATT_PORT);
+	struct peer peer;
 	unsigned per = (unsigned)(UDP_GSO_MAX_BYTES / stride);
 
 	if (per > UDP_GSO_MAX_SEGS)
 		per = UDP_GSO_MAX_SEGS;
-	if (per < 2)
+	peer_of(w, t, &peer);
+	if (per < 2 || !peer.udp || peer.fd < 0)
 		return false;
 	for (unsigned first = 0; first < nsegs; first += per) {
 		unsigned n = nsegs - first < per ? nsegs - first : per;
@@ -259,7 +270,7 @@ static bool send_udp_gso(struct worker *w, struct tunnel *t, uint8_t *base, size
 		size_t len = first + n == nsegs ? total - off : (size_t)n * stride;
 		char cbuf[CMSG_SPACE(sizeof(uint16_t))] = {0};
 		struct iovec iov = {.iov_base = base + off, .iov_len = len};
-		struct msghdr mh = {.msg_name = &dst, .msg_namelen = sizeof(dst), .msg_iov = &iov, .msg_iovlen = 1};
+		struct msghdr mh = {.msg_name = &peer.sin, .msg_namelen = sizeof(peer.sin), .msg_iov = &iov, .msg_iovlen = 1};
 		if (n > 1) {
 			mh.msg_control = cbuf;
 			mh.msg_controllen = sizeof(cbuf);
@@ -270,7 +281,7 @@ static bool send_udp_gso(struct worker *w, struct tunnel *t, uint8_t *base, size
 			uint16_t gso = (uint16_t)stride;
 			memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
 		}
-		if (sendmsg(w->udp_fd, &mh, 0) < 0) {
+		if (sendmsg(peer.fd, &mh, 0) < 0) {
 			if (first == 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
 				/* The path cannot do GSO: every later super-packet
 				 * goes out one datagram at a time. */
@@ -334,8 +345,8 @@ static void tx_super(struct worker *w, struct tunnel *t, const struct virtio_net
 	}
 	if (n == 0)
 		return;
-	if (t->cfg.kind == TCFG_IPSEC && t->cfg.encap == TCFG_ENCAP_UDP && contiguous && w->pool->udp_gso &&
-	    n == g.nsegs && send_udp_gso(w, t, base, stride, total, n))
+	if (t->cfg.kind == TCFG_IPSEC && contiguous && w->pool->udp_gso && n == g.nsegs &&
+	    send_udp_gso(w, t, base, stride, total, n))
 		return;
 	for (unsigned first = 0; first < n; first += TX_BATCH)
 		send_many(w, t, iov + first, n - first < TX_BATCH ? n - first : TX_BATCH);
@@ -759,8 +770,10 @@ int worker_pool_send_keepalive(struct worker_pool *p, struct tunnel *t)
 {
 	uint8_t buf[128];
 	struct builder b;
-	struct sockaddr_in dst = peer_addr(t, 0);
+	struct sockaddr_in dst = {.sin_family = AF_INET};
 	static uint16_t id;
+
+	memcpy(&dst.sin_addr, t->cfg.destination, 4);
 
 	builder_init_fixed(&b, buf, sizeof(buf));
 	id++;
