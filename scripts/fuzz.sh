@@ -11,19 +11,30 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=build/fuzz
 mkdir -p "$out"
-flags=(-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Irouted -Irouted/bgp)
+flags=(-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Irouted -Irouted/bgp -Ivpn/tunneld -Ivpn/esp -Ivpn/pkt -Igre)
 
 declare -A sources=(
 	[bgp_msg]="lib/cursor.c routed/bgp/bgp_msg.c"
 	[bgp_update]="lib/cursor.c lib/prefix.c routed/bgp/bgp_attr.c routed/bgp/bgp_update.c"
+	[tunnel_decap]="lib/cursor.c lib/prefix.c lib/cmd_syntax.c lib/cmd_match.c lib/log.c
+		vpn/pkt/ip_util.c gre/gre.c vpn/esp/esp_crypto.c vpn/esp/esp_packet.c vpn/esp/esp_replay.c
+		vpn/esp/esp_sa.c vpn/tunneld/datapath.c vpn/tunneld/ipsec_sa.c vpn/tunneld/tunnel_config.c
+		vpn/tunneld/vnet.c vpn/tunneld/gro.c"
+)
+# Libraries a harness links besides its sources.
+declare -A libs=(
+	[bgp_msg]=""
+	[bgp_update]=""
+	[tunnel_decap]="-lIPSec_MB -lcrypto -lpthread"
 )
 
 status=0
-for name in bgp_msg bgp_update; do
-	read -r -a src <<<"${sources[$name]}"
+for name in bgp_msg bgp_update tunnel_decap; do
+	read -r -d '' -a src <<<"${sources[$name]}" || true
+	read -r -a lib <<<"${libs[$name]}" || true
 	clang "${flags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		"${src[@]}" "tests/fuzz/fuzz_$name.c" -o "$out/fuzz_$name"
-	clang "${flags[@]}" -DFUZZ_STANDALONE "${src[@]}" "tests/fuzz/fuzz_$name.c" -o "$out/seed_$name"
+		"${src[@]}" "tests/fuzz/fuzz_$name.c" -o "$out/fuzz_$name" "${lib[@]}"
+	clang "${flags[@]}" -DFUZZ_STANDALONE "${src[@]}" "tests/fuzz/fuzz_$name.c" -o "$out/seed_$name" "${lib[@]}"
 	rm -rf "$out/seeds_$name" && mkdir -p "$out/seeds_$name" "$out/corpus_$name"
 	"$out/seed_$name" --seeds "$out/seeds_$name" >/dev/null
 	echo "fuzz: $name for ${seconds}s from $(ls "$out/seeds_$name" | wc -l) seeds"

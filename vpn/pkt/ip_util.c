@@ -18,16 +18,57 @@ static uint32_t fold(uint64_t sum)
 uint32_t ip_csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t acc = sum;
-	size_t i;
+	uint64_t acc = 0, carries = 0;
 
-	/* RFC 1071 4.1: deferred carries, folded once at the end; a 64-bit
-	 * accumulator cannot overflow for any IP packet. */
-	for (i = 0; i + 1 < len; i += 2)
-		acc += (uint32_t)p[i] << 8 | p[i + 1];
-	if (i < len)
-		acc += (uint32_t)p[i] << 8;
-	return fold(acc);
+	/*
+	 * RFC 1071 2(B): the one's complement sum does not depend on byte
+	 * order, so the data is summed as memory holds it, 64 bits per
+	 * addition, and the result is put into network order once, at the
+	 * end. Each carry out of the 64-bit accumulator is worth 2^64, which
+	 * is 1 modulo 2^16 - 1: carries are counted and added back when
+	 * folding (RFC 1071 4.1's deferred carries).
+	 */
+	while (len >= 16) {
+		uint64_t x, y;
+		memcpy(&x, p, 8);
+		memcpy(&y, p + 8, 8);
+		acc += x;
+		carries += acc < x;
+		acc += y;
+		carries += acc < y;
+		p += 16;
+		len -= 16;
+	}
+	while (len >= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		acc += w;
+		carries += acc < w;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		acc += w;
+		carries += acc < w;
+		p += 2;
+		len -= 2;
+	}
+	if (len == 1) {
+		/* The odd octet is the high half of a word padded with zero:
+		 * in memory order, that word is the octet followed by 0. */
+		uint8_t pad[2] = {p[0], 0};
+		uint16_t w;
+		memcpy(&w, pad, 2);
+		acc += w;
+		carries += acc < w;
+	}
+	uint32_t folded = fold((acc & 0xffffffffu) + (acc >> 32) + carries);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	folded = (uint32_t)(((folded & 0xff) << 8) | (folded >> 8));
+#endif
+	return fold((uint64_t)folded + sum);
 }
 
 uint16_t ip_csum_finish(uint32_t sum)
