@@ -11,19 +11,26 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=build/fuzz
 mkdir -p "$out"
-flags=(-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Irouted -Irouted/bgp)
+flags=(-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Irouted -Irouted/bgp -Ivpn/esp)
 
 declare -A sources=(
 	[bgp_msg]="lib/cursor.c routed/bgp/bgp_msg.c"
 	[bgp_update]="lib/cursor.c lib/prefix.c routed/bgp/bgp_attr.c routed/bgp/bgp_update.c"
+	[esp]="lib/cursor.c vpn/esp/esp_crypto.c vpn/esp/esp_packet.c vpn/esp/esp_replay.c vpn/esp/esp_sa.c"
+)
+# Libraries a harness links besides its sources.
+declare -A libs=(
+	[esp]="-lIPSec_MB -lcrypto -lpthread"
 )
 
 status=0
-for name in bgp_msg bgp_update; do
+for name in bgp_msg bgp_update esp; do
 	read -r -a src <<<"${sources[$name]}"
+	read -r -a lib <<<"${libs[$name]:-}"
 	clang "${flags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		"${src[@]}" "tests/fuzz/fuzz_$name.c" -o "$out/fuzz_$name"
-	clang "${flags[@]}" -DFUZZ_STANDALONE "${src[@]}" "tests/fuzz/fuzz_$name.c" -o "$out/seed_$name"
+		"${src[@]}" "tests/fuzz/fuzz_$name.c" "${lib[@]}" -o "$out/fuzz_$name"
+	clang "${flags[@]}" -DFUZZ_STANDALONE "${src[@]}" "tests/fuzz/fuzz_$name.c" "${lib[@]}" \
+		-o "$out/seed_$name"
 	rm -rf "$out/seeds_$name" && mkdir -p "$out/seeds_$name" "$out/corpus_$name"
 	"$out/seed_$name" --seeds "$out/seeds_$name" >/dev/null
 	echo "fuzz: $name for ${seconds}s from $(ls "$out/seeds_$name" | wc -l) seeds"
