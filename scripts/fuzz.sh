@@ -11,12 +11,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=build/fuzz
 mkdir -p "$out"
-flags=(-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Irouted -Irouted/bgp -Ivpn/esp)
+flags=(-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Irouted -Irouted/bgp -Ivpn/esp -Ivpn/pkt -Igre)
 
 declare -A sources=(
 	[bgp_msg]="lib/cursor.c routed/bgp/bgp_msg.c"
 	[bgp_update]="lib/cursor.c lib/prefix.c routed/bgp/bgp_attr.c routed/bgp/bgp_update.c"
 	[esp]="lib/cursor.c vpn/esp/esp_crypto.c vpn/esp/esp_packet.c vpn/esp/esp_replay.c vpn/esp/esp_sa.c"
+	[gre]="lib/cursor.c vpn/pkt/ip_util.c gre/gre.c"
 )
 # Libraries a harness links besides its sources.
 declare -A libs=(
@@ -24,7 +25,7 @@ declare -A libs=(
 )
 
 status=0
-for name in bgp_msg bgp_update esp; do
+for name in bgp_msg bgp_update esp gre; do
 	read -r -a src <<<"${sources[$name]}"
 	read -r -a lib <<<"${libs[$name]:-}"
 	clang "${flags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
