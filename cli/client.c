@@ -88,7 +88,14 @@ static enum client_result fail_protocol(struct client *c, const char *reason)
 	return fail(c, CLIENT_ERR_PROTOCOL);
 }
 
+static void format_connect_error(char *err, size_t errlen, const char *daemon, const char *path, int errnum);
+
 void client_format_connect_error(char *err, size_t errlen, const char *path, int errnum)
+{
+	format_connect_error(err, errlen, "routed", path, errnum);
+}
+
+static void format_connect_error(char *err, size_t errlen, const char *daemon, const char *path, int errnum)
 {
 	const char *hint = "";
 
@@ -111,7 +118,7 @@ void client_format_connect_error(char *err, size_t errlen, const char *path, int
 	default:
 		break;
 	}
-	snprintf(err, errlen, "cannot connect to skygate-routed at %s: %s%s", path,
+	snprintf(err, errlen, "cannot connect to skygate-%s at %s: %s%s", daemon, path,
 		 strerror(errnum), hint);
 }
 
@@ -133,16 +140,21 @@ struct client *client_from_fd(int fd)
 
 struct client *client_connect(const char *rundir, char *err, size_t errlen)
 {
+	return client_connect_daemon(rundir, "routed", err, errlen);
+}
+
+struct client *client_connect_daemon(const char *rundir, const char *daemon, char *err, size_t errlen)
+{
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	char path[sizeof(sun.sun_path) + 64];
 	int n, fd, rc;
 
-	n = snprintf(path, sizeof(path), "%s/%s", rundir, CLIENT_SOCKET_NAME);
+	n = snprintf(path, sizeof(path), "%s/%s.sock", rundir, daemon);
 	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen,
-			 "cannot connect to skygate-routed in %s: the socket path would be too "
+			 "cannot connect to skygate-%s in %s: the socket path would be too "
 			 "long for a UNIX socket (at most %zu bytes)",
-			 rundir, sizeof(sun.sun_path) - 1);
+			 daemon, rundir, sizeof(sun.sun_path) - 1);
 		return NULL;
 	}
 	memcpy(sun.sun_path, path, (size_t)n + 1);
@@ -158,7 +170,7 @@ struct client *client_connect(const char *rundir, char *err, size_t errlen)
 		rc = connect(fd, (const struct sockaddr *)&sun, sizeof(sun));
 	while (rc < 0 && errno == EINTR);
 	if (rc < 0) {
-		client_format_connect_error(err, errlen, path, errno);
+		format_connect_error(err, errlen, daemon, path, errno);
 		close(fd);
 		return NULL;
 	}

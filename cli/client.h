@@ -78,6 +78,12 @@ typedef void (*client_output_fn)(void *arg, const char *text, size_t len);
  */
 struct client *client_connect(const char *rundir, char *err, size_t errlen);
 
+/*
+ * The same for any daemon that speaks this protocol: RUNDIR/DAEMON.sock,
+ * DAEMON being "routed" or "tunneld" (skygate-tunneld's control socket).
+ */
+struct client *client_connect_daemon(const char *rundir, const char *daemon, char *err, size_t errlen);
+
 /* Wrap a connected stream socket (a socketpair end in tests). Takes
  * ownership of fd, also on failure (NULL: out of memory; fd is closed). */
 struct client *client_from_fd(int fd);

@@ -44,6 +44,7 @@ static void on_sigint(int sig)
 
 struct options {
 	const char *rundir;
+	const char *daemon;    /* --daemon: routed (default) or tunneld */
 	const char **commands; /* -c, in order */
 	size_t ncommands;
 	const char *file;      /* -f */
@@ -53,9 +54,10 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " SKYSH_NAME " [--rundir DIR] [-c CMD]... [-f FILE] [--no-pager]\n"
-		"  --rundir DIR   run directory of skygate-routed\n"
+		"Usage: " SKYSH_NAME " [--rundir DIR] [--daemon routed|tunneld] [-c CMD]... [-f FILE] [--no-pager]\n"
+		"  --rundir DIR   run directory of the daemon\n"
 		"                 (default " DAEMON_DEFAULT_RUNDIR ")\n"
+		"  --daemon NAME  talk to skygate-routed (default) or skygate-tunneld\n"
 		"  -c CMD         run CMD; repeat to run several in order in one session\n"
 		"  -f FILE        apply FILE ('-': standard input) as one all-or-nothing change\n"
 		"  --no-pager     never page output\n"
@@ -66,13 +68,14 @@ static void usage(FILE *out)
 }
 
 /* Long-only options, past any char so that optopt tells them apart. */
-enum { OPT_RUNDIR = 256, OPT_NO_PAGER };
+enum { OPT_RUNDIR = 256, OPT_NO_PAGER, OPT_DAEMON };
 
 /* Returns 0 to run, 1 to exit successfully (help/version), -1 on bad usage. */
 static int parse_options(int argc, char **argv, struct options *opt)
 {
 	static const struct option longopts[] = {
 		{"rundir", required_argument, NULL, OPT_RUNDIR},
+		{"daemon", required_argument, NULL, OPT_DAEMON},
 		{"no-pager", no_argument, NULL, OPT_NO_PAGER},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -87,6 +90,14 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		switch (c) {
 		case OPT_RUNDIR:
 			opt->rundir = optarg;
+			break;
+		case OPT_DAEMON:
+			if (strcmp(optarg, "routed") != 0 && strcmp(optarg, "tunneld") != 0) {
+				fprintf(stderr, SKYSH_NAME ": --daemon takes routed or tunneld, not '%s'\n",
+					optarg);
+				return -1;
+			}
+			opt->daemon = optarg;
 			break;
 		case 'c':
 			opt->commands[opt->ncommands++] = optarg;
@@ -583,7 +594,7 @@ static void install_signals(void)
 
 int main(int argc, char **argv)
 {
-	struct options opt = {.rundir = DAEMON_DEFAULT_RUNDIR};
+	struct options opt = {.rundir = DAEMON_DEFAULT_RUNDIR, .daemon = "routed"};
 	struct skysh sh = {.fatal_status = SKYSH_EXIT_TROUBLE};
 	char err[CLIENT_ERROR_MAX];
 	char *config = NULL;
@@ -622,7 +633,7 @@ int main(int argc, char **argv)
 
 	sh.pager = choose_pager();
 	sh.page = !opt.no_pager && sh.pager != NULL && isatty(STDOUT_FILENO);
-	sh.client = client_connect(opt.rundir, err, sizeof(err));
+	sh.client = client_connect_daemon(opt.rundir, opt.daemon, err, sizeof(err));
 	if (sh.client == NULL) {
 		fprintf(stderr, SKYSH_NAME ": %s\n", err);
 		rc = SKYSH_EXIT_TROUBLE;

@@ -134,6 +134,7 @@ def skygate_bin():
     """
     build = skygate_build_dir()
     where = {"skygate-routed": build / "routed" / "skygate-routed",
+             "skygate-tunneld": build / "vpn" / "tunneld" / "skygate-tunneld",
              "skysh": build / "cli" / "skysh"}
 
     def find(name: str) -> str:

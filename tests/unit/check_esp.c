@@ -1405,6 +1405,116 @@ START_TEST(test_udp_classify_and_inner)
 }
 END_TEST
 
+/* The NULL transform: the same header and trailer, no IV and no ICV,
+ * and the inner packet back unchanged (RFC 2410). */
+START_TEST(test_null_transform)
+{
+	struct esp_sa_config cfg = {.dir = ESP_DIR_OUT, .cipher = ESP_CIPHER_NULL, .spi = SPI_A};
+	struct esp_sa *out = esp_sa_new(&cfg), *in;
+	uint8_t inner[61], nh = 0;
+	struct pkt p;
+
+	ck_assert_ptr_nonnull(out);
+	cfg.dir = ESP_DIR_IN;
+	in = esp_sa_new(&cfg);
+	ck_assert_ptr_nonnull(in);
+	ck_assert_uint_eq(esp_sa_icv_len(out), 0);
+	ck_assert_uint_eq(esp_sa_iv_len(out), 0);
+	memset(inner, 0x5a, sizeof(inner));
+	inner[0] = 0x45;
+	pkt_new(&p, ESP_HEADROOM, inner, sizeof(inner), ESP_TAILROOM_MAX);
+	ck_assert_int_eq(esp_encap(out, NULL, &p.b, ESP_NH_IPV4), ESP_OK);
+	/* SPI, sequence number 1, payload, padding 1 2 3, pad length, NH. */
+	ck_assert_uint_eq(p.b.len, 8 + sizeof(inner) + 1 + 2);
+	ck_assert_uint_eq(p.b.data[3], SPI_A & 0xff);
+	ck_assert_uint_eq(p.b.data[7], 1);
+	ck_assert_mem_eq(p.b.data + 8, inner, sizeof(inner));
+	ck_assert_uint_eq(p.b.data[p.b.len - 1], ESP_NH_IPV4);
+	ck_assert_int_eq(esp_decap(in, NULL, &p.b, &nh), ESP_OK);
+	ck_assert_uint_eq(nh, ESP_NH_IPV4);
+	ck_assert_uint_eq(p.b.len, sizeof(inner));
+	ck_assert_mem_eq(p.b.data, inner, sizeof(inner));
+	pkt_free(&p);
+
+	/* A key is refused for NULL, and AES-GCM still needs one. */
+	uint8_t km[20] = {0};
+	cfg.keymat = km;
+	cfg.keymat_len = sizeof(km);
+	ck_assert_ptr_null(esp_sa_new(&cfg));
+	cfg.cipher = ESP_CIPHER_AES_GCM;
+	cfg.keymat = NULL;
+	cfg.keymat_len = 0;
+	ck_assert_ptr_null(esp_sa_new(&cfg));
+	esp_sa_free(out);
+	esp_sa_free(in);
+}
+END_TEST
+
+/* Several threads sending on one outbound SA with shared_out: every
+ * sequence number is used exactly once (RFC 4303 3.3.3). */
+#define SHARED_THREADS 4
+#define SHARED_PER     2000
+
+struct shared_arg {
+	struct esp_sa *sa;
+	uint32_t seqs[SHARED_PER];
+};
+
+static void *shared_sender(void *arg)
+{
+	struct shared_arg *a = arg;
+	struct esp_crypto_ctx *cc = esp_crypto_ctx_new(ESP_CRYPTO_AUTO);
+	uint8_t inner[40] = {0x45};
+
+	for (unsigned i = 0; i < SHARED_PER; i++) {
+		struct pkt p;
+		pkt_new(&p, ESP_HEADROOM, inner, sizeof(inner), ESP_TAILROOM_MAX);
+		if (esp_encap(a->sa, cc, &p.b, ESP_NH_IPV4) == ESP_OK)
+			a->seqs[i] = (uint32_t)p.b.data[4] << 24 | (uint32_t)p.b.data[5] << 16 |
+			             (uint32_t)p.b.data[6] << 8 | p.b.data[7];
+		pkt_free(&p);
+	}
+	esp_crypto_ctx_free(cc);
+	return NULL;
+}
+
+START_TEST(test_shared_outbound_sequence)
+{
+	static struct shared_arg args[SHARED_THREADS];
+	static uint8_t seen[SHARED_THREADS * SHARED_PER + 1];
+	uint8_t km[20];
+	struct esp_sa_config cfg = {.dir = ESP_DIR_OUT, .spi = SPI_A, .keymat = km, .keymat_len = sizeof(km),
+	                            .shared_out = true};
+	pthread_t th[SHARED_THREADS];
+	struct esp_sa_stats st;
+
+	test_keymat(km, sizeof(km));
+	struct esp_sa *sa = esp_sa_new(&cfg);
+	ck_assert_ptr_nonnull(sa);
+	memset(seen, 0, sizeof(seen));
+	for (unsigned t = 0; t < SHARED_THREADS; t++) {
+		memset(&args[t], 0, sizeof(args[t]));
+		args[t].sa = sa;
+		ck_assert_int_eq(pthread_create(&th[t], NULL, shared_sender, &args[t]), 0);
+	}
+	for (unsigned t = 0; t < SHARED_THREADS; t++)
+		pthread_join(th[t], NULL);
+	for (unsigned t = 0; t < SHARED_THREADS; t++) {
+		for (unsigned i = 0; i < SHARED_PER; i++) {
+			uint32_t s = args[t].seqs[i];
+			ck_assert(s >= 1 && s <= SHARED_THREADS * SHARED_PER);
+			ck_assert_uint_eq(seen[s], 0);
+			seen[s] = 1;
+		}
+	}
+	esp_sa_stats(sa, &st);
+	ck_assert_uint_eq(st.packets, SHARED_THREADS * SHARED_PER);
+	ck_assert_uint_eq(st.life_packets, SHARED_THREADS * SHARED_PER);
+	ck_assert_uint_eq(st.bytes, SHARED_THREADS * SHARED_PER * 40);
+	esp_sa_free(sa);
+}
+END_TEST
+
 static Suite *esp_suite(void)
 {
 	Suite *s = suite_create("esp");
@@ -1442,6 +1552,8 @@ static Suite *esp_suite(void)
 	tcase_add_test(tc, test_sa_expire_and_config);
 	tcase_add_test(tc, test_decap_two_threads);
 	tcase_add_test(tc, test_spi_pool);
+	tcase_add_test(tc, test_null_transform);
+	tcase_add_test(tc, test_shared_outbound_sequence);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -111,7 +111,7 @@ static inline size_t pad_len(size_t inner_len)
 
 size_t esp_encap_overhead(const struct esp_sa *sa, size_t inner_len)
 {
-	return ESP_HEADROOM + pad_len(inner_len) + 2 + sa->icv_len;
+	return ESP_HDR_LEN + sa->iv_len + pad_len(inner_len) + 2 + sa->icv_len;
 }
 
 /*
@@ -138,6 +138,7 @@ enum esp_result esp_encap(struct esp_sa *sa, struct esp_crypto_ctx *cc, struct e
 {
 	uint8_t aad[ESP_GCM_MAX_AAD], nonce[ESP_GCM_NONCE_LEN];
 	size_t inner = b->len, pad = pad_len(inner), ct_len = inner + pad + 2;
+	size_t hdr_len = ESP_HDR_LEN + sa->iv_len;
 	uint8_t *hdr, *trailer;
 	enum esp_result r;
 	uint64_t seq;
@@ -145,7 +146,7 @@ enum esp_result esp_encap(struct esp_sa *sa, struct esp_crypto_ctx *cc, struct e
 
 	if (sa->dir != ESP_DIR_OUT)
 		return esp_sa_count(sa, ESP_WRONG_DIR);
-	if (b->headroom < ESP_HEADROOM || b->tailroom < pad + 2 + sa->icv_len ||
+	if (b->headroom < hdr_len || b->tailroom < pad + 2 + sa->icv_len ||
 	    inner > ESP_PACKET_MAX - ESP_HEADROOM - ESP_TAILROOM_MAX)
 		return esp_sa_count(sa, ESP_NO_ROOM);
 	r = esp_sa_out_seq(sa, &seq);
@@ -163,23 +164,25 @@ enum esp_result esp_encap(struct esp_sa *sa, struct esp_crypto_ctx *cc, struct e
 	/* Header: SPI, the low 32 bits of the sequence number (RFC 4303
 	 * section 2.2.1), and the IV, which is the whole sequence number
 	 * (RFC 4106 section 3.1). */
-	hdr = b->data - ESP_HEADROOM;
+	hdr = b->data - hdr_len;
 	put_be32(hdr, sa->spi);
 	put_be32(hdr + 4, (uint32_t)seq);
-	put_be64(hdr + ESP_HDR_LEN, seq);
+	if (sa->key != NULL) {
+		put_be64(hdr + ESP_HDR_LEN, seq);
 
-	/* RFC 4106 section 4: nonce = salt || IV. */
-	memcpy(nonce, sa->salt, 4);
-	memcpy(nonce + 4, hdr + ESP_HDR_LEN, ESP_IV_LEN);
-	aad_len = build_aad(aad, sa->spi, seq, sa->esn);
+		/* RFC 4106 section 4: nonce = salt || IV. */
+		memcpy(nonce, sa->salt, 4);
+		memcpy(nonce + 4, hdr + ESP_HDR_LEN, ESP_IV_LEN);
+		aad_len = build_aad(aad, sa->spi, seq, sa->esn);
 
-	if (esp_crypto_seal(cc, sa->key, nonce, aad, aad_len, b->data, ct_len, b->data + ct_len,
-	                    sa->icv_len) != 0)
-		return esp_sa_count(sa, ESP_CRYPTO_ERROR);
+		if (esp_crypto_seal(cc, sa->key, nonce, aad, aad_len, b->data, ct_len,
+		                    b->data + ct_len, sa->icv_len) != 0)
+			return esp_sa_count(sa, ESP_CRYPTO_ERROR);
+	}
 
 	b->data = hdr;
-	b->len = ESP_HEADROOM + ct_len + sa->icv_len;
-	b->headroom -= ESP_HEADROOM;
+	b->len = hdr_len + ct_len + sa->icv_len;
+	b->headroom -= hdr_len;
 	b->tailroom -= pad + 2 + sa->icv_len;
 	r = next_header == ESP_NH_NONE ? ESP_DUMMY : ESP_OK;
 	esp_sa_out_done(sa, r, inner);
@@ -244,7 +247,7 @@ enum esp_result esp_decap(struct esp_sa *sa, struct esp_crypto_ctx *cc, struct e
 	cursor_init(&c, b->data, b->len);
 	memcpy(nonce, sa->salt, 4);
 	if (cursor_get_u32(&c, &spi) != 0 || cursor_get_u32(&c, &seq_lo) != 0 ||
-	    cursor_get_bytes(&c, nonce + 4, ESP_IV_LEN) != 0 || cursor_remaining(&c) < 2 + icv)
+	    cursor_get_bytes(&c, nonce + 4, sa->iv_len) != 0 || cursor_remaining(&c) < 2 + icv)
 		return esp_sa_count(sa, ESP_TRUNCATED);
 	ct = b->data + cursor_offset(&c);
 	ct_len = cursor_remaining(&c) - icv;
@@ -258,7 +261,10 @@ enum esp_result esp_decap(struct esp_sa *sa, struct esp_crypto_ctx *cc, struct e
 	/* The SPI authenticated is the one on the wire. A packet for another
 	 * SA fails here even if the caller picked the wrong SA. */
 	aad_len = build_aad(aad, spi, seq, sa->esn);
-	rc = esp_crypto_open(cc, sa->key, nonce, aad, aad_len, ct, ct_len, ct + ct_len, icv);
+	/* The NULL transform has nothing to verify (RFC 2410). */
+	rc = sa->key == NULL ? (spi == sa->spi ? 0 : 1)
+	                     : esp_crypto_open(cc, sa->key, nonce, aad, aad_len, ct, ct_len,
+	                                       ct + ct_len, icv);
 	if (rc < 0)
 		return esp_sa_count(sa, ESP_CRYPTO_ERROR);
 	if (rc > 0) {
@@ -278,7 +284,7 @@ enum esp_result esp_decap(struct esp_sa *sa, struct esp_crypto_ctx *cc, struct e
 		return r;
 	b->data = ct;
 	b->len = inner;
-	b->headroom += ESP_HEADROOM;
+	b->headroom += ESP_HDR_LEN + sa->iv_len;
 	b->tailroom += ct_len - inner + icv;
 	if (next_header != NULL)
 		*next_header = nh;

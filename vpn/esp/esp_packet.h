@@ -43,7 +43,8 @@ struct esp_buf {
 
 #define ESP_HDR_LEN      8                          /* SPI + sequence number */
 #define ESP_IV_LEN       8                          /* RFC 4106 section 3.1 */
-#define ESP_HEADROOM     (ESP_HDR_LEN + ESP_IV_LEN) /* what esp_encap() prepends */
+#define ESP_HEADROOM     (ESP_HDR_LEN + ESP_IV_LEN) /* the most esp_encap() prepends
+                                                     * (the NULL transform: 8) */
 #define ESP_TAILROOM_MAX (3 + 2 + ESP_GCM_MAX_TAG)  /* padding, trailer, ICV */
 #define ESP_OUTER_MAX    (40 + 8)                   /* IPv6 + UDP */
 #define ESP_PACKET_MAX   65535                      /* outer IP total length */
@@ -73,7 +74,7 @@ size_t esp_encap_overhead(const struct esp_sa *sa, size_t inner_len);
 
 /*
  * Encapsulate the inner packet b->data[0..b->len) for outbound sa, in
- * place: prepends ESP_HEADROOM bytes, appends padding, trailer and ICV
+ * place: prepends ESP_HDR_LEN + esp_sa_iv_len() bytes (at most ESP_HEADROOM), appends padding, trailer and ICV
  * (at most ESP_TAILROOM_MAX). next_header is ESP_NH_IPV4/ESP_NH_IPV6 for
  * tunnel mode (esp_inner_next_header()), or ESP_NH_NONE for a dummy packet
  * (RFC 4303 section 2.6), whose payload may be empty. Other values are

@@ -54,9 +54,13 @@ static bool config_ok(const struct esp_sa_config *cfg)
 		return false;
 	if (cfg->spi < ESP_SPI_MIN)
 		return false;
-	if (cfg->keymat == NULL ||
-	    (cfg->keymat_len != 16 + SALT_LEN && cfg->keymat_len != 32 + SALT_LEN))
+	if (cfg->cipher == ESP_CIPHER_NULL) {
+		if (cfg->keymat_len != 0)
+			return false;
+	} else if (cfg->cipher != ESP_CIPHER_AES_GCM || cfg->keymat == NULL ||
+	           (cfg->keymat_len != 16 + SALT_LEN && cfg->keymat_len != 32 + SALT_LEN)) {
 		return false;
+	}
 	if (cfg->icv_len != 0 && cfg->icv_len != 8 && cfg->icv_len != 12 && cfg->icv_len != 16)
 		return false;
 	if (cfg->replay_window > ESP_REPLAY_MAX_WINDOW)
@@ -91,6 +95,12 @@ struct esp_sa *esp_sa_new(const struct esp_sa_config *cfg)
 	sa->dir = cfg->dir;
 	sa->esn = cfg->esn;
 	sa->icv_len = cfg->icv_len != 0 ? cfg->icv_len : 16;
+	sa->iv_len = ESP_IV_LEN_GCM;
+	sa->shared_out = cfg->shared_out;
+	if (cfg->cipher == ESP_CIPHER_NULL) {
+		sa->icv_len = 0;
+		sa->iv_len = 0;
+	}
 	/* RFC 4303 section 3.3.3: without ESN the counter must not cycle past
 	 * 2^32 - 1, with ESN not past 2^64 - 1; a new SA is needed then. */
 	sa->seq_limit = cfg->esn ? UINT64_MAX : UINT32_MAX;
@@ -103,11 +113,13 @@ struct esp_sa *esp_sa_new(const struct esp_sa_config *cfg)
 	atomic_init(&sa->hard_fired, false);
 	atomic_init(&sa->seq_out, cfg->seq_start);
 
-	key_len = cfg->keymat_len - SALT_LEN;
-	memcpy(sa->salt, cfg->keymat + key_len, SALT_LEN);
-	sa->key = esp_crypto_key_new(cfg->keymat, key_len);
-	if (sa->key == NULL)
-		goto fail;
+	if (cfg->cipher == ESP_CIPHER_AES_GCM) {
+		key_len = cfg->keymat_len - SALT_LEN;
+		memcpy(sa->salt, cfg->keymat + key_len, SALT_LEN);
+		sa->key = esp_crypto_key_new(cfg->keymat, key_len);
+		if (sa->key == NULL)
+			goto fail;
+	}
 	if (sa->dir == ESP_DIR_IN &&
 	    esp_replay_init(&sa->replay, cfg->replay_window, cfg->esn) != 0)
 		goto fail;
@@ -149,6 +161,11 @@ bool esp_sa_esn(const struct esp_sa *sa)
 size_t esp_sa_icv_len(const struct esp_sa *sa)
 {
 	return sa->icv_len;
+}
+
+size_t esp_sa_iv_len(const struct esp_sa *sa)
+{
+	return sa->iv_len;
 }
 
 void esp_sa_expire(struct esp_sa *sa)
@@ -207,11 +224,19 @@ static bool over(uint64_t limit, uint64_t value)
  * each callback happen once, whichever thread gets there first. */
 static void account(struct esp_sa *sa, size_t inner_len, struct limit_due *due)
 {
-	uint64_t packets = atomic_load_explicit(&sa->life_packets, memory_order_relaxed) + 1;
-	uint64_t bytes = atomic_load_explicit(&sa->life_bytes, memory_order_relaxed) + inner_len;
+	uint64_t packets, bytes;
 
-	atomic_store_explicit(&sa->life_packets, packets, memory_order_relaxed);
-	atomic_store_explicit(&sa->life_bytes, bytes, memory_order_relaxed);
+	if (sa->shared_out) {
+		/* Several senders: each adds its own packet atomically. */
+		packets = atomic_fetch_add_explicit(&sa->life_packets, 1, memory_order_relaxed) + 1;
+		bytes = atomic_fetch_add_explicit(&sa->life_bytes, inner_len, memory_order_relaxed) +
+		        inner_len;
+	} else {
+		packets = atomic_load_explicit(&sa->life_packets, memory_order_relaxed) + 1;
+		bytes = atomic_load_explicit(&sa->life_bytes, memory_order_relaxed) + inner_len;
+		atomic_store_explicit(&sa->life_packets, packets, memory_order_relaxed);
+		atomic_store_explicit(&sa->life_bytes, bytes, memory_order_relaxed);
+	}
 	if (over(sa->life.soft_packets, packets) || over(sa->life.soft_bytes, bytes)) {
 		if (!atomic_exchange_explicit(&sa->soft_fired, true, memory_order_relaxed)) {
 			due->soft = true;
@@ -243,7 +268,14 @@ enum esp_result esp_sa_out_seq(struct esp_sa *sa, uint64_t *seq)
 
 	if (atomic_load_explicit(&sa->dead, memory_order_relaxed))
 		return ESP_SA_EXPIRED;
-	cur = atomic_load_explicit(&sa->seq_out, memory_order_relaxed);
+	if (sa->shared_out) {
+		/* One number per packet whichever thread sends it. Numbers
+		 * taken past the limit are never sent, so the counter may
+		 * overshoot it harmlessly (it stops far below 2^64). */
+		cur = atomic_fetch_add_explicit(&sa->seq_out, 1, memory_order_relaxed);
+	} else {
+		cur = atomic_load_explicit(&sa->seq_out, memory_order_relaxed);
+	}
 	if (cur >= sa->seq_limit) {
 		/* RFC 4303 section 3.3.3: never cycle the counter; the SA is
 		 * spent for sending and IKE must replace it. */
@@ -252,7 +284,8 @@ enum esp_result esp_sa_out_seq(struct esp_sa *sa, uint64_t *seq)
 			sa->on_hard(sa, ESP_LIMIT_SEQ, sa->cb_arg);
 		return ESP_SEQ_EXHAUSTED;
 	}
-	atomic_store_explicit(&sa->seq_out, cur + 1, memory_order_relaxed);
+	if (!sa->shared_out)
+		atomic_store_explicit(&sa->seq_out, cur + 1, memory_order_relaxed);
 	*seq = cur + 1;
 	return ESP_OK;
 }
@@ -261,9 +294,15 @@ void esp_sa_out_done(struct esp_sa *sa, enum esp_result r, size_t inner_len)
 {
 	struct limit_due due = {0};
 
-	add_1w(&sa->results[r], 1);
-	if (r == ESP_OK)
-		add_1w(&sa->bytes, inner_len);
+	if (sa->shared_out) {
+		atomic_fetch_add_explicit(&sa->results[r], 1, memory_order_relaxed);
+		if (r == ESP_OK)
+			atomic_fetch_add_explicit(&sa->bytes, inner_len, memory_order_relaxed);
+	} else {
+		add_1w(&sa->results[r], 1);
+		if (r == ESP_OK)
+			add_1w(&sa->bytes, inner_len);
+	}
 	account(sa, inner_len, &due);
 	fire(sa, &due);
 }

@@ -32,6 +32,8 @@
 #include "esp_crypto.h"
 #include "esp_replay.h"
 
+#define ESP_IV_LEN_GCM 8 /* RFC 4106 section 3.1 */
+
 enum esp_dir {
 	ESP_DIR_IN,
 	ESP_DIR_OUT,
@@ -94,17 +96,32 @@ struct esp_lifetime {
 	uint64_t hard_packets;
 };
 
+/*
+ * The transform. AES-GCM is what the engine is for. ESP_CIPHER_NULL is
+ * RFC 2410 NULL encryption with no integrity check and no IV: the same
+ * header, trailer and I/O path with no cryptography, which RFC 4303
+ * section 3.2 forbids on a real network; it exists to measure what the
+ * data path costs without the cipher.
+ */
+enum esp_cipher {
+	ESP_CIPHER_AES_GCM = 0,
+	ESP_CIPHER_NULL,
+};
+
 struct esp_sa_config {
 	enum esp_dir dir;
+	enum esp_cipher cipher;
 	uint32_t spi; /* host order; >= 256 (RFC 4303 section 2.1) */
 	/*
 	 * Keying material as IKEv2 derives it for AES-GCM (RFC 4106 section
 	 * 8.1): the AES key followed by the 4-byte salt, 20 bytes for
 	 * AES-128, 36 for AES-256. Copied; the caller wipes its own copy.
+	 * ESP_CIPHER_NULL: none (NULL, 0).
 	 */
 	const uint8_t *keymat;
 	size_t keymat_len;
-	uint8_t icv_len;        /* 16 (0 means 16), 12 or 8 (RFC 4106 section 6) */
+	uint8_t icv_len;        /* 16 (0 means 16), 12 or 8 (RFC 4106 section 6);
+	                         * ESP_CIPHER_NULL: ignored, always 0 */
 	bool esn;               /* 64-bit sequence numbers (RFC 4303 section 2.2.1) */
 	uint32_t replay_window; /* inbound, packets; 0: ESP_REPLAY_DEFAULT_WINDOW */
 	/*
@@ -113,6 +130,15 @@ struct esp_sa_config {
 	 * (RFC 4303 section 3.3.3).
 	 */
 	uint64_t seq_start;
+	/*
+	 * Outbound: several threads may call esp_encap() on this SA at once.
+	 * The sequence number is then taken with an atomic fetch-and-add, so
+	 * every packet still carries a unique number (RFC 4303 section 3.3.3
+	 * allows no per-thread sequence spaces within one SA), and the
+	 * counters are updated atomically. Packets may leave slightly out
+	 * of order; the receiver's window absorbs that.
+	 */
+	bool shared_out;
 	struct esp_lifetime life;
 	esp_sa_limit_fn on_soft;
 	esp_sa_limit_fn on_hard;
@@ -142,6 +168,7 @@ uint32_t esp_sa_spi(const struct esp_sa *sa);
 enum esp_dir esp_sa_dir(const struct esp_sa *sa);
 bool esp_sa_esn(const struct esp_sa *sa);
 size_t esp_sa_icv_len(const struct esp_sa *sa);
+size_t esp_sa_iv_len(const struct esp_sa *sa);
 /* Make the SA refuse every further packet (ESP_SA_EXPIRED), e.g. while the
  * control plane deletes it. Fires no callback. */
 void esp_sa_expire(struct esp_sa *sa);
@@ -188,9 +215,11 @@ struct esp_sa {
 	enum esp_dir dir;
 	bool esn;
 	uint8_t icv_len;
+	uint8_t iv_len; /* 8 for AES-GCM (RFC 4106 3.1), 0 for NULL */
+	bool shared_out;
 	uint8_t salt[4];
 	uint64_t seq_limit; /* out: the last sequence number that may be sent */
-	struct esp_crypto_key *key;
+	struct esp_crypto_key *key; /* NULL for ESP_CIPHER_NULL */
 	struct esp_lifetime life;
 	esp_sa_limit_fn on_soft;
 	esp_sa_limit_fn on_hard;

@@ -1,0 +1,449 @@
+/*
+ * datapath.c - skygate-tunneld's per-packet transforms, without I/O: which
+ * tunnel an underlay packet belongs to, GRE and ESP decapsulation and
+ * encapsulation, MSS clamping, the tunnel MTU and its ICMP errors. Also
+ * building the runtime from the configuration.
+ */
+#include "tunneld.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cursor.h"
+#include "esp_packet.h"
+#include "log.h"
+
+#define LOG_TAG "tunneld"
+/* RFC 1812 4.3.2.8 and RFC 4443 2.4(f): rate-limit ICMP errors. */
+#define ICMP_RATE  100
+#define ICMP_BURST 20
+
+static const char *const tdrop_names[TD_COUNT] = {
+    [TD_TX_DOWN] = "tx_down",
+    [TD_TX_NOT_IP] = "tx_not_ip",
+    [TD_TX_VNET] = "tx_bad_vnet",
+    [TD_TX_TOO_BIG] = "tx_too_big",
+    [TD_TX_ENCAP] = "tx_encap",
+    [TD_TX_SEND] = "tx_send",
+    [TD_RX_GRE] = "rx_gre",
+    [TD_RX_ESP_AUTH] = "rx_esp_auth",
+    [TD_RX_ESP_REPLAY] = "rx_esp_replay",
+    [TD_RX_ESP_OTHER] = "rx_esp_other",
+    [TD_RX_INNER] = "rx_bad_inner",
+    [TD_RX_TUN_WRITE] = "rx_tun_write",
+};
+
+static const char *const gdrop_names[GD_COUNT] = {
+    [GD_UNKNOWN_SPI] = "unknown_spi",
+    [GD_UNKNOWN_PEER] = "unknown_peer",
+    [GD_MALFORMED] = "malformed",
+    [GD_NOT_ESP] = "not_esp",
+};
+
+const char *tunnel_drop_name(enum tunnel_drop d)
+{
+	return (unsigned)d < TD_COUNT ? tdrop_names[d] : "?";
+}
+
+const char *global_drop_name(enum global_drop d)
+{
+	return (unsigned)d < GD_COUNT ? gdrop_names[d] : "?";
+}
+
+/* ---- set-up -------------------------------------------------------------------- */
+
+static void init_gre(struct gre_tunnel *g, const struct tcfg_tunnel *c)
+{
+	struct gre_config gc;
+
+	gre_config_default(&gc);
+	memcpy(gc.local, c->source, 4);
+	memcpy(gc.remote, c->destination, 4);
+	gc.tx_key_on = gc.rx_key_on = c->has_key;
+	gc.tx_key = gc.rx_key = c->key;
+	gre_tunnel_init(g, &gc);
+}
+
+static int add_manual_sa(struct tunneld *td, const struct tunnel *t, const struct tcfg_sa *s, bool inbound,
+                         char *err, size_t errlen)
+{
+	const struct tcfg_tunnel *c = &t->cfg;
+	struct ipsec_sa_id id = {.spi = s->spi};
+	struct ipsec_add_sa add = {
+	    .reqid = t->index,
+	    .inbound = inbound,
+	    .cipher = s->alg == TCFG_ALG_NULL ? ESP_CIPHER_NULL : ESP_CIPHER_AES_GCM,
+	    .keymat = s->alg == TCFG_ALG_NULL ? NULL : s->keymat,
+	    .keymat_len = s->keymat_len,
+	    .encap = c->encap == TCFG_ENCAP_UDP,
+	};
+
+	/* The SA id names the packet's addresses: inbound SAs are sent by
+	 * the peer to us. */
+	memcpy(id.src, inbound ? c->destination : c->source, 4);
+	memcpy(id.dst, inbound ? c->source : c->destination, 4);
+	if (td->sa_ops->add_sa(td->sadb, &id, &add) != 0) {
+		snprintf(err, errlen, "tunnel %s: cannot add the %s SA 0x%x: %s", c->name,
+		         inbound ? "inbound" : "outbound", s->spi, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void init_tunnel(struct tunneld *td, struct tunnel *t, const struct tcfg_tunnel *c, uint32_t index)
+{
+	t->cfg = *c;
+	explicit_bzero(t->cfg.sa_out.keymat, sizeof(t->cfg.sa_out.keymat));
+	explicit_bzero(t->cfg.sa_in.keymat, sizeof(t->cfg.sa_in.keymat));
+	t->index = index;
+	t->mtu = tcfg_mtu(c);
+	t->ifindex = -1;
+	for (size_t i = 0; i < c->inside_count; i++) {
+		if (c->inside[i].family == AF_INET && !t->has_v4) {
+			memcpy(t->inside_v4, c->inside[i].addr, 4);
+			t->has_v4 = true;
+		} else if (c->inside[i].family == AF_INET6 && !t->has_v6) {
+			memcpy(t->inside_v6, c->inside[i].addr, 16);
+			t->has_v6 = true;
+		}
+	}
+	if (c->tcp_mss != 0) {
+		/* The option is written for IPv4 (MTU - 40); IPv6 headers
+		 * are 20 octets longer (RFC 9293 3.7.1). */
+		t->mss_v4 = c->tcp_mss;
+		t->mss_v6 = c->tcp_mss > 20 ? (uint16_t)(c->tcp_mss - 20) : c->tcp_mss;
+	}
+	init_gre(&t->ka_gre, c);
+	atomic_init(&t->ka_last_rx_ns, 0);
+	for (unsigned i = 0; i < td->nworkers; i++) {
+		init_gre(&t->w[i].gre, c);
+		ip_tbucket_init(&t->w[i].icmp_limit, ICMP_RATE, ICMP_BURST, 0);
+		t->w[i].tun_fd = -1;
+	}
+}
+
+int tunneld_init(struct tunneld *td, const struct tunneld_config *cfg, unsigned nworkers,
+                 ipsec_expire_fn on_expire, void *expire_arg, char *err, size_t errlen)
+{
+	memset(td, 0, sizeof(*td));
+	td->raw_gre_fd = td->raw_esp_fd = td->icmp4_fd = td->icmp6_fd = -1;
+	td->nworkers = nworkers;
+	td->sa_ops = &ipsec_sa_engine_ops;
+	if (nworkers == 0 || nworkers > TUNNELD_MAX_WORKERS) {
+		snprintf(err, errlen, "workers must be 1 to %d", TUNNELD_MAX_WORKERS);
+		return -1;
+	}
+	td->sadb = ipsec_sadb_new(on_expire, expire_arg);
+	td->tunnels = calloc(cfg->count + 1, sizeof(*td->tunnels));
+	td->gdrops = aligned_alloc(64, ((sizeof(*td->gdrops) * nworkers) + 63) & ~(size_t)63);
+	if (td->sadb == NULL || td->tunnels == NULL || td->gdrops == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	memset(td->gdrops, 0, sizeof(*td->gdrops) * nworkers);
+	for (size_t i = 0; i < cfg->count; i++) {
+		struct tunnel *t = &td->tunnels[i];
+		t->w = aligned_alloc(64, sizeof(*t->w) * nworkers);
+		if (t->w == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		memset(t->w, 0, sizeof(*t->w) * nworkers);
+		td->ntunnels++;
+		init_tunnel(td, t, &cfg->tunnels[i], (uint32_t)i);
+		if (cfg->tunnels[i].kind == TCFG_IPSEC) {
+			if (add_manual_sa(td, t, &cfg->tunnels[i].sa_out, false, err, errlen) != 0 ||
+			    add_manual_sa(td, t, &cfg->tunnels[i].sa_in, true, err, errlen) != 0)
+				goto fail;
+			if (cfg->tunnels[i].encap == TCFG_ENCAP_UDP)
+				td->need_udp = true;
+		}
+	}
+	return 0;
+fail:
+	tunneld_fini(td);
+	return -1;
+}
+
+void tunneld_fini(struct tunneld *td)
+{
+	for (size_t i = 0; i < td->ntunnels; i++)
+		free(td->tunnels[i].w);
+	free(td->tunnels);
+	free(td->gdrops);
+	ipsec_sadb_free(td->sadb);
+	td->tunnels = NULL;
+	td->gdrops = NULL;
+	td->sadb = NULL;
+	td->ntunnels = 0;
+}
+
+void tunnel_totals(const struct tunneld *td, const struct tunnel *t, struct tunnel_totals *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (unsigned i = 0; i < td->nworkers; i++) {
+		const struct tunnel_counters *c = &t->w[i].c;
+		o->tx_packets += wc_get(&c->tx_packets);
+		o->tx_bytes += wc_get(&c->tx_bytes);
+		o->rx_packets += wc_get(&c->rx_packets);
+		o->rx_bytes += wc_get(&c->rx_bytes);
+		for (unsigned d = 0; d < TD_COUNT; d++)
+			o->drops[d] += wc_get(&c->drops[d]);
+		for (unsigned d = 0; d < GRE_DROP_COUNT; d++)
+			o->gre_drops[d] += wc_get(&c->gre_drops[d]);
+		o->mss_clamped += wc_get(&c->mss_clamped);
+		o->icmp_too_big += wc_get(&c->icmp_too_big);
+		o->gso_super += wc_get(&c->gso_super);
+		o->gso_segments += wc_get(&c->gso_segments);
+		o->udp_gso_sends += wc_get(&c->udp_gso_sends);
+		o->keepalive_tx += wc_get(&c->keepalive_tx);
+		o->keepalive_rx += wc_get(&c->keepalive_rx);
+		o->keepalive_reflect += wc_get(&c->keepalive_reflect);
+	}
+}
+
+/* ---- receive ------------------------------------------------------------------- */
+
+static struct tunnel_counters *ctr(struct dp_worker *w, struct tunnel *t)
+{
+	return &t->w[w->id].c;
+}
+
+static enum dp_rx_verdict gdrop(struct dp_worker *w, enum global_drop d)
+{
+	wc_add(&w->td->gdrops[w->id][d], 1);
+	return DP_RX_DROP;
+}
+
+static enum dp_rx_verdict tdrop(struct dp_worker *w, struct tunnel *t, enum tunnel_drop d)
+{
+	wc_add(&ctr(w, t)->drops[d], 1);
+	return DP_RX_DROP;
+}
+
+bool dp_rx_inner(struct dp_worker *w, struct tunnel *t, uint8_t *pkt, size_t len)
+{
+	struct ip_pkt ip;
+
+	if (ip_parse(pkt, len, &ip) != IP_PARSE_OK || ip.tot_len != len) {
+		tdrop(w, t, TD_RX_INNER);
+		return false;
+	}
+	uint16_t mss = ip.version == 4 ? t->mss_v4 : t->mss_v6;
+	if (mss != 0 && ip_mss_clamp(pkt, &ip, mss, false) == IP_MSS_CLAMPED)
+		wc_add(&ctr(w, t)->mss_clamped, 1);
+	return true;
+}
+
+enum dp_rx_verdict dp_rx_esp(struct dp_worker *w, uint8_t *esp, size_t len, struct dp_rx *out)
+{
+	const struct ipsec_sa_snap *snap = ipsec_sadb_snap(w->td->sadb);
+	struct cursor c;
+	uint32_t spi;
+	struct esp_buf b;
+	uint8_t nh;
+
+	cursor_init(&c, esp, len);
+	if (cursor_get_u32(&c, &spi) != 0)
+		return gdrop(w, GD_MALFORMED);
+	struct ipsec_sa_entry *e = ipsec_snap_lookup_in(snap, spi);
+	if (e == NULL || e->reqid >= w->td->ntunnels)
+		return gdrop(w, GD_UNKNOWN_SPI);
+	struct tunnel *t = &w->td->tunnels[e->reqid];
+	b = (struct esp_buf){.data = esp, .len = len};
+	enum esp_result r = esp_decap(e->sa, w->cc, &b, &nh);
+	switch (r) {
+	case ESP_OK:
+		break;
+	case ESP_DUMMY:
+		return DP_RX_CONSUMED; /* RFC 4303 2.6: discard silently */
+	case ESP_AUTH_FAIL:
+		return tdrop(w, t, TD_RX_ESP_AUTH);
+	case ESP_REPLAY:
+		return tdrop(w, t, TD_RX_ESP_REPLAY);
+	default:
+		return tdrop(w, t, TD_RX_ESP_OTHER);
+	}
+	ipsec_sa_entry_used(e, w->now_s);
+	if (t->cfg.shutdown)
+		return tdrop(w, t, TD_TX_DOWN);
+	if (!dp_rx_inner(w, t, b.data, b.len))
+		return DP_RX_DROP;
+	out->t = t;
+	out->inner = b.data;
+	out->inner_len = b.len;
+	return DP_RX_DELIVER;
+}
+
+enum dp_rx_verdict dp_rx_udp(struct dp_worker *w, uint8_t *payload, size_t len, struct dp_rx *out)
+{
+	switch (esp_udp_classify(payload, len)) {
+	case ESP_UDP_ESP:
+		return dp_rx_esp(w, payload, len, out);
+	case ESP_UDP_KEEPALIVE:
+		return DP_RX_CONSUMED; /* RFC 3948 2.3: only keeps the NAT mapping */
+	case ESP_UDP_IKE:
+	case ESP_UDP_INVALID:
+		break;
+	}
+	return gdrop(w, GD_NOT_ESP);
+}
+
+/* The IPv4 header of a packet from a raw socket: its length, checked. */
+static int outer_v4(const uint8_t *pkt, size_t len, uint8_t proto, struct ip_pkt *ip)
+{
+	if (ip_parse(pkt, len, ip) != IP_PARSE_OK || ip->version != 4 || ip->proto != proto ||
+	    ip->fragment || ip->tot_len > len)
+		return -1;
+	return 0;
+}
+
+enum dp_rx_verdict dp_rx_raw_esp(struct dp_worker *w, uint8_t *pkt, size_t len, struct dp_rx *out)
+{
+	struct ip_pkt ip;
+
+	if (outer_v4(pkt, len, IP_PROTO_ESP, &ip) != 0)
+		return gdrop(w, GD_MALFORMED);
+	return dp_rx_esp(w, pkt + ip.hdr_len, ip.tot_len - ip.hdr_len, out);
+}
+
+static struct tunnel *gre_tunnel_for(struct tunneld *td, const struct ip_pkt *ip)
+{
+	for (size_t i = 0; i < td->ntunnels; i++) {
+		struct tunnel *t = &td->tunnels[i];
+		if (t->cfg.kind == TCFG_GRE && memcmp(t->cfg.destination, ip->src, 4) == 0 &&
+		    memcmp(t->cfg.source, ip->dst, 4) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+enum dp_rx_verdict dp_rx_gre(struct dp_worker *w, uint8_t *pkt, size_t len, struct dp_rx *out)
+{
+	struct ip_pkt ip;
+	struct gre_rx rx;
+
+	if (outer_v4(pkt, len, IP_PROTO_GRE, &ip) != 0)
+		return gdrop(w, GD_MALFORMED);
+	struct tunnel *t = gre_tunnel_for(w->td, &ip);
+	if (t == NULL)
+		return gdrop(w, GD_UNKNOWN_PEER);
+	switch (gre_decap(&t->w[w->id].gre, pkt + ip.hdr_len, ip.tot_len - ip.hdr_len, &rx)) {
+	case GRE_DELIVER:
+		break;
+	case GRE_KEEPALIVE_REPLY:
+		wc_add(&ctr(w, t)->keepalive_rx, 1);
+		atomic_store_explicit(&t->ka_last_rx_ns, (int64_t)w->now_ns, memory_order_relaxed);
+		return DP_RX_CONSUMED;
+	case GRE_KEEPALIVE_REFLECT:
+		wc_add(&ctr(w, t)->keepalive_reflect, 1);
+		out->t = t;
+		out->inner = rx.inner;
+		out->inner_len = rx.inner_len;
+		return DP_RX_REFLECT;
+	case GRE_DROP:
+		wc_add(&ctr(w, t)->gre_drops[rx.drop], 1);
+		return tdrop(w, t, TD_RX_GRE);
+	}
+	if (t->cfg.shutdown)
+		return tdrop(w, t, TD_TX_DOWN);
+	if (!dp_rx_inner(w, t, rx.inner, rx.inner_len))
+		return DP_RX_DROP;
+	out->t = t;
+	out->inner = rx.inner;
+	out->inner_len = rx.inner_len;
+	return DP_RX_DELIVER;
+}
+
+/* ---- send ----------------------------------------------------------------------- */
+
+static const struct ipsec_sa_entry *out_sa(struct dp_worker *w, const struct tunnel *t)
+{
+	const struct ipsec_sa_snap *snap = ipsec_sadb_snap(w->td->sadb);
+
+	return t->index < IPSEC_MAX_REQID ? snap->out[t->index] : NULL;
+}
+
+size_t dp_tx_prepend(struct dp_worker *w, struct tunnel *t)
+{
+	if (t->cfg.kind == TCFG_GRE)
+		return gre_header_len(&t->w[w->id].gre);
+	const struct ipsec_sa_entry *e = out_sa(w, t);
+	return ESP_HDR_LEN + (e != NULL ? esp_sa_iv_len(e->sa) : ESP_IV_LEN);
+}
+
+size_t dp_tx_overhead(struct dp_worker *w, struct tunnel *t, size_t len)
+{
+	if (t->cfg.kind == TCFG_GRE)
+		return gre_header_len(&t->w[w->id].gre);
+	const struct ipsec_sa_entry *e = out_sa(w, t);
+	return e != NULL ? esp_encap_overhead(e->sa, len) : ESP_HEADROOM + ESP_TAILROOM_MAX;
+}
+
+enum dp_tx_verdict dp_tx(struct dp_worker *w, struct tunnel *t, uint8_t *pkt, size_t len,
+                         uint8_t **out, size_t *out_len, uint8_t *icmp, size_t icmp_cap)
+{
+	struct tunnel_counters *c = ctr(w, t);
+	struct ip_pkt ip;
+
+	if (t->cfg.shutdown) {
+		wc_add(&c->drops[TD_TX_DOWN], 1);
+		return DP_TX_DROP;
+	}
+	if (ip_parse(pkt, len, &ip) != IP_PARSE_OK || ip.tot_len > len) {
+		wc_add(&c->drops[TD_TX_NOT_IP], 1);
+		return DP_TX_DROP;
+	}
+	len = ip.tot_len;
+	if (len > t->mtu) {
+		/* RFC 1191 / RFC 8201: tell the sender the tunnel's MTU.
+		 * The TUN device has the tunnel MTU, so this happens when
+		 * someone raised the device's MTU, or for a super-packet
+		 * whose segments would not fit. */
+		wc_add(&c->drops[TD_TX_TOO_BIG], 1);
+		struct builder b;
+		struct ip_icmp_origin from = {.src = ip.version == 4 ? t->inside_v4 : t->inside_v6};
+		if ((ip.version == 4 && !t->has_v4) || (ip.version == 6 && !t->has_v6) ||
+		    !ip_tbucket_take(&t->w[w->id].icmp_limit, w->now_ns))
+			return DP_TX_DROP;
+		builder_init_fixed(&b, icmp, icmp_cap);
+		if (ip_icmp_too_big(&b, pkt, &ip, t->mtu, &from) != IP_ICMP_BUILT)
+			return DP_TX_DROP;
+		wc_add(&c->icmp_too_big, 1);
+		*out = icmp;
+		*out_len = builder_len(&b);
+		return DP_TX_ICMP;
+	}
+	uint16_t mss = ip.version == 4 ? t->mss_v4 : t->mss_v6;
+	if (mss != 0 && ip_mss_clamp(pkt, &ip, mss, false) == IP_MSS_CLAMPED)
+		wc_add(&c->mss_clamped, 1);
+
+	if (t->cfg.kind == TCFG_GRE) {
+		size_t n = gre_encap_prepend(&t->w[w->id].gre, pkt, DP_HEADROOM, len, GRE_OUTER_NONE, 0);
+		if (n == 0) {
+			wc_add(&c->drops[TD_TX_ENCAP], 1);
+			return DP_TX_DROP;
+		}
+		*out = pkt - n;
+		*out_len = len + n;
+	} else {
+		const struct ipsec_sa_entry *e = out_sa(w, t);
+		struct esp_buf b = {.data = pkt, .len = len, .headroom = DP_HEADROOM, .tailroom = DP_TAILROOM};
+		if (e == NULL) {
+			wc_add(&c->drops[TD_TX_DOWN], 1);
+			return DP_TX_DROP;
+		}
+		if (esp_encap(e->sa, w->cc, &b, esp_inner_next_header(pkt, len)) != ESP_OK) {
+			wc_add(&c->drops[TD_TX_ENCAP], 1);
+			return DP_TX_DROP;
+		}
+		*out = b.data;
+		*out_len = b.len;
+	}
+	wc_add(&c->tx_packets, 1);
+	wc_add(&c->tx_bytes, len);
+	return DP_TX_SEND;
+}

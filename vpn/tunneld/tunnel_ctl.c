@@ -1,0 +1,581 @@
+/*
+ * tunnel_ctl.c - the control socket and the show commands of
+ * skygate-tunneld.
+ */
+#include "tunnel_ctl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "ipc.h"
+#include "log.h"
+
+#define LOG_TAG       "ctl"
+#define CTL_GROUP     "skygate"
+#define CTL_MAX_CONNS 64
+#define CTL_CHUNK     (64u * 1024u)
+#define CTL_PROMPT    "tunneld# "
+#define NODE_VIEW     0
+
+struct ctl_conn {
+	struct tunnel_ctl *ctl;
+	struct bufferevent *bev;
+	struct ctl_conn *next;
+	bool closing;
+};
+
+struct tunnel_ctl {
+	struct loop *loop;
+	struct tunnel_ctl_env *env;
+	struct cmd_registry *reg;
+	struct evconnlistener *listener;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ctl_conn *conns;
+	unsigned nconns;
+};
+
+struct cmd_ctx {
+	struct tunnel_ctl *ctl;
+	FILE *out;
+	bool closing;
+};
+
+/* ---- show tunnel ------------------------------------------------------------------- */
+
+static const char *tunnel_state(const struct tunnel *t, uint64_t now_ns)
+{
+	if (t->cfg.shutdown)
+		return "admin-down";
+	if (t->cfg.kind == TCFG_GRE && t->cfg.keepalive_interval != 0) {
+		int64_t last = atomic_load_explicit(&t->ka_last_rx_ns, memory_order_relaxed);
+		uint64_t window = (uint64_t)t->cfg.keepalive_interval * t->cfg.keepalive_retries * 1000000000u;
+		/* Down until the first reply, and after `retries` missed ones. */
+		if (last == 0 || now_ns - (uint64_t)last > window)
+			return "down";
+	}
+	return "up";
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct json_object *u64(uint64_t v)
+{
+	return json_object_new_int64((int64_t)v);
+}
+
+static struct json_object *tunnel_json(const struct tunnel_ctl *ctl, const struct tunnel *t)
+{
+	const struct tunneld *td = ctl->env->td;
+	struct json_object *o = json_object_new_object();
+	struct tunnel_totals tot;
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	tunnel_totals(td, t, &tot);
+	json_object_object_add(o, "name", json_object_new_string(t->cfg.name));
+	json_object_object_add(o, "kind", json_object_new_string(tcfg_kind_name(t->cfg.kind)));
+	json_object_object_add(o, "state", json_object_new_string(tunnel_state(t, mono_ns())));
+	json_object_object_add(o, "ifindex", json_object_new_int(t->ifindex));
+	inet_ntop(AF_INET, t->cfg.source, buf, sizeof(buf));
+	json_object_object_add(o, "source", json_object_new_string(buf));
+	inet_ntop(AF_INET, t->cfg.destination, buf, sizeof(buf));
+	json_object_object_add(o, "destination", json_object_new_string(buf));
+	json_object_object_add(o, "mtu", json_object_new_int((int)t->mtu));
+	if (t->cfg.tcp_mss != 0)
+		json_object_object_add(o, "tcpMss", json_object_new_int(t->cfg.tcp_mss));
+	if (t->cfg.kind == TCFG_GRE && t->cfg.has_key)
+		json_object_object_add(o, "key", u64(t->cfg.key));
+	if (t->cfg.kind == TCFG_IPSEC)
+		json_object_object_add(o, "encapsulation", json_object_new_string(tcfg_encap_name(t->cfg.encap)));
+	struct json_object *addrs = json_object_new_array();
+	for (size_t i = 0; i < t->cfg.inside_count; i++)
+		json_object_array_add(addrs, json_object_new_string(prefix_format(&t->cfg.inside[i], buf, sizeof(buf))));
+	json_object_object_add(o, "insideAddresses", addrs);
+
+	struct json_object *c = json_object_new_object();
+	json_object_object_add(c, "txPackets", u64(tot.tx_packets));
+	json_object_object_add(c, "txBytes", u64(tot.tx_bytes));
+	json_object_object_add(c, "rxPackets", u64(tot.rx_packets));
+	json_object_object_add(c, "rxBytes", u64(tot.rx_bytes));
+	json_object_object_add(c, "mssClamped", u64(tot.mss_clamped));
+	json_object_object_add(c, "icmpTooBig", u64(tot.icmp_too_big));
+	json_object_object_add(c, "gsoSuperPackets", u64(tot.gso_super));
+	json_object_object_add(c, "gsoSegments", u64(tot.gso_segments));
+	json_object_object_add(c, "udpGsoSends", u64(tot.udp_gso_sends));
+	if (t->cfg.kind == TCFG_GRE) {
+		json_object_object_add(c, "keepaliveTx", u64(tot.keepalive_tx));
+		json_object_object_add(c, "keepaliveRx", u64(tot.keepalive_rx));
+		json_object_object_add(c, "keepaliveReflected", u64(tot.keepalive_reflect));
+	}
+	json_object_object_add(o, "counters", c);
+
+	struct json_object *d = json_object_new_object();
+	for (unsigned i = 0; i < TD_COUNT; i++)
+		json_object_object_add(d, tunnel_drop_name(i), u64(tot.drops[i]));
+	if (t->cfg.kind == TCFG_GRE) {
+		struct json_object *g = json_object_new_object();
+		for (unsigned i = 0; i < GRE_DROP_COUNT; i++)
+			json_object_object_add(g, gre_drop_name(i), u64(tot.gre_drops[i]));
+		json_object_object_add(d, "gre", g);
+	}
+	json_object_object_add(o, "drops", d);
+
+	struct json_object *ws = json_object_new_array();
+	for (unsigned i = 0; i < td->nworkers; i++) {
+		struct json_object *w = json_object_new_object();
+		json_object_object_add(w, "worker", json_object_new_int((int)i));
+		json_object_object_add(w, "txPackets", u64(wc_get(&t->w[i].c.tx_packets)));
+		json_object_object_add(w, "rxPackets", u64(wc_get(&t->w[i].c.rx_packets)));
+		json_object_array_add(ws, w);
+	}
+	json_object_object_add(o, "workers", ws);
+	return o;
+}
+
+static struct json_object *global_json(const struct tunnel_ctl *ctl)
+{
+	const struct tunneld *td = ctl->env->td;
+	struct json_object *o = json_object_new_object();
+
+	for (unsigned d = 0; d < GD_COUNT; d++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < td->nworkers; i++)
+			sum += wc_get(&td->gdrops[i][d]);
+		json_object_object_add(o, global_drop_name(d), u64(sum));
+	}
+	return o;
+}
+
+static void print_tunnel_text(FILE *out, struct json_object *t)
+{
+	struct json_object *c = json_object_object_get(t, "counters");
+	struct json_object *d = json_object_object_get(t, "drops");
+
+	fprintf(out, "Tunnel %s (%s) is %s, %s -> %s, mtu %d\n", json_object_get_string(json_object_object_get(t, "name")),
+	        json_object_get_string(json_object_object_get(t, "kind")),
+	        json_object_get_string(json_object_object_get(t, "state")),
+	        json_object_get_string(json_object_object_get(t, "source")),
+	        json_object_get_string(json_object_object_get(t, "destination")),
+	        json_object_get_int(json_object_object_get(t, "mtu")));
+	json_object_object_foreach(c, key, val) fprintf(out, "  %-20s %s\n", key, json_object_get_string(val));
+	fprintf(out, "  drops:\n");
+	json_object_object_foreach(d, dkey, dval)
+	{
+		if (json_object_is_type(dval, json_type_int) && json_object_get_int64(dval) != 0)
+			fprintf(out, "    %-18s %s\n", dkey, json_object_get_string(dval));
+	}
+	struct json_object *ws = json_object_object_get(t, "workers");
+	for (size_t i = 0; i < json_object_array_length(ws); i++) {
+		struct json_object *w = json_object_array_get_idx(ws, i);
+		fprintf(out, "  worker %d: tx %s rx %s\n", json_object_get_int(json_object_object_get(w, "worker")),
+		        json_object_get_string(json_object_object_get(w, "txPackets")),
+		        json_object_get_string(json_object_object_get(w, "rxPackets")));
+	}
+}
+
+static int cmd_show_tunnel(void *arg, const struct cmd_args *args)
+{
+	struct cmd_ctx *ctx = arg;
+	struct tunnel_ctl *ctl = ctx->ctl;
+	const struct tunneld *td = ctl->env->td;
+	const char *name = cmd_args_get(args, "name");
+	bool json = cmd_args_has(args, "json");
+	struct json_object *root = json_object_new_object(), *list = json_object_new_array();
+	size_t found = 0;
+
+	for (size_t i = 0; i < td->ntunnels; i++) {
+		if (name != NULL && strcmp(name, td->tunnels[i].cfg.name) != 0)
+			continue;
+		json_object_array_add(list, tunnel_json(ctl, &td->tunnels[i]));
+		found++;
+	}
+	if (name != NULL && found == 0) {
+		json_object_put(root);
+		json_object_put(list);
+		fprintf(ctx->out, "%% No tunnel %s\n", name);
+		return -1;
+	}
+	json_object_object_add(root, "tunnels", list);
+	json_object_object_add(root, "globalDrops", global_json(ctl));
+	json_object_object_add(root, "workers", json_object_new_int((int)td->nworkers));
+	if (ctl->env->pool != NULL) {
+		const struct tun_offload *off = worker_pool_offload(ctl->env->pool);
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "tso", json_object_new_boolean(off->tso));
+		json_object_object_add(o, "uso", json_object_new_boolean(off->uso));
+		json_object_object_add(o, "udpGso", json_object_new_boolean(worker_pool_udp_gso(ctl->env->pool)));
+		json_object_object_add(root, "offload", o);
+	}
+	if (json) {
+		fprintf(ctx->out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+	} else {
+		for (size_t i = 0; i < json_object_array_length(list); i++)
+			print_tunnel_text(ctx->out, json_object_array_get_idx(list, i));
+	}
+	json_object_put(root);
+	return 0;
+}
+
+/* ---- show ipsec sa -------------------------------------------------------------------- */
+
+struct sa_list {
+	struct tunnel_ctl *ctl;
+	struct json_object *arr;
+};
+
+static void sa_json(void *arg, const struct ipsec_sa_entry *e)
+{
+	struct sa_list *l = arg;
+	const struct tunneld *td = l->ctl->env->td;
+	struct json_object *o = json_object_new_object(), *res = json_object_new_object();
+	struct esp_sa_stats st;
+	char buf[INET_ADDRSTRLEN], spi[16];
+
+	esp_sa_stats(e->sa, &st);
+	snprintf(spi, sizeof(spi), "0x%08x", e->id.spi);
+	json_object_object_add(o, "spi", json_object_new_string(spi));
+	json_object_object_add(o, "direction", json_object_new_string(e->inbound ? "inbound" : "outbound"));
+	json_object_object_add(o, "tunnel",
+	                       json_object_new_string(e->reqid < td->ntunnels ? td->tunnels[e->reqid].cfg.name : "?"));
+	json_object_object_add(o, "reqid", u64(e->reqid));
+	inet_ntop(AF_INET, e->id.src, buf, sizeof(buf));
+	json_object_object_add(o, "source", json_object_new_string(buf));
+	inet_ntop(AF_INET, e->id.dst, buf, sizeof(buf));
+	json_object_object_add(o, "destination", json_object_new_string(buf));
+	json_object_object_add(o, "encapsulation", json_object_new_string(e->encap ? "udp" : "esp"));
+	json_object_object_add(o, "algorithm",
+	                       json_object_new_string(esp_sa_icv_len(e->sa) == 0 ? "null" : "aes-gcm"));
+	json_object_object_add(o, "icvLength", json_object_new_int((int)esp_sa_icv_len(e->sa)));
+	json_object_object_add(o, "packets", u64(st.packets));
+	json_object_object_add(o, "bytes", u64(st.bytes));
+	json_object_object_add(o, "sequence", u64(st.seq));
+	json_object_object_add(o, "lastUse", u64((uint64_t)atomic_load(&e->last_use)));
+	json_object_object_add(o, "softExpired", json_object_new_boolean(st.soft_expired));
+	json_object_object_add(o, "hardExpired", json_object_new_boolean(st.hard_expired));
+	for (unsigned i = 0; i < ESP_RESULT_COUNT; i++)
+		json_object_object_add(res, esp_result_name(i), u64(st.results[i]));
+	json_object_object_add(o, "results", res);
+	json_object_array_add(l->arr, o);
+}
+
+static int cmd_show_ipsec_sa(void *arg, const struct cmd_args *args)
+{
+	struct cmd_ctx *ctx = arg;
+	struct sa_list l = {.ctl = ctx->ctl, .arr = json_object_new_array()};
+	struct json_object *root = json_object_new_object();
+
+	ipsec_sadb_foreach(ctx->ctl->env->td->sadb, sa_json, &l);
+	json_object_object_add(root, "sas", l.arr);
+	if (cmd_args_has(args, "json")) {
+		fprintf(ctx->out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+	} else {
+		for (size_t i = 0; i < json_object_array_length(l.arr); i++) {
+			struct json_object *o = json_object_array_get_idx(l.arr, i);
+			fprintf(ctx->out, "SPI %s %s tunnel %s %s -> %s %s, %s packets, %s bytes\n",
+			        json_object_get_string(json_object_object_get(o, "spi")),
+			        json_object_get_string(json_object_object_get(o, "direction")),
+			        json_object_get_string(json_object_object_get(o, "tunnel")),
+			        json_object_get_string(json_object_object_get(o, "source")),
+			        json_object_get_string(json_object_object_get(o, "destination")),
+			        json_object_get_string(json_object_object_get(o, "algorithm")),
+			        json_object_get_string(json_object_object_get(o, "packets")),
+			        json_object_get_string(json_object_object_get(o, "bytes")));
+		}
+	}
+	json_object_put(root);
+	return 0;
+}
+
+static int cmd_exit(void *arg, const struct cmd_args *args)
+{
+	struct cmd_ctx *ctx = arg;
+
+	(void)args;
+	ctx->closing = true;
+	return 0;
+}
+
+static const struct cmd_def ctl_commands[] = {
+    {NODE_VIEW, "show tunnel [WORD$name] [json$json]",
+     "Show running system information\nTunnels\nTunnel name\nJSON output\n", cmd_show_tunnel, 0},
+    {NODE_VIEW, "show ipsec sa [json$json]",
+     "Show running system information\nIPsec\nSecurity associations\nJSON output\n", cmd_show_ipsec_sa, 0},
+    {NODE_VIEW, "exit", "End the session\n", cmd_exit, 0},
+    {NODE_VIEW, "quit", "End the session\n", cmd_exit, 0},
+};
+
+static int execute(struct tunnel_ctl *ctl, const char *line, FILE *out, bool *closing)
+{
+	struct cmd_match m;
+	struct cmd_ctx ctx = {.ctl = ctl, .out = out};
+	int rc = 0;
+
+	if (cmd_match_line(ctl->reg, NODE_VIEW, line, &m) != 0) {
+		cmd_match_free(&m);
+		fputs("% out of memory\n", out);
+		return -1;
+	}
+	if (m.status == CMD_OK) {
+		rc = m.def->handler(&ctx, m.args);
+	} else if (m.status != CMD_EMPTY) {
+		fprintf(out, "%s\n", m.error);
+		rc = -1;
+	}
+	cmd_match_free(&m);
+	if (closing != NULL)
+		*closing = ctx.closing;
+	return rc;
+}
+
+int tunnel_ctl_execute(struct tunnel_ctl *ctl, const char *line, FILE *out)
+{
+	return execute(ctl, line, out, NULL);
+}
+
+/* ---- the socket ------------------------------------------------------------------------- */
+
+static void conn_free(struct ctl_conn *c)
+{
+	struct tunnel_ctl *ctl = c->ctl;
+
+	for (struct ctl_conn **pp = &ctl->conns; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	ctl->nconns--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static int reply(struct ctl_conn *c, const char *text, size_t len, enum ipc_status status)
+{
+	struct builder b;
+	int rc = -1;
+
+	builder_init_dynamic(&b, len + (len / CTL_CHUNK + 2) * IPC_HEADER_LEN + 2 + IPC_PROMPT_MAX + 64);
+	for (size_t off = 0; off < len; off += CTL_CHUNK)
+		ipc_put_frame(&b, IPC_OUTPUT, text + off, len - off < CTL_CHUNK ? len - off : CTL_CHUNK);
+	ipc_put_done(&b, status, CTL_PROMPT);
+	if (builder_ok(&b) && evbuffer_add(bufferevent_get_output(c->bev), builder_data(&b), builder_len(&b)) == 0)
+		rc = 0;
+	builder_free(&b);
+	return rc;
+}
+
+static enum ipc_status handle(struct ctl_conn *c, const struct ipc_frame *f, FILE *out)
+{
+	char line[IPC_LINE_MAX + 1];
+
+	switch (f->type) {
+	case IPC_REQUEST:
+		if (ipc_parse_request(f, line, sizeof(line)) != 0) {
+			fputs("% Command line too long or not text\n", out);
+			return IPC_STATUS_ERROR;
+		}
+		if (execute(c->ctl, line, out, &c->closing) != 0)
+			return IPC_STATUS_ERROR;
+		return c->closing ? IPC_STATUS_CLOSE : IPC_STATUS_OK;
+	case IPC_COMPLETE: {
+		struct cmd_completion *list = NULL;
+		size_t n = 0;
+		if (ipc_parse_request(f, line, sizeof(line)) != 0 ||
+		    cmd_complete(c->ctl->reg, NODE_VIEW, line, &list, &n) != 0)
+			return IPC_STATUS_ERROR;
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "%c\t%s\t%s\n", list[i].is_keyword ? 'k' : 'v', list[i].word, list[i].help);
+		cmd_completions_free(list, n);
+		return IPC_STATUS_OK;
+	}
+	case IPC_LOAD:
+		fputs("% skygate-tunneld reads its configuration from its file (-f)\n", out);
+		return IPC_STATUS_ERROR;
+	case IPC_OUTPUT:
+	case IPC_DONE:
+		break;
+	}
+	fputs("% Unexpected frame from client\n", out);
+	return IPC_STATUS_ERROR;
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	for (;;) {
+		size_t avail = evbuffer_get_length(in), need = IPC_HEADER_LEN;
+		struct ipc_frame f;
+		if (avail < need)
+			return;
+		enum ipc_parse_result r = ipc_parse(evbuffer_pullup(in, IPC_HEADER_LEN), IPC_HEADER_LEN, &f, &need);
+		if (r == IPC_PARSE_NEED_MORE && avail >= need)
+			r = ipc_parse(evbuffer_pullup(in, (ssize_t)need), need, &f, &need);
+		if (r == IPC_PARSE_NEED_MORE)
+			return;
+		if (r != IPC_PARSE_FRAME) {
+			log_warn(LOG_TAG, "closing control connection: %s", ipc_parse_result_str(r));
+			conn_free(c);
+			return;
+		}
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+		if (out == NULL) {
+			conn_free(c);
+			return;
+		}
+		enum ipc_status st = handle(c, &f, out);
+		fclose(out);
+		evbuffer_drain(in, need);
+		int rc = reply(c, text, len, st);
+		free(text);
+		if (rc != 0) {
+			conn_free(c);
+			return;
+		}
+		if (c->closing) {
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
+	}
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn *c = arg;
+
+	(void)bev;
+	if (c->closing)
+		conn_free(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_free(arg);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	struct tunnel_ctl *ctl = arg;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if (ctl->nconns >= CTL_MAX_CONNS) {
+		log_warn(LOG_TAG, "refusing control connection: %u open", ctl->nconns);
+		close(fd);
+		return;
+	}
+	struct ctl_conn *c = calloc(1, sizeof(*c));
+	struct bufferevent *bev = bufferevent_socket_new(ctl->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c == NULL || bev == NULL) {
+		free(c);
+		if (bev != NULL)
+			bufferevent_free(bev);
+		else
+			close(fd);
+		return;
+	}
+	c->ctl = ctl;
+	c->bev = bev;
+	c->next = ctl->conns;
+	ctl->conns = c;
+	ctl->nconns++;
+	bufferevent_setwatermark(bev, EV_READ, 0, IPC_HEADER_LEN + IPC_PAYLOAD_MAX);
+	bufferevent_setcb(bev, on_read, on_write, on_event, c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+struct tunnel_ctl *tunnel_ctl_new(struct loop *loop, struct tunnel_ctl_env *env, const char *rundir,
+                                  char *err, size_t errlen)
+{
+	struct tunnel_ctl *ctl = calloc(1, sizeof(*ctl));
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+
+	if (ctl == NULL || (ctl->reg = cmd_registry_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(ctl);
+		return NULL;
+	}
+	ctl->loop = loop;
+	ctl->env = env;
+	for (size_t i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++) {
+		if (cmd_register(ctl->reg, &ctl_commands[i], err, errlen) != 0) {
+			tunnel_ctl_free(ctl);
+			return NULL;
+		}
+	}
+	if (rundir == NULL)
+		return ctl; /* commands only, no socket (tests) */
+	int n = snprintf(ctl->path, sizeof(ctl->path), "%s/%s", rundir, TUNNEL_CTL_SOCKET);
+	if (n < 0 || (size_t)n >= sizeof(ctl->path)) {
+		snprintf(err, errlen, "run directory too long for a socket path: %s", rundir);
+		ctl->path[0] = '\0';
+		tunnel_ctl_free(ctl);
+		return NULL;
+	}
+	memcpy(sun.sun_path, ctl->path, (size_t)n + 1);
+	/* The pid lock is held: a socket file here is a crashed run's. */
+	unlink(ctl->path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	mode_t old = umask(0117);
+	int bound = fd >= 0 ? bind(fd, (struct sockaddr *)&sun, sizeof(sun)) : -1;
+	umask(old);
+	if (bound != 0) {
+		snprintf(err, errlen, "cannot create control socket %s: %s", ctl->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		ctl->path[0] = '\0';
+		tunnel_ctl_free(ctl);
+		return NULL;
+	}
+	struct group *grp = getgrnam(CTL_GROUP);
+	if (grp != NULL && chown(ctl->path, (uid_t)-1, grp->gr_gid) != 0)
+		log_warn(LOG_TAG, "cannot give %s to group '%s': %s", ctl->path, CTL_GROUP, strerror(errno));
+	chmod(ctl->path, 0660);
+	ctl->listener = evconnlistener_new(loop->base, on_accept, ctl, LEV_OPT_CLOSE_ON_FREE, 16, fd);
+	if (ctl->listener == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: %s", ctl->path, strerror(errno));
+		close(fd);
+		tunnel_ctl_free(ctl);
+		return NULL;
+	}
+	return ctl;
+}
+
+void tunnel_ctl_free(struct tunnel_ctl *ctl)
+{
+	if (ctl == NULL)
+		return;
+	while (ctl->conns != NULL)
+		conn_free(ctl->conns);
+	if (ctl->listener != NULL)
+		evconnlistener_free(ctl->listener);
+	if (ctl->path[0] != '\0')
+		unlink(ctl->path);
+	cmd_registry_free(ctl->reg);
+	free(ctl);
+}

@@ -1,0 +1,44 @@
+/*
+ * tunnel_ctl.h - skygate-tunneld's control socket, RUNDIR/tunneld.sock:
+ * the lib/ipc.h framing routed's CLI socket speaks (REQUEST, COMPLETE ->
+ * OUTPUT..., DONE), so `skysh --daemon tunneld` talks to it. It answers
+ * the show commands:
+ *
+ *   show tunnel [NAME] [json]   state, counters, drops by reason, per worker
+ *   show ipsec sa [json]        the SAs and their counters, never keys
+ *
+ * Access as routed's: mode 0660, group `skygate` when it exists.
+ *
+ * Ownership: the server owns its listener and connections; it borrows the
+ * loop and the state it shows, which must outlive it.
+ */
+#ifndef SKYGATE_TUNNEL_CTL_H
+#define SKYGATE_TUNNEL_CTL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "loop.h"
+#include "tunneld.h"
+#include "worker.h"
+
+#define TUNNEL_CTL_SOCKET "tunneld.sock"
+
+struct tunnel_ctl;
+
+struct tunnel_ctl_env {
+	struct tunneld *td;
+	struct worker_pool *pool; /* NULL until started */
+	time_t started;
+};
+
+struct tunnel_ctl *tunnel_ctl_new(struct loop *loop, struct tunnel_ctl_env *env, const char *rundir,
+                                  char *err, size_t errlen);
+void tunnel_ctl_free(struct tunnel_ctl *ctl);
+
+/* Run one command line, writing its output to out: 0, or -1 when the
+ * command is not valid (its message went to out). For the socket and
+ * tests. */
+int tunnel_ctl_execute(struct tunnel_ctl *ctl, const char *line, FILE *out);
+
+#endif

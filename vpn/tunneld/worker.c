@@ -1,0 +1,710 @@
+/*
+ * worker.c - the I/O loop of each worker thread: TUN reads (with TSO
+ * super-packets cut into segments), encapsulation and batched sends
+ * (sendmmsg; UDP_SEGMENT for ESP-in-UDP), and batched underlay receives
+ * (recvmmsg; UDP_GRO) decapsulated and written to the TUN devices.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "esp_packet.h"
+#include "log.h"
+#include "vnet.h"
+
+#define LOG_TAG "worker"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+#define RX_BATCH     16
+#define RX_BUF       (65536 + 64)
+#define RX_HEADROOM  16 /* room for the virtio-net header before a NULL-ESP inner packet */
+#define TX_BATCH     32
+#define TX_SLOT      (DP_HEADROOM + VNET_MAX_PKT + DP_TAILROOM + 64)
+#define ARENA_SIZE   (2 * 65536 + VNET_MAX_SEGS * 256)
+#define UDP_GSO_MAX_SEGS  64
+#define UDP_GSO_MAX_BYTES 60000
+#define POLL_MS      100
+#define ICMP_BUF     1400
+
+enum ev_kind {
+	EV_STOP = 1,
+	EV_TUN,
+	EV_UDP,
+	EV_RAW_GRE,
+	EV_RAW_ESP,
+};
+
+struct worker {
+	struct worker_pool *pool;
+	struct dp_worker dp;
+	pthread_t thread;
+	bool started;
+	int epfd;
+	int udp_fd;
+	/* Receive batch. */
+	uint8_t *rxbuf;
+	struct mmsghdr rxmsg[RX_BATCH];
+	struct iovec rxiov[RX_BATCH];
+	char rxcmsg[RX_BATCH][CMSG_SPACE(sizeof(int))];
+	/* Send batch: packets read from one TUN queue, encapsulated in place. */
+	uint8_t *slots;
+	struct mmsghdr txmsg[TX_BATCH];
+	struct iovec txiov[TX_BATCH];
+	unsigned ntx;
+	struct tunnel *tx_tunnel;
+	uint8_t *arena;
+	size_t seg_len[VNET_MAX_SEGS];
+	uint8_t icmp[VNET_HDR_LEN + ICMP_BUF];
+};
+
+struct worker_pool {
+	struct tunneld *td;
+	struct worker *w;
+	int stop_fd;
+	struct tun_offload offload;
+	atomic_bool udp_gso;
+};
+
+static struct sockaddr_in peer_addr(const struct tunnel *t, uint16_t port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+
+	memcpy(&sin.sin_addr, t->cfg.destination, 4);
+	return sin;
+}
+
+static int underlay_fd(struct worker *w, const struct tunnel *t)
+{
+	if (t->cfg.kind == TCFG_GRE)
+		return w->pool->td->raw_gre_fd;
+	return t->cfg.encap == TCFG_ENCAP_UDP ? w->udp_fd : w->pool->td->raw_esp_fd;
+}
+
+static uint16_t underlay_port(const struct tunnel *t)
+{
+	return t->cfg.kind == TCFG_IPSEC && t->cfg.encap == TCFG_ENCAP_UDP ? ESP_NATT_PORT : 0;
+}
+
+/* ---- send ------------------------------------------------------------------------- */
+
+/* Send n packets to t's peer with sendmmsg, counting what the socket
+ * refuses. */
+static void send_many(struct worker *w, struct tunnel *t, struct iovec *iov, unsigned n)
+{
+	struct sockaddr_in dst = peer_addr(t, underlay_port(t));
+	struct mmsghdr *m = w->txmsg;
+	int fd = underlay_fd(w, t);
+	unsigned done = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].msg_hdr.msg_name = &dst;
+		m[i].msg_hdr.msg_namelen = sizeof(dst);
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* Bounded: every round sends at least one packet or drops one. */
+	while (done < n) {
+		int rc = sendmmsg(fd, m + done, n - done, 0);
+		if (rc > 0) {
+			done += (unsigned)rc;
+			continue;
+		}
+		if (rc < 0 && errno == EINTR)
+			continue;
+		/* The first packet failed (EMSGSIZE, ENOBUFS, no route): drop
+		 * it and go on with the rest. */
+		wc_add(&t->w[w->dp.id].c.drops[TD_TX_SEND], 1);
+		done++;
+	}
+}
+
+static void flush_tx(struct worker *w)
+{
+	if (w->ntx > 0)
+		send_many(w, w->tx_tunnel, w->txiov, w->ntx);
+	w->ntx = 0;
+}
+
+static void write_tun(struct worker *w, struct tunnel *t, uint8_t *pkt, size_t len)
+{
+	struct tunnel_counters *c = &t->w[w->dp.id].c;
+	int fd = t->w[w->dp.id].tun_fd;
+	uint8_t *hdr = pkt - VNET_HDR_LEN;
+
+	/* No offload asked for: the stack checks every checksum itself. */
+	memset(hdr, 0, VNET_HDR_LEN);
+	if (fd < 0 || write(fd, hdr, len + VNET_HDR_LEN) < 0) {
+		wc_add(&c->drops[TD_RX_TUN_WRITE], 1);
+		return;
+	}
+	wc_add(&c->rx_packets, 1);
+	wc_add(&c->rx_bytes, len);
+}
+
+/* An ICMP error to a sender, from the host stack (see tunneld.h). */
+static void send_icmp(struct worker *w, struct tunnel *t, const uint8_t *pkt, size_t len)
+{
+	struct tunneld *td = w->pool->td;
+	struct sockaddr_storage ss = {0};
+	socklen_t sl;
+	int fd;
+
+	if ((pkt[0] >> 4) == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, pkt + 16, 4);
+		sl = sizeof(*sin);
+		fd = td->icmp4_fd;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, pkt + 24, 16);
+		sl = sizeof(*sin6);
+		fd = td->icmp6_fd;
+	}
+	if (fd < 0 || sendto(fd, pkt, len, 0, (struct sockaddr *)&ss, sl) < 0)
+		wc_add(&t->w[w->dp.id].c.drops[TD_TX_SEND], 1);
+}
+
+/* ESP-in-UDP segments laid out back to back, all `stride` long but the
+ * last: one sendmsg per UDP_GSO_MAX_SEGS with UDP_SEGMENT, so the kernel
+ * (or the NIC) cuts them (Linux 4.18+). */
+static bool send_udp_gso(struct worker *w, struct tunnel *t, uint8_t *base, size_t stride, size_t total,
+                         unsigned nsegs)
+{
+	struct sockaddr_in dst = peer_addr(t, ESP_NATT_PORT);
+	unsigned per = (unsigned)(UDP_GSO_MAX_BYTES / stride);
+
+	if (per > UDP_GSO_MAX_SEGS)
+		per = UDP_GSO_MAX_SEGS;
+	if (per < 2)
+		return false;
+	for (unsigned first = 0; first < nsegs; first += per) {
+		unsigned n = nsegs - first < per ? nsegs - first : per;
+		size_t off = (size_t)first * stride;
+		size_t len = first + n == nsegs ? total - off : (size_t)n * stride;
+		char cbuf[CMSG_SPACE(sizeof(uint16_t))] = {0};
+		struct iovec iov = {.iov_base = base + off, .iov_len = len};
+		struct msghdr mh = {.msg_name = &dst, .msg_namelen = sizeof(dst), .msg_iov = &iov, .msg_iovlen = 1};
+		if (n > 1) {
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			uint16_t gso = (uint16_t)stride;
+			memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+		}
+		if (sendmsg(w->udp_fd, &mh, 0) < 0) {
+			if (first == 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
+				/* The path cannot do GSO: every later super-packet
+				 * goes out one datagram at a time. */
+				w->pool->udp_gso = false;
+				return false;
+			}
+			wc_add(&t->w[w->dp.id].c.drops[TD_TX_SEND], n);
+			continue;
+		}
+		wc_add(&t->w[w->dp.id].c.udp_gso_sends, 1);
+	}
+	return true;
+}
+
+/* A TSO/USO super-packet: cut, encapsulate each segment where it lies,
+ * send all of them in as few calls as the socket allows. */
+static void tx_super(struct worker *w, struct tunnel *t, const struct virtio_net_hdr *h, uint8_t *pkt,
+                     size_t len)
+{
+	struct tunnel_counters *c = &t->w[w->dp.id].c;
+	struct vnet_gso g;
+
+	if (vnet_gso_parse(h, pkt, len, &g) != VNET_OK) {
+		wc_add(&c->drops[TD_TX_VNET], 1);
+		return;
+	}
+	size_t full = vnet_gso_seg_len(&g, 0);
+	size_t pre = dp_tx_prepend(&w->dp, t);
+	size_t stride = full + dp_tx_overhead(&w->dp, t, full);
+	uint8_t *base = w->arena + DP_HEADROOM;
+	if (DP_HEADROOM + (size_t)g.nsegs * stride + DP_TAILROOM > ARENA_SIZE ||
+	    vnet_gso_segment(&g, pkt, base + pre, stride, w->seg_len, VNET_MAX_SEGS) != VNET_OK) {
+		wc_add(&c->drops[TD_TX_VNET], 1);
+		return;
+	}
+	wc_add(&c->gso_super, 1);
+	wc_add(&c->gso_segments, g.nsegs);
+
+	struct iovec iov[VNET_MAX_SEGS];
+	unsigned n = 0;
+	bool contiguous = true;
+	size_t total = 0;
+	for (uint32_t i = 0; i < g.nsegs; i++) {
+		uint8_t *seg = base + (size_t)i * stride + pre, *out;
+		size_t out_len;
+		switch (dp_tx(&w->dp, t, seg, w->seg_len[i], &out, &out_len, w->icmp + VNET_HDR_LEN, ICMP_BUF)) {
+		case DP_TX_SEND:
+			if (out != base + (size_t)i * stride || (i + 1 < g.nsegs && out_len != stride))
+				contiguous = false;
+			iov[n++] = (struct iovec){.iov_base = out, .iov_len = out_len};
+			total = (size_t)(out - base) + out_len;
+			break;
+		case DP_TX_ICMP:
+			send_icmp(w, t, out, out_len);
+			contiguous = false;
+			break;
+		case DP_TX_DROP:
+			contiguous = false;
+			break;
+		}
+	}
+	if (n == 0)
+		return;
+	if (t->cfg.kind == TCFG_IPSEC && t->cfg.encap == TCFG_ENCAP_UDP && contiguous && w->pool->udp_gso &&
+	    n == g.nsegs && send_udp_gso(w, t, base, stride, total, n))
+		return;
+	for (unsigned first = 0; first < n; first += TX_BATCH)
+		send_many(w, t, iov + first, n - first < TX_BATCH ? n - first : TX_BATCH);
+}
+
+/* Read everything queued on tunnel t's TUN queue (bounded per wake-up so
+ * that one busy device cannot starve the sockets). */
+static void on_tun(struct worker *w, struct tunnel *t)
+{
+	int fd = t->w[w->dp.id].tun_fd;
+	struct tunnel_counters *c = &t->w[w->dp.id].c;
+
+	w->tx_tunnel = t;
+	w->ntx = 0;
+	for (unsigned reads = 0; reads < 4 * TX_BATCH; reads++) {
+		uint8_t *slot = w->slots + (size_t)w->ntx * TX_SLOT;
+		uint8_t *pkt = slot + DP_HEADROOM;
+		ssize_t n = read(fd, pkt - VNET_HDR_LEN, VNET_HDR_LEN + VNET_MAX_PKT);
+		if (n < 0)
+			break;
+		if ((size_t)n < VNET_HDR_LEN) {
+			wc_add(&c->drops[TD_TX_VNET], 1);
+			continue;
+		}
+		struct virtio_net_hdr h;
+		memcpy(&h, pkt - VNET_HDR_LEN, sizeof(h));
+		size_t len = (size_t)n - VNET_HDR_LEN;
+		if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			/* Keep the order of the device's packets. */
+			flush_tx(w);
+			w->tx_tunnel = t;
+			tx_super(w, t, &h, pkt, len);
+			continue;
+		}
+		if (vnet_csum_complete(pkt, len, &h) != VNET_OK) {
+			wc_add(&c->drops[TD_TX_VNET], 1);
+			continue;
+		}
+		uint8_t *out;
+		size_t out_len;
+		switch (dp_tx(&w->dp, t, pkt, len, &out, &out_len, w->icmp + VNET_HDR_LEN, ICMP_BUF)) {
+		case DP_TX_SEND:
+			w->txiov[w->ntx++] = (struct iovec){.iov_base = out, .iov_len = out_len};
+			if (w->ntx == TX_BATCH)
+				flush_tx(w);
+			break;
+		case DP_TX_ICMP:
+			send_icmp(w, t, out, out_len);
+			break;
+		case DP_TX_DROP:
+			break;
+		}
+	}
+	flush_tx(w);
+}
+
+/* ---- receive ------------------------------------------------------------------------ */
+
+static void deliver(struct worker *w, enum dp_rx_verdict v, struct dp_rx *rx)
+{
+	switch (v) {
+	case DP_RX_DELIVER:
+		write_tun(w, rx->t, rx->inner, rx->inner_len);
+		break;
+	case DP_RX_REFLECT: {
+		/* A peer's keepalive: its inner IPv4 packet is GRE to the
+		 * peer; the raw socket writes the IP header itself. */
+		struct ip_pkt ip;
+		if (ip_parse(rx->inner, rx->inner_len, &ip) == IP_PARSE_OK && ip.version == 4 &&
+		    ip.tot_len <= rx->inner_len) {
+			struct iovec iov = {.iov_base = rx->inner + ip.hdr_len, .iov_len = ip.tot_len - ip.hdr_len};
+			send_many(w, rx->t, &iov, 1);
+		}
+		break;
+	}
+	case DP_RX_CONSUMED:
+	case DP_RX_DROP:
+		break;
+	}
+}
+
+static int gro_size(struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+			int v;
+			memcpy(&v, CMSG_DATA(cm), sizeof(v));
+			return v;
+		}
+	}
+	return 0;
+}
+
+static void on_socket(struct worker *w, int fd, enum ev_kind kind)
+{
+	for (unsigned rounds = 0; rounds < 8; rounds++) {
+		for (unsigned i = 0; i < RX_BATCH; i++) {
+			w->rxiov[i] = (struct iovec){.iov_base = w->rxbuf + (size_t)i * RX_BUF + RX_HEADROOM,
+			                             .iov_len = RX_BUF - RX_HEADROOM};
+			memset(&w->rxmsg[i], 0, sizeof(w->rxmsg[i]));
+			w->rxmsg[i].msg_hdr.msg_iov = &w->rxiov[i];
+			w->rxmsg[i].msg_hdr.msg_iovlen = 1;
+			if (kind == EV_UDP) {
+				w->rxmsg[i].msg_hdr.msg_control = w->rxcmsg[i];
+				w->rxmsg[i].msg_hdr.msg_controllen = sizeof(w->rxcmsg[i]);
+			}
+		}
+		int n = recvmmsg(fd, w->rxmsg, RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			uint8_t *data = w->rxiov[i].iov_base;
+			size_t len = w->rxmsg[i].msg_len;
+			struct dp_rx rx;
+			if (kind == EV_UDP) {
+				/* With UDP_GRO one read may hold several datagrams of
+				 * gso bytes each, the last one shorter. */
+				int gso = gro_size(&w->rxmsg[i].msg_hdr);
+				size_t seg = gso > 0 ? (size_t)gso : len;
+				for (size_t off = 0; off < len; off += seg) {
+					size_t l = len - off < seg ? len - off : seg;
+					deliver(w, dp_rx_udp(&w->dp, data + off, l, &rx), &rx);
+				}
+			} else if (kind == EV_RAW_GRE) {
+				deliver(w, dp_rx_gre(&w->dp, data, len, &rx), &rx);
+			} else {
+				deliver(w, dp_rx_raw_esp(&w->dp, data, len, &rx), &rx);
+			}
+		}
+		if (n < RX_BATCH)
+			return;
+	}
+}
+
+/* ---- the loop ------------------------------------------------------------------------- */
+
+static void refresh_clock(struct dp_worker *dp)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	dp->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	dp->now_s = ts.tv_sec;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct tunneld *td = w->pool->td;
+	struct epoll_event evs[32];
+
+	w->dp.cc = esp_crypto_ctx_new(ESP_CRYPTO_AUTO);
+	if (w->dp.cc == NULL)
+		log_warn(LOG_TAG, "worker %u: no crypto context (%s): AES-GCM SAs will fail", w->dp.id,
+		         strerror(errno));
+	for (;;) {
+		/* Between batches no snapshot of the SA database is held. */
+		ipsec_sadb_quiescent(td->sadb, w->dp.id);
+		int n = epoll_wait(w->epfd, evs, 32, POLL_MS);
+		if (n < 0 && errno != EINTR)
+			break;
+		refresh_clock(&w->dp);
+		bool stop = false;
+		for (int i = 0; i < n; i++) {
+			enum ev_kind kind = (enum ev_kind)(evs[i].data.u64 >> 32);
+			uint32_t idx = (uint32_t)evs[i].data.u64;
+			switch (kind) {
+			case EV_STOP:
+				stop = true;
+				break;
+			case EV_TUN:
+				on_tun(w, &td->tunnels[idx]);
+				break;
+			case EV_UDP:
+				on_socket(w, w->udp_fd, EV_UDP);
+				break;
+			case EV_RAW_GRE:
+				on_socket(w, td->raw_gre_fd, EV_RAW_GRE);
+				break;
+			case EV_RAW_ESP:
+				on_socket(w, td->raw_esp_fd, EV_RAW_ESP);
+				break;
+			}
+		}
+		if (stop)
+			break;
+	}
+	esp_crypto_ctx_free(w->dp.cc);
+	w->dp.cc = NULL;
+	return NULL;
+}
+
+/* ---- set-up ---------------------------------------------------------------------------- */
+
+static int watch(int epfd, int fd, enum ev_kind kind, uint32_t idx, bool exclusive)
+{
+	struct epoll_event ev = {.events = EPOLLIN | (exclusive ? EPOLLEXCLUSIVE : 0),
+	                         .data.u64 = (uint64_t)kind << 32 | idx};
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int raw_socket(int proto, char *err, size_t errlen)
+{
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	/* DF on every delivery packet (RFC 4459 section 3: the tunnel
+	 * MTU, not fragmentation, keeps inner packets whole). */
+	int pmtu = IP_PMTUDISC_DO;
+
+	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) != 0) {
+		snprintf(err, errlen, "cannot open a raw socket for IP protocol %d: %s", proto, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	int rcvbuf = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	return fd;
+}
+
+static int udp_socket(bool *gro, char *err, size_t errlen)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, pmtu = IP_PMTUDISC_DO, buf = 4 << 20;
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(ESP_NATT_PORT)};
+
+	/* Every worker binds port 4500; the kernel spreads flows over them
+	 * (SO_REUSEPORT). */
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) != 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		snprintf(err, errlen, "cannot open UDP port %d: %s", ESP_NATT_PORT, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	*gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0;
+	return fd;
+}
+
+struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen)
+{
+	struct worker_pool *p = calloc(1, sizeof(*p));
+	bool need_gre = false, need_esp = false, gro = false;
+
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->td = td;
+	p->udp_gso = true;
+	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->w = calloc(td->nworkers, sizeof(*p->w));
+	if (p->w == NULL || p->stop_fd < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (unsigned i = 0; i < td->nworkers; i++) {
+		p->w[i].epfd = -1;
+		p->w[i].udp_fd = -1;
+	}
+	for (size_t i = 0; i < td->ntunnels; i++) {
+		need_gre |= td->tunnels[i].cfg.kind == TCFG_GRE;
+		need_esp |= td->tunnels[i].cfg.kind == TCFG_IPSEC && td->tunnels[i].cfg.encap == TCFG_ENCAP_ESP;
+	}
+	if (need_gre && (td->raw_gre_fd = raw_socket(IPPROTO_GRE, err, errlen)) < 0)
+		goto fail;
+	if (need_esp && (td->raw_esp_fd = raw_socket(IPPROTO_ESP, err, errlen)) < 0)
+		goto fail;
+	/* IPPROTO_RAW: we write the IP header (IP_HDRINCL, and for IPv6
+	 * IPV6_HDRINCL implied since Linux 4.5). A host without IPv6 has no
+	 * IPv6 senders to answer. */
+	td->icmp4_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_RAW);
+	td->icmp6_fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_RAW);
+	if (td->icmp4_fd < 0) {
+		snprintf(err, errlen, "cannot open a raw IPv4 socket: %s", strerror(errno));
+		goto fail;
+	}
+
+	/* The TUN devices: one queue per worker. */
+	int fds[TUNNELD_MAX_WORKERS];
+	for (size_t i = 0; i < td->ntunnels; i++) {
+		struct tunnel *t = &td->tunnels[i];
+		if (tun_dev_open(t->cfg.name, td->nworkers, fds, &p->offload, err, errlen) != 0)
+			goto fail;
+		for (unsigned q = 0; q < td->nworkers; q++)
+			t->w[q].tun_fd = fds[q];
+		t->ifindex = tun_dev_configure(t->cfg.name, t->mtu, t->cfg.inside, t->cfg.inside_count, err, errlen);
+		if (t->ifindex < 0)
+			goto fail;
+	}
+
+	for (unsigned i = 0; i < td->nworkers; i++) {
+		struct worker *w = &p->w[i];
+		w->pool = p;
+		w->dp.td = td;
+		w->dp.id = i;
+		w->rxbuf = malloc((size_t)RX_BATCH * RX_BUF);
+		w->slots = malloc((size_t)TX_BATCH * TX_SLOT);
+		w->arena = malloc(ARENA_SIZE);
+		w->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (w->rxbuf == NULL || w->slots == NULL || w->arena == NULL || w->epfd < 0) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (td->need_udp && (w->udp_fd = udp_socket(&gro, err, errlen)) < 0)
+			goto fail;
+		int rc = watch(w->epfd, p->stop_fd, EV_STOP, 0, false);
+		if (w->udp_fd >= 0)
+			rc |= watch(w->epfd, w->udp_fd, EV_UDP, 0, false);
+		/* A raw socket cannot spread flows over several sockets as
+		 * SO_REUSEPORT does for UDP, and two threads reading one
+		 * socket reorder a flow's packets (TCP then retransmits): each
+		 * raw socket is read by one worker. */
+		if (td->raw_gre_fd >= 0 && i == 0)
+			rc |= watch(w->epfd, td->raw_gre_fd, EV_RAW_GRE, 0, false);
+		if (td->raw_esp_fd >= 0 && i == 1 % td->nworkers)
+			rc |= watch(w->epfd, td->raw_esp_fd, EV_RAW_ESP, 0, false);
+		for (size_t t = 0; t < td->ntunnels; t++)
+			rc |= watch(w->epfd, td->tunnels[t].w[i].tun_fd, EV_TUN, (uint32_t)t, false);
+		if (rc != 0) {
+			snprintf(err, errlen, "epoll: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	log_info(LOG_TAG, "%u workers; TUN offload%s%s%s; UDP GRO %s", td->nworkers,
+	         p->offload.flags != 0 ? " csum" : " none", p->offload.tso ? " tso4 tso6" : "",
+	         p->offload.uso ? " uso4 uso6" : "", !td->need_udp ? "unused" : gro ? "on" : "off");
+	return p;
+fail:
+	worker_pool_free(p);
+	return NULL;
+}
+
+int worker_pool_start(struct worker_pool *p, char *err, size_t errlen)
+{
+	ipsec_sadb_set_workers(p->td->sadb, p->td->nworkers);
+	for (unsigned i = 0; i < p->td->nworkers; i++) {
+		int rc = pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]);
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot start worker %u: %s", i, strerror(rc));
+			/* Workers never started never pass a quiescent point. */
+			ipsec_sadb_set_workers(p->td->sadb, i);
+			return -1;
+		}
+		p->w[i].started = true;
+	}
+	return 0;
+}
+
+void worker_pool_free(struct worker_pool *p)
+{
+	uint64_t one = 1;
+
+	if (p == NULL)
+		return;
+	struct tunneld *td = p->td;
+	if (p->stop_fd >= 0 && write(p->stop_fd, &one, sizeof(one)) < 0)
+		log_err(LOG_TAG, "cannot signal the workers: %s", strerror(errno));
+	for (unsigned i = 0; p->w != NULL && i < td->nworkers; i++) {
+		if (p->w[i].started)
+			pthread_join(p->w[i].thread, NULL);
+		p->w[i].started = false;
+	}
+	ipsec_sadb_set_workers(td->sadb, 0);
+	for (unsigned i = 0; p->w != NULL && i < td->nworkers; i++) {
+		struct worker *w = &p->w[i];
+		if (w->epfd >= 0)
+			close(w->epfd);
+		if (w->udp_fd >= 0)
+			close(w->udp_fd);
+		free(w->rxbuf);
+		free(w->slots);
+		free(w->arena);
+	}
+	for (size_t t = 0; t < td->ntunnels; t++) {
+		for (unsigned q = 0; q < td->nworkers; q++) {
+			if (td->tunnels[t].w[q].tun_fd >= 0)
+				close(td->tunnels[t].w[q].tun_fd);
+			td->tunnels[t].w[q].tun_fd = -1;
+		}
+	}
+	if (td->raw_gre_fd >= 0)
+		close(td->raw_gre_fd);
+	if (td->raw_esp_fd >= 0)
+		close(td->raw_esp_fd);
+	td->raw_gre_fd = td->raw_esp_fd = -1;
+	if (td->icmp4_fd >= 0)
+		close(td->icmp4_fd);
+	if (td->icmp6_fd >= 0)
+		close(td->icmp6_fd);
+	td->icmp4_fd = td->icmp6_fd = -1;
+	if (p->stop_fd >= 0)
+		close(p->stop_fd);
+	free(p->w);
+	free(p);
+}
+
+const struct tun_offload *worker_pool_offload(const struct worker_pool *p)
+{
+	return &p->offload;
+}
+
+bool worker_pool_udp_gso(const struct worker_pool *p)
+{
+	return p->udp_gso;
+}
+
+int worker_pool_send_keepalive(struct worker_pool *p, struct tunnel *t)
+{
+	uint8_t buf[128];
+	struct builder b;
+	struct sockaddr_in dst = peer_addr(t, 0);
+	static uint16_t id;
+
+	builder_init_fixed(&b, buf, sizeof(buf));
+	id++;
+	if (p->td->raw_gre_fd < 0 || gre_keepalive_build(&t->ka_gre, &b, id, id) != 0)
+		return -1;
+	/* The raw socket writes the delivery header: send what follows it. */
+	if (sendto(p->td->raw_gre_fd, buf + 20, builder_len(&b) - 20, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		return -1;
+	wc_add(&t->w[0].c.keepalive_tx, 1);
+	return 0;
+}
