@@ -156,6 +156,48 @@ class CpuMeter:
 
 
 # --------------------------------------------------------------------------
+# Where packets were lost: kernel counters of both namespaces
+# --------------------------------------------------------------------------
+
+#: /proc/net/snmp Udp counters that count datagrams the kernel dropped.
+UDP_DROP_COUNTERS = ("InErrors", "RcvbufErrors", "SndbufErrors")
+
+
+def drop_counters(ns: topo_lib.Namespace, side: str) -> dict[str, int]:
+    """Every drop counter of a namespace that a lost datagram can land in:
+    per device (rx/tx dropped, e.g. a TUN device whose reader falls behind)
+    and the UDP layer's (a socket buffer that overflowed)."""
+    out: dict[str, int] = {}
+    for link in ns.ip_json("-s", "link", "show"):
+        st = link.get("stats64", {})
+        for direction in ("rx", "tx"):
+            n = st.get(direction, {}).get("dropped", 0)
+            if n:
+                out[f"{side}:{link['ifname']} {direction}_dropped"] = n
+    # Per socket (last column of /proc/net/udp): tells the tunnel's own
+    # socket (port 4500) from iperf3's. A socket that lives only during
+    # one test (iperf3's) is gone by the second reading; its share is
+    # what RcvbufErrors counts beyond the sockets listed.
+    for line in ns.run(["cat", "/proc/net/udp", "/proc/net/udp6"]).stdout.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 13 and fields[0] != "sl" and int(fields[-1]):
+            port = int(fields[1].rsplit(":", 1)[1], 16)
+            key = f"{side}:udp port {port} drops"
+            out[key] = out.get(key, 0) + int(fields[-1])
+    snmp = ns.run(["cat", "/proc/net/snmp"]).stdout.splitlines()
+    udp = [line.split()[1:] for line in snmp if line.startswith("Udp:")]
+    if len(udp) == 2:
+        for name, value in zip(*udp):
+            if name in UDP_DROP_COUNTERS and int(value):
+                out[f"{side}:udp {name}"] = int(value)
+    return out
+
+
+def drops_between(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0) > 0}
+
+
+# --------------------------------------------------------------------------
 # Setups: each builds its tunnel in a fresh topology
 # --------------------------------------------------------------------------
 
@@ -397,14 +439,19 @@ def run_setup(args, name: str, rep: int, result: dict) -> None:
                           ready=lambda: _listening(b, IPERF_PORT), ready_s=10)
         for test in test_list(args):
             say(args, f"    {name} {test['name']} {args.seconds} s ...")
+            before = drop_counters(a, "a") | drop_counters(b, "b")
             with CpuMeter(setup.pids()) as cpu:
                 r = iperf(args, a, ep, test)
             r["daemon_cores"] = round(cpu.daemon_cores, 3)
             r["host_cores"] = round(cpu.host_cores, 3)
+            r["kernel_drops"] = drops_between(before, drop_counters(a, "a") | drop_counters(b, "b"))
             result["tests"][test["name"]] = r
             loss = f", loss {r['loss_pct']:.2f} %" if "loss_pct" in r else ""
             say(args, f"      {r['gbps']:.3f} Gbit/s{loss}, tunnel CPU {r['daemon_cores']:.2f} "
                       f"cores, machine {r['host_cores']:.2f} cores")
+            if r["kernel_drops"]:
+                say(args, "      kernel drops: " + ", ".join(
+                    f"{k} {v}" for k, v in sorted(r["kernel_drops"].items())))
         result["state"] = setup.state()
         result["ok"] = True
     except BenchError as exc:
@@ -475,6 +522,8 @@ def medians(runs: list[dict]) -> dict:
     for r in runs:
         for tname, t in r["tests"].items():
             for k, v in t.items():
+                if not isinstance(v, (int, float)):
+                    continue
                 acc.setdefault(r["setup"], {}).setdefault(tname, {}).setdefault(k, []).append(v)
     return {s: {t: {k: round(statistics.median(v), 4) for k, v in m.items()}
                 for t, m in tests.items()} for s, tests in acc.items()}
@@ -522,6 +571,14 @@ def table(report: dict) -> str:
             tun = f"{t['daemon_cores']:.2f}" if name != "veth" else "-"
             lines.append(f"{name:<9} {tname:<9} {t['gbps']:>8.3f} {sent:>8} {loss:>7} {retr:>6} "
                          f"{tun:>7} {t['host_cores']:>8.2f}")
+    drops = [(r["setup"], r["repeat"], t, d["kernel_drops"]) for r in report["runs"]
+             for t, d in r["tests"].items() if d.get("kernel_drops")]
+    if drops:
+        lines += ["", "kernel drop counters that moved during a test (a: client side, "
+                      "b: server side):"]
+        for setup, rep, tname, d in drops:
+            counters = ", ".join(f"{k} {v}" for k, v in sorted(d.items()))
+            lines.append(f"  {setup} {tname} (repeat {rep}): {counters}")
     lines += ["", f"{'ratio':<16} {'test':<6} {'value':>8} {'target':>8}  verdict"]
     for r in report["ratios"]:
         value = f"{r['value']:.3f}" if r["value"] is not None else "-"
