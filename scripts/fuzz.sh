@@ -20,16 +20,20 @@ declare -A sources=(
 		vpn/pkt/ip_util.c gre/gre.c vpn/esp/esp_crypto.c vpn/esp/esp_packet.c vpn/esp/esp_replay.c
 		vpn/esp/esp_sa.c vpn/tunneld/datapath.c vpn/tunneld/ipsec_sa.c vpn/tunneld/tunnel_config.c
 		vpn/tunneld/vnet.c vpn/tunneld/gro.c"
+	[esp]="lib/cursor.c vpn/esp/esp_crypto.c vpn/esp/esp_packet.c vpn/esp/esp_replay.c vpn/esp/esp_sa.c"
+	[gre]="lib/cursor.c vpn/pkt/ip_util.c gre/gre.c"
 )
 # Libraries a harness links besides its sources.
 declare -A libs=(
 	[bgp_msg]=""
 	[bgp_update]=""
 	[tunnel_decap]="-lIPSec_MB -lcrypto -lpthread"
+	[esp]="-lIPSec_MB -lcrypto -lpthread"
+	[gre]=""
 )
 
 status=0
-for name in bgp_msg bgp_update tunnel_decap; do
+for name in bgp_msg bgp_update tunnel_decap esp gre; do
 	read -r -d '' -a src <<<"${sources[$name]}" || true
 	read -r -a lib <<<"${libs[$name]}" || true
 	clang "${flags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

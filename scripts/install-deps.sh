@@ -20,6 +20,9 @@ BUILD_PKGS=(
 PEER_PKGS=(
 	frr bird2 gobgpd exabgp
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan
+	# kernel-libipsec is in libcharon-extra-plugins; AES-GCM for it (openssl
+	# and gcm plugins) in libstrongswan-standard-plugins.
+	libstrongswan-standard-plugins
 	openvpn tshark iperf3 python3-pytest iproute2 nftables tcpdump
 	tmux procps psmisc iputils-ping
 )
