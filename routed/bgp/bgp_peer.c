@@ -1012,12 +1012,17 @@ static void build_our_open(struct bgp_peer *peer)
 	o->caps.enhanced_route_refresh = true; /* RFC 7313 */
 	o->caps.extended_message = true;       /* RFC 8654 */
 	o->caps.fqdn = true;
+	/* RFC 4724 section 3: the capability is always sent. Without `bgp
+	 * graceful-restart` it lists no families: we are a receiving
+	 * speaker (a helper) only, FRR's default. Sending it matters beyond
+	 * restarts: FRR sends End-of-RIB only to peers that advertise it,
+	 * and with enhanced route refresh it answers a ROUTE-REFRESH only
+	 * after its End-of-RIB. With `bgp graceful-restart` we list our
+	 * families with forwarding kept (the FIB keeps our routes across a
+	 * restart of routed until they are relearned or swept). */
+	o->caps.gr.present = true;
+	o->caps.gr.restart_time = peer->bgp->gr_restart_time;
 	if (peer->bgp->graceful_restart) {
-		/* RFC 4724 section 3: our Restart Time, and forwarding kept for
-		 * the families we carry (the FIB keeps our routes across a
-		 * restart of routed until they are relearned or swept). */
-		o->caps.gr.present = true;
-		o->caps.gr.restart_time = peer->bgp->gr_restart_time;
 		o->caps.gr.afsafi = o->caps.mp_afsafi;
 		o->caps.gr.forwarding = o->caps.mp_afsafi;
 		o->caps.gr.restart = peer->bgp->gr_restarting;
