@@ -153,6 +153,11 @@ static bool wait_grace(struct ipsec_sadb *db, uint64_t g)
 	return false;
 }
 
+bool ipsec_sadb_synchronize(struct ipsec_sadb *db)
+{
+	return wait_grace(db, atomic_fetch_add(&db->gen, 1) + 1);
+}
+
 /* Publish a snapshot of the current set; free the old one and the entry
  * `gone` (with its SA when free_sa) after the grace period. Under
  * db->lock. */
