@@ -135,7 +135,8 @@ struct tunneld {
 	const struct ipsec_sa_ops *sa_ops;
 	wcounter (*gdrops)[GD_COUNT]; /* [nworkers] */
 	/* Underlay sockets shared by the workers (raw protocol 47 and 50);
-	 * -1 when no tunnel needs them. Per-worker UDP sockets are theirs. */
+	 * -1 until a tunnel needs them (worker.c opens them before the
+	 * tunnel is published). Per-worker UDP sockets are theirs. */
 	int raw_gre_fd, raw_esp_fd;
 	/* IPPROTO_RAW sockets that send our ICMP errors from the host stack:
 	 * written into a TUN device, a packet whose source is one of the
