@@ -6,47 +6,26 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/listener.h>
-#include <grp.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "ipc.h"
+#include "ipc_server.h"
 #include "log.h"
 #include "tunnel_cli.h"
 
 #define LOG_TAG       "ctl"
 #define CTL_GROUP     "skygate"
 #define CTL_MAX_CONNS 64
-#define CTL_CHUNK     (64u * 1024u)
-
-struct ctl_conn {
-	struct tunnel_ctl *ctl;
-	struct bufferevent *bev;
-	struct ctl_conn *next;
-	struct tunnel_cli_session session; /* this connection's node */
-	uid_t peer_uid;
-};
 
 struct tunnel_ctl {
-	struct loop *loop;
 	struct tunnel_ctl_env *env;
-	struct evconnlistener *listener;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct ctl_conn *conns;
-	unsigned nconns;
+	struct ipc_server *ipc; /* NULL: commands only (tests) */
 };
-
 
 /* ---- show tunnel ------------------------------------------------------------------- */
 
@@ -345,56 +324,44 @@ int tunnel_ctl_execute(struct tunnel_ctl *ctl, const char *line, FILE *out)
 	return tunnel_cli_execute(&s, line);
 }
 
-/* ---- the socket ------------------------------------------------------------------------- */
+/* ---- the socket: one CLI session per connection (lib/ipc_server.h) ------------------- */
 
-static void conn_free(struct ctl_conn *c)
+static void *session_open(void *arg, const struct ipc_peer *peer)
 {
-	struct tunnel_ctl *ctl = c->ctl;
+	struct tunnel_ctl *ctl = arg;
+	struct tunnel_cli_session *s = malloc(sizeof(*s));
 
-	for (struct ctl_conn **pp = &ctl->conns; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	ctl->nconns--;
-	bufferevent_free(c->bev);
-	free(c);
+	(void)peer;
+	if (s != NULL)
+		tunnel_cli_session_init(s, ctl->env->cli, NULL);
+	return s;
 }
 
-static int reply(struct ctl_conn *c, const char *text, size_t len, enum ipc_status status)
+static void session_close(void *arg, void *session)
 {
-	struct builder b;
-	char prompt[IPC_PROMPT_MAX + 1];
-	int rc = -1;
-
-	builder_init_dynamic(&b, len + (len / CTL_CHUNK + 2) * IPC_HEADER_LEN + 2 + IPC_PROMPT_MAX + 64);
-	for (size_t off = 0; off < len; off += CTL_CHUNK)
-		ipc_put_frame(&b, IPC_OUTPUT, text + off, len - off < CTL_CHUNK ? len - off : CTL_CHUNK);
-	tunnel_cli_prompt(&c->session, prompt, sizeof(prompt));
-	ipc_put_done(&b, status, prompt);
-	if (builder_ok(&b) && evbuffer_add(bufferevent_get_output(c->bev), builder_data(&b), builder_len(&b)) == 0)
-		rc = 0;
-	builder_free(&b);
-	return rc;
+	(void)arg;
+	free(session);
 }
 
-static enum ipc_status handle(struct ctl_conn *c, const struct ipc_frame *f, FILE *out)
+static enum ipc_status session_handle(void *arg, void *session, const struct ipc_frame *f, FILE *out,
+                                      const struct ipc_peer *peer)
 {
+	struct tunnel_ctl *ctl = arg;
+	struct tunnel_cli_session *s = session;
 	char line[IPC_LINE_MAX + 1];
 
-	c->session.out = out;
+	s->out = out;
 	switch (f->type) {
 	case IPC_REQUEST:
 		if (ipc_parse_request(f, line, sizeof(line)) != 0) {
 			fputs("% Command line too long or not text\n", out);
 			return IPC_STATUS_ERROR;
 		}
-		if (tunnel_cli_execute(&c->session, line) != 0)
+		if (tunnel_cli_execute(s, line) != 0)
 			return IPC_STATUS_ERROR;
-		return c->session.closing ? IPC_STATUS_CLOSE : IPC_STATUS_OK;
+		return s->closing ? IPC_STATUS_CLOSE : IPC_STATUS_OK;
 	case IPC_COMPLETE:
-		if (ipc_parse_request(f, line, sizeof(line)) != 0 || tunnel_cli_complete(&c->session, line, out) != 0)
+		if (ipc_parse_request(f, line, sizeof(line)) != 0 || tunnel_cli_complete(s, line, out) != 0)
 			return IPC_STATUS_ERROR;
 		return IPC_STATUS_OK;
 	case IPC_LOAD: {
@@ -405,11 +372,11 @@ static enum ipc_status handle(struct ctl_conn *c, const struct ipc_frame *f, FIL
 			fputs("% Malformed configuration load request\n", out);
 			return IPC_STATUS_ERROR;
 		}
-		if (tunnel_cli_load(c->ctl->env->cli, name, text, len, out) != 0) {
-			log_warn(LOG_TAG, "configuration from %s rejected (uid %u)", name, (unsigned)c->peer_uid);
+		if (tunnel_cli_load(ctl->env->cli, name, text, len, out) != 0) {
+			log_warn(LOG_TAG, "configuration from %s rejected (uid %u)", name, (unsigned)peer->uid);
 			return IPC_STATUS_ERROR;
 		}
-		log_notice(LOG_TAG, "configuration from %s applied (uid %u)", name, (unsigned)c->peer_uid);
+		log_notice(LOG_TAG, "configuration from %s applied (uid %u)", name, (unsigned)peer->uid);
 		return IPC_STATUS_OK;
 	}
 	case IPC_OUTPUT:
@@ -420,156 +387,57 @@ static enum ipc_status handle(struct ctl_conn *c, const struct ipc_frame *f, FIL
 	return IPC_STATUS_ERROR;
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void session_prompt(void *arg, void *session, char *buf, size_t len)
 {
-	struct ctl_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-
-	for (;;) {
-		size_t avail = evbuffer_get_length(in), need = IPC_HEADER_LEN;
-		struct ipc_frame f;
-		if (avail < need)
-			return;
-		enum ipc_parse_result r = ipc_parse(evbuffer_pullup(in, IPC_HEADER_LEN), IPC_HEADER_LEN, &f, &need);
-		if (r == IPC_PARSE_NEED_MORE && avail >= need)
-			r = ipc_parse(evbuffer_pullup(in, (ssize_t)need), need, &f, &need);
-		if (r == IPC_PARSE_NEED_MORE)
-			return;
-		if (r != IPC_PARSE_FRAME) {
-			log_warn(LOG_TAG, "closing control connection: %s", ipc_parse_result_str(r));
-			conn_free(c);
-			return;
-		}
-		char *text = NULL;
-		size_t len = 0;
-		FILE *out = open_memstream(&text, &len);
-		if (out == NULL) {
-			conn_free(c);
-			return;
-		}
-		enum ipc_status st = handle(c, &f, out);
-		fclose(out);
-		evbuffer_drain(in, need);
-		int rc = reply(c, text, len, st);
-		free(text);
-		if (rc != 0) {
-			conn_free(c);
-			return;
-		}
-		if (c->session.closing) {
-			bufferevent_disable(bev, EV_READ);
-			return;
-		}
-	}
+	(void)arg;
+	tunnel_cli_prompt(session, buf, len);
 }
 
-static void on_write(struct bufferevent *bev, void *arg)
+static bool session_closing(void *arg, void *session)
 {
-	struct ctl_conn *c = arg;
-
-	(void)bev;
-	if (c->session.closing)
-		conn_free(c);
+	(void)arg;
+	return ((struct tunnel_cli_session *)session)->closing;
 }
 
-static void on_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		conn_free(arg);
-}
-
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
-{
-	struct tunnel_ctl *ctl = arg;
-
-	(void)l;
-	(void)sa;
-	(void)salen;
-	if (ctl->nconns >= CTL_MAX_CONNS) {
-		log_warn(LOG_TAG, "refusing control connection: %u open", ctl->nconns);
-		close(fd);
-		return;
-	}
-	struct ctl_conn *c = calloc(1, sizeof(*c));
-	struct bufferevent *bev = bufferevent_socket_new(ctl->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c == NULL || bev == NULL) {
-		free(c);
-		if (bev != NULL)
-			bufferevent_free(bev);
-		else
-			close(fd);
-		return;
-	}
-	struct ucred cred = {0};
-	socklen_t credlen = sizeof(cred);
-	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen);
-	c->ctl = ctl;
-	c->bev = bev;
-	c->peer_uid = cred.uid;
-	tunnel_cli_session_init(&c->session, ctl->env->cli, NULL);
-	c->next = ctl->conns;
-	ctl->conns = c;
-	ctl->nconns++;
-	bufferevent_setwatermark(bev, EV_READ, 0, IPC_HEADER_LEN + IPC_PAYLOAD_MAX);
-	bufferevent_setcb(bev, on_read, on_write, on_event, c);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-}
+static const struct ipc_server_ops ctl_ops = {
+    .open = session_open,
+    .close = session_close,
+    .handle = session_handle,
+    .prompt = session_prompt,
+    .closing = session_closing,
+};
 
 struct tunnel_ctl *tunnel_ctl_new(struct loop *loop, struct tunnel_ctl_env *env, const char *rundir,
                                   char *err, size_t errlen)
 {
 	struct tunnel_ctl *ctl = calloc(1, sizeof(*ctl));
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char path[4096];
 
 	if (ctl == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ctl->loop = loop;
 	ctl->env = env;
 	env->cli->show_arg = ctl;
 	/* The show commands join the CLI's exec node; a registry that has
 	 * them already (a second server on one environment) keeps them. */
 	for (size_t i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++) {
 		if (cmd_register(env->cli->reg, &ctl_commands[i], err, errlen) != 0 && strstr(err, "already") == NULL) {
-			tunnel_ctl_free(ctl);
+			free(ctl);
 			return NULL;
 		}
 	}
 	if (rundir == NULL)
 		return ctl; /* commands only, no socket (tests) */
-	int n = snprintf(ctl->path, sizeof(ctl->path), "%s/%s", rundir, TUNNEL_CTL_SOCKET);
-	if (n < 0 || (size_t)n >= sizeof(ctl->path)) {
+	int n = snprintf(path, sizeof(path), "%s/%s", rundir, TUNNEL_CTL_SOCKET);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
 		snprintf(err, errlen, "run directory too long for a socket path: %s", rundir);
-		ctl->path[0] = '\0';
-		tunnel_ctl_free(ctl);
+		free(ctl);
 		return NULL;
 	}
-	memcpy(sun.sun_path, ctl->path, (size_t)n + 1);
-	/* The pid lock is held: a socket file here is a crashed run's. */
-	unlink(ctl->path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	mode_t old = umask(0117);
-	int bound = fd >= 0 ? bind(fd, (struct sockaddr *)&sun, sizeof(sun)) : -1;
-	umask(old);
-	if (bound != 0) {
-		snprintf(err, errlen, "cannot create control socket %s: %s", ctl->path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		ctl->path[0] = '\0';
-		tunnel_ctl_free(ctl);
-		return NULL;
-	}
-	struct group *grp = getgrnam(CTL_GROUP);
-	if (grp != NULL && chown(ctl->path, (uid_t)-1, grp->gr_gid) != 0)
-		log_warn(LOG_TAG, "cannot give %s to group '%s': %s", ctl->path, CTL_GROUP, strerror(errno));
-	chmod(ctl->path, 0660);
-	ctl->listener = evconnlistener_new(loop->base, on_accept, ctl, LEV_OPT_CLOSE_ON_FREE, 16, fd);
-	if (ctl->listener == NULL) {
-		snprintf(err, errlen, "cannot listen on %s: %s", ctl->path, strerror(errno));
-		close(fd);
-		tunnel_ctl_free(ctl);
+	ctl->ipc = ipc_server_new(loop, path, CTL_GROUP, CTL_MAX_CONNS, &ctl_ops, ctl, err, errlen);
+	if (ctl->ipc == NULL) {
+		free(ctl);
 		return NULL;
 	}
 	return ctl;
@@ -579,11 +447,6 @@ void tunnel_ctl_free(struct tunnel_ctl *ctl)
 {
 	if (ctl == NULL)
 		return;
-	while (ctl->conns != NULL)
-		conn_free(ctl->conns);
-	if (ctl->listener != NULL)
-		evconnlistener_free(ctl->listener);
-	if (ctl->path[0] != '\0')
-		unlink(ctl->path);
+	ipc_server_free(ctl->ipc);
 	free(ctl);
 }
