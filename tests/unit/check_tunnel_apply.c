@@ -248,7 +248,12 @@ START_TEST(test_apply_failure_undoes_everything)
 	 * twice). Both must be as before. */
 	bad = load(ESP_E1("0x1001", KEY_3, "0x2001", KEY_2, " mtu 1300\n")
 	           "tunnel ipsec e2\n source 192.0.2.1\n destination 192.0.2.2\n"
-	           " sa outbound spi 0x1001 null\n sa inbound spi 0x2002 null\n");
+	           " sa outbound spi 0x1009 null\n sa inbound spi 0x2002 null\n");
+	/* (The file and the CLI refuse this before it gets here: made by hand.) */
+	bad->tunnels[1].sa_out.spi = 0x1001;
+	ck_assert_int_eq(tcfg_check(bad, NULL, false, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "outbound SPI 0x1001 to the same destination is already tunnel e1's") != NULL, "%s",
+	              err);
 	ck_assert_int_eq(tunnel_apply(&td, NULL, run, bad, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "cannot add the outbound SA 0x1001") != NULL, "%s", err);
 	ck_assert_uint_eq(tunneld_table(&td)->count, 1);

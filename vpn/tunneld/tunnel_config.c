@@ -167,6 +167,16 @@ static int check_one(const struct tunneld_config *cfg, const struct tcfg_tunnel 
 			         t->sa_in.spi, o->name);
 			return -1;
 		}
+		if (t->kind == TCFG_IPSEC && o->kind == TCFG_IPSEC && t->sa_out.present && o->sa_out.present &&
+		    t->sa_out.spi == o->sa_out.spi && t->has_source && o->has_source && t->has_destination &&
+		    o->has_destination && memcmp(t->source, o->source, 4) == 0 &&
+		    memcmp(t->destination, o->destination, 4) == 0) {
+			/* RFC 4303 2.1: destination and SPI name an SA; two
+			 * tunnels cannot send on one. */
+			snprintf(msg, msglen, "tunnel %s%s: outbound SPI 0x%x to the same destination is already tunnel %s's",
+			         t->name, where, t->sa_out.spi, o->name);
+			return -1;
+		}
 		if (t->kind == TCFG_GRE && o->kind == TCFG_GRE && t->has_source && t->has_destination &&
 		    o->has_source && o->has_destination && memcmp(t->source, o->source, 4) == 0 &&
 		    memcmp(t->destination, o->destination, 4) == 0) {
