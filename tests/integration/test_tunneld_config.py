@@ -17,6 +17,7 @@ import pytest
 from lib import topo as topo_lib
 from lib.jsonmatch import wait_for, wait_until
 from lib.skyipc import Session
+from lib.tmux import Tmux
 
 A_UNDER, B_UNDER = "192.0.2.1", "192.0.2.2"
 GRE_A, GRE_B = "169.254.1.1", "169.254.1.2"
@@ -240,3 +241,42 @@ def test_errors_are_clear_and_change_nothing(pair):
         assert s.run("no tunnel esp1").ok
     assert a.show("show running-config json") == before
     assert a.tunnels()["gre1"]["state"] == "up"
+
+
+def test_interactive_help_and_tab(pair, topo, skygate_bin):
+    a, _ = pair
+    term = Tmux(topo, ["env", "HOME=" + str(a.rundir), "TERM=xterm", skygate_bin("skysh"),
+                       "--rundir", str(a.rundir), "--daemon", "tunneld"])
+    # capture-pane drops trailing blanks: the prompt "tunneld# " reads "tunneld#".
+    wait_until(lambda: term.screen().rstrip().endswith("tunneld#"), 15, "skysh prompt")
+    term.type("conf t")
+    term.key("Enter")
+    term.type("tunnel ipsec x1")
+    term.key("Enter")
+    wait_until(lambda: term.screen().rstrip().endswith("tunneld(config-tunnel)#"), 10, "tunnel prompt")
+
+    # '?' lists the choices from the grammar, with their help.
+    term.type("sa inbound spi 0x1001 ?")
+    wait_until(lambda: "No cipher and no ICV" in term.screen(), 10, "? help list")
+    screen = term.screen()
+    assert "aes-gcm-128" in screen and "AES-GCM, 256-bit key" in screen
+    assert screen.rstrip().endswith("tunneld(config-tunnel)# sa inbound spi 0x1001")
+
+    # TAB completes a unique keyword; the command applies.
+    term.type("nu")
+    term.key("Tab")
+    wait_until(lambda: term.screen().rstrip().endswith("spi 0x1001 null"), 10, "TAB completion")
+    term.key("Enter")
+    wait_until(lambda: a.show("show running-config json")["tunnels"] == [
+        {"name": "x1", "kind": "ipsec", "insideAddresses": [], "mtu": 1400, "encapsulation": "udp",
+         "saInbound": {"spi": "0x00001001", "algorithm": "null"}, "shutdown": False, "complete": False,
+         "incomplete": "needs a source and a destination"}], 10, "the SA in the configuration")
+
+    # Leaving the incomplete tunnel says what it lacks.
+    term.type("end")
+    term.key("Enter")
+    wait_until(lambda: "tunnel x1 needs a source and a destination" in term.screen(), 10, "the warning")
+    wait_until(lambda: term.screen().rstrip().endswith("tunneld#"), 10, "back in exec")
+    term.type("exit")
+    term.key("Enter")
+    wait_until(lambda: not term.alive(), 10, "skysh exits after exit")
