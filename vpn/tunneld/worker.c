@@ -49,6 +49,7 @@ enum ev_kind {
 	EV_UDP,
 	EV_RAW_GRE,
 	EV_RAW_ESP,
+	EV_KICK,  /* the main thread waits for a grace period: pass a quiescent point now */
 };
 
 struct worker {
@@ -81,6 +82,7 @@ struct worker_pool {
 	struct tunneld *td;
 	struct worker *w;
 	int stop_fd;
+	int kick_fd; /* eventfd, edge-triggered in every worker's epoll set */
 	struct tun_offload offload;
 	atomic_bool udp_gso;
 	bool udp_open; /* the workers' UDP 4500 sockets (main thread) */
@@ -538,6 +540,8 @@ static void *worker_main(void *arg)
 			case EV_RAW_ESP:
 				on_socket(w, td->raw_esp_fd, EV_RAW_ESP);
 				break;
+			case EV_KICK:
+				break; /* the loop's next turn is the quiescent point */
 			}
 		}
 		if (stop)
@@ -701,6 +705,20 @@ void worker_pool_release(struct worker_pool *p, struct tunnel *t)
 	}
 }
 
+/* Wake every worker so that a grace period ends as soon as they have
+ * finished what they are doing, not at their next poll timeout. */
+static void kick_workers(void *arg)
+{
+	struct worker_pool *p = arg;
+	uint64_t one = 1, drained;
+
+	if (read(p->kick_fd, &drained, sizeof(drained)) < 0) {
+		/* Nothing to drain: the counter is already 0. */
+	}
+	if (write(p->kick_fd, &one, sizeof(one)) < 0)
+		log_debug(LOG_TAG, "cannot wake the workers: %s", strerror(errno));
+}
+
 struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen)
 {
 	struct worker_pool *p = calloc(1, sizeof(*p));
@@ -713,8 +731,9 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 	p->td = td;
 	p->udp_gso = true;
 	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->w = calloc(td->nworkers, sizeof(*p->w));
-	if (p->w == NULL || p->stop_fd < 0) {
+	if (p->w == NULL || p->stop_fd < 0 || p->kick_fd < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -745,7 +764,11 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-		if (watch(w->epfd, p->stop_fd, EV_STOP, 0, false) != 0) {
+		/* Edge-triggered: every write wakes every worker, and none
+		 * has to read it (kick_workers() resets the counter). */
+		struct epoll_event kick = {.events = EPOLLIN | EPOLLET, .data.u64 = (uint64_t)EV_KICK << 32};
+		if (watch(w->epfd, p->stop_fd, EV_STOP, 0, false) != 0 ||
+		    epoll_ctl(w->epfd, EPOLL_CTL_ADD, p->kick_fd, &kick) != 0) {
 			snprintf(err, errlen, "epoll: %s", strerror(errno));
 			goto fail;
 		}
@@ -755,6 +778,7 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 	for (size_t i = 0; i < tab->count; i++)
 		if (worker_pool_attach(p, tab->list[i], err, errlen) != 0)
 			goto fail;
+	ipsec_sadb_set_kick(td->sadb, kick_workers, p);
 	log_info(LOG_TAG, "%u workers", td->nworkers);
 	return p;
 fail:
@@ -793,6 +817,7 @@ void worker_pool_free(struct worker_pool *p)
 		p->w[i].started = false;
 	}
 	ipsec_sadb_set_workers(td->sadb, 0);
+	ipsec_sadb_set_kick(td->sadb, NULL, NULL);
 	for (unsigned i = 0; p->w != NULL && i < td->nworkers; i++) {
 		struct worker *w = &p->w[i];
 		if (w->epfd >= 0)
@@ -818,6 +843,8 @@ void worker_pool_free(struct worker_pool *p)
 	td->icmp4_fd = td->icmp6_fd = -1;
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
+	if (p->kick_fd >= 0)
+		close(p->kick_fd);
 	free(p->w);
 	free(p);
 }
