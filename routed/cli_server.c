@@ -1,86 +1,48 @@
 /*
- * CLI socket server: framing in, sessions, framing out.
+ * CLI socket server: one routed CLI session per connection of the shared
+ * IPC server (lib/ipc_server.h).
  */
 #include "cli_server.h"
 
-#include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/listener.h>
-#include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include "cursor.h"
-#include "ipc.h"
+#include "ipc_server.h"
 #include "log.h"
 
 #define LOG_TAG "cli"
 
-struct cli_conn {
-	struct cli_server *srv;
-	struct bufferevent *bev;
-	struct cli_session session;
-	struct cli_conn *next;
-	pid_t peer_pid;
-	uid_t peer_uid;
-};
-
 struct cli_server {
-	struct loop *loop;
 	struct cli_env *env;
-	struct evconnlistener *listener;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct cli_conn *conns;
-	unsigned conn_count;
+	struct ipc_server *ipc;
 };
 
-static void conn_free(struct cli_conn *conn)
+static void *session_open(void *arg, const struct ipc_peer *peer)
 {
-	struct cli_server *srv = conn->srv;
+	struct cli_server *srv = arg;
+	struct cli_session *s = malloc(sizeof(*s));
 
-	for (struct cli_conn **pp = &srv->conns; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == conn) {
-			*pp = conn->next;
-			break;
-		}
-	}
-	srv->conn_count--;
-	srv->env->sessions_open = srv->conn_count;
-	bufferevent_free(conn->bev);
-	free(conn);
+	(void)peer;
+	if (s == NULL)
+		return NULL;
+	cli_session_init(s, srv->env, NULL);
+	srv->env->sessions_open++;
+	return s;
 }
 
-/* Send OUTPUT frames for text (in chunks) and one DONE. */
-static int send_reply(struct cli_conn *conn, const char *text, size_t len, enum ipc_status status)
+static void session_close(void *arg, void *session)
 {
-	struct builder b;
-	char prompt[IPC_PROMPT_MAX + 1];
+	struct cli_server *srv = arg;
 
-	builder_init_dynamic(&b, len + (len / CLI_OUTPUT_CHUNK + 2) * IPC_HEADER_LEN + 2 + IPC_PROMPT_MAX + 64);
-	for (size_t off = 0; off < len; off += CLI_OUTPUT_CHUNK) {
-		size_t n = len - off < CLI_OUTPUT_CHUNK ? len - off : CLI_OUTPUT_CHUNK;
-		ipc_put_frame(&b, IPC_OUTPUT, text + off, n);
-	}
-	cli_prompt(&conn->session, prompt, sizeof(prompt));
-	ipc_put_done(&b, status, prompt);
-	int rc = -1;
-	if (builder_ok(&b) && evbuffer_add(bufferevent_get_output(conn->bev), builder_data(&b), builder_len(&b)) == 0)
-		rc = 0;
-	builder_free(&b);
-	return rc;
+	srv->env->sessions_open--;
+	free(session);
 }
 
-/* Run one request; returns the status to put in DONE. Output lands in the
- * memstream text/len. */
-static enum ipc_status handle_frame(struct cli_conn *conn, const struct ipc_frame *frame, FILE *out)
+static enum ipc_status session_handle(void *arg, void *session, const struct ipc_frame *frame, FILE *out,
+                                      const struct ipc_peer *peer)
 {
-	struct cli_session *s = &conn->session;
+	struct cli_server *srv = arg;
+	struct cli_session *s = session;
 	char line[IPC_LINE_MAX + 1];
 
 	s->out = out;
@@ -92,9 +54,7 @@ static enum ipc_status handle_frame(struct cli_conn *conn, const struct ipc_fram
 		}
 		if (cli_execute(s, line) != 0)
 			return IPC_STATUS_ERROR;
-		if (s->closing)
-			return IPC_STATUS_CLOSE;
-		return IPC_STATUS_OK;
+		return s->closing ? IPC_STATUS_CLOSE : IPC_STATUS_OK;
 	case IPC_COMPLETE:
 		if (ipc_parse_request(frame, line, sizeof(line)) != 0 || cli_complete(s, line, out) != 0)
 			return IPC_STATUS_ERROR;
@@ -107,11 +67,11 @@ static enum ipc_status handle_frame(struct cli_conn *conn, const struct ipc_fram
 			fputs("% Malformed configuration load request\n", out);
 			return IPC_STATUS_ERROR;
 		}
-		if (cli_load_text(conn->srv->env, name, text, len, out, NULL) != 0) {
-			log_warn(LOG_TAG, "configuration from %s rejected (uid %u)", name, (unsigned)conn->peer_uid);
+		if (cli_load_text(srv->env, name, text, len, out, NULL) != 0) {
+			log_warn(LOG_TAG, "configuration from %s rejected (uid %u)", name, (unsigned)peer->uid);
 			return IPC_STATUS_ERROR;
 		}
-		log_notice(LOG_TAG, "configuration from %s applied (uid %u)", name, (unsigned)conn->peer_uid);
+		log_notice(LOG_TAG, "configuration from %s applied (uid %u)", name, (unsigned)peer->uid);
 		return IPC_STATUS_OK;
 	}
 	case IPC_OUTPUT:
@@ -122,156 +82,45 @@ static enum ipc_status handle_frame(struct cli_conn *conn, const struct ipc_fram
 	return IPC_STATUS_ERROR;
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void session_prompt(void *arg, void *session, char *buf, size_t len)
 {
-	struct cli_conn *conn = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-
-	for (;;) {
-		size_t avail = evbuffer_get_length(in);
-		size_t need = IPC_HEADER_LEN;
-		struct ipc_frame frame;
-		if (avail < need)
-			return;
-		/* Look at the header first; only pull up a whole frame once its
-		 * length is known to be within bounds. */
-		enum ipc_parse_result r = ipc_parse(evbuffer_pullup(in, IPC_HEADER_LEN), IPC_HEADER_LEN, &frame, &need);
-		if (r == IPC_PARSE_NEED_MORE && avail >= need)
-			r = ipc_parse(evbuffer_pullup(in, (ssize_t)need), need, &frame, &need);
-		if (r == IPC_PARSE_NEED_MORE)
-			return;
-		if (r != IPC_PARSE_FRAME) {
-			log_warn(LOG_TAG, "closing CLI connection from pid %ld: %s", (long)conn->peer_pid,
-				 ipc_parse_result_str(r));
-			conn_free(conn);
-			return;
-		}
-		char *text = NULL;
-		size_t len = 0;
-		FILE *out = open_memstream(&text, &len);
-		if (out == NULL) {
-			conn_free(conn);
-			return;
-		}
-		enum ipc_status status = handle_frame(conn, &frame, out);
-		fclose(out);
-		evbuffer_drain(in, need);
-		int rc = send_reply(conn, text, len, status);
-		free(text);
-		if (rc != 0) {
-			conn_free(conn);
-			return;
-		}
-		if (conn->session.closing) {
-			/* Nothing after `exit` is read; on_write closes once the
-			 * reply is out. */
-			bufferevent_disable(bev, EV_READ);
-			return;
-		}
-	}
+	(void)arg;
+	cli_prompt(session, buf, len);
 }
 
-static void on_event(struct bufferevent *bev, short what, void *arg)
+static bool session_closing(void *arg, void *session)
 {
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		conn_free(arg);
+	(void)arg;
+	return ((struct cli_session *)session)->closing;
 }
 
-/* A session that said `exit` is closed once its last reply is written. */
-static void on_write(struct bufferevent *bev, void *arg)
-{
-	struct cli_conn *conn = arg;
-
-	(void)bev;
-	if (conn->session.closing)
-		conn_free(conn);
-}
-
-static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
-{
-	struct cli_server *srv = arg;
-	struct ucred cred = {0};
-	socklen_t credlen = sizeof(cred);
-
-	(void)listener;
-	(void)sa;
-	(void)salen;
-	if (srv->conn_count >= CLI_SERVER_MAX_SESSIONS) {
-		log_warn(LOG_TAG, "refusing CLI connection: %u sessions open", srv->conn_count);
-		close(fd);
-		return;
-	}
-	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen);
-	struct cli_conn *conn = calloc(1, sizeof(*conn));
-	struct bufferevent *bev = bufferevent_socket_new(srv->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (conn == NULL || bev == NULL) {
-		free(conn);
-		if (bev != NULL)
-			bufferevent_free(bev);
-		else
-			close(fd);
-		return;
-	}
-	conn->srv = srv;
-	conn->bev = bev;
-	conn->peer_pid = cred.pid;
-	conn->peer_uid = cred.uid;
-	cli_session_init(&conn->session, srv->env, NULL);
-	conn->next = srv->conns;
-	srv->conns = conn;
-	srv->conn_count++;
-	srv->env->sessions_open = srv->conn_count;
-	/* Never buffer more than one maximal frame of input per session. */
-	bufferevent_setwatermark(bev, EV_READ, 0, IPC_HEADER_LEN + IPC_PAYLOAD_MAX);
-	bufferevent_setcb(bev, on_read, on_write, on_event, conn);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	log_debug(LOG_TAG, "CLI session opened by pid %ld uid %u", (long)cred.pid, (unsigned)cred.uid);
-}
+static const struct ipc_server_ops cli_ops = {
+    .open = session_open,
+    .close = session_close,
+    .handle = session_handle,
+    .prompt = session_prompt,
+    .closing = session_closing,
+};
 
 struct cli_server *cli_server_new(struct loop *loop, struct cli_env *env, const char *rundir,
 				  char *err, size_t errlen)
 {
 	struct cli_server *srv = calloc(1, sizeof(*srv));
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char path[4096];
 
 	if (srv == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	srv->loop = loop;
 	srv->env = env;
-	int n = snprintf(srv->path, sizeof(srv->path), "%s/%s", rundir, CLI_SERVER_SOCKET);
-	if (n < 0 || (size_t)n >= sizeof(srv->path)) {
+	int n = snprintf(path, sizeof(path), "%s/%s", rundir, CLI_SERVER_SOCKET);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
 		snprintf(err, errlen, "run directory too long for a socket path: %s", rundir);
 		free(srv);
 		return NULL;
 	}
-	memcpy(sun.sun_path, srv->path, (size_t)n + 1);
-	/* The pid lock is held, so a socket file here is a crashed run's. */
-	unlink(srv->path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	mode_t old_mask = umask(0117);
-	int bound = fd >= 0 ? bind(fd, (struct sockaddr *)&sun, sizeof(sun)) : -1;
-	umask(old_mask);
-	if (bound != 0) {
-		snprintf(err, errlen, "cannot create CLI socket %s: %s", srv->path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(srv);
-		return NULL;
-	}
-	struct group *grp = getgrnam(CLI_SERVER_GROUP);
-	if (grp == NULL)
-		log_warn(LOG_TAG, "group '%s' does not exist: only root can use %s", CLI_SERVER_GROUP, srv->path);
-	else if (chown(srv->path, (uid_t)-1, grp->gr_gid) != 0)
-		log_warn(LOG_TAG, "cannot give %s to group '%s': %s", srv->path, CLI_SERVER_GROUP, strerror(errno));
-	chmod(srv->path, 0660);
-	srv->listener = evconnlistener_new(loop->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE, 16, fd);
-	if (srv->listener == NULL) {
-		snprintf(err, errlen, "cannot listen on %s: %s", srv->path, strerror(errno));
-		close(fd);
-		unlink(srv->path);
+	srv->ipc = ipc_server_new(loop, path, CLI_SERVER_GROUP, CLI_SERVER_MAX_SESSIONS, &cli_ops, srv, err, errlen);
+	if (srv->ipc == NULL) {
 		free(srv);
 		return NULL;
 	}
@@ -282,9 +131,6 @@ void cli_server_free(struct cli_server *srv)
 {
 	if (srv == NULL)
 		return;
-	while (srv->conns != NULL)
-		conn_free(srv->conns);
-	evconnlistener_free(srv->listener);
-	unlink(srv->path);
+	ipc_server_free(srv->ipc);
 	free(srv);
 }

@@ -6,6 +6,9 @@
  * (root's group otherwise, with a warning), so membership of `skygate` is
  * what lets an operator run skysh without root.
  *
+ * The socket, framing and connections are lib/ipc_server.h's (shared with
+ * skygate-tunneld); this file makes each connection a routed CLI session.
+ *
  * Ownership: the server owns its listener, its connections and their
  * sessions; it borrows the loop and the CLI environment, which must outlive
  * it. cli_server_free() closes everything and removes the socket file.
@@ -21,7 +24,6 @@
 #define CLI_SERVER_SOCKET "routed.sock"
 #define CLI_SERVER_GROUP "skygate"
 #define CLI_SERVER_MAX_SESSIONS 64
-#define CLI_OUTPUT_CHUNK (64u * 1024u)
 
 struct cli_server;
 

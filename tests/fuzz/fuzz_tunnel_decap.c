@@ -282,13 +282,14 @@ static size_t make_seeds(struct seed *seeds)
 		abort();
 	tcfg_free(ca);
 	struct dp_worker w = {.td = &a, .cc = esp_crypto_ctx_new(ESP_CRYPTO_AUTO)};
-	for (size_t t = 0; t < a.ntunnels; t++) {
+	const struct tunnel_table *tab = tunneld_table(&a);
+	for (size_t t = 0; t < tab->count; t++) {
 		for (int kind = 0; kind <= 2; kind++) {
 			uint8_t *pkt = buf + 128;
 			size_t len = inner_v4(pkt, kind == 1 ? 44 : 120, kind);
-			if (dp_tx(&w, &a.tunnels[t], pkt, len, &out, &out_len, icmp, sizeof(icmp)) != DP_TX_SEND)
+			if (dp_tx(&w, tab->list[t], pkt, len, &out, &out_len, icmp, sizeof(icmp)) != DP_TX_SEND)
 				abort();
-			const struct tcfg_tunnel *c = &a.tunnels[t].cfg;
+			const struct tcfg_tunnel *c = &tab->list[t]->cfg;
 			if (c->kind == TCFG_GRE) {
 				seed_add(seeds, &n, MODE_RAW_GRE, outer(out, out_len, 47, 1, 2), out_len + 20);
 			} else if (c->encap == TCFG_ENCAP_UDP) {
@@ -303,7 +304,7 @@ static size_t make_seeds(struct seed *seeds)
 	seed_add(seeds, &n, MODE_UDP, &ka, 1);
 	struct builder b;
 	builder_init_fixed(&b, buf, sizeof(buf));
-	if (gre_keepalive_build(&a.tunnels[0].ka_gre, &b, 1, 2) != 0)
+	if (gre_keepalive_build(&tab->list[0]->ka_gre, &b, 1, 2) != 0)
 		abort();
 	seed_add(seeds, &n, MODE_RAW_GRE, buf, builder_len(&b));
 

@@ -216,9 +216,9 @@ static size_t make_v4(uint8_t *p, size_t len, const char *src, const char *dst, 
 
 static struct tunnel *tunnel_named(struct side *s, const char *name)
 {
-	for (size_t i = 0; i < s->td.ntunnels; i++)
-		if (strcmp(s->td.tunnels[i].cfg.name, name) == 0)
-			return &s->td.tunnels[i];
+	struct tunnel *t = tunneld_find(&s->td, name);
+	if (t != NULL)
+		return t;
 	ck_abort_msg("no tunnel %s", name);
 	return NULL;
 }

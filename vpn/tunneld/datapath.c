@@ -17,9 +17,6 @@
 #include "log.h"
 
 #define LOG_TAG "tunneld"
-/* RFC 1812 4.3.2.8 and RFC 4443 2.4(f): rate-limit ICMP errors. */
-#define ICMP_RATE  100
-#define ICMP_BURST 20
 
 static const char *const tdrop_names[TD_COUNT] = {
     [TD_DOWN] = "down",
@@ -53,133 +50,7 @@ const char *global_drop_name(enum global_drop d)
 	return (unsigned)d < GD_COUNT ? gdrop_names[d] : "?";
 }
 
-/* ---- set-up -------------------------------------------------------------------- */
-
-static void init_gre(struct gre_tunnel *g, const struct tcfg_tunnel *c)
-{
-	struct gre_config gc;
-
-	gre_config_default(&gc);
-	memcpy(gc.local, c->source, 4);
-	memcpy(gc.remote, c->destination, 4);
-	gc.tx_key_on = gc.rx_key_on = c->has_key;
-	gc.tx_key = gc.rx_key = c->key;
-	gre_tunnel_init(g, &gc);
-}
-
-static int add_manual_sa(struct tunneld *td, const struct tunnel *t, const struct tcfg_sa *s, bool inbound,
-                         char *err, size_t errlen)
-{
-	const struct tcfg_tunnel *c = &t->cfg;
-	struct ipsec_sa_id id = {.spi = s->spi};
-	struct ipsec_add_sa add = {
-	    .reqid = t->index,
-	    .inbound = inbound,
-	    .cipher = s->alg == TCFG_ALG_NULL ? ESP_CIPHER_NULL : ESP_CIPHER_AES_GCM,
-	    .keymat = s->alg == TCFG_ALG_NULL ? NULL : s->keymat,
-	    .keymat_len = s->keymat_len,
-	    .encap = c->encap == TCFG_ENCAP_UDP,
-	};
-
-	/* The SA id names the packet's addresses: inbound SAs are sent by
-	 * the peer to us. */
-	memcpy(id.src, inbound ? c->destination : c->source, 4);
-	memcpy(id.dst, inbound ? c->source : c->destination, 4);
-	if (td->sa_ops->add_sa(td->sadb, &id, &add) != 0) {
-		snprintf(err, errlen, "tunnel %s: cannot add the %s SA 0x%x: %s", c->name,
-		         inbound ? "inbound" : "outbound", s->spi, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void init_tunnel(struct tunneld *td, struct tunnel *t, const struct tcfg_tunnel *c, uint32_t index)
-{
-	t->cfg = *c;
-	explicit_bzero(t->cfg.sa_out.keymat, sizeof(t->cfg.sa_out.keymat));
-	explicit_bzero(t->cfg.sa_in.keymat, sizeof(t->cfg.sa_in.keymat));
-	t->index = index;
-	t->mtu = tcfg_mtu(c);
-	t->ifindex = -1;
-	for (size_t i = 0; i < c->inside_count; i++) {
-		if (c->inside[i].family == AF_INET && !t->has_v4) {
-			memcpy(t->inside_v4, c->inside[i].addr, 4);
-			t->has_v4 = true;
-		} else if (c->inside[i].family == AF_INET6 && !t->has_v6) {
-			memcpy(t->inside_v6, c->inside[i].addr, 16);
-			t->has_v6 = true;
-		}
-	}
-	if (c->tcp_mss != 0) {
-		/* The option is written for IPv4 (MTU - 40); IPv6 headers
-		 * are 20 octets longer (RFC 9293 3.7.1). */
-		t->mss_v4 = c->tcp_mss;
-		t->mss_v6 = c->tcp_mss > 20 ? (uint16_t)(c->tcp_mss - 20) : c->tcp_mss;
-	}
-	init_gre(&t->ka_gre, c);
-	atomic_init(&t->ka_last_rx_ns, 0);
-	for (unsigned i = 0; i < td->nworkers; i++) {
-		init_gre(&t->w[i].gre, c);
-		ip_tbucket_init(&t->w[i].icmp_limit, ICMP_RATE, ICMP_BURST, 0);
-		t->w[i].tun_fd = -1;
-	}
-}
-
-int tunneld_init(struct tunneld *td, const struct tunneld_config *cfg, unsigned nworkers,
-                 ipsec_expire_fn on_expire, void *expire_arg, char *err, size_t errlen)
-{
-	memset(td, 0, sizeof(*td));
-	td->raw_gre_fd = td->raw_esp_fd = td->icmp4_fd = td->icmp6_fd = -1;
-	td->nworkers = nworkers;
-	td->sa_ops = &ipsec_sa_engine_ops;
-	if (nworkers == 0 || nworkers > TUNNELD_MAX_WORKERS) {
-		snprintf(err, errlen, "workers must be 1 to %d", TUNNELD_MAX_WORKERS);
-		return -1;
-	}
-	td->sadb = ipsec_sadb_new(on_expire, expire_arg);
-	td->tunnels = calloc(cfg->count + 1, sizeof(*td->tunnels));
-	td->gdrops = aligned_alloc(64, ((sizeof(*td->gdrops) * nworkers) + 63) & ~(size_t)63);
-	if (td->sadb == NULL || td->tunnels == NULL || td->gdrops == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	memset(td->gdrops, 0, sizeof(*td->gdrops) * nworkers);
-	for (size_t i = 0; i < cfg->count; i++) {
-		struct tunnel *t = &td->tunnels[i];
-		t->w = aligned_alloc(64, sizeof(*t->w) * nworkers);
-		if (t->w == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		memset(t->w, 0, sizeof(*t->w) * nworkers);
-		td->ntunnels++;
-		init_tunnel(td, t, &cfg->tunnels[i], (uint32_t)i);
-		if (cfg->tunnels[i].kind == TCFG_IPSEC) {
-			if (add_manual_sa(td, t, &cfg->tunnels[i].sa_out, false, err, errlen) != 0 ||
-			    add_manual_sa(td, t, &cfg->tunnels[i].sa_in, true, err, errlen) != 0)
-				goto fail;
-			if (cfg->tunnels[i].encap == TCFG_ENCAP_UDP)
-				td->need_udp = true;
-		}
-	}
-	return 0;
-fail:
-	tunneld_fini(td);
-	return -1;
-}
-
-void tunneld_fini(struct tunneld *td)
-{
-	for (size_t i = 0; i < td->ntunnels; i++)
-		free(td->tunnels[i].w);
-	free(td->tunnels);
-	free(td->gdrops);
-	ipsec_sadb_free(td->sadb);
-	td->tunnels = NULL;
-	td->gdrops = NULL;
-	td->sadb = NULL;
-	td->ntunnels = 0;
-}
+/* ---- counters ------------------------------------------------------------------- */
 
 void tunnel_totals(const struct tunneld *td, const struct tunnel *t, struct tunnel_totals *o)
 {
@@ -251,9 +122,10 @@ enum dp_rx_verdict dp_rx_esp(struct dp_worker *w, uint8_t *esp, size_t len, stru
 	if (cursor_get_u32(&c, &spi) != 0)
 		return gdrop(w, GD_MALFORMED);
 	struct ipsec_sa_entry *e = ipsec_snap_lookup_in(snap, spi);
-	if (e == NULL || e->reqid >= w->td->ntunnels)
+	/* The SA's tunnel may be on its way in or out (tunnel_apply.c). */
+	struct tunnel *t = e != NULL && e->reqid < TCFG_MAX_TUNNELS ? tunneld_table(w->td)->slot[e->reqid] : NULL;
+	if (t == NULL)
 		return gdrop(w, GD_UNKNOWN_SPI);
-	struct tunnel *t = &w->td->tunnels[e->reqid];
 	b = (struct esp_buf){.data = esp, .len = len};
 	enum esp_result r = esp_decap(e->sa, w->cc, &b, &nh);
 	switch (r) {
@@ -313,8 +185,10 @@ enum dp_rx_verdict dp_rx_raw_esp(struct dp_worker *w, uint8_t *pkt, size_t len, 
 
 static struct tunnel *gre_tunnel_for(struct tunneld *td, const struct ip_pkt *ip)
 {
-	for (size_t i = 0; i < td->ntunnels; i++) {
-		struct tunnel *t = &td->tunnels[i];
+	const struct tunnel_table *tab = tunneld_table(td);
+
+	for (size_t i = 0; i < tab->count; i++) {
+		struct tunnel *t = tab->list[i];
 		if (t->cfg.kind == TCFG_GRE && memcmp(t->cfg.destination, ip->src, 4) == 0 &&
 		    memcmp(t->cfg.source, ip->dst, 4) == 0)
 			return t;

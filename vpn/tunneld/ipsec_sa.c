@@ -40,6 +40,8 @@ struct ipsec_sadb {
 	_Atomic uint64_t gen;
 	_Atomic uint64_t seen[IPSEC_MAX_WORKERS];
 	_Atomic unsigned nworkers;
+	void (*kick)(void *arg); /* wakes idle workers (main thread) */
+	void *kick_arg;
 
 	/* Expiry events from workers. */
 	pthread_mutex_t ev_lock;
@@ -140,6 +142,8 @@ static bool wait_grace(struct ipsec_sadb *db, uint64_t g)
 {
 	unsigned n = atomic_load(&db->nworkers);
 
+	if (n > 0 && db->kick != NULL)
+		db->kick(db->kick_arg);
 	for (unsigned waited = 0; waited < GRACE_MAX_US; waited += GRACE_POLL_US) {
 		unsigned behind = 0;
 		for (unsigned i = 0; i < n; i++)
@@ -151,6 +155,17 @@ static bool wait_grace(struct ipsec_sadb *db, uint64_t g)
 	/* A worker stuck for seconds is a bug elsewhere; freeing now could
 	 * crash it, so the old data leaks instead. */
 	return false;
+}
+
+void ipsec_sadb_set_kick(struct ipsec_sadb *db, void (*kick)(void *arg), void *arg)
+{
+	db->kick = kick;
+	db->kick_arg = arg;
+}
+
+bool ipsec_sadb_synchronize(struct ipsec_sadb *db)
+{
+	return wait_grace(db, atomic_fetch_add(&db->gen, 1) + 1);
 }
 
 /* Publish a snapshot of the current set; free the old one and the entry

@@ -137,6 +137,16 @@ void ipsec_sadb_set_workers(struct ipsec_sadb *db, unsigned n);
 /* Worker i has no snapshot pointer in hand (between batches). */
 void ipsec_sadb_quiescent(struct ipsec_sadb *db, unsigned worker);
 
+/* Called (main thread) when a grace period starts, to wake idle workers
+ * so it ends sooner than their poll timeout; NULL: none. */
+void ipsec_sadb_set_kick(struct ipsec_sadb *db, void (*kick)(void *arg), void *arg);
+
+/* Wait for a grace period: every running worker has passed a quiescent
+ * point since the call began, so it holds nothing published before it.
+ * The tunnel table (tunneld.h) is reclaimed with the same grace periods.
+ * Main thread; false when a worker did not come by within seconds. */
+bool ipsec_sadb_synchronize(struct ipsec_sadb *db);
+
 /* The packet path's view; valid until the caller's next quiescent point. */
 static inline const struct ipsec_sa_snap *ipsec_sadb_snap(struct ipsec_sadb *db);
 /* Inbound SA for spi, or NULL. */

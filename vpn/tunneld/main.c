@@ -2,11 +2,13 @@
  * skygate-tunneld: the userspace GRE/ESP data plane.
  *
  * Start-up order: options, logging, the configuration (all or nothing;
- * --check stops here), run directory and pid lock, the runtime and its
- * SAs, TUN devices and underlay sockets, the control socket, then the
- * worker threads; the main thread runs the event loop (control socket,
- * SA expiry notices, GRE keepalives) until SIGTERM/SIGINT, then stops the
- * workers and removes the devices by closing them.
+ * --check stops here), run directory and pid lock, the (empty) runtime,
+ * the worker threads, then the configuration applied as any later change
+ * is (tunnel_apply.h: devices, sockets, SAs), then the control socket,
+ * through which the tunnels are configured live (tunnel_cli.h); the main
+ * thread runs the event loop (control socket, SA expiry notices, GRE
+ * keepalives) until SIGTERM/SIGINT, then stops the workers and removes
+ * the devices by closing them.
  */
 #include "config.h"
 
@@ -22,6 +24,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
+#include "tunnel_apply.h"
+#include "tunnel_cli.h"
 #include "tunnel_config.h"
 #include "tunnel_ctl.h"
 #include "tunneld.h"
@@ -46,6 +50,7 @@ struct daemon_ctx {
 	struct timer tick;
 	unsigned ticks;
 	struct event *sa_events;
+	struct tunnel_cli_env cli;
 };
 
 static void usage(FILE *out)
@@ -136,7 +141,8 @@ static unsigned default_workers(void)
 static void on_sa_expire(void *arg, uint32_t reqid, uint32_t spi, bool inbound, bool hard)
 {
 	struct daemon_ctx *d = arg;
-	const char *name = reqid < d->td.ntunnels ? d->td.tunnels[reqid].cfg.name : "?";
+	const struct tunnel *t = reqid < TCFG_MAX_TUNNELS ? tunneld_table(&d->td)->slot[reqid] : NULL;
+	const char *name = t != NULL ? t->cfg.name : "?";
 
 	if (hard)
 		log_warn(LOG_TAG, "tunnel %s: %s SA 0x%08x reached its hard limit and refuses traffic", name,
@@ -161,14 +167,24 @@ static void on_tick(void *arg)
 	struct daemon_ctx *d = arg;
 
 	d->ticks++;
-	for (size_t i = 0; i < d->td.ntunnels; i++) {
-		struct tunnel *t = &d->td.tunnels[i];
+	struct tunnel_table *tab = tunneld_table(&d->td);
+	for (size_t i = 0; i < tab->count; i++) {
+		struct tunnel *t = tab->list[i];
 		if (t->cfg.kind != TCFG_GRE || t->cfg.keepalive_interval == 0 || t->cfg.shutdown)
 			continue;
 		if (d->ticks % t->cfg.keepalive_interval == 0 && worker_pool_send_keepalive(d->pool, t) != 0)
 			log_debug(LOG_TAG, "tunnel %s: keepalive not sent: %s", t->cfg.name, strerror(errno));
 	}
 	timer_start(&d->tick, TICK_MS);
+}
+
+/* Every configuration change, from the CLI or a transaction. */
+static int apply_config(void *arg, const struct tunneld_config *old, const struct tunneld_config *new, char *err,
+                        size_t errlen)
+{
+	struct daemon_ctx *d = arg;
+
+	return tunnel_apply(&d->td, d->pool, old, new, err, errlen);
 }
 
 int main(int argc, char **argv)
@@ -180,7 +196,7 @@ int main(int argc, char **argv)
 	struct tunnel_ctl *ctl = NULL;
 	struct tunneld_config *cfg = NULL;
 	struct loop loop;
-	bool loop_ready = false, td_ready = false;
+	bool loop_ready = false, td_ready = false, cli_ready = false;
 	char err[512];
 	int rc = parse_options(argc, argv, &opt);
 
@@ -203,15 +219,20 @@ int main(int argc, char **argv)
 		log_err(LOG_TAG, "%s", err);
 		goto out;
 	}
-	if (tunneld_init(&d.td, cfg, opt.workers != 0 ? opt.workers : default_workers(), on_sa_expire, &d, err,
+	/* Empty: the configuration is applied once the workers run, the
+	 * way every later change is. */
+	if (tunneld_init(&d.td, NULL, opt.workers != 0 ? opt.workers : default_workers(), on_sa_expire, &d, err,
 	                 sizeof(err)) != 0) {
 		log_err(LOG_TAG, "%s", err);
 		goto out;
 	}
 	td_ready = true;
-	/* The keys now live only in the SA database. */
-	tcfg_free(cfg);
-	cfg = NULL;
+	if (tunnel_cli_env_init(&d.cli, err, sizeof(err)) != 0) {
+		log_err(LOG_TAG, "%s", err);
+		goto out;
+	}
+	cli_ready = true;
+	d.cli.config_path = opt.config_path;
 	if (loop_init(&loop) != 0 || loop_default_signals(&loop) != 0) {
 		log_err(LOG_TAG, "cannot set up the event loop");
 		goto out;
@@ -222,6 +243,24 @@ int main(int argc, char **argv)
 		log_err(LOG_TAG, "%s", err);
 		goto out;
 	}
+	d.sa_events = event_new(loop.base, ipsec_sadb_event_fd(d.td.sadb), EV_READ | EV_PERSIST, on_sa_events, &d);
+	if (d.sa_events == NULL || event_add(d.sa_events, NULL) != 0 || timer_init(&d.tick, &loop, on_tick, &d) != 0 ||
+	    worker_pool_start(d.pool, err, sizeof(err)) != 0) {
+		log_err(LOG_TAG, "cannot start: %s", err);
+		goto out;
+	}
+	/* The file's tunnels, applied like any change (all or nothing). */
+	d.cli.apply = apply_config;
+	d.cli.apply_arg = &d;
+	rc = tunnel_cli_start(&d.cli, cfg, err, sizeof(err));
+	cfg = NULL; /* the CLI's running configuration now, or freed */
+	if (rc != 0) {
+		log_err(LOG_TAG, "%s: %s", opt.config_path, err);
+		rc = EXIT_FAILURE;
+		goto out;
+	}
+	rc = EXIT_FAILURE;
+	env.cli = &d.cli;
 	env.td = &d.td;
 	env.pool = d.pool;
 	env.started = time(NULL);
@@ -230,15 +269,9 @@ int main(int argc, char **argv)
 		log_err(LOG_TAG, "%s", err);
 		goto out;
 	}
-	d.sa_events = event_new(loop.base, ipsec_sadb_event_fd(d.td.sadb), EV_READ | EV_PERSIST, on_sa_events, &d);
-	if (d.sa_events == NULL || event_add(d.sa_events, NULL) != 0 || timer_init(&d.tick, &loop, on_tick, &d) != 0 ||
-	    worker_pool_start(d.pool, err, sizeof(err)) != 0) {
-		log_err(LOG_TAG, "cannot start: %s", err);
-		goto out;
-	}
 	timer_start(&d.tick, TICK_MS);
 	log_notice(LOG_TAG, TUNNELD_NAME " %s started, pid %ld, %zu tunnels, %u workers, run directory %s",
-	           PACKAGE_VERSION, (long)getpid(), d.td.ntunnels, d.td.nworkers, opt.rundir);
+	           PACKAGE_VERSION, (long)getpid(), tunneld_table(&d.td)->count, d.td.nworkers, opt.rundir);
 	rc = loop_run(&loop) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	log_notice(LOG_TAG, "shutting down");
 out:
@@ -253,6 +286,8 @@ out:
 		loop_fini(&loop);
 	if (td_ready)
 		tunneld_fini(&d.td);
+	if (cli_ready)
+		tunnel_cli_env_fini(&d.cli);
 	tcfg_free(cfg);
 	daemon_pidfile_release(&pidfile);
 	if (rc == EXIT_SUCCESS && !opt.check_only)

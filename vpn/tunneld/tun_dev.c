@@ -181,3 +181,101 @@ out:
 	nl_socket_free(sk);
 	return ifindex;
 }
+
+/* ---- changes to a running device (tunnel_apply.c) ------------------------------- */
+
+/* One rtnetlink socket per change: changes come from an operator, not
+ * per packet. */
+static struct nl_sock *nl_open(char *err, size_t errlen)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+
+	if (sk == NULL || nl_connect(sk, NETLINK_ROUTE) < 0) {
+		snprintf(err, errlen, "cannot open rtnetlink");
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+static int link_change(int ifindex, uint32_t mtu, int up, char *err, size_t errlen)
+{
+	struct nl_sock *sk = nl_open(err, errlen);
+	struct rtnl_link *link = NULL, *change = NULL;
+	int rc = -1, nrc;
+
+	if (sk == NULL)
+		return -1;
+	nrc = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+	change = rtnl_link_alloc();
+	if (nrc < 0 || change == NULL) {
+		snprintf(err, errlen, "cannot find device %d: %s", ifindex, nrc < 0 ? nl_geterror(nrc) : "out of memory");
+		goto out;
+	}
+	if (mtu != 0)
+		rtnl_link_set_mtu(change, mtu);
+	if (up > 0)
+		rtnl_link_set_flags(change, IFF_UP);
+	else if (up == 0)
+		rtnl_link_unset_flags(change, IFF_UP);
+	nrc = rtnl_link_change(sk, link, change, 0);
+	if (nrc < 0) {
+		snprintf(err, errlen, "cannot change device %s: %s", rtnl_link_get_name(link), nl_geterror(nrc));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (change != NULL)
+		rtnl_link_put(change);
+	if (link != NULL)
+		rtnl_link_put(link);
+	nl_socket_free(sk);
+	return rc;
+}
+
+int tun_dev_set_mtu(int ifindex, uint32_t mtu, char *err, size_t errlen)
+{
+	return link_change(ifindex, mtu, -1, err, errlen);
+}
+
+int tun_dev_set_up(int ifindex, bool up, char *err, size_t errlen)
+{
+	return link_change(ifindex, 0, up ? 1 : 0, err, errlen);
+}
+
+int tun_dev_address(int ifindex, const struct prefix *p, bool add, char *err, size_t errlen)
+{
+	struct nl_sock *sk = nl_open(err, errlen);
+	int rc;
+
+	if (sk == NULL)
+		return -1;
+	if (add) {
+		rc = add_address(sk, ifindex, p, err, errlen);
+	} else {
+		struct rtnl_addr *a = rtnl_addr_alloc();
+		struct nl_addr *local = nl_addr_build(p->family, p->addr, p->family == AF_INET ? 4 : 16);
+		rc = -1;
+		if (a == NULL || local == NULL) {
+			snprintf(err, errlen, "out of memory");
+		} else {
+			nl_addr_set_prefixlen(local, p->len);
+			rtnl_addr_set_ifindex(a, ifindex);
+			rtnl_addr_set_family(a, p->family);
+			rtnl_addr_set_local(a, local);
+			rtnl_addr_set_prefixlen(a, p->len);
+			int nrc = rtnl_addr_delete(sk, a, 0);
+			if (nrc < 0) {
+				char buf[64];
+				snprintf(err, errlen, "cannot remove address %s: %s", prefix_format(p, buf, sizeof(buf)),
+				         nl_geterror(nrc));
+			} else {
+				rc = 0;
+			}
+		}
+		nl_addr_put(local);
+		rtnl_addr_put(a);
+	}
+	nl_socket_free(sk);
+	return rc;
+}

@@ -11,6 +11,7 @@
 #ifndef SKYGATE_TUN_DEV_H
 #define SKYGATE_TUN_DEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +41,11 @@ int tun_dev_open(const char *name, unsigned nqueues, int *fds, struct tun_offloa
  */
 int tun_dev_configure(const char *name, uint32_t mtu, const struct prefix *addrs, size_t naddrs,
                       char *err, size_t errlen);
+
+/* Changes to a configured device (live configuration): MTU, link state,
+ * one address added or removed. 0, or -1 with a message in err. */
+int tun_dev_set_mtu(int ifindex, uint32_t mtu, char *err, size_t errlen);
+int tun_dev_set_up(int ifindex, bool up, char *err, size_t errlen);
+int tun_dev_address(int ifindex, const struct prefix *p, bool add, char *err, size_t errlen);
 
 #endif

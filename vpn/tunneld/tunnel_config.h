@@ -9,12 +9,19 @@
  *    inside-address PREFIX                  repeatable, IPv4 and IPv6
  *    mtu, tcp-mss, key, keepalive, shutdown, encapsulation, sa ...
  *
- * Parsing is all or nothing: the first bad line is reported as
- * "FILE:LINE: message" and no configuration is returned.
+ * The same commands are the CLI's configuration nodes (tunnel_cli.h):
+ * a file, a `skysh -f` transaction and an interactive session edit a
+ * struct tunneld_config through one grammar. Files and transactions are
+ * strict: all or nothing, the first bad line reported as
+ * "FILE:LINE: message", a tunnel's block checked whole when it ends. An
+ * interactive session may leave a tunnel incomplete (no destination yet,
+ * one SA of two): it is kept in the configuration, has no device until
+ * it is complete, and `write memory` refuses to save it.
  *
- * Ownership: tcfg_load_*() return a struct tunneld_config the caller owns
- * and frees with tcfg_free(). Keys live only in it (and, once SAs are
- * made, in the ESP engine); tcfg_free() wipes them.
+ * Ownership: tcfg_load_*() and tcfg_clone() return a struct
+ * tunneld_config the caller owns and frees with tcfg_free(). Keys live in
+ * it (the daemon's running configuration keeps them for `write memory`)
+ * and in the ESP engine; tcfg_free() wipes them.
  */
 #ifndef SKYGATE_TUNNEL_CONFIG_H
 #define SKYGATE_TUNNEL_CONFIG_H
@@ -25,6 +32,8 @@
 #include <stdio.h>
 
 #include "prefix.h"
+
+struct cmd_registry;
 
 #define TCFG_NAME_MAX       15 /* IFNAMSIZ - 1: the tunnel is a netdev of that name */
 #define TCFG_MAX_TUNNELS    64
@@ -91,6 +100,76 @@ const char *tcfg_alg_name(enum tcfg_alg a);
 const char *tcfg_encap_name(enum tcfg_encap e);
 /* The configured MTU, or the kind's default. */
 uint32_t tcfg_mtu(const struct tcfg_tunnel *t);
+
+/* The grammar's nodes; the CLI adds its exec node (TCFG_NODE_EXEC). */
+enum tcfg_node {
+	TCFG_NODE_EXEC = 0,
+	TCFG_NODE_CONFIG,
+	TCFG_NODE_GRE,   /* tunnel gre NAME */
+	TCFG_NODE_IPSEC, /* tunnel ipsec NAME */
+	TCFG_NODE_COUNT
+};
+
+/*
+ * What the configuration commands edit. The commands' handlers take a
+ * struct tcfg_edit * as their context; the CLI's session begins with one,
+ * so the same handlers serve it.
+ */
+struct tcfg_edit {
+	struct tunneld_config *cfg;       /* borrowed: the configuration being edited */
+	int node;                         /* enum tcfg_node */
+	char tunnel[TCFG_NAME_MAX + 1];   /* in a tunnel node: which tunnel */
+	unsigned line;                    /* the line being run (strict), else 0 */
+	bool strict;                      /* a file or a transaction */
+	char msg[256];                    /* why the last command failed */
+};
+
+/* Register the configuration commands (config and tunnel nodes) in reg.
+ * 0, or -1 with a reason in err (a broken declaration). */
+int tcfg_register(struct cmd_registry *reg, char *err, size_t errlen);
+
+/*
+ * Run one line in e's node, or, when it is not a command there, in the
+ * config node (a `tunnel` line ends the block before it, as in vtysh and
+ * FRR's files). ctx is what the handlers get: e itself, or a structure
+ * that begins with it. 0, or -1 with e->msg set (without "% ").
+ */
+int tcfg_run_line(const struct cmd_registry *reg, struct tcfg_edit *e, void *ctx, const char *line);
+
+/* Leave a tunnel node; strict: check the block first (-1, e->msg). */
+int tcfg_leave_block(struct tcfg_edit *e);
+
+/* Whether t has everything it needs to run (addresses; two SAs for
+ * IPsec); if not, why (into why when non-NULL). */
+bool tcfg_complete(const struct tcfg_tunnel *t, char *why, size_t whylen);
+
+/*
+ * Check the values that must agree: within each tunnel (tcp-mss and
+ * MTU, source and destination) and between tunnels (inbound SPIs, GRE
+ * address pairs). With only non-NULL, just that tunnel (against all the
+ * others); with complete, every tunnel checked must also be complete.
+ * 0, or -1 with a message.
+ */
+int tcfg_check(const struct tunneld_config *cfg, const struct tcfg_tunnel *only, bool complete, char *msg,
+               size_t msglen);
+
+/* The tunnel called name, or NULL. */
+struct tcfg_tunnel *tcfg_find(struct tunneld_config *cfg, const char *name);
+const struct tcfg_tunnel *tcfg_find_const(const struct tunneld_config *cfg, const char *name);
+
+/* Print cfg in the file's syntax; keys as "********" unless with_keys
+ * (only `write memory` writes them). Output parses back to cfg. */
+void tcfg_print(const struct tunneld_config *cfg, FILE *out, bool with_keys);
+
+/* A copy (keys included). NULL when out of memory. */
+struct tunneld_config *tcfg_clone(const struct tunneld_config *cfg);
+
+/*
+ * Apply text onto cfg in place, strictly, as a transaction body starting
+ * in the config node. Returns 0, or -1 after writing "NAME:LINE: message"
+ * to err (cfg is then half-edited: callers pass a copy).
+ */
+int tcfg_load_onto(struct tunneld_config *cfg, const char *name, const char *text, size_t len, FILE *err);
 
 /*
  * Parse text (name is used in messages). Returns a new configuration, or

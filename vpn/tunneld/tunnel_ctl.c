@@ -6,52 +6,25 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/listener.h>
-#include <grp.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "ipc.h"
+#include "ipc_server.h"
 #include "log.h"
+#include "tunnel_cli.h"
 
 #define LOG_TAG       "ctl"
 #define CTL_GROUP     "skygate"
 #define CTL_MAX_CONNS 64
-#define CTL_CHUNK     (64u * 1024u)
-#define CTL_PROMPT    "tunneld# "
-#define NODE_VIEW     0
-
-struct ctl_conn {
-	struct tunnel_ctl *ctl;
-	struct bufferevent *bev;
-	struct ctl_conn *next;
-	bool closing;
-};
 
 struct tunnel_ctl {
-	struct loop *loop;
 	struct tunnel_ctl_env *env;
-	struct cmd_registry *reg;
-	struct evconnlistener *listener;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct ctl_conn *conns;
-	unsigned nconns;
-};
-
-struct cmd_ctx {
-	struct tunnel_ctl *ctl;
-	FILE *out;
-	bool closing;
+	struct ipc_server *ipc; /* NULL: commands only (tests) */
 };
 
 /* ---- show tunnel ------------------------------------------------------------------- */
@@ -193,20 +166,42 @@ static void print_tunnel_text(FILE *out, struct json_object *t)
 	}
 }
 
+/* A tunnel of the configuration that is not complete: no device yet. */
+static struct json_object *incomplete_json(const struct tcfg_tunnel *c)
+{
+	struct json_object *o = json_object_new_object();
+	char why[96];
+
+	tcfg_complete(c, why, sizeof(why));
+	json_object_object_add(o, "name", json_object_new_string(c->name));
+	json_object_object_add(o, "kind", json_object_new_string(tcfg_kind_name(c->kind)));
+	json_object_object_add(o, "state", json_object_new_string("incomplete"));
+	json_object_object_add(o, "incomplete", json_object_new_string(why));
+	return o;
+}
+
 static int cmd_show_tunnel(void *arg, const struct cmd_args *args)
 {
-	struct cmd_ctx *ctx = arg;
-	struct tunnel_ctl *ctl = ctx->ctl;
-	const struct tunneld *td = ctl->env->td;
+	struct tunnel_cli_session *ctx = arg;
+	struct tunnel_ctl *ctl = ctx->env->show_arg;
+	struct tunneld *td = ctl->env->td;
+	const struct tunnel_table *tab = tunneld_table(td);
+	const struct tunneld_config *running = ctx->env->running;
 	const char *name = cmd_args_get(args, "name");
 	bool json = cmd_args_has(args, "json");
 	struct json_object *root = json_object_new_object(), *list = json_object_new_array();
 	size_t found = 0;
 
-	for (size_t i = 0; i < td->ntunnels; i++) {
-		if (name != NULL && strcmp(name, td->tunnels[i].cfg.name) != 0)
+	/* In configuration order; the table holds the complete ones. */
+	for (size_t i = 0; i < running->count; i++) {
+		const struct tcfg_tunnel *c = &running->tunnels[i];
+		if (name != NULL && strcmp(name, c->name) != 0)
 			continue;
-		json_object_array_add(list, tunnel_json(ctl, &td->tunnels[i]));
+		const struct tunnel *t = NULL;
+		for (size_t k = 0; k < tab->count && t == NULL; k++)
+			if (strcmp(tab->list[k]->cfg.name, c->name) == 0)
+				t = tab->list[k];
+		json_object_array_add(list, t != NULL ? tunnel_json(ctl, t) : incomplete_json(c));
 		found++;
 	}
 	if (name != NULL && found == 0) {
@@ -229,8 +224,16 @@ static int cmd_show_tunnel(void *arg, const struct cmd_args *args)
 	if (json) {
 		fprintf(ctx->out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
 	} else {
-		for (size_t i = 0; i < json_object_array_length(list); i++)
-			print_tunnel_text(ctx->out, json_object_array_get_idx(list, i));
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *t = json_object_array_get_idx(list, i);
+			if (json_object_object_get(t, "incomplete") != NULL)
+				fprintf(ctx->out, "Tunnel %s (%s) is incomplete: %s\n",
+				        json_object_get_string(json_object_object_get(t, "name")),
+				        json_object_get_string(json_object_object_get(t, "kind")),
+				        json_object_get_string(json_object_object_get(t, "incomplete")));
+			else
+				print_tunnel_text(ctx->out, t);
+		}
 	}
 	json_object_put(root);
 	return 0;
@@ -246,7 +249,8 @@ struct sa_list {
 static void sa_json(void *arg, const struct ipsec_sa_entry *e)
 {
 	struct sa_list *l = arg;
-	const struct tunneld *td = l->ctl->env->td;
+	struct tunneld *td = l->ctl->env->td;
+	const struct tunnel *t = e->reqid < TCFG_MAX_TUNNELS ? tunneld_table(td)->slot[e->reqid] : NULL;
 	struct json_object *o = json_object_new_object(), *res = json_object_new_object();
 	struct esp_sa_stats st;
 	char buf[INET_ADDRSTRLEN], spi[16];
@@ -255,8 +259,7 @@ static void sa_json(void *arg, const struct ipsec_sa_entry *e)
 	snprintf(spi, sizeof(spi), "0x%08x", e->id.spi);
 	json_object_object_add(o, "spi", json_object_new_string(spi));
 	json_object_object_add(o, "direction", json_object_new_string(e->inbound ? "inbound" : "outbound"));
-	json_object_object_add(o, "tunnel",
-	                       json_object_new_string(e->reqid < td->ntunnels ? td->tunnels[e->reqid].cfg.name : "?"));
+	json_object_object_add(o, "tunnel", json_object_new_string(t != NULL ? t->cfg.name : "?"));
 	json_object_object_add(o, "reqid", u64(e->reqid));
 	inet_ntop(AF_INET, e->id.src, buf, sizeof(buf));
 	json_object_object_add(o, "source", json_object_new_string(buf));
@@ -280,11 +283,11 @@ static void sa_json(void *arg, const struct ipsec_sa_entry *e)
 
 static int cmd_show_ipsec_sa(void *arg, const struct cmd_args *args)
 {
-	struct cmd_ctx *ctx = arg;
-	struct sa_list l = {.ctl = ctx->ctl, .arr = json_object_new_array()};
+	struct tunnel_cli_session *ctx = arg;
+	struct sa_list l = {.ctl = ctx->env->show_arg, .arr = json_object_new_array()};
 	struct json_object *root = json_object_new_object();
 
-	ipsec_sadb_foreach(ctx->ctl->env->td->sadb, sa_json, &l);
+	ipsec_sadb_foreach(l.ctl->env->td->sadb, sa_json, &l);
 	json_object_object_add(root, "sas", l.arr);
 	if (cmd_args_has(args, "json")) {
 		fprintf(ctx->out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
@@ -306,111 +309,76 @@ static int cmd_show_ipsec_sa(void *arg, const struct cmd_args *args)
 	return 0;
 }
 
-static int cmd_exit(void *arg, const struct cmd_args *args)
-{
-	struct cmd_ctx *ctx = arg;
-
-	(void)args;
-	ctx->closing = true;
-	return 0;
-}
-
 static const struct cmd_def ctl_commands[] = {
-    {NODE_VIEW, "show tunnel [WORD$name] [json$json]",
+    {TCFG_NODE_EXEC, "show tunnel [WORD$name] [json$json]",
      "Show running system information\nTunnels\nTunnel name\nJSON output\n", cmd_show_tunnel, 0},
-    {NODE_VIEW, "show ipsec sa [json$json]",
+    {TCFG_NODE_EXEC, "show ipsec sa [json$json]",
      "Show running system information\nIPsec\nSecurity associations\nJSON output\n", cmd_show_ipsec_sa, 0},
-    {NODE_VIEW, "exit", "End the session\n", cmd_exit, 0},
-    {NODE_VIEW, "quit", "End the session\n", cmd_exit, 0},
 };
-
-static int execute(struct tunnel_ctl *ctl, const char *line, FILE *out, bool *closing)
-{
-	struct cmd_match m;
-	struct cmd_ctx ctx = {.ctl = ctl, .out = out};
-	int rc = 0;
-
-	if (cmd_match_line(ctl->reg, NODE_VIEW, line, &m) != 0) {
-		cmd_match_free(&m);
-		fputs("% out of memory\n", out);
-		return -1;
-	}
-	if (m.status == CMD_OK) {
-		rc = m.def->handler(&ctx, m.args);
-	} else if (m.status != CMD_EMPTY) {
-		fprintf(out, "%s\n", m.error);
-		rc = -1;
-	}
-	cmd_match_free(&m);
-	if (closing != NULL)
-		*closing = ctx.closing;
-	return rc;
-}
 
 int tunnel_ctl_execute(struct tunnel_ctl *ctl, const char *line, FILE *out)
 {
-	return execute(ctl, line, out, NULL);
+	struct tunnel_cli_session s;
+
+	tunnel_cli_session_init(&s, ctl->env->cli, out);
+	return tunnel_cli_execute(&s, line);
 }
 
-/* ---- the socket ------------------------------------------------------------------------- */
+/* ---- the socket: one CLI session per connection (lib/ipc_server.h) ------------------- */
 
-static void conn_free(struct ctl_conn *c)
+static void *session_open(void *arg, const struct ipc_peer *peer)
 {
-	struct tunnel_ctl *ctl = c->ctl;
+	struct tunnel_ctl *ctl = arg;
+	struct tunnel_cli_session *s = malloc(sizeof(*s));
 
-	for (struct ctl_conn **pp = &ctl->conns; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	ctl->nconns--;
-	bufferevent_free(c->bev);
-	free(c);
+	(void)peer;
+	if (s != NULL)
+		tunnel_cli_session_init(s, ctl->env->cli, NULL);
+	return s;
 }
 
-static int reply(struct ctl_conn *c, const char *text, size_t len, enum ipc_status status)
+static void session_close(void *arg, void *session)
 {
-	struct builder b;
-	int rc = -1;
-
-	builder_init_dynamic(&b, len + (len / CTL_CHUNK + 2) * IPC_HEADER_LEN + 2 + IPC_PROMPT_MAX + 64);
-	for (size_t off = 0; off < len; off += CTL_CHUNK)
-		ipc_put_frame(&b, IPC_OUTPUT, text + off, len - off < CTL_CHUNK ? len - off : CTL_CHUNK);
-	ipc_put_done(&b, status, CTL_PROMPT);
-	if (builder_ok(&b) && evbuffer_add(bufferevent_get_output(c->bev), builder_data(&b), builder_len(&b)) == 0)
-		rc = 0;
-	builder_free(&b);
-	return rc;
+	(void)arg;
+	free(session);
 }
 
-static enum ipc_status handle(struct ctl_conn *c, const struct ipc_frame *f, FILE *out)
+static enum ipc_status session_handle(void *arg, void *session, const struct ipc_frame *f, FILE *out,
+                                      const struct ipc_peer *peer)
 {
+	struct tunnel_ctl *ctl = arg;
+	struct tunnel_cli_session *s = session;
 	char line[IPC_LINE_MAX + 1];
 
+	s->out = out;
 	switch (f->type) {
 	case IPC_REQUEST:
 		if (ipc_parse_request(f, line, sizeof(line)) != 0) {
 			fputs("% Command line too long or not text\n", out);
 			return IPC_STATUS_ERROR;
 		}
-		if (execute(c->ctl, line, out, &c->closing) != 0)
+		if (tunnel_cli_execute(s, line) != 0)
 			return IPC_STATUS_ERROR;
-		return c->closing ? IPC_STATUS_CLOSE : IPC_STATUS_OK;
-	case IPC_COMPLETE: {
-		struct cmd_completion *list = NULL;
-		size_t n = 0;
-		if (ipc_parse_request(f, line, sizeof(line)) != 0 ||
-		    cmd_complete(c->ctl->reg, NODE_VIEW, line, &list, &n) != 0)
+		return s->closing ? IPC_STATUS_CLOSE : IPC_STATUS_OK;
+	case IPC_COMPLETE:
+		if (ipc_parse_request(f, line, sizeof(line)) != 0 || tunnel_cli_complete(s, line, out) != 0)
 			return IPC_STATUS_ERROR;
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, "%c\t%s\t%s\n", list[i].is_keyword ? 'k' : 'v', list[i].word, list[i].help);
-		cmd_completions_free(list, n);
+		return IPC_STATUS_OK;
+	case IPC_LOAD: {
+		char name[256];
+		const char *text;
+		size_t len;
+		if (ipc_parse_load(f, name, sizeof(name), &text, &len) != 0) {
+			fputs("% Malformed configuration load request\n", out);
+			return IPC_STATUS_ERROR;
+		}
+		if (tunnel_cli_load(ctl->env->cli, name, text, len, out) != 0) {
+			log_warn(LOG_TAG, "configuration from %s rejected (uid %u)", name, (unsigned)peer->uid);
+			return IPC_STATUS_ERROR;
+		}
+		log_notice(LOG_TAG, "configuration from %s applied (uid %u)", name, (unsigned)peer->uid);
 		return IPC_STATUS_OK;
 	}
-	case IPC_LOAD:
-		fputs("% skygate-tunneld reads its configuration from its file (-f)\n", out);
-		return IPC_STATUS_ERROR;
 	case IPC_OUTPUT:
 	case IPC_DONE:
 		break;
@@ -419,149 +387,57 @@ static enum ipc_status handle(struct ctl_conn *c, const struct ipc_frame *f, FIL
 	return IPC_STATUS_ERROR;
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void session_prompt(void *arg, void *session, char *buf, size_t len)
 {
-	struct ctl_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-
-	for (;;) {
-		size_t avail = evbuffer_get_length(in), need = IPC_HEADER_LEN;
-		struct ipc_frame f;
-		if (avail < need)
-			return;
-		enum ipc_parse_result r = ipc_parse(evbuffer_pullup(in, IPC_HEADER_LEN), IPC_HEADER_LEN, &f, &need);
-		if (r == IPC_PARSE_NEED_MORE && avail >= need)
-			r = ipc_parse(evbuffer_pullup(in, (ssize_t)need), need, &f, &need);
-		if (r == IPC_PARSE_NEED_MORE)
-			return;
-		if (r != IPC_PARSE_FRAME) {
-			log_warn(LOG_TAG, "closing control connection: %s", ipc_parse_result_str(r));
-			conn_free(c);
-			return;
-		}
-		char *text = NULL;
-		size_t len = 0;
-		FILE *out = open_memstream(&text, &len);
-		if (out == NULL) {
-			conn_free(c);
-			return;
-		}
-		enum ipc_status st = handle(c, &f, out);
-		fclose(out);
-		evbuffer_drain(in, need);
-		int rc = reply(c, text, len, st);
-		free(text);
-		if (rc != 0) {
-			conn_free(c);
-			return;
-		}
-		if (c->closing) {
-			bufferevent_disable(bev, EV_READ);
-			return;
-		}
-	}
+	(void)arg;
+	tunnel_cli_prompt(session, buf, len);
 }
 
-static void on_write(struct bufferevent *bev, void *arg)
+static bool session_closing(void *arg, void *session)
 {
-	struct ctl_conn *c = arg;
-
-	(void)bev;
-	if (c->closing)
-		conn_free(c);
+	(void)arg;
+	return ((struct tunnel_cli_session *)session)->closing;
 }
 
-static void on_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		conn_free(arg);
-}
-
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
-{
-	struct tunnel_ctl *ctl = arg;
-
-	(void)l;
-	(void)sa;
-	(void)salen;
-	if (ctl->nconns >= CTL_MAX_CONNS) {
-		log_warn(LOG_TAG, "refusing control connection: %u open", ctl->nconns);
-		close(fd);
-		return;
-	}
-	struct ctl_conn *c = calloc(1, sizeof(*c));
-	struct bufferevent *bev = bufferevent_socket_new(ctl->loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c == NULL || bev == NULL) {
-		free(c);
-		if (bev != NULL)
-			bufferevent_free(bev);
-		else
-			close(fd);
-		return;
-	}
-	c->ctl = ctl;
-	c->bev = bev;
-	c->next = ctl->conns;
-	ctl->conns = c;
-	ctl->nconns++;
-	bufferevent_setwatermark(bev, EV_READ, 0, IPC_HEADER_LEN + IPC_PAYLOAD_MAX);
-	bufferevent_setcb(bev, on_read, on_write, on_event, c);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-}
+static const struct ipc_server_ops ctl_ops = {
+    .open = session_open,
+    .close = session_close,
+    .handle = session_handle,
+    .prompt = session_prompt,
+    .closing = session_closing,
+};
 
 struct tunnel_ctl *tunnel_ctl_new(struct loop *loop, struct tunnel_ctl_env *env, const char *rundir,
                                   char *err, size_t errlen)
 {
 	struct tunnel_ctl *ctl = calloc(1, sizeof(*ctl));
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char path[4096];
 
-	if (ctl == NULL || (ctl->reg = cmd_registry_new()) == NULL) {
+	if (ctl == NULL) {
 		snprintf(err, errlen, "out of memory");
-		free(ctl);
 		return NULL;
 	}
-	ctl->loop = loop;
 	ctl->env = env;
+	env->cli->show_arg = ctl;
+	/* The show commands join the CLI's exec node; a registry that has
+	 * them already (a second server on one environment) keeps them. */
 	for (size_t i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++) {
-		if (cmd_register(ctl->reg, &ctl_commands[i], err, errlen) != 0) {
-			tunnel_ctl_free(ctl);
+		if (cmd_register(env->cli->reg, &ctl_commands[i], err, errlen) != 0 && strstr(err, "already") == NULL) {
+			free(ctl);
 			return NULL;
 		}
 	}
 	if (rundir == NULL)
 		return ctl; /* commands only, no socket (tests) */
-	int n = snprintf(ctl->path, sizeof(ctl->path), "%s/%s", rundir, TUNNEL_CTL_SOCKET);
-	if (n < 0 || (size_t)n >= sizeof(ctl->path)) {
+	int n = snprintf(path, sizeof(path), "%s/%s", rundir, TUNNEL_CTL_SOCKET);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
 		snprintf(err, errlen, "run directory too long for a socket path: %s", rundir);
-		ctl->path[0] = '\0';
-		tunnel_ctl_free(ctl);
+		free(ctl);
 		return NULL;
 	}
-	memcpy(sun.sun_path, ctl->path, (size_t)n + 1);
-	/* The pid lock is held: a socket file here is a crashed run's. */
-	unlink(ctl->path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	mode_t old = umask(0117);
-	int bound = fd >= 0 ? bind(fd, (struct sockaddr *)&sun, sizeof(sun)) : -1;
-	umask(old);
-	if (bound != 0) {
-		snprintf(err, errlen, "cannot create control socket %s: %s", ctl->path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		ctl->path[0] = '\0';
-		tunnel_ctl_free(ctl);
-		return NULL;
-	}
-	struct group *grp = getgrnam(CTL_GROUP);
-	if (grp != NULL && chown(ctl->path, (uid_t)-1, grp->gr_gid) != 0)
-		log_warn(LOG_TAG, "cannot give %s to group '%s': %s", ctl->path, CTL_GROUP, strerror(errno));
-	chmod(ctl->path, 0660);
-	ctl->listener = evconnlistener_new(loop->base, on_accept, ctl, LEV_OPT_CLOSE_ON_FREE, 16, fd);
-	if (ctl->listener == NULL) {
-		snprintf(err, errlen, "cannot listen on %s: %s", ctl->path, strerror(errno));
-		close(fd);
-		tunnel_ctl_free(ctl);
+	ctl->ipc = ipc_server_new(loop, path, CTL_GROUP, CTL_MAX_CONNS, &ctl_ops, ctl, err, errlen);
+	if (ctl->ipc == NULL) {
+		free(ctl);
 		return NULL;
 	}
 	return ctl;
@@ -571,12 +447,6 @@ void tunnel_ctl_free(struct tunnel_ctl *ctl)
 {
 	if (ctl == NULL)
 		return;
-	while (ctl->conns != NULL)
-		conn_free(ctl->conns);
-	if (ctl->listener != NULL)
-		evconnlistener_free(ctl->listener);
-	if (ctl->path[0] != '\0')
-		unlink(ctl->path);
-	cmd_registry_free(ctl->reg);
+	ipc_server_free(ctl->ipc);
 	free(ctl);
 }

@@ -1,8 +1,10 @@
 /*
  * tunnel_ctl.h - skygate-tunneld's control socket, RUNDIR/tunneld.sock:
- * the lib/ipc.h framing routed's CLI socket speaks (REQUEST, COMPLETE ->
- * OUTPUT..., DONE), so `skysh --daemon tunneld` talks to it. It answers
- * the show commands:
+ * the lib/ipc.h framing routed's CLI socket speaks (REQUEST, COMPLETE,
+ * LOAD -> OUTPUT..., DONE), so `skysh --daemon tunneld` talks to it. Each
+ * connection is one CLI session (tunnel_cli.h: configure terminal, the
+ * tunnel nodes, write memory, transactions); this file adds the show
+ * commands of the running data plane:
  *
  *   show tunnel [NAME] [json]   state, counters, drops by reason, per worker
  *   show ipsec sa [json]        the SAs and their counters, never keys
@@ -19,6 +21,7 @@
 #include <stdio.h>
 
 #include "loop.h"
+#include "tunnel_cli.h"
 #include "tunneld.h"
 #include "worker.h"
 
@@ -27,11 +30,14 @@
 struct tunnel_ctl;
 
 struct tunnel_ctl_env {
+	struct tunnel_cli_env *cli; /* the sessions' environment */
 	struct tunneld *td;
 	struct worker_pool *pool; /* NULL until started */
 	time_t started;
 };
 
+/* Listen on RUNDIR/tunneld.sock (rundir NULL: no socket, for tests) and
+ * register the show commands in env->cli's registry. */
 struct tunnel_ctl *tunnel_ctl_new(struct loop *loop, struct tunnel_ctl_env *env, const char *rundir,
                                   char *err, size_t errlen);
 void tunnel_ctl_free(struct tunnel_ctl *ctl);

@@ -4,16 +4,24 @@
  * transforms (datapath.c) that the I/O workers (worker.c) and the fuzz
  * target drive.
  *
- * Threads: the main thread builds struct tunneld before workers start and
- * tears it down after they stop. While they run it only reads counters
- * and changes SAs through the SA database (ipsec_sa.h). Each worker owns
+ * Threads: the main thread builds struct tunneld and is the only one that
+ * changes it. The workers see the tunnels through an immutable table
+ * (struct tunnel_table) published by one atomic pointer: a change
+ * (tunnel_apply.h) builds new struct tunnel versions and a new table,
+ * publishes it, waits until every worker has passed a quiescent point
+ * (ipsec_sadb_synchronize(): the same grace period as the SA database,
+ * quiescent-state-based reclamation as userspace RCU does it), and only
+ * then frees what the old table referred to. A worker therefore never
+ * sees a half-built tunnel and takes no lock per packet. Each worker owns
  * its struct tunnel_wstate slice of every tunnel (counters, its GRE
- * state, its rate limiter), so the packet path takes no lock and shares
- * no written cache line with another worker.
+ * state, its rate limiter), so the packet path shares no written cache
+ * line with another worker; the slices are shared by the versions of a
+ * tunnel that keep its identity (kind, addresses, GRE key), so counters
+ * carry on across a change of MTU, MSS, SAs or state.
  *
- * Ownership: struct tunneld owns the tunnels, the SA database and every
- * descriptor; the configuration is its own copy (keys wiped once the SAs
- * are made).
+ * Ownership: struct tunneld owns the table, the tunnels, the SA database
+ * and every descriptor; each tunnel's configuration is its own copy with
+ * the keys wiped (the SA database keeps the expanded keys).
  */
 #ifndef SKYGATE_TUNNELD_H
 #define SKYGATE_TUNNELD_H
@@ -99,29 +107,36 @@ struct tunnel_wstate {
 };
 
 struct tunnel {
-	struct tcfg_tunnel cfg; /* keys wiped */
-	uint32_t index;         /* the SA database's reqid */
+	struct tcfg_tunnel cfg; /* keys wiped; never changed once published */
+	uint32_t index;         /* slot: the SA database's reqid, the workers' epoll tag */
 	uint32_t mtu;
 	uint16_t mss_v4, mss_v6; /* clamp values per family, 0: off */
 	bool has_v4, has_v6;
 	uint8_t inside_v4[4], inside_v6[16]; /* sources of our ICMP errors */
 	int ifindex;
-	struct tunnel_wstate *w; /* [nworkers] */
+	struct tunnel_wstate *w; /* [nworkers], shared by the versions of one tunnel */
 	/* GRE keepalives (main thread): state and the last reply's time. */
 	struct gre_tunnel ka_gre;
 	_Atomic int64_t ka_last_rx_ns;
 	int64_t ka_started_ns;
 };
 
+/* The tunnels as the workers see them: immutable once published. */
+struct tunnel_table {
+	size_t count;
+	struct tunnel *list[TCFG_MAX_TUNNELS];  /* in configuration order */
+	struct tunnel *slot[TCFG_MAX_TUNNELS];  /* by index; NULL: free */
+};
+
 struct tunneld {
-	struct tunnel *tunnels;
-	size_t ntunnels;
+	_Atomic(struct tunnel_table *) table; /* never NULL after tunneld_init() */
 	unsigned nworkers;
 	struct ipsec_sadb *sadb;
 	const struct ipsec_sa_ops *sa_ops;
 	wcounter (*gdrops)[GD_COUNT]; /* [nworkers] */
 	/* Underlay sockets shared by the workers (raw protocol 47 and 50);
-	 * -1 when no tunnel needs them. Per-worker UDP sockets are theirs. */
+	 * -1 until a tunnel needs them (worker.c opens them before the
+	 * tunnel is published). Per-worker UDP sockets are theirs. */
 	int raw_gre_fd, raw_esp_fd;
 	/* IPPROTO_RAW sockets that send our ICMP errors from the host stack:
 	 * written into a TUN device, a packet whose source is one of the
@@ -130,17 +145,28 @@ struct tunneld {
 	bool need_udp;
 };
 
-/* ---- set-up (datapath.c) -------------------------------------------------------- */
+/* ---- set-up (tunnel_table.c) ------------------------------------------------------ */
 
 /*
  * Build the runtime from cfg for nworkers: tunnels, counters, GRE state,
  * the SA database with the configured manual SAs added through the SA
- * ops. No descriptors are opened here (worker.c and tun_dev.c do that).
- * Returns 0, or -1 with a message in err.
+ * ops. Tunnels that are not complete (tcfg_complete()) are left out. No
+ * descriptors are opened here (worker.c and tun_dev.c do that). Returns
+ * 0, or -1 with a message in err.
  */
 int tunneld_init(struct tunneld *td, const struct tunneld_config *cfg, unsigned nworkers,
                  ipsec_expire_fn on_expire, void *expire_arg, char *err, size_t errlen);
 void tunneld_fini(struct tunneld *td);
+
+/* The current table. Workers: valid until their next quiescent point.
+ * The main thread (the only writer) may keep it until it changes it. */
+static inline struct tunnel_table *tunneld_table(struct tunneld *td)
+{
+	return atomic_load_explicit(&td->table, memory_order_acquire);
+}
+
+/* The tunnel called name in the current table, or NULL (main thread). */
+struct tunnel *tunneld_find(struct tunneld *td, const char *name);
 
 /* Sum of one tunnel's counters over the workers, into out (plain values). */
 struct tunnel_totals {

@@ -49,6 +49,7 @@ enum ev_kind {
 	EV_UDP,
 	EV_RAW_GRE,
 	EV_RAW_ESP,
+	EV_KICK,  /* the main thread waits for a grace period: pass a quiescent point now */
 };
 
 struct worker {
@@ -81,8 +82,11 @@ struct worker_pool {
 	struct tunneld *td;
 	struct worker *w;
 	int stop_fd;
+	int kick_fd; /* eventfd, edge-triggered in every worker's epoll set */
 	struct tun_offload offload;
 	atomic_bool udp_gso;
+	bool udp_open; /* the workers' UDP 4500 sockets (main thread) */
+	bool offload_logged;
 };
 
 /* Where and how a tunnel's packets go. For ESP, the outbound SA says
@@ -520,9 +524,13 @@ static void *worker_main(void *arg)
 			case EV_STOP:
 				stop = true;
 				break;
-			case EV_TUN:
-				on_tun(w, &td->tunnels[idx]);
+			case EV_TUN: {
+				/* NULL: the tunnel is on its way in or out (tunnel_apply.c). */
+				struct tunnel *t = idx < TCFG_MAX_TUNNELS ? tunneld_table(td)->slot[idx] : NULL;
+				if (t != NULL)
+					on_tun(w, t);
 				break;
+			}
 			case EV_UDP:
 				on_socket(w, w->udp_fd, EV_UDP);
 				break;
@@ -532,6 +540,8 @@ static void *worker_main(void *arg)
 			case EV_RAW_ESP:
 				on_socket(w, td->raw_esp_fd, EV_RAW_ESP);
 				break;
+			case EV_KICK:
+				break; /* the loop's next turn is the quiescent point */
 			}
 		}
 		if (stop)
@@ -592,10 +602,127 @@ static int udp_socket(bool *gro, char *err, size_t errlen)
 	return fd;
 }
 
+/* Open the underlay sockets a tunnel of this kind needs and that are not
+ * open yet, and give them to the workers. Main thread. */
+static int need_sockets(struct worker_pool *p, bool gre, bool esp, bool udp, char *err, size_t errlen)
+{
+	struct tunneld *td = p->td;
+	bool gro = false;
+	int rc = 0;
+
+	if (gre && td->raw_gre_fd < 0) {
+		if ((td->raw_gre_fd = raw_socket(IPPROTO_GRE, err, errlen)) < 0)
+			return -1;
+		/* A raw socket cannot spread flows over several sockets as
+		 * SO_REUSEPORT does for UDP, and two threads reading one
+		 * socket reorder a flow's packets (TCP then retransmits): each
+		 * raw socket is read by one worker. */
+		rc |= watch(p->w[0].epfd, td->raw_gre_fd, EV_RAW_GRE, 0, false);
+	}
+	if (esp && td->raw_esp_fd < 0) {
+		if ((td->raw_esp_fd = raw_socket(IPPROTO_ESP, err, errlen)) < 0)
+			return -1;
+		rc |= watch(p->w[1 % td->nworkers].epfd, td->raw_esp_fd, EV_RAW_ESP, 0, false);
+	}
+	if (udp && !p->udp_open) {
+		for (unsigned i = 0; i < td->nworkers; i++) {
+			if (p->w[i].udp_fd >= 0)
+				continue; /* opened by an earlier, failed call */
+			if ((p->w[i].udp_fd = udp_socket(&gro, err, errlen)) < 0)
+				return -1;
+			rc |= watch(p->w[i].epfd, p->w[i].udp_fd, EV_UDP, 0, false);
+		}
+		p->udp_open = true;
+		td->need_udp = true;
+		log_info(LOG_TAG, "UDP %d open; UDP GRO %s", ESP_NATT_PORT, gro ? "on" : "off");
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int worker_pool_sockets_for(struct worker_pool *p, const struct tcfg_tunnel *c, char *err, size_t errlen)
+{
+	return need_sockets(p, c->kind == TCFG_GRE, c->kind == TCFG_IPSEC && c->encap == TCFG_ENCAP_ESP,
+	                    c->kind == TCFG_IPSEC, err, errlen);
+}
+
+int worker_pool_attach(struct worker_pool *p, struct tunnel *t, char *err, size_t errlen)
+{
+	struct tunneld *td = p->td;
+	int fds[TUNNELD_MAX_WORKERS];
+
+	if (worker_pool_sockets_for(p, &t->cfg, err, errlen) != 0)
+		return -1;
+	/* The TUN device: one queue per worker. */
+	if (tun_dev_open(t->cfg.name, td->nworkers, fds, &p->offload, err, errlen) != 0)
+		return -1;
+	if (!p->offload_logged) {
+		log_info(LOG_TAG, "TUN offload%s%s%s", p->offload.flags != 0 ? " csum" : " none",
+		         p->offload.tso ? " tso4 tso6" : "", p->offload.uso ? " uso4 uso6" : "");
+		p->offload_logged = true;
+	}
+	for (unsigned q = 0; q < td->nworkers; q++)
+		t->w[q].tun_fd = fds[q];
+	for (unsigned q = 0; q < td->nworkers; q++) {
+		if (gro_run_init(&t->w[q].gro) != 0) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	t->ifindex = tun_dev_configure(t->cfg.name, t->mtu, t->cfg.inside, t->cfg.inside_count, err, errlen);
+	if (t->ifindex < 0 || (t->cfg.shutdown && tun_dev_set_up(t->ifindex, false, err, errlen) != 0))
+		goto fail;
+	for (unsigned i = 0; i < td->nworkers; i++) {
+		if (watch(p->w[i].epfd, t->w[i].tun_fd, EV_TUN, t->index, false) != 0) {
+			snprintf(err, errlen, "epoll: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	worker_pool_detach(p, t);
+	worker_pool_release(p, t);
+	return -1;
+}
+
+void worker_pool_detach(struct worker_pool *p, struct tunnel *t)
+{
+	for (unsigned i = 0; i < p->td->nworkers; i++)
+		if (t->w[i].tun_fd >= 0 && p->w[i].epfd >= 0)
+			epoll_ctl(p->w[i].epfd, EPOLL_CTL_DEL, t->w[i].tun_fd, NULL);
+}
+
+void worker_pool_release(struct worker_pool *p, struct tunnel *t)
+{
+	for (unsigned q = 0; q < p->td->nworkers; q++) {
+		if (t->w[q].tun_fd >= 0)
+			close(t->w[q].tun_fd);
+		t->w[q].tun_fd = -1;
+		gro_run_fini(&t->w[q].gro);
+	}
+}
+
+/* Wake every worker so that a grace period ends as soon as they have
+ * finished what they are doing, not at their next poll timeout. */
+static void kick_workers(void *arg)
+{
+	struct worker_pool *p = arg;
+	uint64_t one = 1, drained;
+
+	if (read(p->kick_fd, &drained, sizeof(drained)) < 0) {
+		/* Nothing to drain: the counter is already 0. */
+	}
+	if (write(p->kick_fd, &one, sizeof(one)) < 0)
+		log_debug(LOG_TAG, "cannot wake the workers: %s", strerror(errno));
+}
+
 struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen)
 {
 	struct worker_pool *p = calloc(1, sizeof(*p));
-	bool need_gre = false, need_esp = false, gro = false;
+	struct tunnel_table *tab = tunneld_table(td);
 
 	if (p == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -604,8 +731,9 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 	p->td = td;
 	p->udp_gso = true;
 	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->w = calloc(td->nworkers, sizeof(*p->w));
-	if (p->w == NULL || p->stop_fd < 0) {
+	if (p->w == NULL || p->stop_fd < 0 || p->kick_fd < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -613,14 +741,6 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 		p->w[i].epfd = -1;
 		p->w[i].udp_fd = -1;
 	}
-	for (size_t i = 0; i < td->ntunnels; i++) {
-		need_gre |= td->tunnels[i].cfg.kind == TCFG_GRE;
-		need_esp |= td->tunnels[i].cfg.kind == TCFG_IPSEC && td->tunnels[i].cfg.encap == TCFG_ENCAP_ESP;
-	}
-	if (need_gre && (td->raw_gre_fd = raw_socket(IPPROTO_GRE, err, errlen)) < 0)
-		goto fail;
-	if (need_esp && (td->raw_esp_fd = raw_socket(IPPROTO_ESP, err, errlen)) < 0)
-		goto fail;
 	/* IPPROTO_RAW: we write the IP header (IP_HDRINCL, and for IPv6
 	 * IPV6_HDRINCL implied since Linux 4.5). A host without IPv6 has no
 	 * IPv6 senders to answer. */
@@ -629,24 +749,6 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 	if (td->icmp4_fd < 0) {
 		snprintf(err, errlen, "cannot open a raw IPv4 socket: %s", strerror(errno));
 		goto fail;
-	}
-
-	/* The TUN devices: one queue per worker. */
-	int fds[TUNNELD_MAX_WORKERS];
-	for (size_t i = 0; i < td->ntunnels; i++) {
-		struct tunnel *t = &td->tunnels[i];
-		if (tun_dev_open(t->cfg.name, td->nworkers, fds, &p->offload, err, errlen) != 0)
-			goto fail;
-		for (unsigned q = 0; q < td->nworkers; q++) {
-			t->w[q].tun_fd = fds[q];
-			if (gro_run_init(&t->w[q].gro) != 0) {
-				snprintf(err, errlen, "out of memory");
-				goto fail;
-			}
-		}
-		t->ifindex = tun_dev_configure(t->cfg.name, t->mtu, t->cfg.inside, t->cfg.inside_count, err, errlen);
-		if (t->ifindex < 0)
-			goto fail;
 	}
 
 	for (unsigned i = 0; i < td->nworkers; i++) {
@@ -662,29 +764,22 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-		if (td->need_udp && (w->udp_fd = udp_socket(&gro, err, errlen)) < 0)
-			goto fail;
-		int rc = watch(w->epfd, p->stop_fd, EV_STOP, 0, false);
-		if (w->udp_fd >= 0)
-			rc |= watch(w->epfd, w->udp_fd, EV_UDP, 0, false);
-		/* A raw socket cannot spread flows over several sockets as
-		 * SO_REUSEPORT does for UDP, and two threads reading one
-		 * socket reorder a flow's packets (TCP then retransmits): each
-		 * raw socket is read by one worker. */
-		if (td->raw_gre_fd >= 0 && i == 0)
-			rc |= watch(w->epfd, td->raw_gre_fd, EV_RAW_GRE, 0, false);
-		if (td->raw_esp_fd >= 0 && i == 1 % td->nworkers)
-			rc |= watch(w->epfd, td->raw_esp_fd, EV_RAW_ESP, 0, false);
-		for (size_t t = 0; t < td->ntunnels; t++)
-			rc |= watch(w->epfd, td->tunnels[t].w[i].tun_fd, EV_TUN, (uint32_t)t, false);
-		if (rc != 0) {
+		/* Edge-triggered: every write wakes every worker, and none
+		 * has to read it (kick_workers() resets the counter). */
+		struct epoll_event kick = {.events = EPOLLIN | EPOLLET, .data.u64 = (uint64_t)EV_KICK << 32};
+		if (watch(w->epfd, p->stop_fd, EV_STOP, 0, false) != 0 ||
+		    epoll_ctl(w->epfd, EPOLL_CTL_ADD, p->kick_fd, &kick) != 0) {
 			snprintf(err, errlen, "epoll: %s", strerror(errno));
 			goto fail;
 		}
 	}
-	log_info(LOG_TAG, "%u workers; TUN offload%s%s%s; UDP GRO %s", td->nworkers,
-	         p->offload.flags != 0 ? " csum" : " none", p->offload.tso ? " tso4 tso6" : "",
-	         p->offload.uso ? " uso4 uso6" : "", !td->need_udp ? "unused" : gro ? "on" : "off");
+	/* Sockets and devices of the tunnels tunneld_init() built; tunnels
+	 * added later come through worker_pool_attach() too. */
+	for (size_t i = 0; i < tab->count; i++)
+		if (worker_pool_attach(p, tab->list[i], err, errlen) != 0)
+			goto fail;
+	ipsec_sadb_set_kick(td->sadb, kick_workers, p);
+	log_info(LOG_TAG, "%u workers", td->nworkers);
 	return p;
 fail:
 	worker_pool_free(p);
@@ -722,6 +817,7 @@ void worker_pool_free(struct worker_pool *p)
 		p->w[i].started = false;
 	}
 	ipsec_sadb_set_workers(td->sadb, 0);
+	ipsec_sadb_set_kick(td->sadb, NULL, NULL);
 	for (unsigned i = 0; p->w != NULL && i < td->nworkers; i++) {
 		struct worker *w = &p->w[i];
 		if (w->epfd >= 0)
@@ -732,14 +828,9 @@ void worker_pool_free(struct worker_pool *p)
 		free(w->slots);
 		free(w->arena);
 	}
-	for (size_t t = 0; t < td->ntunnels; t++) {
-		for (unsigned q = 0; q < td->nworkers; q++) {
-			if (td->tunnels[t].w[q].tun_fd >= 0)
-				close(td->tunnels[t].w[q].tun_fd);
-			td->tunnels[t].w[q].tun_fd = -1;
-			gro_run_fini(&td->tunnels[t].w[q].gro);
-		}
-	}
+	struct tunnel_table *tab = tunneld_table(td);
+	for (size_t t = 0; tab != NULL && t < tab->count; t++)
+		worker_pool_release(p, tab->list[t]);
 	if (td->raw_gre_fd >= 0)
 		close(td->raw_gre_fd);
 	if (td->raw_esp_fd >= 0)
@@ -752,6 +843,8 @@ void worker_pool_free(struct worker_pool *p)
 	td->icmp4_fd = td->icmp6_fd = -1;
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
+	if (p->kick_fd >= 0)
+		close(p->kick_fd);
 	free(p->w);
 	free(p);
 }

@@ -21,14 +21,34 @@
 struct worker_pool;
 
 /*
- * Open the underlay sockets and the TUN devices (configured and up), but
- * start no thread. NULL with a message in err.
+ * Open the underlay sockets and the TUN devices (configured and up) of
+ * the tunnels in td's table, but start no thread. NULL with a message in
+ * err.
  */
 struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen);
 /* Start the threads: 0 or -1 with a message in err. */
 int worker_pool_start(struct worker_pool *p, char *err, size_t errlen);
 /* Stop and join the threads (idempotent), then close every descriptor. */
 void worker_pool_free(struct worker_pool *p);
+
+/*
+ * Tunnels added and removed while the workers run (tunnel_apply.c), main
+ * thread only:
+ *  - attach: open the underlay sockets t's kind needs if they are not
+ *    open yet, create t's TUN device (one queue per worker, configured,
+ *    up unless t is shut down) and hand the queues to the workers, tagged
+ *    with t->index; on failure nothing is left open.
+ *  - detach: the workers stop waiting on t's queues (they may still be
+ *    using them until the next grace period).
+ *  - release: after that grace period, close the queues (the device
+ *    goes) and free the receive runs.
+ */
+int worker_pool_attach(struct worker_pool *p, struct tunnel *t, char *err, size_t errlen);
+/* The underlay sockets a tunnel configured as c needs (attach does this
+ * too; a changed encapsulation needs it alone). 0 or -1 with err. */
+int worker_pool_sockets_for(struct worker_pool *p, const struct tcfg_tunnel *c, char *err, size_t errlen);
+void worker_pool_detach(struct worker_pool *p, struct tunnel *t);
+void worker_pool_release(struct worker_pool *p, struct tunnel *t);
 
 /* What the TUN devices accepted, for `show tunnel`. */
 const struct tun_offload *worker_pool_offload(const struct worker_pool *p);
