@@ -9,15 +9,12 @@ import json
 
 import pytest
 
-from conftest import skygate_build_dir
+from lib.gateway import RAW_AS, triangle
 from lib.jsonmatch import ABSENT, wait_for
-from lib.peers import BgpNeighbor, FrrRouter, frr_bgp_config
-from lib.scriptpeer import ScriptedPeer
-from lib.skyipc import Session
 
 pytestmark = pytest.mark.requires("frr")
 
-GW_AS, RAW_AS, FRR_AS = 64512, 64513, 64514
+GW_AS = 64512
 
 
 class Gateway:
@@ -37,29 +34,14 @@ class Gateway:
 
 
 @pytest.fixture
-def gw(topo):
-    gw_ns, raw_ns, frr_ns = topo.add_namespace("gw"), topo.add_namespace("raw"), topo.add_namespace("frr")
-    topo.add_link(gw_ns, raw_ns, ["192.0.2.1/24"], ["192.0.2.2/24"])
-    topo.add_link(gw_ns, frr_ns, ["198.51.100.1/24"], ["198.51.100.2/24"])
-    rundir = topo.make_dir("gw")
-    (rundir / "routed.conf").write_text(
-        f"router bgp {GW_AS}\n bgp router-id 192.0.2.1\n"
-        f" neighbor 192.0.2.2 remote-as {RAW_AS}\n neighbor 198.51.100.2 remote-as {FRR_AS}\n"
-        " address-family ipv4 unicast\n  network 198.18.10.0/24\n"
+def gw(topo, skygate_bin):
+    t = triangle(topo, skygate_bin("skygate-routed"), GW_AS, af_lines=(
+        "  network 198.18.10.0/24\n"
         "  aggregate-address 198.18.0.0/20 as-set summary-only\n"
         "  aggregate-address 198.19.0.0/16\n"
-        "  redistribute static\n exit-address-family\n")
-    topo.start_daemon(gw_ns, "routed", [str(skygate_build_dir() / "routed" / "skygate-routed"),
-                                        "--rundir", "{rundir}", "-f", "{rundir}/routed.conf"],
-                      rundir=rundir, ready=lambda: (rundir / "routed.sock").exists())
-    frr = FrrRouter(topo, frr_ns, {"bgpd": frr_bgp_config(
-        FRR_AS, "198.51.100.2", [BgpNeighbor("198.51.100.1", GW_AS, "gw")])}).start()
-    session = Session(str(rundir / "routed.sock"))
-    raw = ScriptedPeer(raw_ns, "192.0.2.2", "192.0.2.1", RAW_AS)
-    raw.run("drain")
-    yield Gateway(session, raw, frr, gw_ns)
-    raw.close()
-    session.close()
+        "  redistribute static\n"))
+    t.raw.run("drain")
+    return Gateway(t.gw.session, t.raw, t.frr, t.ns)
 
 
 def test_aggregate_as_set_summary_only(gw):

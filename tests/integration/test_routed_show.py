@@ -9,31 +9,18 @@ import json
 
 import pytest
 
-from conftest import skygate_build_dir
 from lib.jsonmatch import ABSENT, wait_for
-from lib.scriptpeer import ScriptedPeer
+from lib.gateway import SCRIPTED_GW_AS as GW_AS
+from lib.gateway import SCRIPTED_GW_NETWORK as ORIGINATED
+from lib.gateway import SCRIPTED_PEER_AS as PEER_AS
+from lib.gateway import scripted_pair
 from lib.skyipc import Session
-
-GW_AS, PEER_AS = 64512, 64513
-ORIGINATED = "198.18.10.0/24"
 
 
 @pytest.fixture
-def gw(topo):
-    gw_ns, raw_ns = topo.add_namespace("gw"), topo.add_namespace("raw")
-    topo.add_link(gw_ns, raw_ns, ["192.0.2.1/24"], ["192.0.2.2/24"])
-    rundir = topo.make_dir("gw")
-    (rundir / "routed.conf").write_text(
-        f"router bgp {GW_AS}\n bgp router-id 192.0.2.1\n neighbor 192.0.2.2 remote-as {PEER_AS}\n"
-        f" address-family ipv4 unicast\n  network {ORIGINATED}\n exit-address-family\n")
-    topo.start_daemon(gw_ns, "routed", [str(skygate_build_dir() / "routed" / "skygate-routed"),
-                                        "--rundir", "{rundir}", "-f", "{rundir}/routed.conf"],
-                      rundir=rundir, ready=lambda: (rundir / "routed.sock").exists())
-    session = Session(str(rundir / "routed.sock"))
-    peer = ScriptedPeer(raw_ns, "192.0.2.2", "192.0.2.1", PEER_AS)
-    yield session, peer
-    peer.close()
-    session.close()
+def gw(topo, skygate_bin):
+    gateway, peer = scripted_pair(topo, skygate_bin("skygate-routed"))
+    return gateway.session, peer
 
 
 def show(session: Session, command: str) -> dict:
