@@ -239,49 +239,77 @@ static void batch_send(struct bgp_peer *peer, struct batch *b, enum bgp_afi afi)
 							       .nannounce = b->groups[i].n});
 }
 
+struct bgp_attr_set *bgp_output_adj_out(const struct bgp_peer *peer, const struct bgp_dest *dest)
+{
+	return dest->id < peer->adj_out_cap ? peer->adj_out[dest->id] : NULL;
+}
+
+/* Room in the peer's Adj-RIB-Out for every destination id in use. */
+static int ensure_adj_out(struct bgp_peer *peer)
+{
+	uint32_t need = bgp_rib_dest_id_limit(peer->bgp->rib);
+
+	if (need <= peer->adj_out_cap)
+		return 0;
+	/* Grow by half again: a table arriving route by route reallocates
+	 * a few dozen times, not a million. */
+	uint32_t cap = peer->adj_out_cap + peer->adj_out_cap / 2;
+	if (cap < need)
+		cap = need;
+	if (cap < 1024)
+		cap = 1024;
+	struct bgp_attr_set **grown = realloc(peer->adj_out, cap * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	memset(grown + peer->adj_out_cap, 0, (cap - peer->adj_out_cap) * sizeof(*grown));
+	peer->adj_out = grown;
+	peer->adj_out_cap = cap;
+	return 0;
+}
+
 /* Bring the peer's Adj-RIB-Out entry for dest up to date, noting the
  * change in the batch. */
 static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, struct batch *b)
 {
 	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
-	struct radix_tree *out = peer->adj_out[afi];
 	struct bgp_attr_set *want = export_set(peer, dest);
-	struct bgp_attr_set *have = radix_lookup_exact(out, &dest->prefix);
+	struct bgp_attr_set *have = bgp_output_adj_out(peer, dest);
 	struct bgp_rib *rib = peer->bgp->rib;
-	int rc = 0;
 
 	if (want == have) {
 		bgp_attrset_unref(rib, want);
 		return 0;
 	}
 	if (want == NULL) {
-		radix_delete(out, &dest->prefix);
+		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(rib, have);
 		peer->pfx_sent[afsafi_of(afi)]--;
 		return push_prefix(&b->withdrawn, &b->nwithdrawn, &b->wcap, &dest->prefix);
 	}
-	void *old = NULL;
-	if (radix_insert(out, &dest->prefix, want, &old) < 0) {
+	if (ensure_adj_out(peer) != 0) {
 		bgp_attrset_unref(rib, want);
 		return -1;
 	}
-	if (old != NULL)
-		bgp_attrset_unref(rib, old);
+	peer->adj_out[dest->id] = want;
+	if (have != NULL)
+		bgp_attrset_unref(rib, have);
 	else
 		peer->pfx_sent[afsafi_of(afi)]++;
-	rc = batch_announce(b, want, &dest->prefix);
-	return rc;
+	return batch_announce(b, want, &dest->prefix);
 }
 
-static int ensure_adj_out(struct bgp_peer *peer)
+void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest)
 {
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-		if (peer->adj_out[afi] == NULL)
-			peer->adj_out[afi] = radix_new(afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET);
-		if (peer->adj_out[afi] == NULL)
-			return -1;
+	if (bgp == NULL)
+		return;
+	for (struct bgp_peer *peer = bgp->peers; peer != NULL; peer = peer->next) {
+		struct bgp_attr_set *have = bgp_output_adj_out(peer, dest);
+		if (have == NULL)
+			continue;
+		peer->adj_out[dest->id] = NULL;
+		bgp_attrset_unref(bgp->rib, have);
+		peer->pfx_sent[afsafi_of(bgp_afi_of(&dest->prefix))]--;
 	}
-	return 0;
 }
 
 /* ---- draining the RIB's change queue ---------------------------------------- */
@@ -367,17 +395,13 @@ void bgp_output_refresh(struct bgp_peer *peer)
 	sync_table(peer, false);
 }
 
-static void unref_value(void *value, void *arg)
-{
-	bgp_attrset_unref(arg, value);
-}
-
 void bgp_output_peer_down(struct bgp_peer *peer)
 {
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-		if (peer->adj_out[afi] != NULL)
-			radix_free(peer->adj_out[afi], unref_value, peer->bgp->rib);
-		peer->adj_out[afi] = NULL;
+	for (uint32_t id = 0; id < peer->adj_out_cap; id++)
+		bgp_attrset_unref(peer->bgp->rib, peer->adj_out[id]);
+	free(peer->adj_out);
+	peer->adj_out = NULL;
+	peer->adj_out_cap = 0;
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
 		peer->pfx_sent[afsafi_of((enum bgp_afi)afi)] = 0;
-	}
 }

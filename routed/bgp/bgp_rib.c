@@ -1,21 +1,34 @@
 /*
- * RIB: interned attribute sets, destinations in a radix tree per family,
- * the decision process, and locally originated routes.
+ * RIB: interned attribute sets, destinations in a prefix hash, the
+ * decision process, and locally originated routes.
  */
 #include "bgp_rib.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bgp_internal.h"
-#include "radix.h"
+#include "pfxhash.h"
+#include "slab.h"
 
 #define ATTRSET_BUCKETS_MIN 1024
 
+/* Why a destination's route is not in the kernel (bgp_dest.fib_failed). */
+struct fib_failure {
+	struct prefix prefix; /* the key */
+	char reason[96];
+};
+
 struct bgp_rib {
 	struct bgp_instance *bgp;
-	struct radix_tree *tree[BGP_AFI_COUNT];
+	struct pfxhash dests;            /* both families */
+	struct slab dest_slab, path_slab;
+	uint32_t *free_ids;              /* ids of freed destinations, for reuse */
+	size_t nfree_ids, free_ids_cap;
+	uint32_t next_id;
+	struct pfxhash fib_failures;     /* struct fib_failure, malloc'd */
 	uint32_t dest_count[BGP_AFI_COUNT];
 	struct bgp_attr_set **buckets;
 	size_t nbuckets;
@@ -285,38 +298,70 @@ struct bgp_rib *bgp_rib_new(struct bgp_instance *bgp)
 	if (rib == NULL)
 		return NULL;
 	rib->bgp = bgp;
-	rib->tree[BGP_AFI_IPV4] = radix_new(AF_INET);
-	rib->tree[BGP_AFI_IPV6] = radix_new(AF_INET6);
-	if (rib->tree[BGP_AFI_IPV4] == NULL || rib->tree[BGP_AFI_IPV6] == NULL || grow_buckets(rib) != 0) {
+	pfxhash_init(&rib->dests, offsetof(struct bgp_dest, prefix));
+	pfxhash_init(&rib->fib_failures, offsetof(struct fib_failure, prefix));
+	slab_init(&rib->dest_slab, sizeof(struct bgp_dest));
+	slab_init(&rib->path_slab, sizeof(struct bgp_path));
+	if (grow_buckets(rib) != 0) {
 		bgp_rib_free(rib);
 		return NULL;
 	}
 	return rib;
 }
 
-static void free_dest(void *value, void *arg)
+static void free_path(struct bgp_rib *rib, struct bgp_path *p)
 {
-	struct bgp_rib *rib = arg;
-	struct bgp_dest *dest = value;
+	bgp_attrset_unref(rib, p->attrs);
+	slab_free(&rib->path_slab, p);
+}
 
+/* Every path and the destination itself; the caller has taken it out of
+ * the hash. Its id goes back for reuse, with any Adj-RIB-Out entries still
+ * under it (normally none: its withdrawal was sent first). */
+static void free_dest(struct bgp_rib *rib, struct bgp_dest *dest)
+{
 	while (dest->paths != NULL) {
 		struct bgp_path *p = dest->paths;
 		dest->paths = p->next;
-		bgp_attrset_unref(rib, p->attrs);
-		free(p);
+		free_path(rib, p);
 	}
-	free(dest);
+	bgp_dest_set_fib_error(rib, dest, NULL);
+	bgp_output_dest_gone(rib->bgp, dest);
+	if (rib->nfree_ids == rib->free_ids_cap) {
+		size_t cap = rib->free_ids_cap ? rib->free_ids_cap * 2 : 256;
+		uint32_t *ids = realloc(rib->free_ids, cap * sizeof(*ids));
+		if (ids != NULL) {
+			rib->free_ids = ids;
+			rib->free_ids_cap = cap;
+		}
+	}
+	/* Out of memory for the list: the id is not reused, which only
+	 * costs a slot in the arrays it indexes. */
+	if (rib->nfree_ids < rib->free_ids_cap)
+		rib->free_ids[rib->nfree_ids++] = dest->id;
+	slab_free(&rib->dest_slab, dest);
 }
 
 void bgp_rib_free(struct bgp_rib *rib)
 {
 	if (rib == NULL)
 		return;
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-		if (rib->tree[afi] != NULL)
-			radix_free(rib->tree[afi], free_dest, rib);
+	size_t pos = 0;
+	struct bgp_dest *dest;
+	while ((dest = pfxhash_next(&rib->dests, &pos)) != NULL)
+		for (struct bgp_path *p = dest->paths; p != NULL; p = p->next)
+			bgp_attrset_unref(rib, p->attrs);
+	pos = 0;
+	struct fib_failure *ff;
+	while ((ff = pfxhash_next(&rib->fib_failures, &pos)) != NULL)
+		free(ff);
+	pfxhash_fini(&rib->fib_failures);
+	pfxhash_fini(&rib->dests);
+	slab_fini(&rib->dest_slab);
+	slab_fini(&rib->path_slab);
+	free(rib->free_ids);
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
 		bgp_attrset_unref(rib, rib->local_attrs[afi]);
-	}
 	/* Anything still interned belongs to an Adj-RIB-Out being torn down. */
 	for (size_t i = 0; i < rib->nbuckets; i++) {
 		while (rib->buckets[i] != NULL) {
@@ -327,6 +372,45 @@ void bgp_rib_free(struct bgp_rib *rib)
 	}
 	free(rib->buckets);
 	free(rib);
+}
+
+const char *bgp_dest_fib_error(const struct bgp_rib *rib, const struct bgp_dest *dest)
+{
+	if (!dest->fib_failed)
+		return "";
+	const struct fib_failure *ff = pfxhash_find(&rib->fib_failures, &dest->prefix);
+	return ff != NULL ? ff->reason : "";
+}
+
+void bgp_dest_set_fib_error(struct bgp_rib *rib, struct bgp_dest *dest, const char *reason)
+{
+	struct fib_failure *ff = dest->fib_failed ? pfxhash_find(&rib->fib_failures, &dest->prefix) : NULL;
+
+	if (reason == NULL || reason[0] == '\0') {
+		if (ff != NULL) {
+			pfxhash_remove(&rib->fib_failures, &dest->prefix);
+			free(ff);
+		}
+		dest->fib_failed = false;
+		return;
+	}
+	if (ff == NULL) {
+		ff = malloc(sizeof(*ff));
+		if (ff == NULL)
+			return;
+		ff->prefix = dest->prefix;
+		if (pfxhash_insert(&rib->fib_failures, ff) != 0) {
+			free(ff);
+			return;
+		}
+	}
+	snprintf(ff->reason, sizeof(ff->reason), "%s", reason);
+	dest->fib_failed = true;
+}
+
+uint32_t bgp_rib_dest_id_limit(const struct bgp_rib *rib)
+{
+	return rib->next_id;
 }
 
 static void enqueue(struct bgp_rib *rib, struct bgp_dest *dest)
@@ -358,49 +442,45 @@ static void decide(struct bgp_rib *rib, struct bgp_dest *dest)
 	enqueue(rib, dest);
 }
 
-static int requeue_one(const struct prefix *p, void *value, void *arg)
-{
-	(void)p;
-	enqueue(arg, value);
-	return 0;
-}
-
 void bgp_rib_requeue_all(struct bgp_rib *rib)
 {
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
-		radix_walk(rib->tree[afi], requeue_one, rib);
+	size_t pos = 0;
+	struct bgp_dest *dest;
+
+	while ((dest = pfxhash_next(&rib->dests, &pos)) != NULL)
+		enqueue(rib, dest);
 }
 
 static struct bgp_dest *dest_get(struct bgp_rib *rib, const struct prefix *prefix)
 {
-	enum bgp_afi afi = bgp_afi_of(prefix);
-	struct bgp_dest *dest = radix_lookup_exact(rib->tree[afi], prefix);
+	struct prefix key = *prefix;
 
+	prefix_normalize(&key);
+	struct bgp_dest *dest = pfxhash_find(&rib->dests, &key);
 	if (dest != NULL)
 		return dest;
-	dest = calloc(1, sizeof(*dest));
+	dest = slab_zalloc(&rib->dest_slab);
 	if (dest == NULL)
 		return NULL;
-	dest->prefix = *prefix;
-	prefix_normalize(&dest->prefix);
-	if (radix_insert(rib->tree[afi], &dest->prefix, dest, NULL) < 0) {
-		free(dest);
+	dest->prefix = key;
+	dest->id = rib->nfree_ids > 0 ? rib->free_ids[--rib->nfree_ids] : rib->next_id++;
+	if (pfxhash_insert(&rib->dests, dest) < 0) {
+		free_dest(rib, dest);
 		return NULL;
 	}
-	rib->dest_count[afi]++;
+	rib->dest_count[bgp_afi_of(&key)]++;
 	return dest;
 }
 
-/* A destination left without paths stays in the tree until its withdrawal
- * has been sent (bgp_rib_queue_done frees it). */
+/* A destination left without paths stays until its withdrawal has been
+ * sent (bgp_rib_queue_done frees it). */
 static void dest_maybe_release(struct bgp_rib *rib, struct bgp_dest *dest)
 {
 	if (dest->paths != NULL || dest->queued)
 		return;
-	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
-	radix_delete(rib->tree[afi], &dest->prefix);
-	rib->dest_count[afi]--;
-	free(dest);
+	pfxhash_remove(&rib->dests, &dest->prefix);
+	rib->dest_count[bgp_afi_of(&dest->prefix)]--;
+	free_dest(rib, dest);
 }
 
 int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
@@ -425,7 +505,7 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 		decide(rib, dest);
 		return 0;
 	}
-	p = calloc(1, sizeof(*p));
+	p = slab_zalloc(&rib->path_slab);
 	if (p == NULL) {
 		dest_maybe_release(rib, dest);
 		return -1;
@@ -452,8 +532,7 @@ static void remove_path(struct bgp_rib *rib, struct bgp_dest *dest, struct bgp_p
 									  : BGP_AFSAFI_IPV4_UNICAST]--;
 	if (dest->best == p)
 		dest->best = NULL;
-	bgp_attrset_unref(rib, p->attrs);
-	free(p);
+	free_path(rib, p);
 	decide(rib, dest);
 	dest_maybe_release(rib, dest);
 }
@@ -463,7 +542,7 @@ void bgp_rib_withdraw(struct bgp_rib *rib, struct bgp_peer *peer, const struct p
 	struct prefix key = *prefix;
 
 	prefix_normalize(&key);
-	struct bgp_dest *dest = radix_lookup_exact(rib->tree[bgp_afi_of(&key)], &key);
+	struct bgp_dest *dest = pfxhash_find(&rib->dests, &key);
 	if (dest == NULL)
 		return;
 	for (struct bgp_path **pp = &dest->paths; *pp != NULL; pp = &(*pp)->next) {
@@ -482,12 +561,10 @@ struct collect {
 	bool mark;                    /* mark its paths stale while collecting none */
 };
 
-static int collect_peer_dests(const struct prefix *p, void *value, void *arg)
+static int collect_peer_dests(struct bgp_dest *dest, void *arg)
 {
 	struct collect *c = arg;
-	struct bgp_dest *dest = value;
 
-	(void)p;
 	for (struct bgp_path *path = dest->paths; path != NULL; path = path->next) {
 		if (path->peer != c->peer)
 			continue;
@@ -511,12 +588,26 @@ static int collect_peer_dests(const struct prefix *p, void *value, void *arg)
 	return 0;
 }
 
+/* Every destination of a family, in no particular order; fn must not
+ * change the RIB. Returns 0 or the first non-zero value of fn. */
+static int rib_scan(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg)
+{
+	size_t pos = 0;
+	struct bgp_dest *dest;
+	int rc;
+
+	while ((dest = pfxhash_next(&rib->dests, &pos)) != NULL)
+		if (bgp_afi_of(&dest->prefix) == afi && (rc = fn(dest, arg)) != 0)
+			return rc;
+	return 0;
+}
+
 void bgp_rib_peer_down(struct bgp_rib *rib, struct bgp_peer *peer)
 {
 	/* Collect first: the tree must not change during a walk. */
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		struct collect c = {.peer = peer};
-		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		for (size_t i = 0; i < c.n; i++)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		free(c.dests);
@@ -527,7 +618,7 @@ void bgp_rib_peer_mark_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigne
 {
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		struct collect c = {.peer = peer, .mark = (keep_afis & (1u << afi)) != 0};
-		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		for (size_t i = 0; i < c.n; i++)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		free(c.dests);
@@ -542,7 +633,7 @@ size_t bgp_rib_peer_purge_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsi
 		if (!(afis & (1u << afi)))
 			continue;
 		struct collect c = {.peer = peer, .stale_only = true};
-		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		for (size_t i = 0; i < c.n; i++)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		purged += c.n;
@@ -562,22 +653,18 @@ uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi)
 	return rib->dest_count[afi];
 }
 
-struct walk_adapter {
-	bgp_dest_fn fn;
-	void *arg;
-};
-
-static int walk_one(const struct prefix *p, void *value, void *arg)
-{
-	struct walk_adapter *w = arg;
-	(void)p;
-	return w->fn(value, w->arg);
-}
-
 int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg)
 {
-	struct walk_adapter w = {fn, arg};
-	return radix_walk(rib->tree[afi], walk_one, &w);
+	void **list;
+	long n = pfxhash_sorted(&rib->dests, afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET, &list);
+	int rc = 0;
+
+	if (n < 0)
+		return -1;
+	for (long i = 0; i < n && rc == 0; i++)
+		rc = fn(list[i], arg);
+	free(list);
+	return rc;
 }
 
 struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix)
@@ -585,7 +672,7 @@ struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix
 	struct prefix key = *prefix;
 
 	prefix_normalize(&key);
-	return radix_lookup_exact(rib->tree[bgp_afi_of(&key)], &key);
+	return pfxhash_find(&rib->dests, &key);
 }
 
 struct bgp_dest *bgp_rib_queue_take(struct bgp_rib *rib)
@@ -635,10 +722,10 @@ struct stale_local {
 	enum bgp_afi afi;
 };
 
-static int find_stale_local(const struct prefix *p, void *value, void *arg)
+static int find_stale_local(struct bgp_dest *dest, void *arg)
 {
 	struct stale_local *s = arg;
-	struct bgp_dest *dest = value;
+	const struct prefix *p = &dest->prefix;
 	bool local = false;
 
 	for (struct bgp_path *path = dest->paths; path != NULL; path = path->next)
@@ -665,7 +752,7 @@ void bgp_rib_apply_networks(struct bgp_rib *rib, const struct bgp_config *cfg)
 {
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		struct stale_local s = {.cfg = cfg, .afi = (enum bgp_afi)afi};
-		radix_walk(rib->tree[afi], find_stale_local, &s);
+		rib_scan(rib, (enum bgp_afi)afi, find_stale_local, &s);
 		for (size_t i = 0; i < s.n; i++)
 			bgp_rib_withdraw(rib, NULL, &s.list[i]);
 		free(s.list);

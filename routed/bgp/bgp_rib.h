@@ -12,6 +12,10 @@
  * (bgp_output.c) drains the queue, turns real differences into UPDATEs for
  * each peer and brings the FIB up to date.
  *
+ * Destinations are found by a prefix hash (lib/pfxhash.h), not a tree:
+ * a received route needs only exact lookups, and ordered walks, which
+ * show commands and a new peer's table want, sort a snapshot.
+ *
  * Ownership: the RIB owns its attribute sets, destinations and paths. A
  * struct bgp_attr_set pointer stays valid while the caller holds a
  * reference (bgp_attrset_ref / bgp_attrset_unref).
@@ -53,13 +57,19 @@ struct bgp_path {
 	bool stale;
 };
 
+/*
+ * One prefix of the RIB: 48 bytes from a slab, since a full table holds a
+ * million of them.  The reason a route could not be installed is kept
+ * aside (bgp_dest_fib_error), as few destinations ever have one.
+ */
 struct bgp_dest {
-	struct prefix prefix;
+	struct prefix prefix;            /* normalised; the RIB's key */
+	bool queued : 1;                 /* on the change queue */
+	bool fib_installed : 1;          /* the best path is in the kernel */
+	bool fib_failed : 1;             /* and a reason why not is kept */
+	uint32_t id;                     /* dense, reused once freed: indexes Adj-RIBs-Out */
 	struct bgp_path *paths;
 	struct bgp_path *best;
-	bool queued;                     /* on the change queue */
-	bool fib_installed;              /* the best path is in the kernel */
-	char fib_error[96];              /* why not, when it could not be */
 	struct bgp_dest *queue_next;
 };
 
@@ -94,11 +104,23 @@ uint32_t bgp_rib_peer_count(const struct bgp_rib *rib, const struct bgp_peer *pe
 /* Make the locally originated routes match the `network` statements. */
 void bgp_rib_apply_networks(struct bgp_rib *rib, const struct bgp_config *cfg);
 
+/* Why dest's best path is not in the kernel ("" when it is, or nothing
+ * was tried); valid until the next change to dest. */
+const char *bgp_dest_fib_error(const struct bgp_rib *rib, const struct bgp_dest *dest);
+/* Keep (reason not NULL) or forget (NULL) why dest is not installed. */
+void bgp_dest_set_fib_error(struct bgp_rib *rib, struct bgp_dest *dest, const char *reason);
+
+/* One more than the highest destination id in use: the size an array
+ * indexed by bgp_dest.id needs. */
+uint32_t bgp_rib_dest_id_limit(const struct bgp_rib *rib);
+
 /* Destinations with at least one path. */
 uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi);
 
 /* Visit every destination of a family in prefix order; return non-zero
- * from fn to stop. */
+ * from fn to stop.  fn must not add or remove destinations or paths
+ * (collect, then change after the walk); the order costs a sort of the
+ * family's destinations. */
 typedef int (*bgp_dest_fn)(struct bgp_dest *dest, void *arg);
 int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg);
 struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix);

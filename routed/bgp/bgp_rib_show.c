@@ -36,11 +36,25 @@ static void next_hop_text(const struct bgp_path *p, char *buf, size_t len)
 }
 
 struct show_ctx {
+	struct bgp_rib *rib;
 	FILE *out;
 	const struct prefix *only;
 	struct json_object *routes;
 	unsigned count;
 };
+
+/* One prefix is one lookup; the whole table a walk in prefix order. */
+static void show_walk(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only, bgp_dest_fn fn,
+		      struct show_ctx *c)
+{
+	if (only == NULL) {
+		bgp_rib_walk(rib, afi, fn, c);
+		return;
+	}
+	struct bgp_dest *dest = bgp_rib_lookup(rib, only);
+	if (dest != NULL && bgp_afi_of(&dest->prefix) == afi)
+		fn(dest, c);
+}
 
 static int show_dest_text(struct bgp_dest *dest, void *arg)
 {
@@ -69,15 +83,15 @@ static int show_dest_text(struct bgp_dest *dest, void *arg)
 
 void bgp_rib_show(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only, FILE *out)
 {
-	struct show_ctx c = {.out = out, .only = only};
+	struct show_ctx c = {.rib = rib, .out = out, .only = only};
 
 	fputs("Status codes:  * valid, > best\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\n\n", out);
 	fprintf(out, "   %-18s %-18s %10s %6s %6s Path\n", "Network", "Next Hop", "Metric", "LocPrf", "Weight");
-	bgp_rib_walk(rib, afi, show_dest_text, &c);
+	show_walk(rib, afi, only, show_dest_text, &c);
 	fprintf(out, "\nDisplayed %u routes and %u total paths\n", bgp_rib_count(rib, afi), c.count);
 }
 
-static struct json_object *path_json(const struct bgp_dest *dest, const struct bgp_path *p)
+static struct json_object *path_json(struct bgp_rib *rib, const struct bgp_dest *dest, const struct bgp_path *p)
 {
 	const struct bgp_attrs *a = &p->attrs->attrs;
 	struct json_object *o = json_object_new_object();
@@ -90,8 +104,9 @@ static struct json_object *path_json(const struct bgp_dest *dest, const struct b
 		json_object_object_add(o, "bestpath", json_object_new_boolean(true));
 		if (p->peer != NULL) {
 			json_object_object_add(o, "installed", json_object_new_boolean(dest->fib_installed));
-			if (dest->fib_error[0] != '\0')
-				json_object_object_add(o, "notInstalledReason", json_object_new_string(dest->fib_error));
+			const char *why = bgp_dest_fib_error(rib, dest);
+			if (why[0] != '\0')
+				json_object_object_add(o, "notInstalledReason", json_object_new_string(why));
 		}
 	}
 	json_object_object_add(o, "pathFrom", json_object_new_string(p->peer == NULL ? "local"
@@ -138,7 +153,7 @@ static int show_dest_json(struct bgp_dest *dest, void *arg)
 		return 0;
 	struct json_object *paths = json_object_new_array();
 	for (const struct bgp_path *p = dest->paths; p != NULL; p = p->next)
-		json_object_array_add(paths, path_json(dest, p));
+		json_object_array_add(paths, path_json(c->rib, dest, p));
 	json_object_object_add(c->routes, prefix_format(&dest->prefix, pfx, sizeof(pfx)), paths);
 	return 0;
 }
@@ -146,9 +161,9 @@ static int show_dest_json(struct bgp_dest *dest, void *arg)
 struct json_object *bgp_rib_show_json(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only)
 {
 	struct json_object *root = json_object_new_object();
-	struct show_ctx c = {.only = only, .routes = json_object_new_object()};
+	struct show_ctx c = {.rib = rib, .only = only, .routes = json_object_new_object()};
 
-	bgp_rib_walk(rib, afi, show_dest_json, &c);
+	show_walk(rib, afi, only, show_dest_json, &c);
 	json_object_object_add(root, "routes", c.routes);
 	return root;
 }
