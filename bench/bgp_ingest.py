@@ -311,11 +311,15 @@ class SkygateReceiver(Receiver):
             # profile covers the ingest window only (profile_start/stop).
             argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
                     f"--callgrind-out-file={self.args.callgrind}.{self.tag}", *argv]
+        elif self.args.massif:
+            # The heap over the whole run; its peak is the table loaded.
+            argv = ["valgrind", "--tool=massif", "--detailed-freq=1000000",
+                    f"--massif-out-file={self.args.massif}.{self.tag}", *argv]
         sock = rundir / "routed.sock"
         self.daemon = self.topo.start_daemon(
             self.ns, "skygate", argv, rundir=rundir,
             files={"routed.conf": topo_lib.check_config_text(self.config())},
-            ready=sock.exists, ready_s=120 if self.args.callgrind else 30)
+            ready=sock.exists, ready_s=120 if self.args.callgrind or self.args.massif else 30)
         self.cli = Session(str(sock), timeout=self.args.deadline)
         self.topo.add_cleanup("close the skygate CLI session", self.cli.close)
 
@@ -831,8 +835,8 @@ def preflight(args) -> list[str]:
             say(args, f"skipping {r}: {why}")
         else:
             usable.append(r)
-    if args.callgrind and shutil.which("valgrind") is None:
-        raise SystemExit("--callgrind needs valgrind")
+    if (args.callgrind or args.massif) and shutil.which("valgrind") is None:
+        raise SystemExit("--callgrind and --massif need valgrind")
     if args.perf and shutil.which("perf") is None:
         raise SystemExit("--perf needs perf (linux-perf)")
     stale = topo_lib.stale_netns()
@@ -1006,6 +1010,9 @@ def parse_args(argv=None):
     p.add_argument("--callgrind", metavar="FILE",
                    help="run skygate-routed under callgrind, instrumented only from the first "
                         "UPDATE until its Loc-RIB is complete, into FILE.skygate.SCENARIO.REPEAT.1")
+    p.add_argument("--massif", metavar="FILE",
+                   help="run skygate-routed under valgrind's massif (heap profile of the whole "
+                        "run) into FILE.skygate.SCENARIO.REPEAT; read it with ms_print")
     p.add_argument("--perf", metavar="FILE",
                    help="perf record (cpu-clock) each receiver from the first UPDATE until its "
                         "Loc-RIB is complete, into FILE.RECEIVER.SCENARIO.REPEAT")
@@ -1027,6 +1034,8 @@ def parse_args(argv=None):
         p.error("--repeat, --deadline and --poll must be positive, --settle not negative")
     if args.callgrind:
         args.callgrind = str(Path(args.callgrind).resolve())
+    if args.massif:
+        args.massif = str(Path(args.massif).resolve())
     if args.perf:
         args.perf = str(Path(args.perf).resolve())
     args.build = args.build.resolve()

@@ -5,8 +5,8 @@
  * every received route, every withdrawal, every FIB change.  A radix tree
  * answers that in one dependent memory access per level and costs about
  * two 48-byte nodes a route; this open-addressing table answers in one or
- * two probes and costs about 12 bytes a route (an 8-byte slot and a 1-byte
- * tag, at most three quarters full).  What a trie does and a hash cannot,
+ * two probes and costs about 13 bytes a route (an 8-byte slot and a 1-byte
+ * tag, between 53 % and 80 % full).  What a trie does and a hash cannot,
  * ordered and longest-match walks, is done here by sorting a snapshot
  * (pfxhash_sorted), which suits the rare callers (show commands, a new
  * peer's full table, shutdown).
@@ -30,7 +30,7 @@
 struct pfxhash {
 	void **slots;      /* NULL: empty */
 	uint8_t *tags;     /* a byte of each slot's hash, never 0 when used */
-	size_t cap;        /* a power of two, or 0 */
+	size_t cap;        /* slots, or 0 */
 	size_t count;
 	size_t key_offset; /* where the struct prefix sits in each object */
 };

@@ -244,7 +244,9 @@ struct bgp_attr_set *bgp_output_adj_out(const struct bgp_peer *peer, const struc
 	return dest->id < peer->adj_out_cap ? peer->adj_out[dest->id] : NULL;
 }
 
-/* Room in the peer's Adj-RIB-Out for every destination id in use. */
+/* Room in the peer's Adj-RIB-Out for every destination id in use; made
+ * when something is first announced to it, so a peer that only sends
+ * (the source of the table) costs nothing. */
 static int ensure_adj_out(struct bgp_peer *peer)
 {
 	uint32_t need = bgp_rib_dest_id_limit(peer->bgp->rib);
@@ -321,7 +323,7 @@ static void flush(void *arg)
 
 	for (struct bgp_peer *peer = bgp->peers; peer != NULL; peer = peer->next) {
 		for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-			if (!family_negotiated(peer, (enum bgp_afi)afi) || ensure_adj_out(peer) != 0)
+			if (!family_negotiated(peer, (enum bgp_afi)afi))
 				continue;
 			struct batch b = {0};
 			for (struct bgp_dest *d = changed; d != NULL; d = d->queue_next)
@@ -366,8 +368,6 @@ static int dump_one(struct bgp_dest *dest, void *arg)
  * End-of-RIB marker (RFC 4724 section 2). */
 static void sync_table(struct bgp_peer *peer, bool end_of_rib)
 {
-	if (ensure_adj_out(peer) != 0)
-		return;
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		if (!family_negotiated(peer, (enum bgp_afi)afi))
 			continue;

@@ -39,49 +39,65 @@ struct bgp_rib {
 
 /* ---- interned attribute sets ------------------------------------------------ */
 
-/* Bytes a deep copy of attrs needs beyond the struct, with room for the
- * arena's alignment of each array. */
+/*
+ * An interned set and its arrays are one allocation, the arrays packed
+ * after the struct at 8-byte alignment (what uint64_t and pointers need;
+ * the parse arena's 16 would cost a quarter of a typical set), so a set
+ * costs its struct and the bytes its arrays hold, nothing more.
+ */
+#define SET_ALIGN 8
+
+static size_t set_round(size_t n)
+{
+	return (n + SET_ALIGN - 1) & ~(size_t)(SET_ALIGN - 1);
+}
+
+/* Bytes the arrays of attrs take when packed after the struct. */
 static size_t attrs_extra_size(const struct bgp_attrs *a)
 {
-	size_t n = 16 * 8;
+	size_t n = set_round(a->aspath.nsegs * sizeof(struct bgp_as_segment));
 
-	n += a->aspath.nsegs * sizeof(struct bgp_as_segment) + 16;
 	for (size_t i = 0; i < a->aspath.nsegs; i++)
-		n += a->aspath.segs[i].count * sizeof(uint32_t) + 16;
-	n += a->ncommunities * sizeof(uint32_t) + a->next_communities * sizeof(uint64_t) +
-	     a->nlarge_communities * sizeof(struct bgp_large_community) + a->ncluster_list * sizeof(uint32_t);
-	n += a->nunknown * sizeof(struct bgp_attr_raw) + 16;
+		n += set_round(a->aspath.segs[i].count * sizeof(uint32_t));
+	n += set_round(a->ncommunities * sizeof(uint32_t)) + set_round(a->next_communities * sizeof(uint64_t)) +
+	     set_round(a->nlarge_communities * sizeof(struct bgp_large_community)) +
+	     set_round(a->ncluster_list * sizeof(uint32_t)) + set_round(a->nunknown * sizeof(struct bgp_attr_raw));
 	for (size_t i = 0; i < a->nunknown; i++)
-		n += a->unknown[i].len + 16;
+		n += set_round(a->unknown[i].len);
 	return n;
 }
 
-static void *copy_array(struct bgp_arena *arena, const void *src, size_t bytes)
+/* Hands out the packed space behind a set, in attrs_extra_size() order. */
+struct set_space {
+	uint8_t *next;
+};
+
+static void *copy_array(struct set_space *space, const void *src, size_t bytes)
 {
 	if (bytes == 0)
 		return NULL;
-	void *dst = bgp_arena_alloc(arena, bytes);
-	if (dst != NULL)
-		memcpy(dst, src, bytes);
+	void *dst = space->next;
+	memcpy(dst, src, bytes);
+	space->next += set_round(bytes);
 	return dst;
 }
 
-/* attrs with every array copied into arena (which was sized to fit). */
-static void attrs_deep_copy(struct bgp_attrs *dst, const struct bgp_attrs *src, struct bgp_arena *arena)
+/* attrs with every array copied into space (sized by attrs_extra_size). */
+static void attrs_deep_copy(struct bgp_attrs *dst, const struct bgp_attrs *src, struct set_space *space)
 {
 	*dst = *src;
-	dst->aspath.segs = copy_array(arena, src->aspath.segs, src->aspath.nsegs * sizeof(*src->aspath.segs));
+	dst->aspath.segs = copy_array(space, src->aspath.segs, src->aspath.nsegs * sizeof(*src->aspath.segs));
 	for (size_t i = 0; i < src->aspath.nsegs; i++)
-		dst->aspath.segs[i].asns = copy_array(arena, src->aspath.segs[i].asns,
+		dst->aspath.segs[i].asns = copy_array(space, src->aspath.segs[i].asns,
 						      src->aspath.segs[i].count * sizeof(uint32_t));
-	dst->communities = copy_array(arena, src->communities, src->ncommunities * sizeof(uint32_t));
-	dst->ext_communities = copy_array(arena, src->ext_communities, src->next_communities * sizeof(uint64_t));
-	dst->large_communities = copy_array(arena, src->large_communities,
+	dst->communities = copy_array(space, src->communities, src->ncommunities * sizeof(uint32_t));
+	dst->ext_communities = copy_array(space, src->ext_communities, src->next_communities * sizeof(uint64_t));
+	dst->large_communities = copy_array(space, src->large_communities,
 					    src->nlarge_communities * sizeof(struct bgp_large_community));
-	dst->cluster_list = copy_array(arena, src->cluster_list, src->ncluster_list * sizeof(uint32_t));
-	dst->unknown = copy_array(arena, src->unknown, src->nunknown * sizeof(struct bgp_attr_raw));
+	dst->cluster_list = copy_array(space, src->cluster_list, src->ncluster_list * sizeof(uint32_t));
+	dst->unknown = copy_array(space, src->unknown, src->nunknown * sizeof(struct bgp_attr_raw));
 	for (size_t i = 0; i < src->nunknown; i++)
-		dst->unknown[i].value = copy_array(arena, src->unknown[i].value, src->unknown[i].len);
+		dst->unknown[i].value = copy_array(space, src->unknown[i].value, src->unknown[i].len);
 }
 
 static int grow_buckets(struct bgp_rib *rib)
@@ -121,9 +137,9 @@ struct bgp_attr_set *bgp_attrset_intern(struct bgp_rib *rib, const struct bgp_at
 	struct bgp_attr_set *s = malloc(sizeof(*s) + extra);
 	if (s == NULL)
 		return NULL;
-	struct bgp_arena arena;
-	bgp_arena_init(&arena, (uint8_t *)(s + 1), extra);
-	attrs_deep_copy(&s->attrs, attrs, &arena);
+	_Static_assert(sizeof(struct bgp_attr_set) % SET_ALIGN == 0, "arrays after a set stay aligned");
+	struct set_space space = {(uint8_t *)(s + 1)};
+	attrs_deep_copy(&s->attrs, attrs, &space);
 	s->hash = h;
 	s->refs = 1;
 	s->next = rib->buckets[k];
@@ -500,7 +516,7 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 			return 0; /* nothing new: an implicit refresh */
 		bgp_attrset_unref(rib, p->attrs);
 		p->attrs = bgp_attrset_ref(set);
-		p->since = bgp_now();
+		p->since = (uint32_t)bgp_now();
 		/* The best path's attributes changed even if it stays best. */
 		decide(rib, dest);
 		return 0;
@@ -513,7 +529,7 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 	p->peer = peer;
 	p->ebgp = ebgp;
 	p->attrs = bgp_attrset_ref(set);
-	p->since = bgp_now();
+	p->since = (uint32_t)bgp_now();
 	p->next = dest->paths;
 	dest->paths = p;
 	if (peer != NULL)

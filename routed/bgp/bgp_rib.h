@@ -50,7 +50,7 @@ struct bgp_path {
 	struct bgp_path *next;
 	struct bgp_peer *peer;           /* NULL: originated here */
 	struct bgp_attr_set *attrs;      /* one reference held */
-	time_t since;                    /* monotonic seconds */
+	uint32_t since;                  /* monotonic seconds (bgp_now()) */
 	bool ebgp;
 	/* Kept from a session that went down while its peer restarts (RFC
 	 * 4724 section 4.2); refreshed or purged once it is back. */

@@ -436,15 +436,18 @@ fib_in_flight(const struct fib *f)
 /* ---- the memory backend ------------------------------------------------ */
 
 /*
- * A full table is a million routes or more, most through a handful of next
- * hops.  So a route is a 32-byte record from a slab, indexed by a prefix
- * hash, and points to an interned, reference-counted next-hop set.  Walks
- * sort a snapshot (pfxhash_sorted), which gives fib_walk()'s order.
+ * A full table is a million routes or more, most at one metric through a
+ * handful of next hops.  So a route is a 24-byte record from a slab,
+ * indexed by a prefix hash, naming by number an interned,
+ * reference-counted set of metric and next hops.  Walks sort a snapshot
+ * (pfxhash_sorted), which gives fib_walk()'s order.
  */
 struct mem_nhset {
 	struct mem_nhset *next; /* hash chain */
 	uint64_t hash;
 	uint32_t refs;
+	uint32_t idx;            /* in fib_mem.by_idx */
+	uint32_t metric;
 	uint32_t n;
 	struct fib_nexthop nhs[]; /* n of them, normalised */
 };
@@ -452,9 +455,12 @@ struct mem_nhset {
 struct mem_route {
 	struct prefix prefix; /* the key: normalised */
 	bool stale;
-	uint32_t metric;
-	struct mem_nhset *set; /* one reference held */
+	uint32_t set;         /* index of its set (one reference held) */
 };
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(struct mem_route) == 24, "a FIB record grew past 24 bytes");
+#endif
 
 struct fib_mem {
 	struct fib base; /* first: a struct fib * is a struct fib_mem * */
@@ -462,6 +468,8 @@ struct fib_mem {
 	struct slab route_slab;
 	struct mem_nhset **sets; /* interned next-hop sets, chained */
 	size_t nsets_cap, nsets;
+	struct mem_nhset **by_idx; /* the same by number; NULL: a free number */
+	uint32_t nidx, idx_cap, free_idx; /* free_idx: a free number, or nidx */
 	bool refuse;
 	struct prefix refuse_within;
 	char refuse_reason[FIB_ERR_MAX];
@@ -482,18 +490,52 @@ mem_of_const(const struct fib *f)
 }
 
 static uint64_t
-nhs_hash(const struct fib_nexthop *nhs, size_t n)
+nhs_hash(const struct fib_nexthop *nhs, size_t n, uint32_t metric)
 {
 	/* FNV-1a over the normalised bytes: sets are few and hashed once per
 	 * route change. */
 	const unsigned char *b = (const unsigned char *)nhs;
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ metric;
 
 	for (size_t i = 0; i < n * sizeof(*nhs); i++) {
 		h ^= b[i];
 		h *= UINT64_C(0x100000001b3);
 	}
 	return h ^ n;
+}
+
+static struct mem_nhset *
+mem_set_at(const struct fib_mem *m, uint32_t idx)
+{
+	return m->by_idx[idx];
+}
+
+/* A free number for a new set; -1 out of memory. */
+static int
+mem_idx_take(struct fib_mem *m, uint32_t *idx)
+{
+	if (m->free_idx < m->nidx) {
+		*idx = m->free_idx;
+		/* The next free number: scanning is cheap, sets are few. */
+		uint32_t next = m->free_idx + 1;
+		while (next < m->nidx && m->by_idx[next] != NULL)
+			next++;
+		m->free_idx = next;
+		return 0;
+	}
+	if (m->nidx == m->idx_cap) {
+		uint32_t cap = m->idx_cap ? m->idx_cap * 2 : 16;
+		struct mem_nhset **v = realloc(m->by_idx, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		m->by_idx = v;
+		m->idx_cap = cap;
+	}
+	*idx = m->nidx++;
+	m->by_idx[*idx] = NULL;
+	m->free_idx = m->nidx;
+	return 0;
 }
 
 static int
@@ -519,18 +561,19 @@ mem_sets_grow(struct fib_mem *m)
 	return 0;
 }
 
-/* The interned set for nhs[0..n-1] (normalised), one reference for the
- * caller; NULL out of memory. */
+/* The interned set for metric and nhs[0..n-1] (normalised), one
+ * reference for the caller; NULL out of memory. */
 static struct mem_nhset *
-mem_set_get(struct fib_mem *m, const struct fib_nexthop *nhs, size_t n)
+mem_set_get(struct fib_mem *m, const struct fib_nexthop *nhs, size_t n, uint32_t metric)
 {
-	uint64_t h = nhs_hash(nhs, n);
+	uint64_t h = nhs_hash(nhs, n, metric);
 	struct mem_nhset *s;
 
 	if (m->nsets >= m->nsets_cap && mem_sets_grow(m) != 0 && m->nsets_cap == 0)
 		return NULL;
 	for (s = m->sets[h & (m->nsets_cap - 1)]; s != NULL; s = s->next) {
-		if (s->hash == h && s->n == n && memcmp(s->nhs, nhs, n * sizeof(*nhs)) == 0) {
+		if (s->hash == h && s->n == n && s->metric == metric &&
+		    memcmp(s->nhs, nhs, n * sizeof(*nhs)) == 0) {
 			s->refs++;
 			return s;
 		}
@@ -538,6 +581,12 @@ mem_set_get(struct fib_mem *m, const struct fib_nexthop *nhs, size_t n)
 	s = malloc(sizeof(*s) + n * sizeof(s->nhs[0]));
 	if (s == NULL)
 		return NULL;
+	if (mem_idx_take(m, &s->idx) < 0) {
+		free(s);
+		return NULL;
+	}
+	m->by_idx[s->idx] = s;
+	s->metric = metric;
 	s->hash = h;
 	s->refs = 1;
 	s->n = (uint32_t)n;
@@ -561,13 +610,16 @@ mem_set_put(struct fib_mem *m, struct mem_nhset *set)
 		}
 	}
 	m->nsets--;
+	m->by_idx[set->idx] = NULL;
+	if (set->idx < m->free_idx)
+		m->free_idx = set->idx;
 	free(set);
 }
 
 static void
 mem_route_free(struct fib_mem *m, struct mem_route *r)
 {
-	mem_set_put(m, r->set);
+	mem_set_put(m, mem_set_at(m, r->set));
 	slab_free(&m->route_slab, r);
 }
 
@@ -579,10 +631,11 @@ mem_destroy(struct fib *f)
 	struct mem_route *r;
 
 	while ((r = pfxhash_next(&m->routes, &pos)) != NULL)
-		mem_set_put(m, r->set);
+		mem_set_put(m, mem_set_at(m, r->set));
 	pfxhash_fini(&m->routes);
 	slab_fini(&m->route_slab);
 	free(m->sets);
+	free(m->by_idx);
 	free(m);
 }
 
@@ -636,16 +689,15 @@ mem_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *n
 		fib_set_error(f, "%s", m->refuse_reason);
 		return -1;
 	}
-	set = mem_set_get(m, nhs, n);
+	set = mem_set_get(m, nhs, n, metric);
 	if (set == NULL) {
 		fib_set_error(f, "out of memory");
 		return -1;
 	}
 	r = pfxhash_find(&m->routes, p);
 	if (r != NULL) {
-		mem_set_put(m, r->set);
-		r->set = set;
-		r->metric = metric;
+		mem_set_put(m, mem_set_at(m, r->set));
+		r->set = set->idx;
 		r->stale = false;
 		return 0;
 	}
@@ -657,8 +709,7 @@ mem_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *n
 	}
 	memset(r, 0, sizeof(*r));
 	r->prefix = *p;
-	r->metric = metric;
-	r->set = set;
+	r->set = set->idx;
 	if (pfxhash_insert(&m->routes, r) < 0) {
 		mem_route_free(m, r);
 		fib_set_error(f, "out of memory");
@@ -679,13 +730,15 @@ mem_route_del(struct fib *f, const struct prefix *p)
 }
 
 static void
-mem_route_fill(const struct mem_route *r, struct fib_route *out)
+mem_route_fill(const struct fib_mem *m, const struct mem_route *r, struct fib_route *out)
 {
+	const struct mem_nhset *set = mem_set_at(m, r->set);
+
 	out->prefix = r->prefix;
-	out->metric = r->metric;
+	out->metric = set->metric;
 	out->stale = r->stale;
-	out->n = r->set->n;
-	out->nhs = r->set->nhs;
+	out->n = set->n;
+	out->nhs = set->nhs;
 }
 
 static bool
@@ -696,7 +749,7 @@ mem_route_find(const struct fib *f, const struct prefix *p, struct fib_route *ou
 
 	if (r == NULL)
 		return false;
-	mem_route_fill(r, out);
+	mem_route_fill(m, r, out);
 	return true;
 }
 
@@ -725,7 +778,7 @@ mem_walk(const struct fib *f, fib_walk_fn fn, void *arg)
 	for (long i = 0; i < n && rc == 0; i++) {
 		struct fib_route r;
 
-		mem_route_fill(list[i], &r);
+		mem_route_fill(m, list[i], &r);
 		rc = fn(&r, arg);
 	}
 	free(list);

@@ -1,0 +1,197 @@
+/*
+ * check_pfxhash.c - unit tests for lib/pfxhash.c.
+ *
+ * A few hand-written cases, then a randomised run that drives the table and
+ * a reference (a presence flag per prefix of a small universe) through the
+ * same inserts and removals, so that probe runs wrap around the end of the
+ * table and backward-shift deletion is exercised at every load.
+ */
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pfxhash.h"
+#include "prefix.h"
+#include "unit.h"
+
+#define REQUIRE(cond, ...)                          \
+	do {                                        \
+		if (!(cond))                        \
+			ck_abort_msg(__VA_ARGS__);  \
+	} while (0)
+
+/* An object keyed by a prefix that is not at its start. */
+struct item {
+	uint32_t n;
+	struct prefix key;
+};
+
+static struct prefix
+pfx(const char *text)
+{
+	struct prefix p;
+
+	if (prefix_parse_strict(text, &p) != 0)
+		ck_abort_msg("bad prefix in test: %s", text);
+	return p;
+}
+
+static void
+table_init(struct pfxhash *h)
+{
+	pfxhash_init(h, offsetof(struct item, key));
+}
+
+START_TEST(basics)
+{
+	struct pfxhash h;
+	struct item a = {1, pfx("198.18.0.0/15")}, b = {2, pfx("198.18.0.0/16")};
+	struct item c = {3, pfx("2001:db8::/32")}, d = {4, pfx("0.0.0.0/0")};
+	struct prefix q = pfx("198.18.0.0/15");
+
+	table_init(&h);
+	ck_assert_ptr_null(pfxhash_find(&h, &q));
+	ck_assert_ptr_null(pfxhash_remove(&h, &q));
+	ck_assert_int_eq(pfxhash_insert(&h, &a), 0);
+	ck_assert_int_eq(pfxhash_insert(&h, &b), 0);
+	ck_assert_int_eq(pfxhash_insert(&h, &c), 0);
+	ck_assert_int_eq(pfxhash_insert(&h, &d), 0);
+	ck_assert_uint_eq(pfxhash_count(&h), 4);
+	/* Same address, other length: another key. */
+	ck_assert_ptr_eq(pfxhash_find(&h, &q), &a);
+	q.len = 16;
+	ck_assert_ptr_eq(pfxhash_find(&h, &q), &b);
+	q.len = 17;
+	ck_assert_ptr_null(pfxhash_find(&h, &q));
+
+	/* Sorted snapshots: prefix_cmp() order, by family or all. */
+	void **list;
+	ck_assert_int_eq(pfxhash_sorted(&h, AF_INET, &list), 3);
+	ck_assert_ptr_eq(list[0], &d);
+	ck_assert_ptr_eq(list[1], &a);
+	ck_assert_ptr_eq(list[2], &b);
+	free(list);
+	ck_assert_int_eq(pfxhash_sorted(&h, 0, &list), 4);
+	ck_assert_ptr_eq(list[3], &c);
+	free(list);
+	ck_assert_int_eq(pfxhash_sorted(&h, AF_INET6, &list), 1);
+	free(list);
+
+	ck_assert_ptr_eq(pfxhash_remove(&h, &a.key), &a);
+	ck_assert_ptr_null(pfxhash_find(&h, &a.key));
+	ck_assert_ptr_eq(pfxhash_find(&h, &b.key), &b);
+	ck_assert_uint_eq(pfxhash_count(&h), 3);
+	ck_assert_uint_gt(pfxhash_bytes(&h), 0);
+	pfxhash_fini(&h);
+	ck_assert_int_eq(pfxhash_sorted(&h, 0, &list), 0);
+	ck_assert_ptr_null(list);
+}
+END_TEST
+
+/* The universe of the randomised run, U distinct prefixes: IPv4 /27 to
+ * /31 of 198.18.0.0/15 (the address's low five bits are zero, so each is
+ * normalised), and /64s of 2001:db8::/48. */
+#define U 6000
+
+static void
+universe(struct item *items)
+{
+	for (uint32_t i = 0; i < U; i++) {
+		struct prefix *p = &items[i].key;
+
+		memset(p, 0, sizeof(*p));
+		items[i].n = i;
+		if (i % 3 == 2) {
+			p->family = AF_INET6;
+			p->len = 64;
+			memcpy(p->addr, "\x20\x01\x0d\xb8\x00\x00", 6);
+			p->addr[6] = (uint8_t)(i >> 8);
+			p->addr[7] = (uint8_t)i;
+		} else {
+			uint32_t a = (UINT32_C(198) << 24 | UINT32_C(18) << 16) + (i << 5);
+
+			p->family = AF_INET;
+			p->len = (uint8_t)(27 + i % 5);
+			p->addr[0] = (uint8_t)(a >> 24);
+			p->addr[1] = (uint8_t)(a >> 16);
+			p->addr[2] = (uint8_t)(a >> 8);
+			p->addr[3] = (uint8_t)a;
+		}
+	}
+}
+
+START_TEST(randomised)
+{
+	static struct item items[U];
+	static bool present[U];
+	struct pfxhash h;
+	size_t count = 0;
+	uint64_t rnd = 0x9e3779b97f4a7c15u;
+
+	universe(items);
+	memset(present, 0, sizeof(present));
+	table_init(&h);
+	for (int round = 0; round < 400000; round++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		uint32_t i = (uint32_t)(rnd % U);
+		/* Phases: mostly inserting, then mostly removing, so the load
+		 * sweeps up and down through every growth step. */
+		bool add = ((round / 50000) % 2 == 0) ? (rnd >> 40) % 4 != 0 : (rnd >> 40) % 4 == 0;
+
+		if (add && !present[i]) {
+			REQUIRE(pfxhash_find(&h, &items[i].key) == NULL, "round %d: %u found early", round, i);
+			REQUIRE(pfxhash_insert(&h, &items[i]) == 0, "insert");
+			present[i] = true;
+			count++;
+		} else if (!add) {
+			void *got = pfxhash_remove(&h, &items[i].key);
+			REQUIRE(got == (present[i] ? &items[i] : NULL), "round %d: remove %u", round, i);
+			if (present[i])
+				count--;
+			present[i] = false;
+		}
+		REQUIRE(pfxhash_count(&h) == count, "count");
+		if (round % 20000 == 0) {
+			for (uint32_t k = 0; k < U; k++)
+				REQUIRE(pfxhash_find(&h, &items[k].key) == (present[k] ? &items[k] : NULL),
+					"round %d: lookup %u", round, k);
+			size_t pos = 0, seen = 0;
+			while (pfxhash_next(&h, &pos) != NULL)
+				seen++;
+			REQUIRE(seen == count, "iteration saw %zu of %zu", seen, count);
+			void **list;
+			long n = pfxhash_sorted(&h, 0, &list);
+			REQUIRE(n == (long)count, "sorted %ld of %zu", n, count);
+			for (long k = 1; k < n; k++)
+				REQUIRE(prefix_cmp(&((struct item *)list[k - 1])->key,
+						   &((struct item *)list[k])->key) < 0,
+					"sorted order at %ld", k);
+			free(list);
+		}
+	}
+	pfxhash_fini(&h);
+}
+END_TEST
+
+static Suite *
+pfxhash_suite(void)
+{
+	Suite *s = suite_create("pfxhash");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, basics);
+	tcase_add_test(tc, randomised);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return unit_run(pfxhash_suite());
+}
