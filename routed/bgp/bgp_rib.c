@@ -125,7 +125,8 @@ static int grow_buckets(struct bgp_rib *rib)
 
 struct bgp_attr_set *bgp_attrset_intern(struct bgp_rib *rib, const struct bgp_attrs *attrs)
 {
-	uint64_t h = bgp_attrs_hash(attrs);
+	uint64_t h64 = bgp_attrs_hash(attrs);
+	uint32_t h = (uint32_t)(h64 ^ (h64 >> 32));
 
 	if (rib->nsets >= rib->nbuckets && grow_buckets(rib) != 0 && rib->nbuckets == 0)
 		return NULL;
@@ -451,10 +452,18 @@ static void decide(struct bgp_rib *rib, struct bgp_dest *dest)
 	for (struct bgp_path *p = dest->paths; p != NULL; p = p->next)
 		if (best == NULL || bgp_path_compare(p, best, NULL) < 0)
 			best = p;
+	/* The best goes first: dest->best names the head of the list. */
+	if (best != NULL && best != dest->paths) {
+		struct bgp_path **pp = &dest->paths;
+		while (*pp != best)
+			pp = &(*pp)->next;
+		*pp = best->next;
+		best->next = dest->paths;
+		dest->paths = best;
+	}
 	/* Queued even when the best stays: with multipath, a path as good as
 	 * the best changes what is forwarded; the output side sends only
 	 * real differences. */
-	dest->best = best;
 	enqueue(rib, dest);
 }
 
@@ -546,8 +555,6 @@ static void remove_path(struct bgp_rib *rib, struct bgp_dest *dest, struct bgp_p
 	if (p->peer != NULL)
 		p->peer->pfx_rcvd[bgp_afi_of(&dest->prefix) == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST
 									  : BGP_AFSAFI_IPV4_UNICAST]--;
-	if (dest->best == p)
-		dest->best = NULL;
 	free_path(rib, p);
 	decide(rib, dest);
 	dest_maybe_release(rib, dest);

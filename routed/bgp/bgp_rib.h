@@ -38,7 +38,7 @@ struct json_object;
 
 struct bgp_attr_set {
 	struct bgp_attr_set *next;   /* hash chain */
-	uint64_t hash;
+	uint32_t hash;               /* bgp_attrs_hash(), folded */
 	uint32_t refs;
 	struct bgp_attrs attrs;      /* its arrays live in the same allocation */
 };
@@ -58,9 +58,11 @@ struct bgp_path {
 };
 
 /*
- * One prefix of the RIB: 48 bytes from a slab, since a full table holds a
- * million of them.  The reason a route could not be installed is kept
- * aside (bgp_dest_fib_error), as few destinations ever have one.
+ * One prefix of the RIB: 40 bytes from a slab, since a full table holds a
+ * million of them.  The decision keeps the best path first in the list,
+ * so `best` is another name for `paths` (NULL when there is none).  The
+ * reason a route could not be installed is kept aside
+ * (bgp_dest_fib_error), as few destinations ever have one.
  */
 struct bgp_dest {
 	struct prefix prefix;            /* normalised; the RIB's key */
@@ -68,8 +70,10 @@ struct bgp_dest {
 	bool fib_installed : 1;          /* the best path is in the kernel */
 	bool fib_failed : 1;             /* and a reason why not is kept */
 	uint32_t id;                     /* dense, reused once freed: indexes Adj-RIBs-Out */
-	struct bgp_path *paths;
-	struct bgp_path *best;
+	union {
+		struct bgp_path *paths;  /* the best first; set by the RIB only */
+		struct bgp_path *best;
+	};
 	struct bgp_dest *queue_next;
 };
 
