@@ -3,8 +3,8 @@
  * pfxhash.h).
  *
  * Each slot has a one-byte tag taken from its hash beside it, so a probe
- * that meets another prefix is nearly always rejected without touching the
- * object (a cache miss); deletion shifts the following entries back (no
+ * that meets another prefix is nearly always rejected without looking up
+ * its key (a cache miss); deletion shifts the following entries back (no
  * tombstones), so probe runs stay as short as the load allows.
  */
 #include "pfxhash.h"
@@ -25,9 +25,9 @@
 #define PFXHASH_MAX_CAP UINT32_MAX
 
 static inline const struct prefix *
-key_of(const struct pfxhash *h, const void *obj)
+key_of(const struct pfxhash *h, uint32_t slot_value)
 {
-	return (const struct prefix *)((const unsigned char *)obj + h->key_offset);
+	return h->key(h->ctx, slot_value - 1);
 }
 
 static inline uint64_t
@@ -86,10 +86,11 @@ key_equal(const struct prefix *a, const struct prefix *b)
 }
 
 void
-pfxhash_init(struct pfxhash *h, size_t key_offset)
+pfxhash_init(struct pfxhash *h, pfxhash_key_fn key, const void *ctx)
 {
 	memset(h, 0, sizeof(*h));
-	h->key_offset = key_offset;
+	h->key = key;
+	h->ctx = ctx;
 }
 
 void
@@ -111,7 +112,7 @@ probe(const struct pfxhash *h, const struct prefix *p, uint64_t hash, int *found
 	uint8_t tag = tag_of(hash);
 
 	for (;; i = next_slot(i, h->cap)) {
-		if (h->slots[i] == NULL) {
+		if (h->slots[i] == 0) {
 			*found = 0;
 			return i;
 		}
@@ -122,23 +123,23 @@ probe(const struct pfxhash *h, const struct prefix *p, uint64_t hash, int *found
 	}
 }
 
-void *
+uint32_t
 pfxhash_find(const struct pfxhash *h, const struct prefix *p)
 {
 	int found;
 	size_t i;
 
 	if (h->count == 0)
-		return NULL;
+		return PFXHASH_NONE;
 	i = probe(h, p, hash_prefix(p), &found);
-	return found ? h->slots[i] : NULL;
+	return found ? h->slots[i] - 1 : PFXHASH_NONE;
 }
 
 static int
 grow(struct pfxhash *h)
 {
 	size_t cap = h->cap ? h->cap + h->cap / 2 : PFXHASH_MIN_CAP;
-	void **slots = calloc(cap, sizeof(*slots));
+	uint32_t *slots = calloc(cap, sizeof(*slots));
 	uint8_t *tags = malloc(cap);
 
 	if (h->cap >= PFXHASH_MAX_CAP / 2 || slots == NULL || tags == NULL) {
@@ -147,16 +148,16 @@ grow(struct pfxhash *h)
 		return -1;
 	}
 	for (size_t i = 0; i < h->cap; i++) {
-		void *obj = h->slots[i];
+		uint32_t v = h->slots[i];
 		uint64_t hash;
 		size_t k;
 
-		if (obj == NULL)
+		if (v == 0)
 			continue;
-		hash = hash_prefix(key_of(h, obj));
-		for (k = home_of(hash, cap); slots[k] != NULL; k = next_slot(k, cap))
+		hash = hash_prefix(key_of(h, v));
+		for (k = home_of(hash, cap); slots[k] != 0; k = next_slot(k, cap))
 			;
-		slots[k] = obj;
+		slots[k] = v;
 		tags[k] = tag_of(hash);
 	}
 	free(h->slots);
@@ -168,66 +169,70 @@ grow(struct pfxhash *h)
 }
 
 int
-pfxhash_insert(struct pfxhash *h, void *obj)
+pfxhash_insert(struct pfxhash *h, uint32_t handle)
 {
-	const struct prefix *p = key_of(h, obj);
-	uint64_t hash = hash_prefix(p);
+	const struct prefix *p;
+	uint64_t hash;
 	int found;
 	size_t i;
 
+	if (handle == PFXHASH_NONE)
+		return -1;
+	p = h->key(h->ctx, handle);
+	hash = hash_prefix(p);
 	if ((h->count + 1) * 5 > h->cap * 4 && grow(h) != 0)
 		return -1;
 	i = probe(h, p, hash, &found);
 	if (found) {
-		h->slots[i] = obj;
+		h->slots[i] = handle + 1;
 		return 0;
 	}
-	h->slots[i] = obj;
+	h->slots[i] = handle + 1;
 	h->tags[i] = tag_of(hash);
 	h->count++;
 	return 0;
 }
 
-void *
+uint32_t
 pfxhash_remove(struct pfxhash *h, const struct prefix *p)
 {
 	size_t i, j;
-	void *obj;
+	uint32_t v;
 	int found;
 
 	if (h->count == 0)
-		return NULL;
+		return PFXHASH_NONE;
 	i = probe(h, p, hash_prefix(p), &found);
 	if (!found)
-		return NULL;
-	obj = h->slots[i];
-	h->slots[i] = NULL;
+		return PFXHASH_NONE;
+	v = h->slots[i];
+	h->slots[i] = 0;
 	h->count--;
 	/* Backward shift: move later members of the run into the hole when
 	 * their home slot does not lie (cyclically) between hole and them. */
-	for (j = next_slot(i, h->cap); h->slots[j] != NULL; j = next_slot(j, h->cap)) {
+	for (j = next_slot(i, h->cap); h->slots[j] != 0; j = next_slot(j, h->cap)) {
 		size_t home = home_of(hash_prefix(key_of(h, h->slots[j])), h->cap);
 
 		if (distance(home, j, h->cap) >= distance(i, j, h->cap)) {
 			h->slots[i] = h->slots[j];
 			h->tags[i] = h->tags[j];
-			h->slots[j] = NULL;
+			h->slots[j] = 0;
 			i = j;
 		}
 	}
-	return obj;
+	return v - 1;
 }
 
-void *
+uint32_t
 pfxhash_next(const struct pfxhash *h, size_t *pos)
 {
 	while (*pos < h->cap) {
-		void *obj = h->slots[(*pos)++];
+		uint32_t v = h->slots[(*pos)++];
 
-		if (obj != NULL)
-			return obj;
+		if (v != 0)
+			return v - 1;
 	}
-	return NULL;
+	return PFXHASH_NONE;
 }
 
 static int
@@ -235,14 +240,14 @@ cmp_keys(const void *a, const void *b, void *arg)
 {
 	const struct pfxhash *h = arg;
 
-	return prefix_cmp(key_of(h, *(void *const *)a), key_of(h, *(void *const *)b));
+	return prefix_cmp(h->key(h->ctx, *(const uint32_t *)a), h->key(h->ctx, *(const uint32_t *)b));
 }
 
 long
-pfxhash_sorted(const struct pfxhash *h, int family, void ***out)
+pfxhash_sorted(const struct pfxhash *h, int family, uint32_t **out)
 {
 	size_t n = 0;
-	void **list;
+	uint32_t *list;
 
 	*out = NULL;
 	if (h->count == 0)
@@ -251,10 +256,10 @@ pfxhash_sorted(const struct pfxhash *h, int family, void ***out)
 	if (list == NULL)
 		return -1;
 	for (size_t i = 0; i < h->cap; i++) {
-		void *obj = h->slots[i];
+		uint32_t v = h->slots[i];
 
-		if (obj != NULL && (family == 0 || key_of(h, obj)->family == family))
-			list[n++] = obj;
+		if (v != 0 && (family == 0 || key_of(h, v)->family == family))
+			list[n++] = v - 1;
 	}
 	if (n == 0) {
 		free(list);
@@ -268,5 +273,5 @@ pfxhash_sorted(const struct pfxhash *h, int family, void ***out)
 size_t
 pfxhash_bytes(const struct pfxhash *h)
 {
-	return h->cap * (sizeof(void *) + 1);
+	return h->cap * (sizeof(*h->slots) + 1);
 }

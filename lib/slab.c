@@ -3,7 +3,6 @@
  */
 #include "slab.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,16 +15,11 @@
 #define SLAB_UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-/* About 64 KiB a chunk: below glibc's mmap threshold, so chunks come from
- * the heap, and large enough that the chunk list is short (16 chunks per
- * MiB). */
+/* At most about 64 KiB a chunk: below glibc's mmap threshold, so chunks
+ * come from the heap, and large enough that chunks are few (16 per MiB). */
 #define SLAB_CHUNK_BYTES (64 * 1024)
 
-struct slab_chunk {
-	struct slab_chunk *next;
-	uint64_t pad; /* keeps the objects 16-byte aligned */
-	unsigned char objs[];
-};
+#define NO_INDEX UINT32_MAX
 
 void
 slab_init(struct slab *s, size_t size)
@@ -34,38 +28,65 @@ slab_init(struct slab *s, size_t size)
 	if (size < sizeof(void *))
 		size = sizeof(void *);
 	s->size = (size + 7) & ~(size_t)7;
-	s->per_chunk = (SLAB_CHUNK_BYTES - sizeof(struct slab_chunk)) / s->size;
-	if (s->per_chunk == 0)
-		s->per_chunk = 1;
-	s->carved = s->per_chunk; /* no chunk yet: the first alloc makes one */
+	/* The largest power of two of objects that fits a chunk. */
+	s->shift = 0;
+	while (((size_t)2 << s->shift) * s->size <= SLAB_CHUNK_BYTES && s->shift < 16)
+		s->shift++;
+	s->free_idx = NO_INDEX;
+}
+
+static size_t
+chunk_bytes(const struct slab *s)
+{
+	return ((size_t)1 << s->shift) * s->size;
+}
+
+/* A never-used object from the newest chunk (or a new one), or NULL. */
+static void *
+carve(struct slab *s, uint32_t *idx)
+{
+	uint32_t per_chunk = UINT32_C(1) << s->shift;
+	void *obj;
+
+	if (s->carved == NO_INDEX)
+		return NULL; /* four billion objects */
+	if (s->carved == s->nchunks * per_chunk) {
+		unsigned char *c;
+
+		if (s->nchunks == s->chunks_cap) {
+			uint32_t cap = s->chunks_cap ? s->chunks_cap * 2 : 16;
+			unsigned char **v = realloc(s->chunks, cap * sizeof(*v));
+
+			if (v == NULL)
+				return NULL;
+			s->chunks = v;
+			s->chunks_cap = cap;
+		}
+		c = malloc(chunk_bytes(s));
+		if (c == NULL)
+			return NULL;
+		SLAB_POISON(c, chunk_bytes(s));
+		s->chunks[s->nchunks++] = c;
+	}
+	*idx = s->carved++;
+	obj = slab_at(s, *idx);
+	SLAB_UNPOISON(obj, s->size);
+	return obj;
 }
 
 void *
 slab_alloc(struct slab *s)
 {
+	uint32_t idx;
 	void *obj;
 
-	if (s->free_list != NULL) {
-		obj = s->free_list;
+	if (s->free_ptr != NULL) {
+		obj = s->free_ptr;
 		SLAB_UNPOISON(obj, s->size);
-		memcpy(&s->free_list, obj, sizeof(void *));
-		s->in_use++;
-		return obj;
+		memcpy(&s->free_ptr, obj, sizeof(void *));
+	} else if ((obj = carve(s, &idx)) == NULL) {
+		return NULL;
 	}
-	if (s->carved == s->per_chunk) {
-		struct slab_chunk *c = malloc(sizeof(*c) + s->per_chunk * s->size);
-
-		if (c == NULL)
-			return NULL;
-		c->next = s->chunks;
-		s->chunks = c;
-		s->carved = 0;
-		s->nchunks++;
-		SLAB_POISON(c->objs, s->per_chunk * s->size);
-	}
-	obj = s->chunks->objs + s->carved * s->size;
-	s->carved++;
-	SLAB_UNPOISON(obj, s->size);
 	s->in_use++;
 	return obj;
 }
@@ -85,28 +106,52 @@ slab_free(struct slab *s, void *obj)
 {
 	if (obj == NULL)
 		return;
-	memcpy(obj, &s->free_list, sizeof(void *));
-	s->free_list = obj;
+	memcpy(obj, &s->free_ptr, sizeof(void *));
+	s->free_ptr = obj;
 	/* The link stays readable for slab_alloc; the rest is off limits. */
 	if (s->size > sizeof(void *))
 		SLAB_POISON((unsigned char *)obj + sizeof(void *), s->size - sizeof(void *));
 	s->in_use--;
 }
 
+void *
+slab_alloc_idx(struct slab *s, uint32_t *idx)
+{
+	void *obj;
+
+	if (s->free_idx != NO_INDEX) {
+		*idx = s->free_idx;
+		obj = slab_at(s, *idx);
+		SLAB_UNPOISON(obj, s->size);
+		memcpy(&s->free_idx, obj, sizeof(s->free_idx));
+	} else if ((obj = carve(s, idx)) == NULL) {
+		return NULL;
+	}
+	memset(obj, 0, s->size);
+	s->in_use++;
+	return obj;
+}
+
+void
+slab_free_idx(struct slab *s, uint32_t idx)
+{
+	unsigned char *obj = slab_at(s, idx);
+
+	memcpy(obj, &s->free_idx, sizeof(s->free_idx));
+	s->free_idx = idx;
+	SLAB_POISON(obj + sizeof(s->free_idx), s->size - sizeof(s->free_idx));
+	s->in_use--;
+}
+
 void
 slab_fini(struct slab *s)
 {
-	while (s->chunks != NULL) {
-		struct slab_chunk *c = s->chunks;
-
-		s->chunks = c->next;
-		SLAB_UNPOISON(c->objs, s->per_chunk * s->size);
-		free(c);
+	for (uint32_t i = 0; i < s->nchunks; i++) {
+		SLAB_UNPOISON(s->chunks[i], chunk_bytes(s));
+		free(s->chunks[i]);
 	}
-	s->free_list = NULL;
-	s->in_use = 0;
-	s->nchunks = 0;
-	s->carved = s->per_chunk;
+	free(s->chunks);
+	slab_init(s, s->size);
 }
 
 size_t
@@ -118,5 +163,5 @@ slab_in_use(const struct slab *s)
 size_t
 slab_bytes(const struct slab *s)
 {
-	return s->nchunks * (sizeof(struct slab_chunk) + s->per_chunk * s->size);
+	return s->nchunks * chunk_bytes(s) + s->chunks_cap * sizeof(*s->chunks);
 }

@@ -8,13 +8,21 @@
  * `size` bytes (rounded up to 8) from chunks of about 64 KiB and keeps
  * freed objects on a list for reuse.
  *
+ * Every object also has a number, its index: chunks hold a power of two of
+ * objects each, so slab_at() finds an object from its index with a shift
+ * and a multiply.  A 32-bit index stands in for an 8-byte pointer where
+ * millions are stored (lib/pfxhash.h), and indexes are dense, so arrays
+ * can be indexed by them.  A slab is used either by pointer (slab_alloc,
+ * slab_free) or by index (slab_alloc_idx, slab_free_idx), not both: the
+ * free list is kept in the form that mode needs.
+ *
  * Memory goes back to the system only in slab_fini(): a table that shrank
  * keeps its chunks for the next one, as malloc's arenas would too.
  *
  * Ownership: the slab owns its chunks; an object belongs to the slab it
- * came from and is returned with slab_free() (or all at once by
- * slab_fini()).  Under AddressSanitizer free objects are poisoned, so a
- * use after slab_free() is still reported.
+ * came from and is returned to it (or all at once by slab_fini()).  Under
+ * AddressSanitizer free objects are poisoned, so a use after free is still
+ * reported.
  *
  * Concurrency: none; one thread per slab.
  */
@@ -22,31 +30,50 @@
 #define SKYGATE_SLAB_H
 
 #include <stddef.h>
-
-struct slab_chunk;
+#include <stdint.h>
 
 struct slab {
-	size_t size;              /* object size, a multiple of 8 */
-	size_t per_chunk;         /* objects in one chunk */
-	void *free_list;          /* freed objects, linked through their first word */
-	struct slab_chunk *chunks;
-	size_t carved;            /* objects handed out of the newest chunk */
+	size_t size;          /* object size, a multiple of 8 */
+	unsigned shift;       /* objects per chunk: 1 << shift */
+	unsigned char **chunks;
+	uint32_t nchunks, chunks_cap;
+	uint32_t carved;      /* objects ever handed out: the next new index */
+	void *free_ptr;       /* pointer mode: freed objects, linked */
+	uint32_t free_idx;    /* index mode: the first freed object, or UINT32_MAX */
 	size_t in_use;
-	size_t nchunks;
 };
 
 /* Prepare a slab of objects of `size` bytes (at least 1).  Allocates
  * nothing yet. */
 void slab_init(struct slab *s, size_t size);
 
-/* One object of s->size bytes, uninitialised; NULL out of memory. */
+/* Pointer mode: one object of s->size bytes, uninitialised (slab_zalloc:
+ * zeroed); NULL out of memory. */
 void *slab_alloc(struct slab *s);
-
-/* Same, zeroed. */
 void *slab_zalloc(struct slab *s);
 
-/* Give back an object that came from s.  obj may be NULL. */
+/* Pointer mode: give back an object that came from s.  obj may be NULL. */
 void slab_free(struct slab *s, void *obj);
+
+/* Index mode: a zeroed object, its index in *idx; NULL out of memory. */
+void *slab_alloc_idx(struct slab *s, uint32_t *idx);
+
+/* Index mode: give back object idx. */
+void slab_free_idx(struct slab *s, uint32_t idx);
+
+/* The object with index idx (< slab_index_limit()). */
+static inline void *
+slab_at(const struct slab *s, uint32_t idx)
+{
+	return s->chunks[idx >> s->shift] + (size_t)(idx & ((UINT32_C(1) << s->shift) - 1)) * s->size;
+}
+
+/* One more than the highest index ever handed out. */
+static inline uint32_t
+slab_index_limit(const struct slab *s)
+{
+	return s->carved;
+}
 
 /* Free every chunk, and with them every object still in use. */
 void slab_fini(struct slab *s);

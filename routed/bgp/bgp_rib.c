@@ -23,12 +23,11 @@ struct fib_failure {
 
 struct bgp_rib {
 	struct bgp_instance *bgp;
-	struct pfxhash dests;            /* both families */
-	struct slab dest_slab, path_slab;
-	uint32_t *free_ids;              /* ids of freed destinations, for reuse */
-	size_t nfree_ids, free_ids_cap;
-	uint32_t next_id;
-	struct pfxhash fib_failures;     /* struct fib_failure, malloc'd */
+	struct pfxhash dests;            /* both families; handles: destination ids */
+	struct slab dest_slab;           /* index mode: a destination's id is its index */
+	struct slab path_slab;
+	struct pfxhash fib_failures;     /* handles: indexes in failure_slab */
+	struct slab failure_slab;        /* struct fib_failure, index mode */
 	uint32_t dest_count[BGP_AFI_COUNT];
 	struct bgp_attr_set **buckets;
 	size_t nbuckets;
@@ -308,6 +307,28 @@ size_t bgp_dest_multipath(const struct bgp_dest *dest, unsigned max_paths, const
 
 /* ---- destinations and paths ------------------------------------------------------- */
 
+static struct bgp_dest *dest_at(const struct bgp_rib *rib, uint32_t id)
+{
+	return slab_at(&rib->dest_slab, id);
+}
+
+static const struct prefix *dest_key(const void *ctx, uint32_t id)
+{
+	return &dest_at(ctx, id)->prefix;
+}
+
+static const struct prefix *failure_key(const void *ctx, uint32_t h)
+{
+	return &((struct fib_failure *)slab_at(&((const struct bgp_rib *)ctx)->failure_slab, h))->prefix;
+}
+
+/* The destination of exactly key (normalised), or NULL. */
+static struct bgp_dest *dest_find(const struct bgp_rib *rib, const struct prefix *key)
+{
+	uint32_t id = pfxhash_find(&rib->dests, key);
+	return id != PFXHASH_NONE ? dest_at(rib, id) : NULL;
+}
+
 struct bgp_rib *bgp_rib_new(struct bgp_instance *bgp)
 {
 	struct bgp_rib *rib = calloc(1, sizeof(*rib));
@@ -315,10 +336,11 @@ struct bgp_rib *bgp_rib_new(struct bgp_instance *bgp)
 	if (rib == NULL)
 		return NULL;
 	rib->bgp = bgp;
-	pfxhash_init(&rib->dests, offsetof(struct bgp_dest, prefix));
-	pfxhash_init(&rib->fib_failures, offsetof(struct fib_failure, prefix));
+	pfxhash_init(&rib->dests, dest_key, rib);
+	pfxhash_init(&rib->fib_failures, failure_key, rib);
 	slab_init(&rib->dest_slab, sizeof(struct bgp_dest));
 	slab_init(&rib->path_slab, sizeof(struct bgp_path));
+	slab_init(&rib->failure_slab, sizeof(struct fib_failure));
 	if (grow_buckets(rib) != 0) {
 		bgp_rib_free(rib);
 		return NULL;
@@ -344,19 +366,7 @@ static void free_dest(struct bgp_rib *rib, struct bgp_dest *dest)
 	}
 	bgp_dest_set_fib_error(rib, dest, NULL);
 	bgp_output_dest_gone(rib->bgp, dest);
-	if (rib->nfree_ids == rib->free_ids_cap) {
-		size_t cap = rib->free_ids_cap ? rib->free_ids_cap * 2 : 256;
-		uint32_t *ids = realloc(rib->free_ids, cap * sizeof(*ids));
-		if (ids != NULL) {
-			rib->free_ids = ids;
-			rib->free_ids_cap = cap;
-		}
-	}
-	/* Out of memory for the list: the id is not reused, which only
-	 * costs a slot in the arrays it indexes. */
-	if (rib->nfree_ids < rib->free_ids_cap)
-		rib->free_ids[rib->nfree_ids++] = dest->id;
-	slab_free(&rib->dest_slab, dest);
+	slab_free_idx(&rib->dest_slab, dest->id);
 }
 
 void bgp_rib_free(struct bgp_rib *rib)
@@ -364,19 +374,15 @@ void bgp_rib_free(struct bgp_rib *rib)
 	if (rib == NULL)
 		return;
 	size_t pos = 0;
-	struct bgp_dest *dest;
-	while ((dest = pfxhash_next(&rib->dests, &pos)) != NULL)
-		for (struct bgp_path *p = dest->paths; p != NULL; p = p->next)
+	uint32_t id;
+	while ((id = pfxhash_next(&rib->dests, &pos)) != PFXHASH_NONE)
+		for (struct bgp_path *p = dest_at(rib, id)->paths; p != NULL; p = p->next)
 			bgp_attrset_unref(rib, p->attrs);
-	pos = 0;
-	struct fib_failure *ff;
-	while ((ff = pfxhash_next(&rib->fib_failures, &pos)) != NULL)
-		free(ff);
 	pfxhash_fini(&rib->fib_failures);
 	pfxhash_fini(&rib->dests);
 	slab_fini(&rib->dest_slab);
 	slab_fini(&rib->path_slab);
-	free(rib->free_ids);
+	slab_fini(&rib->failure_slab);
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
 		bgp_attrset_unref(rib, rib->local_attrs[afi]);
 	/* Anything still interned belongs to an Adj-RIB-Out being torn down. */
@@ -393,41 +399,44 @@ void bgp_rib_free(struct bgp_rib *rib)
 
 const char *bgp_dest_fib_error(const struct bgp_rib *rib, const struct bgp_dest *dest)
 {
-	if (!dest->fib_failed)
+	uint32_t h = dest->fib_failed ? pfxhash_find(&rib->fib_failures, &dest->prefix) : PFXHASH_NONE;
+
+	if (h == PFXHASH_NONE)
 		return "";
-	const struct fib_failure *ff = pfxhash_find(&rib->fib_failures, &dest->prefix);
-	return ff != NULL ? ff->reason : "";
+	return ((const struct fib_failure *)slab_at(&rib->failure_slab, h))->reason;
 }
 
 void bgp_dest_set_fib_error(struct bgp_rib *rib, struct bgp_dest *dest, const char *reason)
 {
-	struct fib_failure *ff = dest->fib_failed ? pfxhash_find(&rib->fib_failures, &dest->prefix) : NULL;
+	uint32_t h = dest->fib_failed ? pfxhash_find(&rib->fib_failures, &dest->prefix) : PFXHASH_NONE;
+	struct fib_failure *ff;
 
 	if (reason == NULL || reason[0] == '\0') {
-		if (ff != NULL) {
+		if (h != PFXHASH_NONE) {
 			pfxhash_remove(&rib->fib_failures, &dest->prefix);
-			free(ff);
+			slab_free_idx(&rib->failure_slab, h);
 		}
 		dest->fib_failed = false;
 		return;
 	}
-	if (ff == NULL) {
-		ff = malloc(sizeof(*ff));
+	if (h == PFXHASH_NONE) {
+		ff = slab_alloc_idx(&rib->failure_slab, &h);
 		if (ff == NULL)
 			return;
 		ff->prefix = dest->prefix;
-		if (pfxhash_insert(&rib->fib_failures, ff) != 0) {
-			free(ff);
+		if (pfxhash_insert(&rib->fib_failures, h) != 0) {
+			slab_free_idx(&rib->failure_slab, h);
 			return;
 		}
 	}
+	ff = slab_at(&rib->failure_slab, h);
 	snprintf(ff->reason, sizeof(ff->reason), "%s", reason);
 	dest->fib_failed = true;
 }
 
 uint32_t bgp_rib_dest_id_limit(const struct bgp_rib *rib)
 {
-	return rib->next_id;
+	return slab_index_limit(&rib->dest_slab);
 }
 
 static void enqueue(struct bgp_rib *rib, struct bgp_dest *dest)
@@ -470,10 +479,10 @@ static void decide(struct bgp_rib *rib, struct bgp_dest *dest)
 void bgp_rib_requeue_all(struct bgp_rib *rib)
 {
 	size_t pos = 0;
-	struct bgp_dest *dest;
+	uint32_t id;
 
-	while ((dest = pfxhash_next(&rib->dests, &pos)) != NULL)
-		enqueue(rib, dest);
+	while ((id = pfxhash_next(&rib->dests, &pos)) != PFXHASH_NONE)
+		enqueue(rib, dest_at(rib, id));
 }
 
 static struct bgp_dest *dest_get(struct bgp_rib *rib, const struct prefix *prefix)
@@ -481,15 +490,16 @@ static struct bgp_dest *dest_get(struct bgp_rib *rib, const struct prefix *prefi
 	struct prefix key = *prefix;
 
 	prefix_normalize(&key);
-	struct bgp_dest *dest = pfxhash_find(&rib->dests, &key);
+	struct bgp_dest *dest = dest_find(rib, &key);
 	if (dest != NULL)
 		return dest;
-	dest = slab_zalloc(&rib->dest_slab);
+	uint32_t id;
+	dest = slab_alloc_idx(&rib->dest_slab, &id);
 	if (dest == NULL)
 		return NULL;
 	dest->prefix = key;
-	dest->id = rib->nfree_ids > 0 ? rib->free_ids[--rib->nfree_ids] : rib->next_id++;
-	if (pfxhash_insert(&rib->dests, dest) < 0) {
+	dest->id = id;
+	if (pfxhash_insert(&rib->dests, id) < 0) {
 		free_dest(rib, dest);
 		return NULL;
 	}
@@ -565,7 +575,7 @@ void bgp_rib_withdraw(struct bgp_rib *rib, struct bgp_peer *peer, const struct p
 	struct prefix key = *prefix;
 
 	prefix_normalize(&key);
-	struct bgp_dest *dest = pfxhash_find(&rib->dests, &key);
+	struct bgp_dest *dest = dest_find(rib, &key);
 	if (dest == NULL)
 		return;
 	for (struct bgp_path **pp = &dest->paths; *pp != NULL; pp = &(*pp)->next) {
@@ -616,12 +626,14 @@ static int collect_peer_dests(struct bgp_dest *dest, void *arg)
 static int rib_scan(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg)
 {
 	size_t pos = 0;
-	struct bgp_dest *dest;
+	uint32_t id;
 	int rc;
 
-	while ((dest = pfxhash_next(&rib->dests, &pos)) != NULL)
+	while ((id = pfxhash_next(&rib->dests, &pos)) != PFXHASH_NONE) {
+		struct bgp_dest *dest = dest_at(rib, id);
 		if (bgp_afi_of(&dest->prefix) == afi && (rc = fn(dest, arg)) != 0)
 			return rc;
+	}
 	return 0;
 }
 
@@ -678,14 +690,14 @@ uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi)
 
 int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg)
 {
-	void **list;
+	uint32_t *list;
 	long n = pfxhash_sorted(&rib->dests, afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET, &list);
 	int rc = 0;
 
 	if (n < 0)
 		return -1;
 	for (long i = 0; i < n && rc == 0; i++)
-		rc = fn(list[i], arg);
+		rc = fn(dest_at(rib, list[i]), arg);
 	free(list);
 	return rc;
 }
@@ -695,7 +707,7 @@ struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix
 	struct prefix key = *prefix;
 
 	prefix_normalize(&key);
-	return pfxhash_find(&rib->dests, &key);
+	return dest_find(rib, &key);
 }
 
 struct bgp_dest *bgp_rib_queue_take(struct bgp_rib *rib)

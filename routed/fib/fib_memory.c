@@ -438,7 +438,7 @@ fib_in_flight(const struct fib *f)
 /*
  * A full table is a million routes or more, most at one metric through a
  * handful of next hops.  So a route is a 24-byte record from a slab,
- * indexed by a prefix hash, naming by number an interned,
+ * indexed by a prefix hash of slab indexes, naming by number an interned,
  * reference-counted set of metric and next hops.  Walks sort a snapshot
  * (pfxhash_sorted), which gives fib_walk()'s order.
  */
@@ -464,8 +464,8 @@ _Static_assert(sizeof(struct mem_route) == 24, "a FIB record grew past 24 bytes"
 
 struct fib_mem {
 	struct fib base; /* first: a struct fib * is a struct fib_mem * */
-	struct pfxhash routes;
-	struct slab route_slab;
+	struct pfxhash routes;   /* handles: indexes in route_slab */
+	struct slab route_slab;  /* struct mem_route, index mode */
 	struct mem_nhset **sets; /* interned next-hop sets, chained */
 	size_t nsets_cap, nsets;
 	struct mem_nhset **by_idx; /* the same by number; NULL: a free number */
@@ -502,6 +502,27 @@ nhs_hash(const struct fib_nexthop *nhs, size_t n, uint32_t metric)
 		h *= UINT64_C(0x100000001b3);
 	}
 	return h ^ n;
+}
+
+static struct mem_route *
+mem_route_at(const struct fib_mem *m, uint32_t h)
+{
+	return slab_at(&m->route_slab, h);
+}
+
+static const struct prefix *
+mem_route_key(const void *ctx, uint32_t h)
+{
+	return &mem_route_at(ctx, h)->prefix;
+}
+
+/* The record for p, or NULL. */
+static struct mem_route *
+mem_route_lookup(const struct fib_mem *m, const struct prefix *p)
+{
+	uint32_t h = pfxhash_find(&m->routes, p);
+
+	return h != PFXHASH_NONE ? mem_route_at(m, h) : NULL;
 }
 
 static struct mem_nhset *
@@ -617,10 +638,10 @@ mem_set_put(struct fib_mem *m, struct mem_nhset *set)
 }
 
 static void
-mem_route_free(struct fib_mem *m, struct mem_route *r)
+mem_route_free(struct fib_mem *m, uint32_t h)
 {
-	mem_set_put(m, mem_set_at(m, r->set));
-	slab_free(&m->route_slab, r);
+	mem_set_put(m, mem_set_at(m, mem_route_at(m, h)->set));
+	slab_free_idx(&m->route_slab, h);
 }
 
 static void
@@ -628,10 +649,10 @@ mem_destroy(struct fib *f)
 {
 	struct fib_mem *m = mem_of(f);
 	size_t pos = 0;
-	struct mem_route *r;
+	uint32_t h;
 
-	while ((r = pfxhash_next(&m->routes, &pos)) != NULL)
-		mem_set_put(m, mem_set_at(m, r->set));
+	while ((h = pfxhash_next(&m->routes, &pos)) != PFXHASH_NONE)
+		mem_set_put(m, mem_set_at(m, mem_route_at(m, h)->set));
 	pfxhash_fini(&m->routes);
 	slab_fini(&m->route_slab);
 	free(m->sets);
@@ -647,7 +668,7 @@ fib_memory_new(void)
 	if (m == NULL)
 		return NULL;
 	m->base.ops = &mem_ops;
-	pfxhash_init(&m->routes, offsetof(struct mem_route, prefix));
+	pfxhash_init(&m->routes, mem_route_key, m);
 	slab_init(&m->route_slab, sizeof(struct mem_route));
 	if (mem_sets_grow(m) != 0) {
 		mem_destroy(&m->base);
@@ -694,24 +715,24 @@ mem_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *n
 		fib_set_error(f, "out of memory");
 		return -1;
 	}
-	r = pfxhash_find(&m->routes, p);
+	r = mem_route_lookup(m, p);
 	if (r != NULL) {
 		mem_set_put(m, mem_set_at(m, r->set));
 		r->set = set->idx;
 		r->stale = false;
 		return 0;
 	}
-	r = slab_alloc(&m->route_slab);
+	uint32_t h;
+	r = slab_alloc_idx(&m->route_slab, &h);
 	if (r == NULL) {
 		mem_set_put(m, set);
 		fib_set_error(f, "out of memory");
 		return -1;
 	}
-	memset(r, 0, sizeof(*r));
 	r->prefix = *p;
 	r->set = set->idx;
-	if (pfxhash_insert(&m->routes, r) < 0) {
-		mem_route_free(m, r);
+	if (pfxhash_insert(&m->routes, h) < 0) {
+		mem_route_free(m, h);
 		fib_set_error(f, "out of memory");
 		return -1;
 	}
@@ -722,10 +743,10 @@ static int
 mem_route_del(struct fib *f, const struct prefix *p)
 {
 	struct fib_mem *m = mem_of(f);
-	struct mem_route *r = pfxhash_remove(&m->routes, p);
+	uint32_t h = pfxhash_remove(&m->routes, p);
 
-	if (r != NULL)
-		mem_route_free(m, r);
+	if (h != PFXHASH_NONE)
+		mem_route_free(m, h);
 	return 0;
 }
 
@@ -745,7 +766,7 @@ static bool
 mem_route_find(const struct fib *f, const struct prefix *p, struct fib_route *out)
 {
 	const struct fib_mem *m = mem_of_const(f);
-	const struct mem_route *r = pfxhash_find(&m->routes, p);
+	const struct mem_route *r = mem_route_lookup(m, p);
 
 	if (r == NULL)
 		return false;
@@ -769,7 +790,7 @@ static int
 mem_walk(const struct fib *f, fib_walk_fn fn, void *arg)
 {
 	const struct fib_mem *m = mem_of_const(f);
-	void **list;
+	uint32_t *list;
 	long n = pfxhash_sorted(&m->routes, 0, &list);
 	int rc = 0;
 
@@ -778,10 +799,30 @@ mem_walk(const struct fib *f, fib_walk_fn fn, void *arg)
 	for (long i = 0; i < n && rc == 0; i++) {
 		struct fib_route r;
 
-		mem_route_fill(m, list[i], &r);
+		mem_route_fill(m, mem_route_at(m, list[i]), &r);
 		rc = fn(&r, arg);
 	}
 	free(list);
+	return rc;
+}
+
+int
+fib_memory_scan(const struct fib *f, fib_walk_fn fn, void *arg)
+{
+	const struct fib_mem *m;
+	size_t pos = 0;
+	uint32_t h;
+	int rc = 0;
+
+	if (f == NULL || f->ops != &mem_ops || fn == NULL)
+		return 0;
+	m = mem_of_const(f);
+	while (rc == 0 && (h = pfxhash_next(&m->routes, &pos)) != PFXHASH_NONE) {
+		struct fib_route r;
+
+		mem_route_fill(m, mem_route_at(m, h), &r);
+		rc = fn(&r, arg);
+	}
 	return rc;
 }
 
@@ -790,10 +831,10 @@ mem_mark_stale(struct fib *f)
 {
 	struct fib_mem *m = mem_of(f);
 	size_t pos = 0;
-	struct mem_route *r;
+	uint32_t h;
 
-	while ((r = pfxhash_next(&m->routes, &pos)) != NULL)
-		r->stale = true;
+	while ((h = pfxhash_next(&m->routes, &pos)) != PFXHASH_NONE)
+		mem_route_at(m, h)->stale = true;
 	return 0;
 }
 
@@ -801,7 +842,7 @@ static int
 mem_remove(struct fib *f, bool only_stale, size_t *removed)
 {
 	struct fib_mem *m = mem_of(f);
-	struct mem_route **list, *r;
+	uint32_t *list, h;
 	size_t n = 0, pos = 0;
 
 	/* The table must not change while it is scanned: collect first. */
@@ -812,11 +853,11 @@ mem_remove(struct fib *f, bool only_stale, size_t *removed)
 		fib_set_error(f, "out of memory");
 		return -1;
 	}
-	while ((r = pfxhash_next(&m->routes, &pos)) != NULL)
-		if (!only_stale || r->stale)
-			list[n++] = r;
+	while ((h = pfxhash_next(&m->routes, &pos)) != PFXHASH_NONE)
+		if (!only_stale || mem_route_at(m, h)->stale)
+			list[n++] = h;
 	for (size_t i = 0; i < n; i++) {
-		pfxhash_remove(&m->routes, &list[i]->prefix);
+		pfxhash_remove(&m->routes, &mem_route_at(m, list[i])->prefix);
 		mem_route_free(m, list[i]);
 	}
 	*removed = n;

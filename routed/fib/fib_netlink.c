@@ -89,7 +89,7 @@ struct fnl_pipe {
 	int fd;
 	struct fnl_req *ring;
 	size_t cap, head, count; /* ring slots, the oldest, how many used */
-	struct pfxhash index;    /* prefix -> its request in flight */
+	struct pfxhash index;    /* prefix -> its request in flight (ring slot) */
 	uint32_t next_seq;
 	uint8_t *buf;            /* requests built, not sent yet */
 	size_t len;
@@ -656,6 +656,12 @@ fnl_ring_at(const struct fnl_pipe *pp, size_t i)
 	return &pp->ring[(pp->head + i) % pp->cap];
 }
 
+static const struct prefix *
+fnl_req_key(const void *ctx, uint32_t slot)
+{
+	return &((const struct fnl_pipe *)ctx)->ring[slot].prefix;
+}
+
 /* The reason text for an errno and the kernel's extended-ACK text. */
 static void
 fnl_reason(char *buf, size_t len, int err, const char *kmsg)
@@ -933,7 +939,7 @@ fnl_make_room(struct fnl *nl, const struct prefix *p)
 {
 	struct fnl_pipe *pp = &nl->pipe;
 
-	if (pp->count == pp->cap || pfxhash_find(&pp->index, p) != NULL) {
+	if (pp->count == pp->cap || pfxhash_find(&pp->index, p) != PFXHASH_NONE) {
 		fnl_send(nl);
 		fnl_read(nl);
 	}
@@ -974,7 +980,7 @@ fnl_push(struct fnl *nl, enum fnl_op op, bool report, uint16_t flags, const stru
 	r->seq = seq;
 	r->metric = metric;
 	r->n = op == FNL_OP_SET ? (uint32_t)n : 0;
-	if (pfxhash_insert(&pp->index, r) < 0) {
+	if (pfxhash_insert(&pp->index, (uint32_t)((pp->head + pp->count) % pp->cap)) < 0) {
 		free(r->nhs);
 		fib_set_error(&nl->base, "out of memory");
 		return -1;
@@ -1108,7 +1114,7 @@ fnl_pipe_open(struct fnl *nl, char *err, size_t errlen)
 	socklen_t optlen = sizeof(rcvbuf);
 	size_t cap = FIB_IN_FLIGHT_DEFAULT;
 
-	pfxhash_init(&pp->index, offsetof(struct fnl_req, prefix));
+	pfxhash_init(&pp->index, fnl_req_key, pp);
 	pp->next_seq = 1;
 	pp->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 	if (pp->fd < 0 || bind(pp->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -1403,7 +1409,8 @@ fnl_remove(struct fib *f, bool only_stale, size_t *removed)
 	struct fnl_collect c = {.only_stale = only_stale};
 
 	fnl_drain_all(nl);
-	fib_walk(nl->installed, fnl_collect_one, &c);
+	/* Any order will do: no sort of a million records. */
+	fib_memory_scan(nl->installed, fnl_collect_one, &c);
 	if (c.doomed.nomem) {
 		free(c.doomed.list);
 		fib_set_error(f, "out of memory");

@@ -7,7 +7,6 @@
  * table and backward-shift deletion is exercised at every load.
  */
 #include <check.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +21,17 @@
 			ck_abort_msg(__VA_ARGS__);  \
 	} while (0)
 
-/* An object keyed by a prefix that is not at its start. */
+/* Objects named by their index in an array. */
 struct item {
 	uint32_t n;
 	struct prefix key;
 };
+
+static const struct prefix *
+item_key(const void *ctx, uint32_t h)
+{
+	return &((const struct item *)ctx)[h].key;
+}
 
 static struct prefix
 pfx(const char *text)
@@ -39,49 +44,49 @@ pfx(const char *text)
 }
 
 static void
-table_init(struct pfxhash *h)
+table_init(struct pfxhash *h, const struct item *items)
 {
-	pfxhash_init(h, offsetof(struct item, key));
+	pfxhash_init(h, item_key, items);
 }
 
 START_TEST(basics)
 {
 	struct pfxhash h;
-	struct item a = {1, pfx("198.18.0.0/15")}, b = {2, pfx("198.18.0.0/16")};
-	struct item c = {3, pfx("2001:db8::/32")}, d = {4, pfx("0.0.0.0/0")};
+	/* a, b, c, d: handles 0 to 3 */
+	struct item items[4] = {{1, pfx("198.18.0.0/15")}, {2, pfx("198.18.0.0/16")},
+				{3, pfx("2001:db8::/32")}, {4, pfx("0.0.0.0/0")}};
 	struct prefix q = pfx("198.18.0.0/15");
 
-	table_init(&h);
-	ck_assert_ptr_null(pfxhash_find(&h, &q));
-	ck_assert_ptr_null(pfxhash_remove(&h, &q));
-	ck_assert_int_eq(pfxhash_insert(&h, &a), 0);
-	ck_assert_int_eq(pfxhash_insert(&h, &b), 0);
-	ck_assert_int_eq(pfxhash_insert(&h, &c), 0);
-	ck_assert_int_eq(pfxhash_insert(&h, &d), 0);
+	table_init(&h, items);
+	ck_assert_uint_eq(pfxhash_find(&h, &q), PFXHASH_NONE);
+	ck_assert_uint_eq(pfxhash_remove(&h, &q), PFXHASH_NONE);
+	ck_assert_int_eq(pfxhash_insert(&h, PFXHASH_NONE), -1);
+	for (uint32_t i = 0; i < 4; i++)
+		ck_assert_int_eq(pfxhash_insert(&h, i), 0);
 	ck_assert_uint_eq(pfxhash_count(&h), 4);
 	/* Same address, other length: another key. */
-	ck_assert_ptr_eq(pfxhash_find(&h, &q), &a);
+	ck_assert_uint_eq(pfxhash_find(&h, &q), 0);
 	q.len = 16;
-	ck_assert_ptr_eq(pfxhash_find(&h, &q), &b);
+	ck_assert_uint_eq(pfxhash_find(&h, &q), 1);
 	q.len = 17;
-	ck_assert_ptr_null(pfxhash_find(&h, &q));
+	ck_assert_uint_eq(pfxhash_find(&h, &q), PFXHASH_NONE);
 
 	/* Sorted snapshots: prefix_cmp() order, by family or all. */
-	void **list;
+	uint32_t *list;
 	ck_assert_int_eq(pfxhash_sorted(&h, AF_INET, &list), 3);
-	ck_assert_ptr_eq(list[0], &d);
-	ck_assert_ptr_eq(list[1], &a);
-	ck_assert_ptr_eq(list[2], &b);
+	ck_assert_uint_eq(list[0], 3);
+	ck_assert_uint_eq(list[1], 0);
+	ck_assert_uint_eq(list[2], 1);
 	free(list);
 	ck_assert_int_eq(pfxhash_sorted(&h, 0, &list), 4);
-	ck_assert_ptr_eq(list[3], &c);
+	ck_assert_uint_eq(list[3], 2);
 	free(list);
 	ck_assert_int_eq(pfxhash_sorted(&h, AF_INET6, &list), 1);
 	free(list);
 
-	ck_assert_ptr_eq(pfxhash_remove(&h, &a.key), &a);
-	ck_assert_ptr_null(pfxhash_find(&h, &a.key));
-	ck_assert_ptr_eq(pfxhash_find(&h, &b.key), &b);
+	ck_assert_uint_eq(pfxhash_remove(&h, &items[0].key), 0);
+	ck_assert_uint_eq(pfxhash_find(&h, &items[0].key), PFXHASH_NONE);
+	ck_assert_uint_eq(pfxhash_find(&h, &items[1].key), 1);
 	ck_assert_uint_eq(pfxhash_count(&h), 3);
 	ck_assert_uint_gt(pfxhash_bytes(&h), 0);
 	pfxhash_fini(&h);
@@ -132,7 +137,7 @@ START_TEST(randomised)
 
 	universe(items);
 	memset(present, 0, sizeof(present));
-	table_init(&h);
+	table_init(&h, items);
 	for (int round = 0; round < 400000; round++) {
 		rnd ^= rnd << 13;
 		rnd ^= rnd >> 7;
@@ -143,13 +148,14 @@ START_TEST(randomised)
 		bool add = ((round / 50000) % 2 == 0) ? (rnd >> 40) % 4 != 0 : (rnd >> 40) % 4 == 0;
 
 		if (add && !present[i]) {
-			REQUIRE(pfxhash_find(&h, &items[i].key) == NULL, "round %d: %u found early", round, i);
-			REQUIRE(pfxhash_insert(&h, &items[i]) == 0, "insert");
+			REQUIRE(pfxhash_find(&h, &items[i].key) == PFXHASH_NONE, "round %d: %u found early",
+				round, i);
+			REQUIRE(pfxhash_insert(&h, i) == 0, "insert");
 			present[i] = true;
 			count++;
 		} else if (!add) {
-			void *got = pfxhash_remove(&h, &items[i].key);
-			REQUIRE(got == (present[i] ? &items[i] : NULL), "round %d: remove %u", round, i);
+			uint32_t got = pfxhash_remove(&h, &items[i].key);
+			REQUIRE(got == (present[i] ? i : PFXHASH_NONE), "round %d: remove %u", round, i);
 			if (present[i])
 				count--;
 			present[i] = false;
@@ -157,18 +163,17 @@ START_TEST(randomised)
 		REQUIRE(pfxhash_count(&h) == count, "count");
 		if (round % 20000 == 0) {
 			for (uint32_t k = 0; k < U; k++)
-				REQUIRE(pfxhash_find(&h, &items[k].key) == (present[k] ? &items[k] : NULL),
+				REQUIRE(pfxhash_find(&h, &items[k].key) == (present[k] ? k : PFXHASH_NONE),
 					"round %d: lookup %u", round, k);
 			size_t pos = 0, seen = 0;
-			while (pfxhash_next(&h, &pos) != NULL)
+			while (pfxhash_next(&h, &pos) != PFXHASH_NONE)
 				seen++;
 			REQUIRE(seen == count, "iteration saw %zu of %zu", seen, count);
-			void **list;
+			uint32_t *list;
 			long n = pfxhash_sorted(&h, 0, &list);
 			REQUIRE(n == (long)count, "sorted %ld of %zu", n, count);
 			for (long k = 1; k < n; k++)
-				REQUIRE(prefix_cmp(&((struct item *)list[k - 1])->key,
-						   &((struct item *)list[k])->key) < 0,
+				REQUIRE(prefix_cmp(&items[list[k - 1]].key, &items[list[k]].key) < 0,
 					"sorted order at %ld", k);
 			free(list);
 		}

@@ -85,6 +85,42 @@ START_TEST(many)
 }
 END_TEST
 
+START_TEST(indexes)
+{
+	struct slab s;
+	uint32_t idx[3000];
+
+	slab_init(&s, 24);
+	/* Dense indexes from 0, and slab_at() finds each object again. */
+	for (uint32_t i = 0; i < 3000; i++) {
+		uint32_t *obj = slab_alloc_idx(&s, &idx[i]);
+		ck_assert_ptr_nonnull(obj);
+		ck_assert_uint_eq(idx[i], i);
+		ck_assert_uint_eq(obj[0], 0); /* zeroed */
+		obj[0] = i * 7;
+		ck_assert_ptr_eq(slab_at(&s, i), obj);
+	}
+	ck_assert_uint_eq(slab_index_limit(&s), 3000);
+	for (uint32_t i = 0; i < 3000; i++)
+		ck_assert_uint_eq(*(uint32_t *)slab_at(&s, i), i * 7);
+	/* Freed indexes come back, the last freed first, and the limit
+	 * stays. */
+	slab_free_idx(&s, 10);
+	slab_free_idx(&s, 2000);
+	ck_assert_uint_eq(slab_in_use(&s), 2998);
+	uint32_t again;
+	ck_assert_ptr_eq(slab_alloc_idx(&s, &again), slab_at(&s, 2000));
+	ck_assert_uint_eq(again, 2000);
+	ck_assert_ptr_nonnull(slab_alloc_idx(&s, &again));
+	ck_assert_uint_eq(again, 10);
+	ck_assert_ptr_nonnull(slab_alloc_idx(&s, &again));
+	ck_assert_uint_eq(again, 3000);
+	ck_assert_uint_eq(slab_index_limit(&s), 3001);
+	slab_fini(&s);
+	ck_assert_uint_eq(slab_index_limit(&s), 0);
+}
+END_TEST
+
 static Suite *
 slab_suite(void)
 {
@@ -94,6 +130,7 @@ slab_suite(void)
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, reuse);
 	tcase_add_test(tc, many);
+	tcase_add_test(tc, indexes);
 	suite_add_tcase(s, tc);
 	return s;
 }
