@@ -372,7 +372,9 @@ static void sync_table(struct bgp_peer *peer, bool end_of_rib)
 		if (!family_negotiated(peer, (enum bgp_afi)afi))
 			continue;
 		struct dump d = {.peer = peer};
-		bgp_rib_walk(peer->bgp->rib, (enum bgp_afi)afi, dump_one, &d);
+		/* Order does not matter on the wire (UPDATEs group by attribute
+		 * set): no sort of the whole table for a new peer. */
+		bgp_rib_scan(peer->bgp->rib, (enum bgp_afi)afi, dump_one, &d);
 		batch_send(peer, &d.batch, (enum bgp_afi)afi);
 		batch_free(&d.batch);
 		if (!end_of_rib)

@@ -621,9 +621,7 @@ static int collect_peer_dests(struct bgp_dest *dest, void *arg)
 	return 0;
 }
 
-/* Every destination of a family, in no particular order; fn must not
- * change the RIB. Returns 0 or the first non-zero value of fn. */
-static int rib_scan(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg)
+int bgp_rib_scan(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg)
 {
 	size_t pos = 0;
 	uint32_t id;
@@ -642,7 +640,7 @@ void bgp_rib_peer_down(struct bgp_rib *rib, struct bgp_peer *peer)
 	/* Collect first: the tree must not change during a walk. */
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		struct collect c = {.peer = peer};
-		rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
+		bgp_rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		for (size_t i = 0; i < c.n; i++)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		free(c.dests);
@@ -653,7 +651,7 @@ void bgp_rib_peer_mark_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigne
 {
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		struct collect c = {.peer = peer, .mark = (keep_afis & (1u << afi)) != 0};
-		rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
+		bgp_rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		for (size_t i = 0; i < c.n; i++)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		free(c.dests);
@@ -668,7 +666,7 @@ size_t bgp_rib_peer_purge_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsi
 		if (!(afis & (1u << afi)))
 			continue;
 		struct collect c = {.peer = peer, .stale_only = true};
-		rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
+		bgp_rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		for (size_t i = 0; i < c.n; i++)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		purged += c.n;
@@ -787,7 +785,7 @@ void bgp_rib_apply_networks(struct bgp_rib *rib, const struct bgp_config *cfg)
 {
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		struct stale_local s = {.cfg = cfg, .afi = (enum bgp_afi)afi};
-		rib_scan(rib, (enum bgp_afi)afi, find_stale_local, &s);
+		bgp_rib_scan(rib, (enum bgp_afi)afi, find_stale_local, &s);
 		for (size_t i = 0; i < s.n; i++)
 			bgp_rib_withdraw(rib, NULL, &s.list[i]);
 		free(s.list);

@@ -127,6 +127,8 @@ uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi);
  * family's destinations. */
 typedef int (*bgp_dest_fn)(struct bgp_dest *dest, void *arg);
 int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg);
+/* The same in no particular order, without the sort. */
+int bgp_rib_scan(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg);
 struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix);
 
 /* Queue every destination (a setting that changes what is forwarded or
