@@ -19,12 +19,12 @@ the same deterministic table to every receiver.  Two scenarios:
 Kernel installation (--fib):
 
   on   (default) every receiver installs its best routes into the kernel of
-       its namespace: skygate-routed through its FIB (it has no switch to
-       turn it off), BIRD through a kernel protocol, FRR through zebra.  The
-       ingest time runs until the kernel holds every route as well.
-  off  BIRD runs without a kernel protocol and FRR's bgpd with --no_kernel;
-       a skygate-routed that has a FIB installs anyway, and the report says
-       so next to its numbers.
+       its namespace: skygate-routed through its FIB, BIRD through a kernel
+       protocol, FRR through zebra.  The ingest time runs until the kernel
+       holds every route as well.
+  off  skygate-routed runs with --no-fib, BIRD without a kernel protocol and
+       FRR's bgpd with --no_kernel; a skygate-routed build from before
+       --no-fib installs anyway, and the report says so next to its numbers.
 
 The receiver's kernel route count is read from /proc (rt6_stats, or
 fib_triestat for IPv4), which costs no route dump.
@@ -295,7 +295,7 @@ class Receiver:
 class SkygateReceiver(Receiver):
     name, label = "skygate", "skygate-routed"
     fib_on = "its FIB (netlink, main table)"
-    fib_off = "no switch to skip its FIB: installs if it has one"
+    fib_off = "--no-fib (a build without the switch installs anyway)"
 
     def config(self) -> str:
         lines = ["hostname sg-rcv", f"router bgp {RECEIVER_AS}", f" bgp router-id {RECEIVER_ID}"]
@@ -306,6 +306,8 @@ class SkygateReceiver(Receiver):
         rundir = self.topo.make_dir("skygate")
         binary = str(self.args.routed)
         argv = [binary, "--rundir", "{rundir}", "-f", "{rundir}/routed.conf"]
+        if self.args.fib == "off" and self._has_no_fib(binary):
+            argv.append("--no-fib")
         if self.args.callgrind:
             # Instrumentation stays off until the feed starts, so the
             # profile covers the ingest window only (profile_start/stop).
@@ -325,6 +327,12 @@ class SkygateReceiver(Receiver):
 
     def daemons(self):
         return [self.daemon]
+
+    @staticmethod
+    def _has_no_fib(binary: str) -> bool:
+        """Builds before the switch existed refuse it: ask their usage."""
+        usage = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30)
+        return "--no-fib" in usage.stdout
 
     def processes(self):
         return {"skygate-routed": self.daemon.pid}

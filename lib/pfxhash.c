@@ -9,6 +9,8 @@
  */
 #include "pfxhash.h"
 
+#include <endian.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,14 +45,22 @@ mix64(uint64_t x)
 	return x;
 }
 
+/*
+ * Each table hashes with a seed of its own.  Walking one table yields its
+ * keys in the order of their home slots, that is of their hashes; were the
+ * hashes the same everywhere, inserting that sequence into a second, smaller
+ * table (a RIB's prefixes into the FIB's queue of requests in flight) would
+ * pile every key onto a few neighbouring slots there, and each insertion and
+ * removal would walk one ever-growing run.
+ */
 static inline uint64_t
-hash_prefix(const struct prefix *p)
+hash_prefix(const struct pfxhash *h, const struct prefix *p)
 {
 	uint64_t a, b;
 
 	memcpy(&a, p->addr, 8);
 	memcpy(&b, p->addr + 8, 8);
-	return mix64(a ^ mix64(b ^ ((uint64_t)p->len << 8 | p->family)));
+	return mix64(a ^ mix64(b ^ h->seed ^ ((uint64_t)p->len << 8 | p->family)));
 }
 
 static inline uint8_t
@@ -88,9 +98,13 @@ key_equal(const struct prefix *a, const struct prefix *b)
 void
 pfxhash_init(struct pfxhash *h, pfxhash_key_fn key, const void *ctx)
 {
+	static uint64_t tables;
+
 	memset(h, 0, sizeof(*h));
 	h->key = key;
 	h->ctx = ctx;
+	/* Distinct per table, and the same from run to run. */
+	h->seed = mix64(++tables * UINT64_C(0x9e3779b97f4a7c15));
 }
 
 void
@@ -131,7 +145,7 @@ pfxhash_find(const struct pfxhash *h, const struct prefix *p)
 
 	if (h->count == 0)
 		return PFXHASH_NONE;
-	i = probe(h, p, hash_prefix(p), &found);
+	i = probe(h, p, hash_prefix(h, p), &found);
 	return found ? h->slots[i] - 1 : PFXHASH_NONE;
 }
 
@@ -154,7 +168,7 @@ grow(struct pfxhash *h)
 
 		if (v == 0)
 			continue;
-		hash = hash_prefix(key_of(h, v));
+		hash = hash_prefix(h, key_of(h, v));
 		for (k = home_of(hash, cap); slots[k] != 0; k = next_slot(k, cap))
 			;
 		slots[k] = v;
@@ -179,7 +193,7 @@ pfxhash_insert(struct pfxhash *h, uint32_t handle)
 	if (handle == PFXHASH_NONE)
 		return -1;
 	p = h->key(h->ctx, handle);
-	hash = hash_prefix(p);
+	hash = hash_prefix(h, p);
 	if ((h->count + 1) * 5 > h->cap * 4 && grow(h) != 0)
 		return -1;
 	i = probe(h, p, hash, &found);
@@ -202,7 +216,7 @@ pfxhash_remove(struct pfxhash *h, const struct prefix *p)
 
 	if (h->count == 0)
 		return PFXHASH_NONE;
-	i = probe(h, p, hash_prefix(p), &found);
+	i = probe(h, p, hash_prefix(h, p), &found);
 	if (!found)
 		return PFXHASH_NONE;
 	v = h->slots[i];
@@ -211,7 +225,7 @@ pfxhash_remove(struct pfxhash *h, const struct prefix *p)
 	/* Backward shift: move later members of the run into the hole when
 	 * their home slot does not lie (cyclically) between hole and them. */
 	for (j = next_slot(i, h->cap); h->slots[j] != 0; j = next_slot(j, h->cap)) {
-		size_t home = home_of(hash_prefix(key_of(h, h->slots[j])), h->cap);
+		size_t home = home_of(hash_prefix(h, key_of(h, h->slots[j])), h->cap);
 
 		if (distance(home, j, h->cap) >= distance(i, j, h->cap)) {
 			h->slots[i] = h->slots[j];
@@ -235,39 +249,98 @@ pfxhash_next(const struct pfxhash *h, size_t *pos)
 	return PFXHASH_NONE;
 }
 
-static int
-cmp_keys(const void *a, const void *b, void *arg)
-{
-	const struct pfxhash *h = arg;
+/* A key laid out for sorting: comparing these compares prefixes as
+ * prefix_cmp() does (family, address bytes, length), without a call per
+ * comparison to find each key.  24 bytes a handle while a sort runs. */
+struct sort_key {
+	uint64_t hi, lo; /* the address as two big-endian words, in host order */
+	uint16_t famlen; /* family, then length */
+	uint32_t handle;
+};
 
-	return prefix_cmp(h->key(h->ctx, *(const uint32_t *)a), h->key(h->ctx, *(const uint32_t *)b));
+static int
+cmp_sort_keys(const void *a, const void *b)
+{
+	const struct sort_key *x = a, *y = b;
+
+	if (x->famlen >> 8 != y->famlen >> 8)
+		return (x->famlen >> 8) < (y->famlen >> 8) ? -1 : 1;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (x->famlen & 0xff) < (y->famlen & 0xff) ? -1 : (x->famlen & 0xff) > (y->famlen & 0xff);
 }
 
 long
 pfxhash_sorted(const struct pfxhash *h, int family, uint32_t **out)
 {
-	size_t n = 0;
+	struct sort_key *keys;
 	uint32_t *list;
+	size_t n = 0;
 
 	*out = NULL;
 	if (h->count == 0)
 		return 0;
+	keys = malloc(h->count * sizeof(*keys));
 	list = malloc(h->count * sizeof(*list));
-	if (list == NULL)
+	if (keys == NULL || list == NULL) {
+		free(keys);
+		free(list);
 		return -1;
+	}
 	for (size_t i = 0; i < h->cap; i++) {
 		uint32_t v = h->slots[i];
+		const struct prefix *p;
+		uint64_t hi, lo;
 
-		if (v != 0 && (family == 0 || key_of(h, v)->family == family))
-			list[n++] = v - 1;
+		if (v == 0)
+			continue;
+		p = key_of(h, v);
+		if (family != 0 && p->family != family)
+			continue;
+		memcpy(&hi, p->addr, 8);
+		memcpy(&lo, p->addr + 8, 8);
+		keys[n].hi = be64toh(hi);
+		keys[n].lo = be64toh(lo);
+		keys[n].famlen = (uint16_t)(p->family << 8 | p->len);
+		keys[n].handle = v - 1;
+		n++;
 	}
-	if (n == 0) {
+	if (n > 0) {
+		qsort(keys, n, sizeof(*keys), cmp_sort_keys);
+		for (size_t i = 0; i < n; i++)
+			list[i] = keys[i].handle;
+		*out = list;
+	} else {
 		free(list);
-		return 0;
 	}
-	qsort_r(list, n, sizeof(*list), cmp_keys, (void *)h);
-	*out = list;
+	free(keys);
 	return (long)n;
+}
+
+size_t
+pfxhash_max_run(const struct pfxhash *h)
+{
+	size_t best = 0, run = 0, first = 0;
+	bool wrapped_start = true;
+
+	for (size_t i = 0; i < h->cap; i++) {
+		if (h->slots[i] != 0) {
+			run++;
+			continue;
+		}
+		if (wrapped_start)
+			first = run; /* joins the run at the end of the table */
+		wrapped_start = false;
+		if (run > best)
+			best = run;
+		run = 0;
+	}
+	/* A run at the end continues at slot 0. */
+	if (run + first > best)
+		best = run + first;
+	return best;
 }
 
 size_t

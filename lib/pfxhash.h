@@ -42,6 +42,7 @@ struct pfxhash {
 	size_t count;
 	pfxhash_key_fn key;
 	const void *ctx;
+	uint64_t seed;     /* this table's own hash function (see pfxhash.c) */
 };
 
 /* An empty table whose handles' keys key(ctx, handle) gives. */
@@ -80,6 +81,10 @@ uint32_t pfxhash_next(const struct pfxhash *h, size_t *pos);
  * memory.
  */
 long pfxhash_sorted(const struct pfxhash *h, int family, uint32_t **out);
+
+/* The longest run of occupied slots: what a miss may have to look at.
+ * Costs a pass over the table; for tests and diagnosis. */
+size_t pfxhash_max_run(const struct pfxhash *h);
 
 /* Bytes the table itself holds, for memory figures. */
 size_t pfxhash_bytes(const struct pfxhash *h);

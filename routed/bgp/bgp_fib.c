@@ -127,9 +127,21 @@ static void sweep_stale(void *arg)
 		log_notice(LOG_TAG, "removed %zu stale routes of a previous run", removed);
 }
 
+static bool fib_enabled = true;
+
+void bgp_fib_enable(bool on)
+{
+	fib_enabled = on;
+}
+
 int bgp_fib_open(struct bgp_instance *bgp, uint32_t table)
 {
 	char err[FIB_ERR_MAX];
+
+	if (!fib_enabled) {
+		log_notice(LOG_TAG, "installing no routes in the kernel (--no-fib)");
+		return 0;
+	}
 
 	bgp->fib = fib_netlink_new(FIB_PROTO_SKYGATE, table, err, sizeof(err));
 	if (bgp->fib == NULL) {

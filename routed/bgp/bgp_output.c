@@ -253,13 +253,12 @@ static int ensure_adj_out(struct bgp_peer *peer)
 
 	if (need <= peer->adj_out_cap)
 		return 0;
-	/* Grow by half again: a table arriving route by route reallocates
-	 * a few dozen times, not a million. */
-	uint32_t cap = peer->adj_out_cap + peer->adj_out_cap / 2;
-	if (cap < need)
-		cap = need;
-	if (cap < 1024)
-		cap = 1024;
+	/* In steps of 64 Ki entries (512 KiB): a table arriving route by
+	 * route reallocates a few dozen times, not a million, and the array
+	 * ends within a step of the table's size (growing by half would leave
+	 * up to a third of it unused, 4 MiB a peer at a million routes). */
+	uint32_t step = 65536;
+	uint32_t cap = need + (step - need % step) % step;
 	struct bgp_attr_set **grown = realloc(peer->adj_out, cap * sizeof(*grown));
 	if (grown == NULL)
 		return -1;

@@ -355,10 +355,6 @@ struct fib {
 	void *result_arg;
 };
 
-/* Memory backend, for the netlink backend's record: fib_walk() in no
- * particular order, without the sort.  Returns as fib_walk(). */
-int fib_memory_scan(const struct fib *f, fib_walk_fn fn, void *arg);
-
 /* Report an outcome to the fib's result callback, if any. */
 void fib_report(struct fib *f, const struct prefix *p, bool removal, int rc, const char *reason);
 

@@ -806,26 +806,6 @@ mem_walk(const struct fib *f, fib_walk_fn fn, void *arg)
 	return rc;
 }
 
-int
-fib_memory_scan(const struct fib *f, fib_walk_fn fn, void *arg)
-{
-	const struct fib_mem *m;
-	size_t pos = 0;
-	uint32_t h;
-	int rc = 0;
-
-	if (f == NULL || f->ops != &mem_ops || fn == NULL)
-		return 0;
-	m = mem_of_const(f);
-	while (rc == 0 && (h = pfxhash_next(&m->routes, &pos)) != PFXHASH_NONE) {
-		struct fib_route r;
-
-		mem_route_fill(m, mem_route_at(m, h), &r);
-		rc = fn(&r, arg);
-	}
-	return rc;
-}
-
 static int
 mem_mark_stale(struct fib *f)
 {

@@ -706,8 +706,10 @@ fnl_remove(struct fib *f, bool only_stale, size_t *removed)
 	struct fnl_collect c = {.only_stale = only_stale};
 
 	fnl_drain_all(nl);
-	/* Any order will do: no sort of a million records. */
-	fib_memory_scan(nl->installed, fnl_collect_one, &c);
+	/* In prefix order: the kernel removes IPv6 routes in order about
+	 * twice as fast as in hash order (neighbours in its tree), which pays
+	 * for the sort many times over. */
+	fib_walk(nl->installed, fnl_collect_one, &c);
 	if (c.doomed.nomem) {
 		free(c.doomed.list);
 		fib_set_error(f, "out of memory");

@@ -182,6 +182,61 @@ START_TEST(randomised)
 }
 END_TEST
 
+/*
+ * One table's keys, taken in its slot order (which is the order of their
+ * hashes), fed through a second, small table as a window of the last 4096:
+ * what a FIB does with a RIB's prefixes when a peer goes down.  Were both
+ * tables to hash alike, the keys would crowd a few neighbouring slots of
+ * the second and every operation walk one run thousands long.
+ */
+START_TEST(independent_tables)
+{
+	enum { N = 60000, WINDOW = 4096 };
+	static struct item items[N];
+	struct pfxhash big, small;
+	uint32_t *order;
+	size_t pos = 0, n = 0, worst = 0;
+	uint32_t h;
+
+	for (uint32_t i = 0; i < N; i++) {
+		struct prefix *p = &items[i].key;
+
+		memset(p, 0, sizeof(*p));
+		p->family = AF_INET6;
+		p->len = (uint8_t)(48 + i % 9);
+		memcpy(p->addr, "\x20\x01\x0d\xb8", 4);
+		p->addr[4] = (uint8_t)(0x80 | (i >> 16));
+		p->addr[5] = (uint8_t)(i >> 8);
+		p->addr[6] = (uint8_t)i;
+	}
+	table_init(&big, items);
+	table_init(&small, items);
+	for (uint32_t i = 0; i < N; i++)
+		ck_assert_int_eq(pfxhash_insert(&big, i), 0);
+	order = malloc(N * sizeof(*order));
+	ck_assert_ptr_nonnull(order);
+	while ((h = pfxhash_next(&big, &pos)) != PFXHASH_NONE)
+		order[n++] = h;
+	ck_assert_uint_eq(n, N);
+	for (size_t i = 0; i < N; i++) {
+		if (i >= WINDOW)
+			ck_assert_uint_eq(pfxhash_remove(&small, &items[order[i - WINDOW]].key),
+					  order[i - WINDOW]);
+		ck_assert_int_eq(pfxhash_insert(&small, order[i]), 0);
+		if (i % 1000 == 999) {
+			size_t run = pfxhash_max_run(&small);
+			worst = run > worst ? run : worst;
+		}
+	}
+	/* At most 80 % full, a random table's longest run is a few dozen
+	 * slots; the crowded one's was the whole window. */
+	ck_assert_msg(worst < 200, "longest run %zu slots", worst);
+	free(order);
+	pfxhash_fini(&big);
+	pfxhash_fini(&small);
+}
+END_TEST
+
 static Suite *
 pfxhash_suite(void)
 {
@@ -190,6 +245,7 @@ pfxhash_suite(void)
 
 	tcase_add_test(tc, basics);
 	tcase_add_test(tc, randomised);
+	tcase_add_test(tc, independent_tables);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
