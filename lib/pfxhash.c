@@ -208,6 +208,32 @@ pfxhash_insert(struct pfxhash *h, uint32_t handle)
 }
 
 uint32_t
+pfxhash_find_or_insert(struct pfxhash *h, const struct prefix *p, uint32_t (*make)(void *arg),
+		       void *arg, bool *made)
+{
+	uint64_t hash = hash_prefix(h, p);
+	uint32_t handle;
+	int found;
+	size_t i;
+
+	*made = false;
+	/* Room first: growing after the probe would move the slot found. */
+	if ((h->count + 1) * 5 > h->cap * 4 && grow(h) != 0)
+		return h->count > 0 ? pfxhash_find(h, p) : PFXHASH_NONE;
+	i = probe(h, p, hash, &found);
+	if (found)
+		return h->slots[i] - 1;
+	handle = make(arg);
+	if (handle == PFXHASH_NONE)
+		return PFXHASH_NONE;
+	h->slots[i] = handle + 1;
+	h->tags[i] = tag_of(hash);
+	h->count++;
+	*made = true;
+	return handle;
+}
+
+uint32_t
 pfxhash_remove(struct pfxhash *h, const struct prefix *p)
 {
 	size_t i, j;

@@ -24,6 +24,7 @@
 #ifndef SKYGATE_PFXHASH_H
 #define SKYGATE_PFXHASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,16 @@ uint32_t pfxhash_find(const struct pfxhash *h, const struct prefix *p);
 /* Store handle (< PFXHASH_NONE), whose key must not be stored yet.
  * Returns 0, or -1 out of memory (the table is then unchanged). */
 int pfxhash_insert(struct pfxhash *h, uint32_t handle);
+
+/*
+ * The handle stored under p (normalised); when there is none, the handle
+ * make(arg) returns is stored there and returned, *made set, with one
+ * probe for the lookup and the insertion.  make's handle must have key p.
+ * PFXHASH_NONE when make fails (it returns PFXHASH_NONE) or memory runs
+ * out; nothing is stored then.
+ */
+uint32_t pfxhash_find_or_insert(struct pfxhash *h, const struct prefix *p,
+				uint32_t (*make)(void *arg), void *arg, bool *made);
 
 /* Remove and return the handle stored under p (normalised), or
  * PFXHASH_NONE. */

@@ -485,26 +485,39 @@ void bgp_rib_requeue_all(struct bgp_rib *rib)
 		enqueue(rib, dest_at(rib, id));
 }
 
+struct new_dest {
+	struct bgp_rib *rib;
+	const struct prefix *key;
+};
+
+/* A destination for key, for pfxhash_find_or_insert(). */
+static uint32_t make_dest(void *arg)
+{
+	struct new_dest *nd = arg;
+	uint32_t id;
+	struct bgp_dest *dest = slab_alloc_idx(&nd->rib->dest_slab, &id);
+
+	if (dest == NULL)
+		return PFXHASH_NONE;
+	dest->prefix = *nd->key;
+	dest->id = id;
+	return id;
+}
+
+/* The destination of prefix, made if new: one hash probe for both. */
 static struct bgp_dest *dest_get(struct bgp_rib *rib, const struct prefix *prefix)
 {
 	struct prefix key = *prefix;
 
 	prefix_normalize(&key);
-	struct bgp_dest *dest = dest_find(rib, &key);
-	if (dest != NULL)
-		return dest;
-	uint32_t id;
-	dest = slab_alloc_idx(&rib->dest_slab, &id);
-	if (dest == NULL)
+	struct new_dest nd = {rib, &key};
+	bool made;
+	uint32_t id = pfxhash_find_or_insert(&rib->dests, &key, make_dest, &nd, &made);
+	if (id == PFXHASH_NONE)
 		return NULL;
-	dest->prefix = key;
-	dest->id = id;
-	if (pfxhash_insert(&rib->dests, id) < 0) {
-		free_dest(rib, dest);
-		return NULL;
-	}
-	rib->dest_count[bgp_afi_of(&key)]++;
-	return dest;
+	if (made)
+		rib->dest_count[bgp_afi_of(&key)]++;
+	return dest_at(rib, id);
 }
 
 /* A destination left without paths stays until its withdrawal has been

@@ -49,6 +49,19 @@ table_init(struct pfxhash *h, const struct item *items)
 	pfxhash_init(h, item_key, items);
 }
 
+static uint32_t
+make_none(void *arg)
+{
+	(void)arg;
+	return PFXHASH_NONE;
+}
+
+static uint32_t
+make_fixed(void *arg)
+{
+	return *(uint32_t *)arg;
+}
+
 START_TEST(basics)
 {
 	struct pfxhash h;
@@ -84,10 +97,30 @@ START_TEST(basics)
 	ck_assert_int_eq(pfxhash_sorted(&h, AF_INET6, &list), 1);
 	free(list);
 
+	/* Find-or-insert: found, then made. */
+	bool made = true;
+	ck_assert_uint_eq(pfxhash_find_or_insert(&h, &items[1].key, make_none, NULL, &made), 1);
+	ck_assert(!made);
+	struct item e[5];
+	memcpy(e, items, sizeof(items));
+	e[4] = (struct item){5, pfx("198.19.0.0/16")};
+	pfxhash_fini(&h);
+	table_init(&h, e);
+	for (uint32_t i = 0; i < 4; i++)
+		ck_assert_int_eq(pfxhash_insert(&h, i), 0);
+	ck_assert_uint_eq(pfxhash_find_or_insert(&h, &e[4].key, make_none, NULL, &made), PFXHASH_NONE);
+	ck_assert(!made);
+	ck_assert_uint_eq(pfxhash_count(&h), 4);
+	uint32_t four = 4;
+	ck_assert_uint_eq(pfxhash_find_or_insert(&h, &e[4].key, make_fixed, &four, &made), 4);
+	ck_assert(made);
+	ck_assert_uint_eq(pfxhash_count(&h), 5);
+	ck_assert_uint_eq(pfxhash_find(&h, &e[4].key), 4);
+
 	ck_assert_uint_eq(pfxhash_remove(&h, &items[0].key), 0);
 	ck_assert_uint_eq(pfxhash_find(&h, &items[0].key), PFXHASH_NONE);
 	ck_assert_uint_eq(pfxhash_find(&h, &items[1].key), 1);
-	ck_assert_uint_eq(pfxhash_count(&h), 3);
+	ck_assert_uint_eq(pfxhash_count(&h), 4);
 	ck_assert_uint_gt(pfxhash_bytes(&h), 0);
 	pfxhash_fini(&h);
 	ck_assert_int_eq(pfxhash_sorted(&h, 0, &list), 0);
