@@ -19,12 +19,12 @@ the same deterministic table to every receiver.  Two scenarios:
 Kernel installation (--fib):
 
   on   (default) every receiver installs its best routes into the kernel of
-       its namespace: skygate-routed through its FIB (it has no switch to
-       turn it off), BIRD through a kernel protocol, FRR through zebra.  The
-       ingest time runs until the kernel holds every route as well.
-  off  BIRD runs without a kernel protocol and FRR's bgpd with --no_kernel;
-       a skygate-routed that has a FIB installs anyway, and the report says
-       so next to its numbers.
+       its namespace: skygate-routed through its FIB, BIRD through a kernel
+       protocol, FRR through zebra.  The ingest time runs until the kernel
+       holds every route as well.
+  off  skygate-routed runs with --no-fib, BIRD without a kernel protocol and
+       FRR's bgpd with --no_kernel; a skygate-routed build from before
+       --no-fib installs anyway, and the report says so next to its numbers.
 
 The receiver's kernel route count is read from /proc (rt6_stats, or
 fib_triestat for IPv4), which costs no route dump.
@@ -295,7 +295,7 @@ class Receiver:
 class SkygateReceiver(Receiver):
     name, label = "skygate", "skygate-routed"
     fib_on = "its FIB (netlink, main table)"
-    fib_off = "no switch to skip its FIB: installs if it has one"
+    fib_off = "--no-fib (a build without the switch installs anyway)"
 
     def config(self) -> str:
         lines = ["hostname sg-rcv", f"router bgp {RECEIVER_AS}", f" bgp router-id {RECEIVER_ID}"]
@@ -306,21 +306,33 @@ class SkygateReceiver(Receiver):
         rundir = self.topo.make_dir("skygate")
         binary = str(self.args.routed)
         argv = [binary, "--rundir", "{rundir}", "-f", "{rundir}/routed.conf"]
+        if self.args.fib == "off" and self._has_no_fib(binary):
+            argv.append("--no-fib")
         if self.args.callgrind:
             # Instrumentation stays off until the feed starts, so the
             # profile covers the ingest window only (profile_start/stop).
             argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
                     f"--callgrind-out-file={self.args.callgrind}.{self.tag}", *argv]
+        elif self.args.massif:
+            # The heap over the whole run; its peak is the table loaded.
+            argv = ["valgrind", "--tool=massif", "--detailed-freq=1000000",
+                    f"--massif-out-file={self.args.massif}.{self.tag}", *argv]
         sock = rundir / "routed.sock"
         self.daemon = self.topo.start_daemon(
             self.ns, "skygate", argv, rundir=rundir,
             files={"routed.conf": topo_lib.check_config_text(self.config())},
-            ready=sock.exists, ready_s=120 if self.args.callgrind else 30)
+            ready=sock.exists, ready_s=120 if self.args.callgrind or self.args.massif else 30)
         self.cli = Session(str(sock), timeout=self.args.deadline)
         self.topo.add_cleanup("close the skygate CLI session", self.cli.close)
 
     def daemons(self):
         return [self.daemon]
+
+    @staticmethod
+    def _has_no_fib(binary: str) -> bool:
+        """Builds before the switch existed refuse it: ask their usage."""
+        usage = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30)
+        return "--no-fib" in usage.stdout
 
     def processes(self):
         return {"skygate-routed": self.daemon.pid}
@@ -831,8 +843,8 @@ def preflight(args) -> list[str]:
             say(args, f"skipping {r}: {why}")
         else:
             usable.append(r)
-    if args.callgrind and shutil.which("valgrind") is None:
-        raise SystemExit("--callgrind needs valgrind")
+    if (args.callgrind or args.massif) and shutil.which("valgrind") is None:
+        raise SystemExit("--callgrind and --massif need valgrind")
     if args.perf and shutil.which("perf") is None:
         raise SystemExit("--perf needs perf (linux-perf)")
     stale = topo_lib.stale_netns()
@@ -1006,6 +1018,9 @@ def parse_args(argv=None):
     p.add_argument("--callgrind", metavar="FILE",
                    help="run skygate-routed under callgrind, instrumented only from the first "
                         "UPDATE until its Loc-RIB is complete, into FILE.skygate.SCENARIO.REPEAT.1")
+    p.add_argument("--massif", metavar="FILE",
+                   help="run skygate-routed under valgrind's massif (heap profile of the whole "
+                        "run) into FILE.skygate.SCENARIO.REPEAT; read it with ms_print")
     p.add_argument("--perf", metavar="FILE",
                    help="perf record (cpu-clock) each receiver from the first UPDATE until its "
                         "Loc-RIB is complete, into FILE.RECEIVER.SCENARIO.REPEAT")
@@ -1027,6 +1042,8 @@ def parse_args(argv=None):
         p.error("--repeat, --deadline and --poll must be positive, --settle not negative")
     if args.callgrind:
         args.callgrind = str(Path(args.callgrind).resolve())
+    if args.massif:
+        args.massif = str(Path(args.massif).resolve())
     if args.perf:
         args.perf = str(Path(args.perf).resolve())
     args.build = args.build.resolve()

@@ -14,7 +14,9 @@
  * of recursion and parent pointers.
  */
 #include "radix.h"
+#include "slab.h"
 
+#include <endian.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +28,8 @@
 #define RADIX_STACK (RADIX_MAX_DEPTH + 1)
 
 /*
- * 48 bytes on LP64 (16 + 8 + 16 + 1, padded); glibc's malloc hands out a
- * 64-byte chunk for it.  There is no parent pointer: deletion only needs
+ * 48 bytes on LP64 (16 + 8 + 16 + 1, padded), from the tree's slab (one
+ * malloc() each would take a 64-byte chunk).  There is no parent pointer: deletion only needs
  * the links to the node and to its parent, which the descent keeps, and
  * walks use a bounded stack.  That saves 8 bytes a node now and keeps the
  * node at 48 should nodes later come from a pool without per-chunk
@@ -49,6 +51,7 @@ _Static_assert(sizeof(struct radix_node) <= 48, "radix node grew past 48 bytes")
 
 struct radix_tree {
 	struct radix_node *root;
+	struct slab slab; /* the nodes */
 	size_t count; /* nodes with a value */
 	size_t nodes; /* all nodes */
 	uint8_t family;
@@ -69,16 +72,21 @@ key_mask(uint64_t k[2], unsigned len)
 	k[1] &= mask64(len > 64 ? len - 64 : 0);
 }
 
+/* Two big-endian word loads: an IPv4 prefix's unused bytes 4..15 are not
+ * trusted to be zero, so its second word and low half are cleared. */
 static void
 key_from_prefix(const struct prefix *p, uint64_t k[2])
 {
-	unsigned nbytes = p->family == AF_INET ? 4 : 16;
-	unsigned i;
+	uint64_t hi, lo;
 
-	k[0] = 0;
-	k[1] = 0;
-	for (i = 0; i < nbytes; i++)
-		k[i / 8] |= (uint64_t)p->addr[i] << (56 - 8 * (i % 8));
+	memcpy(&hi, p->addr, 8);
+	memcpy(&lo, p->addr + 8, 8);
+	k[0] = be64toh(hi);
+	k[1] = be64toh(lo);
+	if (p->family == AF_INET) {
+		k[0] &= ~UINT64_C(0) << 32;
+		k[1] = 0;
+	}
 	key_mask(k, p->len);
 }
 
@@ -130,7 +138,7 @@ key_common(const uint64_t a[2], const uint64_t b[2])
 static struct radix_node *
 node_new(struct radix_tree *t, const uint64_t k[2], unsigned len, void *value)
 {
-	struct radix_node *n = malloc(sizeof(*n));
+	struct radix_node *n = slab_alloc(&t->slab);
 
 	if (n == NULL)
 		return NULL;
@@ -148,7 +156,7 @@ node_new(struct radix_tree *t, const uint64_t k[2], unsigned len, void *value)
 static void
 node_free(struct radix_tree *t, struct radix_node *n)
 {
-	free(n);
+	slab_free(&t->slab, n);
 	t->nodes--;
 }
 
@@ -171,6 +179,7 @@ radix_new(int family)
 		return NULL;
 	t->family = (uint8_t)family;
 	t->maxlen = (uint8_t)prefix_max_len(family);
+	slab_init(&t->slab, sizeof(struct radix_node));
 	return t;
 }
 
@@ -182,7 +191,8 @@ radix_free(struct radix_tree *t, void (*free_value)(void *value, void *arg), voi
 
 	if (t == NULL)
 		return;
-	if (t->root != NULL)
+	/* The nodes go with the slab; the walk only hands out the values. */
+	if (t->root != NULL && free_value != NULL)
 		stack[sp++] = t->root;
 	while (sp > 0) {
 		struct radix_node *n = stack[--sp];
@@ -191,10 +201,10 @@ radix_free(struct radix_tree *t, void (*free_value)(void *value, void *arg), voi
 			stack[sp++] = n->child[1];
 		if (n->child[0] != NULL)
 			stack[sp++] = n->child[0];
-		if (n->value != NULL && free_value != NULL)
+		if (n->value != NULL)
 			free_value(n->value, arg);
-		free(n);
 	}
+	slab_fini(&t->slab);
 	free(t);
 }
 

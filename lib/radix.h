@@ -2,8 +2,7 @@
  * radix.h - path-compressed binary trie of prefixes (one address family).
  *
  * Built to hold a full BGP table (a million routes and more) per RIB: a
- * node is 48 bytes on LP64 and one malloc() each (64 bytes of heap with
- * glibc), lookups visit at most 129 nodes and allocate nothing, and
+ * node is 48 bytes on LP64, from a slab of the tree's (lib/slab.h), lookups visit at most 129 nodes and allocate nothing, and
  * deleting a route never leaves a useless internal node, so nodes <=
  * 2 * routes - 1 at all times (about 1.8 nodes a route for a full IPv4
  * table).  Lookups cost one dependent memory access per level, roughly

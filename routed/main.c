@@ -60,6 +60,7 @@ static void usage(FILE *out)
 		"  --log-level LEVEL   debug, info, notice, warning, error (default from settings, info)\n"
 		"  --syslog TARGET     also log RFC 5424 to udp:HOST:PORT or unix:PATH\n"
 		"  --bgp-port PORT     TCP port for BGP, listening and connecting (default 179)\n"
+		"  --no-fib            install no routes in the kernel (benchmarks of BGP alone)\n"
 		"  --check             check the settings and configuration, print the result, exit\n"
 		"  --cli-reference     print every CLI command as Markdown (docs/cli.md) and exit\n"
 		"  -h, --help          this text\n"
@@ -69,7 +70,8 @@ static void usage(FILE *out)
 /* Returns 0 to run, 1 to exit successfully (help/version), -1 on bad usage. */
 static int parse_options(int argc, char **argv, struct routed_options *opt)
 {
-	enum { OPT_RUNDIR = 256, OPT_LOG_LEVEL, OPT_SYSLOG, OPT_SETTINGS, OPT_CHECK, OPT_CLI_REF, OPT_BGP_PORT };
+	enum { OPT_RUNDIR = 256, OPT_LOG_LEVEL, OPT_SYSLOG, OPT_SETTINGS, OPT_CHECK, OPT_CLI_REF, OPT_BGP_PORT,
+	       OPT_NO_FIB };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'f'},
 		{"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -79,6 +81,7 @@ static int parse_options(int argc, char **argv, struct routed_options *opt)
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"cli-reference", no_argument, NULL, OPT_CLI_REF},
 		{"bgp-port", required_argument, NULL, OPT_BGP_PORT},
+		{"no-fib", no_argument, NULL, OPT_NO_FIB},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -128,6 +131,9 @@ static int parse_options(int argc, char **argv, struct routed_options *opt)
 			opt->bgp_port = (uint16_t)port;
 			break;
 		}
+		case OPT_NO_FIB:
+			bgp_fib_enable(false);
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;

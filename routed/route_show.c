@@ -79,6 +79,7 @@ static int prefix_from_nl(struct nl_addr *a, int family, struct prefix *out)
 }
 
 struct collect {
+	struct bgp_rib *rib; /* NULL: no BGP instance */
 	int family;
 	enum route_kind only;
 	struct route_row *rows;
@@ -152,7 +153,8 @@ static int add_uninstalled(struct bgp_dest *dest, void *arg)
 		return -1;
 	r->prefix = dest->prefix;
 	set_kind(r, KIND_BGP);
-	snprintf(r->reason, sizeof(r->reason), "%s", dest->fib_error[0] ? dest->fib_error : "not installed yet");
+	const char *why = bgp_dest_fib_error(c->rib, dest);
+	snprintf(r->reason, sizeof(r->reason), "%s", why[0] ? why : "not installed yet");
 	const struct bgp_attrs *a = &dest->best->attrs->attrs;
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP) && dest->prefix.family == AF_INET)
 		inet_ntop(AF_INET, a->nexthop, r->nh[0].ip, sizeof(r->nh[0].ip));
@@ -186,9 +188,10 @@ static int collect_routes(struct cli_session *s, struct collect *c)
 		goto out;
 	}
 	nl_cache_foreach(cache, add_kernel_route, c);
-	if (s->env->bgp != NULL && (c->only == KIND_ANY || c->only == KIND_BGP))
-		bgp_rib_walk(bgp_instance_rib(s->env->bgp), c->family == AF_INET6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4,
-			     add_uninstalled, c);
+	if (s->env->bgp != NULL && (c->only == KIND_ANY || c->only == KIND_BGP)) {
+		c->rib = bgp_instance_rib(s->env->bgp);
+		bgp_rib_scan(c->rib, c->family == AF_INET6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4, add_uninstalled, c);
+	}
 	if (c->n > 1)
 		qsort(c->rows, c->n, sizeof(*c->rows), row_cmp);
 	rc = 0;

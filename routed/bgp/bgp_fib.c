@@ -6,10 +6,17 @@
  *
  * The FIB is optional: without one (netlink unavailable) the speaker still
  * runs and shows "not installed" for every route.
+ *
+ * Changes are queued (fib.h): a round of changes goes to the kernel in a
+ * few large batches, and each destination's installed flag and reason are
+ * set when the kernel's answer for its prefix is read, from the event
+ * loop or while later changes wait for room.
  */
 #include "bgp_internal.h"
 
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "fib.h"
 #include "log.h"
@@ -64,21 +71,51 @@ void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed)
 			}
 		}
 		if (n == 0) {
-			fib_route_del(bgp->fib, &d->prefix);
+			/* Not installed from here on, whatever the kernel says. */
 			d->fib_installed = false;
-			d->fib_error[0] = '\0';
+			bgp_dest_set_fib_error(bgp->rib, d, NULL);
+			fib_route_del_queued(bgp->fib, &d->prefix);
 			continue;
 		}
-		if (fib_route_set(bgp->fib, &d->prefix, nhs, n, BGP_FIB_METRIC) != 0) {
+		if (fib_route_set_queued(bgp->fib, &d->prefix, nhs, n, BGP_FIB_METRIC) != 0) {
+			/* Refused before it was sent (a next hop the kernel
+			 * would refuse too). */
 			d->fib_installed = false;
-			snprintf(d->fib_error, sizeof(d->fib_error), "%s", fib_last_error(bgp->fib));
+			bgp_dest_set_fib_error(bgp->rib, d, fib_last_error(bgp->fib));
 			log_info(LOG_TAG, "%s not installed: %s", prefix_format(&d->prefix, pfx, sizeof(pfx)),
-				 d->fib_error);
-			continue;
+				 fib_last_error(bgp->fib));
 		}
-		d->fib_installed = true;
-		d->fib_error[0] = '\0';
 	}
+	fib_submit(bgp->fib);
+	/* The kernel answers inside the send: read the answers now, so the
+	 * routes show as installed without waiting for the next loop turn. */
+	fib_process(bgp->fib);
+}
+
+/* The kernel's answer to a queued change. Answers come in the order the
+ * changes were queued, so the last one for a prefix is what it has now. */
+static void fib_result(const struct prefix *prefix, bool removal, int rc, const char *reason, void *arg)
+{
+	struct bgp_instance *bgp = arg;
+	struct bgp_dest *d = bgp_rib_lookup(bgp->rib, prefix);
+	char pfx[PREFIX_STRLEN];
+
+	if (rc != 0)
+		log_info(LOG_TAG, "%s not %s: %s", prefix_format(prefix, pfx, sizeof(pfx)),
+			 removal ? "removed" : "installed", reason);
+	if (d == NULL || removal)
+		return;
+	d->fib_installed = rc == 0;
+	bgp_dest_set_fib_error(bgp->rib, d, rc == 0 ? NULL : reason);
+}
+
+static void on_fib_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct bgp_instance *bgp = arg;
+
+	(void)fd;
+	(void)what;
+	fib_process(bgp->fib);
 }
 
 static void sweep_stale(void *arg)
@@ -90,14 +127,33 @@ static void sweep_stale(void *arg)
 		log_notice(LOG_TAG, "removed %zu stale routes of a previous run", removed);
 }
 
+static bool fib_enabled = true;
+
+void bgp_fib_enable(bool on)
+{
+	fib_enabled = on;
+}
+
 int bgp_fib_open(struct bgp_instance *bgp, uint32_t table)
 {
 	char err[FIB_ERR_MAX];
+
+	if (!fib_enabled) {
+		log_notice(LOG_TAG, "installing no routes in the kernel (--no-fib)");
+		return 0;
+	}
 
 	bgp->fib = fib_netlink_new(FIB_PROTO_SKYGATE, table, err, sizeof(err));
 	if (bgp->fib == NULL) {
 		log_err(LOG_TAG, "no forwarding table: %s; routes will not be installed", err);
 		return -1;
+	}
+	fib_set_result_fn(bgp->fib, fib_result, bgp);
+	if (fib_fd(bgp->fib) >= 0) {
+		bgp->fib_ev = event_new(bgp->loop->base, fib_fd(bgp->fib), EV_READ | EV_PERSIST, on_fib_readable, bgp);
+		if (bgp->fib_ev == NULL || event_add(bgp->fib_ev, NULL) != 0)
+			log_warn(LOG_TAG, "cannot watch the forwarding table's socket; answers are read as "
+					  "changes are made");
 	}
 	/* Routes a previous run left keep forwarding until relearned; what
 	 * is not relearned within the restart time goes (RFC 4724 section
@@ -115,8 +171,13 @@ void bgp_fib_close(struct bgp_instance *bgp)
 	size_t removed = 0;
 
 	timer_fini(&bgp->fib_sweep);
+	if (bgp->fib_ev != NULL)
+		event_free(bgp->fib_ev);
+	bgp->fib_ev = NULL;
 	if (bgp->fib == NULL)
 		return;
+	/* Answers still due concern destinations about to go. */
+	fib_set_result_fn(bgp->fib, NULL, NULL);
 	/* A clean stop takes our routes out: nothing forwards on stale
 	 * state of a daemon that is gone. */
 	fib_flush(bgp->fib, &removed);

@@ -63,9 +63,13 @@ struct bgp_peer {
 	bool has_sent_notification, has_received_notification;
 	uint32_t pfx_rcvd[BGP_AFSAFI_COUNT];
 	uint32_t pfx_sent[BGP_AFSAFI_COUNT];
-	/* Adj-RIB-Out (RFC 4271 section 3.2): prefix -> the interned
-	 * attribute set last announced to this peer, per family. */
-	struct radix_tree *adj_out[BGP_AFI_COUNT];
+	/* Adj-RIB-Out (RFC 4271 section 3.2): the interned attribute set
+	 * last announced to this peer for each destination, indexed by
+	 * bgp_dest.id (NULL: nothing announced); both families.  8 bytes a
+	 * destination, where a tree of prefixes per peer took about 130.
+	 * Read it with bgp_output_adj_out(). */
+	struct bgp_attr_set **adj_out;
+	uint32_t adj_out_cap;
 	bool md5_on_listener;           /* our listening socket holds its key */
 	/* Stopped for exceeding maximum-prefix: stays down until `clear bgp`
 	 * or a configuration change, as in FRR (no restart timer). */
@@ -114,6 +118,7 @@ struct bgp_instance {
 	struct timer gr_deferral;
 	struct timer flush;             /* sends queued RIB changes */
 	struct fib *fib;                /* NULL: not installing routes */
+	struct event *fib_ev;           /* the fib's answers are readable */
 	struct timer fib_sweep;         /* removes a previous run's leftovers */
 	uint8_t *arena_buf;             /* scratch for one UPDATE's parse */
 	size_t arena_cap;
@@ -147,7 +152,9 @@ void bgp_input_peer_down(struct bgp_peer *peer);
 #define BGP_FIB_STALE_SECONDS 120
 
 /* The forwarding table (bgp_fib.c): open it (start-up), install the best
- * paths of changed destinations, and flush it (clean stop). */
+ * paths of changed destinations (queued: each destination's fib_installed
+ * and reason follow once the kernel has answered), and flush it (clean
+ * stop). */
 struct fib;
 int bgp_fib_open(struct bgp_instance *bgp, uint32_t table);
 void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed);
@@ -178,6 +185,12 @@ typedef int (*bgp_adj_out_fn)(const struct prefix *p, const struct bgp_attr_set 
 int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg);
 /* Forget what was sent to peer (its session is gone). */
 void bgp_output_peer_down(struct bgp_peer *peer);
+/* What peer's Adj-RIB-Out holds for dest: the attribute set announced
+ * (borrowed), or NULL. */
+struct bgp_attr_set *bgp_output_adj_out(const struct bgp_peer *peer, const struct bgp_dest *dest);
+/* dest is being freed: drop whatever an Adj-RIB-Out still holds under its
+ * id (the RIB calls this; normally nothing is left). */
+void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest);
 
 /* The update context (RFC 6793 AS size, families, our addresses) of the
  * peer's current session. */

@@ -66,7 +66,11 @@ struct kernel_route {
 struct bgp_originate {
 	struct bgp_instance *bgp;
 	struct radix_tree *local[BGP_AFI_COUNT];       /* prefix -> struct local_entry */
-	struct radix_tree *suppressed[BGP_AFI_COUNT];  /* prefix -> its bgp_dest */
+	struct radix_tree *suppressed[BGP_AFI_COUNT];  /* prefixes suppressed now */
+	/* The destinations with a best path strictly inside an aggregate: the
+	 * RIB finds prefixes by hash, so the ranges are kept here, and an
+	 * aggregate's contributors are one covered walk away. */
+	struct radix_tree *inside[BGP_AFI_COUNT];
 	struct aggregate *aggs[BGP_AFI_COUNT];
 	size_t naggs[BGP_AFI_COUNT];
 	bool redistribute[BGP_AFI_COUNT][LOCAL_KINDS]; /* STATIC and CONNECTED only */
@@ -385,6 +389,7 @@ static int watch_start(struct bgp_originate *o)
 
 struct contributors {
 	const struct aggregate *agg;
+	struct bgp_rib *rib;
 	size_t n;
 	uint8_t origin;
 	bool any_path;          /* a contributor had a non-empty AS_PATH */
@@ -458,6 +463,15 @@ static int contribute(struct bgp_dest *dest, void *arg)
 	if (c->agg->cfg.summary_only && push(&c->suppress, &c->nsuppress, &c->cap, &dest->prefix) != 0)
 		return -1;
 	return 0;
+}
+
+static int contribute_prefix(const struct prefix *p, void *value, void *arg)
+{
+	struct contributors *c = arg;
+	struct bgp_dest *dest = bgp_rib_lookup(c->rib, p);
+
+	(void)value;
+	return dest != NULL ? contribute(dest, c) : 0;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -563,7 +577,8 @@ static void compute_aggregates(struct bgp_originate *o, enum bgp_afi afi)
 			break;
 		c->agg = agg;
 		c->first = true;
-		bgp_rib_walk_covered(o->bgp->rib, &agg->cfg.prefix, contribute, c);
+		c->rib = o->bgp->rib;
+		radix_walk_covered(o->inside[afi], &agg->cfg.prefix, contribute_prefix, c);
 		if (c->truncated)
 			log_warn(LOG_TAG, "aggregate: more ASes or communities than %d; the rest are left out",
 				 AGGREGATE_MAX_ASNS);
@@ -578,6 +593,38 @@ static void compute_aggregates(struct bgp_originate *o, enum bgp_afi afi)
 	}
 	update_suppression(o, afi, suppress, nsuppress);
 	free(suppress);
+}
+
+static bool inside_an_aggregate(const struct bgp_originate *o, const struct prefix *p)
+{
+	enum bgp_afi afi = bgp_afi_of(p);
+
+	for (size_t i = 0; i < o->naggs[afi]; i++)
+		if (p->len > o->aggs[afi][i].cfg.prefix.len && prefix_contains(&o->aggs[afi][i].cfg.prefix, p))
+			return true;
+	return false;
+}
+
+/* Keep o->inside up to date for dest; true when dest lies inside an
+ * aggregate (so that aggregate must be computed again). */
+static bool track_inside(struct bgp_originate *o, const struct bgp_dest *d)
+{
+	enum bgp_afi afi = bgp_afi_of(&d->prefix);
+	void *prev = NULL;
+
+	if (!inside_an_aggregate(o, &d->prefix))
+		return false;
+	if (d->best != NULL)
+		radix_insert(o->inside[afi], &d->prefix, o, &prev);
+	else
+		radix_delete(o->inside[afi], &d->prefix);
+	return true;
+}
+
+static int track_one(struct bgp_dest *dest, void *arg)
+{
+	track_inside(arg, dest);
+	return 0;
 }
 
 /* Most rounds of nested aggregates followed in one flush. */
@@ -596,9 +643,8 @@ void bgp_originate_before_flush(struct bgp_instance *bgp, const struct bgp_dest 
 		bool dirty[BGP_AFI_COUNT] = {false, false};
 		for (const struct bgp_dest *d = from; d != NULL; d = d->queue_next) {
 			enum bgp_afi afi = bgp_afi_of(&d->prefix);
-			for (size_t i = 0; i < o->naggs[afi] && !dirty[afi]; i++)
-				dirty[afi] = d->prefix.len > o->aggs[afi][i].cfg.prefix.len &&
-					     prefix_contains(&o->aggs[afi][i].cfg.prefix, &d->prefix);
+			if (track_inside(o, d))
+				dirty[afi] = true;
 			last = d;
 		}
 		for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
@@ -621,7 +667,8 @@ static struct bgp_originate *originate_new(struct bgp_instance *bgp)
 		int family = afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET;
 		o->local[afi] = radix_new(family);
 		o->suppressed[afi] = radix_new(family);
-		if (o->local[afi] == NULL || o->suppressed[afi] == NULL) {
+		o->inside[afi] = radix_new(family);
+		if (o->local[afi] == NULL || o->suppressed[afi] == NULL || o->inside[afi] == NULL) {
 			bgp->orig = o;
 			bgp_originate_free(bgp);
 			return NULL;
@@ -656,6 +703,12 @@ void bgp_originate_apply(struct bgp_instance *bgp, const struct bgp_config *cfg)
 		free(o->aggs[afi]);
 		o->aggs[afi] = aggs;
 		o->naggs[afi] = n;
+		/* The ranges may have changed: index the table again (one scan,
+		 * on a configuration change only). */
+		radix_free(o->inside[afi], NULL, NULL);
+		o->inside[afi] = radix_new(afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET);
+		if (o->inside[afi] != NULL && n > 0)
+			bgp_rib_scan(bgp->rib, (enum bgp_afi)afi, track_one, o);
 		drop_others(o, (enum bgp_afi)afi, LOCAL_AGGREGATE, n ? &aggs[0].cfg.prefix : NULL, n, sizeof(*aggs));
 		compute_aggregates(o, (enum bgp_afi)afi);
 	}
@@ -679,6 +732,8 @@ void bgp_originate_free(struct bgp_instance *bgp)
 			radix_free(o->local[afi], entry_free, bgp->rib);
 		if (o->suppressed[afi] != NULL)
 			radix_free(o->suppressed[afi], NULL, NULL);
+		if (o->inside[afi] != NULL)
+			radix_free(o->inside[afi], NULL, NULL);
 		free(o->aggs[afi]);
 	}
 	free(o);

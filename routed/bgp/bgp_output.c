@@ -244,49 +244,78 @@ static void batch_send(struct bgp_peer *peer, struct batch *b, enum bgp_afi afi)
 							       .nannounce = b->groups[i].n});
 }
 
+struct bgp_attr_set *bgp_output_adj_out(const struct bgp_peer *peer, const struct bgp_dest *dest)
+{
+	return dest->id < peer->adj_out_cap ? peer->adj_out[dest->id] : NULL;
+}
+
+/* Room in the peer's Adj-RIB-Out for every destination id in use; made
+ * when something is first announced to it, so a peer that only sends
+ * (the source of the table) costs nothing. */
+static int ensure_adj_out(struct bgp_peer *peer)
+{
+	uint32_t need = bgp_rib_dest_id_limit(peer->bgp->rib);
+
+	if (need <= peer->adj_out_cap)
+		return 0;
+	/* In steps of 64 Ki entries (512 KiB): a table arriving route by
+	 * route reallocates a few dozen times, not a million, and the array
+	 * ends within a step of the table's size (growing by half would leave
+	 * up to a third of it unused, 4 MiB a peer at a million routes). */
+	uint32_t step = 65536;
+	uint32_t cap = need + (step - need % step) % step;
+	struct bgp_attr_set **grown = realloc(peer->adj_out, cap * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	memset(grown + peer->adj_out_cap, 0, (cap - peer->adj_out_cap) * sizeof(*grown));
+	peer->adj_out = grown;
+	peer->adj_out_cap = cap;
+	return 0;
+}
+
 /* Bring the peer's Adj-RIB-Out entry for dest up to date, noting the
  * change in the batch. */
 static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, struct batch *b)
 {
 	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
-	struct radix_tree *out = peer->adj_out[afi];
 	struct bgp_attr_set *want = export_set(peer, dest);
-	struct bgp_attr_set *have = radix_lookup_exact(out, &dest->prefix);
+	struct bgp_attr_set *have = bgp_output_adj_out(peer, dest);
 	struct bgp_rib *rib = peer->bgp->rib;
-	int rc = 0;
 
 	if (want == have) {
 		bgp_attrset_unref(rib, want);
 		return 0;
 	}
 	if (want == NULL) {
-		radix_delete(out, &dest->prefix);
+		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(rib, have);
 		peer->pfx_sent[afsafi_of(afi)]--;
 		return push_prefix(&b->withdrawn, &b->nwithdrawn, &b->wcap, &dest->prefix);
 	}
-	void *old = NULL;
-	if (radix_insert(out, &dest->prefix, want, &old) < 0) {
+	if (ensure_adj_out(peer) != 0) {
 		bgp_attrset_unref(rib, want);
 		return -1;
 	}
-	if (old != NULL)
-		bgp_attrset_unref(rib, old);
+	peer->adj_out[dest->id] = want;
+	if (have != NULL)
+		bgp_attrset_unref(rib, have);
 	else
 		peer->pfx_sent[afsafi_of(afi)]++;
-	rc = batch_announce(b, want, &dest->prefix);
-	return rc;
+	return batch_announce(b, want, &dest->prefix);
 }
 
-static int ensure_adj_out(struct bgp_peer *peer)
+void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest)
 {
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-		if (peer->adj_out[afi] == NULL)
-			peer->adj_out[afi] = radix_new(afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET);
-		if (peer->adj_out[afi] == NULL)
-			return -1;
+	if (bgp == NULL)
+		return;
+	for (struct bgp_peer *peer = bgp->peers; peer != NULL; peer = peer->next) {
+		struct bgp_attr_set *have = bgp_output_adj_out(peer, dest);
+		if (have == NULL)
+			continue;
+		peer->adj_out[dest->id] = NULL;
+		bgp_attrset_unref(bgp->rib, have);
+		peer->pfx_sent[afsafi_of(bgp_afi_of(&dest->prefix))]--;
 	}
-	return 0;
 }
 
 /* ---- draining the RIB's change queue ---------------------------------------- */
@@ -303,7 +332,7 @@ static void flush(void *arg)
 	 * (relearned routes replace the kept ones in place). */
 	for (struct bgp_peer *peer = bgp->gr_restarting ? NULL : bgp->peers; peer != NULL; peer = peer->next) {
 		for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-			if (!family_negotiated(peer, (enum bgp_afi)afi) || ensure_adj_out(peer) != 0)
+			if (!family_negotiated(peer, (enum bgp_afi)afi))
 				continue;
 			struct batch b = {0};
 			for (struct bgp_dest *d = changed; d != NULL; d = d->queue_next)
@@ -358,7 +387,9 @@ static void sync_family(struct bgp_peer *peer, enum bgp_afi afi)
 {
 	struct dump d = {.peer = peer};
 
-	bgp_rib_walk(peer->bgp->rib, afi, dump_one, &d);
+	/* Order does not matter on the wire (UPDATEs group by attribute
+	 * set): no sort of the whole table. */
+	bgp_rib_scan(peer->bgp->rib, afi, dump_one, &d);
 	batch_send(peer, &d.batch, afi);
 	batch_free(&d.batch);
 }
@@ -368,7 +399,7 @@ static void sync_family(struct bgp_peer *peer, enum bgp_afi afi)
  * End-of-RIB marker (RFC 4724 section 2). */
 static void sync_table(struct bgp_peer *peer, bool end_of_rib)
 {
-	if (peer->bgp->gr_restarting || ensure_adj_out(peer) != 0)
+	if (peer->bgp->gr_restarting)
 		return;
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		if (!family_negotiated(peer, (enum bgp_afi)afi))
@@ -389,51 +420,62 @@ void bgp_output_refresh(struct bgp_peer *peer)
 	sync_table(peer, false);
 }
 
-static void unref_value(void *value, void *arg)
-{
-	bgp_attrset_unref(arg, value);
-}
-
 void bgp_output_peer_down(struct bgp_peer *peer)
 {
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-		if (peer->adj_out[afi] != NULL)
-			radix_free(peer->adj_out[afi], unref_value, peer->bgp->rib);
-		peer->adj_out[afi] = NULL;
+	for (uint32_t id = 0; id < peer->adj_out_cap; id++)
+		bgp_attrset_unref(peer->bgp->rib, peer->adj_out[id]);
+	free(peer->adj_out);
+	peer->adj_out = NULL;
+	peer->adj_out_cap = 0;
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
 		peer->pfx_sent[afsafi_of((enum bgp_afi)afi)] = 0;
+}
+
+struct forget {
+	struct bgp_peer *peer;
+};
+
+static int forget_one(struct bgp_dest *dest, void *arg)
+{
+	struct bgp_peer *peer = ((struct forget *)arg)->peer;
+	struct bgp_attr_set *have = bgp_output_adj_out(peer, dest);
+
+	if (have != NULL) {
+		peer->adj_out[dest->id] = NULL;
+		bgp_attrset_unref(peer->bgp->rib, have);
 	}
+	return 0;
 }
 
 void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi)
 {
+	struct forget f = {peer};
+
 	if (!family_negotiated(peer, afi) || peer->bgp->gr_restarting)
 		return;
-	/* Forget what was sent, so the walk sends every route again. */
-	if (peer->adj_out[afi] != NULL)
-		radix_free(peer->adj_out[afi], unref_value, peer->bgp->rib);
-	peer->adj_out[afi] = NULL;
+	/* Forget what was sent, so the scan sends every route again. */
+	bgp_rib_scan(peer->bgp->rib, afi, forget_one, &f);
 	peer->pfx_sent[afsafi_of(afi)] = 0;
-	if (ensure_adj_out(peer) != 0)
-		return;
 	sync_family(peer, afi);
 }
 
 struct adj_out_walk {
+	const struct bgp_peer *peer;
 	bgp_adj_out_fn fn;
 	void *arg;
 };
 
-static int adj_out_visit(const struct prefix *p, void *value, void *arg)
+static int adj_out_visit(struct bgp_dest *dest, void *arg)
 {
 	struct adj_out_walk *w = arg;
-	return w->fn(p, value, w->arg);
+	const struct bgp_attr_set *set = bgp_output_adj_out(w->peer, dest);
+
+	return set != NULL ? w->fn(&dest->prefix, set, w->arg) : 0;
 }
 
 int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg)
 {
-	struct adj_out_walk w = {.fn = fn, .arg = arg};
+	struct adj_out_walk w = {.peer = peer, .fn = fn, .arg = arg};
 
-	if (peer->adj_out[afi] == NULL)
-		return 0;
-	return radix_walk(peer->adj_out[afi], adj_out_visit, &w);
+	return bgp_rib_walk(peer->bgp->rib, afi, adj_out_visit, &w);
 }

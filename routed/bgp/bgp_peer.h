@@ -54,6 +54,10 @@ struct bgp_peer_stats {
 
 /* Create an instance for `router bgp ASN` and start listening on port port
  * (179; tests may pick another). Returns NULL with a reason in err. */
+/* Whether instances made from now on install their routes in the kernel
+ * (default yes; `--no-fib` says no, to measure BGP alone). */
+void bgp_fib_enable(bool on);
+
 struct bgp_instance *bgp_instance_new(struct loop *loop, uint32_t asn, uint16_t port, char *err,
 				      size_t errlen);
 /* Stop every peer with Cease and free everything. NULL is fine. */

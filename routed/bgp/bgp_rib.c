@@ -1,21 +1,33 @@
 /*
- * RIB: interned attribute sets, destinations in a radix tree per family,
- * the decision process, and locally originated routes.
+ * RIB: interned attribute sets, destinations in a prefix hash, the
+ * decision process, and locally originated routes.
  */
 #include "bgp_rib.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bgp_internal.h"
-#include "radix.h"
+#include "pfxhash.h"
+#include "slab.h"
 
 #define ATTRSET_BUCKETS_MIN 1024
 
+/* Why a destination's route is not in the kernel (bgp_dest.fib_failed). */
+struct fib_failure {
+	struct prefix prefix; /* the key */
+	char reason[96];
+};
+
 struct bgp_rib {
 	struct bgp_instance *bgp;
-	struct radix_tree *tree[BGP_AFI_COUNT];
+	struct pfxhash dests;            /* both families; handles: destination ids */
+	struct slab dest_slab;           /* index mode: a destination's id is its index */
+	struct slab path_slab;
+	struct pfxhash fib_failures;     /* handles: indexes in failure_slab */
+	struct slab failure_slab;        /* struct fib_failure, index mode */
 	uint32_t dest_count[BGP_AFI_COUNT];
 	struct bgp_attr_set **buckets;
 	size_t nbuckets;
@@ -25,49 +37,65 @@ struct bgp_rib {
 
 /* ---- interned attribute sets ------------------------------------------------ */
 
-/* Bytes a deep copy of attrs needs beyond the struct, with room for the
- * arena's alignment of each array. */
+/*
+ * An interned set and its arrays are one allocation, the arrays packed
+ * after the struct at 8-byte alignment (what uint64_t and pointers need;
+ * the parse arena's 16 would cost a quarter of a typical set), so a set
+ * costs its struct and the bytes its arrays hold, nothing more.
+ */
+#define SET_ALIGN 8
+
+static size_t set_round(size_t n)
+{
+	return (n + SET_ALIGN - 1) & ~(size_t)(SET_ALIGN - 1);
+}
+
+/* Bytes the arrays of attrs take when packed after the struct. */
 static size_t attrs_extra_size(const struct bgp_attrs *a)
 {
-	size_t n = 16 * 8;
+	size_t n = set_round(a->aspath.nsegs * sizeof(struct bgp_as_segment));
 
-	n += a->aspath.nsegs * sizeof(struct bgp_as_segment) + 16;
 	for (size_t i = 0; i < a->aspath.nsegs; i++)
-		n += a->aspath.segs[i].count * sizeof(uint32_t) + 16;
-	n += a->ncommunities * sizeof(uint32_t) + a->next_communities * sizeof(uint64_t) +
-	     a->nlarge_communities * sizeof(struct bgp_large_community) + a->ncluster_list * sizeof(uint32_t);
-	n += a->nunknown * sizeof(struct bgp_attr_raw) + 16;
+		n += set_round(a->aspath.segs[i].count * sizeof(uint32_t));
+	n += set_round(a->ncommunities * sizeof(uint32_t)) + set_round(a->next_communities * sizeof(uint64_t)) +
+	     set_round(a->nlarge_communities * sizeof(struct bgp_large_community)) +
+	     set_round(a->ncluster_list * sizeof(uint32_t)) + set_round(a->nunknown * sizeof(struct bgp_attr_raw));
 	for (size_t i = 0; i < a->nunknown; i++)
-		n += a->unknown[i].len + 16;
+		n += set_round(a->unknown[i].len);
 	return n;
 }
 
-static void *copy_array(struct bgp_arena *arena, const void *src, size_t bytes)
+/* Hands out the packed space behind a set, in attrs_extra_size() order. */
+struct set_space {
+	uint8_t *next;
+};
+
+static void *copy_array(struct set_space *space, const void *src, size_t bytes)
 {
 	if (bytes == 0)
 		return NULL;
-	void *dst = bgp_arena_alloc(arena, bytes);
-	if (dst != NULL)
-		memcpy(dst, src, bytes);
+	void *dst = space->next;
+	memcpy(dst, src, bytes);
+	space->next += set_round(bytes);
 	return dst;
 }
 
-/* attrs with every array copied into arena (which was sized to fit). */
-static void attrs_deep_copy(struct bgp_attrs *dst, const struct bgp_attrs *src, struct bgp_arena *arena)
+/* attrs with every array copied into space (sized by attrs_extra_size). */
+static void attrs_deep_copy(struct bgp_attrs *dst, const struct bgp_attrs *src, struct set_space *space)
 {
 	*dst = *src;
-	dst->aspath.segs = copy_array(arena, src->aspath.segs, src->aspath.nsegs * sizeof(*src->aspath.segs));
+	dst->aspath.segs = copy_array(space, src->aspath.segs, src->aspath.nsegs * sizeof(*src->aspath.segs));
 	for (size_t i = 0; i < src->aspath.nsegs; i++)
-		dst->aspath.segs[i].asns = copy_array(arena, src->aspath.segs[i].asns,
+		dst->aspath.segs[i].asns = copy_array(space, src->aspath.segs[i].asns,
 						      src->aspath.segs[i].count * sizeof(uint32_t));
-	dst->communities = copy_array(arena, src->communities, src->ncommunities * sizeof(uint32_t));
-	dst->ext_communities = copy_array(arena, src->ext_communities, src->next_communities * sizeof(uint64_t));
-	dst->large_communities = copy_array(arena, src->large_communities,
+	dst->communities = copy_array(space, src->communities, src->ncommunities * sizeof(uint32_t));
+	dst->ext_communities = copy_array(space, src->ext_communities, src->next_communities * sizeof(uint64_t));
+	dst->large_communities = copy_array(space, src->large_communities,
 					    src->nlarge_communities * sizeof(struct bgp_large_community));
-	dst->cluster_list = copy_array(arena, src->cluster_list, src->ncluster_list * sizeof(uint32_t));
-	dst->unknown = copy_array(arena, src->unknown, src->nunknown * sizeof(struct bgp_attr_raw));
+	dst->cluster_list = copy_array(space, src->cluster_list, src->ncluster_list * sizeof(uint32_t));
+	dst->unknown = copy_array(space, src->unknown, src->nunknown * sizeof(struct bgp_attr_raw));
 	for (size_t i = 0; i < src->nunknown; i++)
-		dst->unknown[i].value = copy_array(arena, src->unknown[i].value, src->unknown[i].len);
+		dst->unknown[i].value = copy_array(space, src->unknown[i].value, src->unknown[i].len);
 }
 
 static int grow_buckets(struct bgp_rib *rib)
@@ -95,7 +123,8 @@ static int grow_buckets(struct bgp_rib *rib)
 
 struct bgp_attr_set *bgp_attrset_intern(struct bgp_rib *rib, const struct bgp_attrs *attrs)
 {
-	uint64_t h = bgp_attrs_hash(attrs);
+	uint64_t h64 = bgp_attrs_hash(attrs);
+	uint32_t h = (uint32_t)(h64 ^ (h64 >> 32));
 
 	if (rib->nsets >= rib->nbuckets && grow_buckets(rib) != 0 && rib->nbuckets == 0)
 		return NULL;
@@ -107,9 +136,9 @@ struct bgp_attr_set *bgp_attrset_intern(struct bgp_rib *rib, const struct bgp_at
 	struct bgp_attr_set *s = malloc(sizeof(*s) + extra);
 	if (s == NULL)
 		return NULL;
-	struct bgp_arena arena;
-	bgp_arena_init(&arena, (uint8_t *)(s + 1), extra);
-	attrs_deep_copy(&s->attrs, attrs, &arena);
+	_Static_assert(sizeof(struct bgp_attr_set) % SET_ALIGN == 0, "arrays after a set stay aligned");
+	struct set_space space = {(uint8_t *)(s + 1)};
+	attrs_deep_copy(&s->attrs, attrs, &space);
 	s->hash = h;
 	s->refs = 1;
 	s->next = rib->buckets[k];
@@ -277,6 +306,28 @@ size_t bgp_dest_multipath(const struct bgp_dest *dest, unsigned max_paths, const
 
 /* ---- destinations and paths ------------------------------------------------------- */
 
+static struct bgp_dest *dest_at(const struct bgp_rib *rib, uint32_t id)
+{
+	return slab_at(&rib->dest_slab, id);
+}
+
+static const struct prefix *dest_key(const void *ctx, uint32_t id)
+{
+	return &dest_at(ctx, id)->prefix;
+}
+
+static const struct prefix *failure_key(const void *ctx, uint32_t h)
+{
+	return &((struct fib_failure *)slab_at(&((const struct bgp_rib *)ctx)->failure_slab, h))->prefix;
+}
+
+/* The destination of exactly key (normalised), or NULL. */
+static struct bgp_dest *dest_find(const struct bgp_rib *rib, const struct prefix *key)
+{
+	uint32_t id = pfxhash_find(&rib->dests, key);
+	return id != PFXHASH_NONE ? dest_at(rib, id) : NULL;
+}
+
 struct bgp_rib *bgp_rib_new(struct bgp_instance *bgp)
 {
 	struct bgp_rib *rib = calloc(1, sizeof(*rib));
@@ -284,37 +335,53 @@ struct bgp_rib *bgp_rib_new(struct bgp_instance *bgp)
 	if (rib == NULL)
 		return NULL;
 	rib->bgp = bgp;
-	rib->tree[BGP_AFI_IPV4] = radix_new(AF_INET);
-	rib->tree[BGP_AFI_IPV6] = radix_new(AF_INET6);
-	if (rib->tree[BGP_AFI_IPV4] == NULL || rib->tree[BGP_AFI_IPV6] == NULL || grow_buckets(rib) != 0) {
+	pfxhash_init(&rib->dests, dest_key, rib);
+	pfxhash_init(&rib->fib_failures, failure_key, rib);
+	slab_init(&rib->dest_slab, sizeof(struct bgp_dest));
+	slab_init(&rib->path_slab, sizeof(struct bgp_path));
+	slab_init(&rib->failure_slab, sizeof(struct fib_failure));
+	if (grow_buckets(rib) != 0) {
 		bgp_rib_free(rib);
 		return NULL;
 	}
 	return rib;
 }
 
-static void free_dest(void *value, void *arg)
+static void free_path(struct bgp_rib *rib, struct bgp_path *p)
 {
-	struct bgp_rib *rib = arg;
-	struct bgp_dest *dest = value;
+	bgp_attrset_unref(rib, p->attrs);
+	slab_free(&rib->path_slab, p);
+}
 
+/* Every path and the destination itself; the caller has taken it out of
+ * the hash. Its id goes back for reuse, with any Adj-RIB-Out entries still
+ * under it (normally none: its withdrawal was sent first). */
+static void free_dest(struct bgp_rib *rib, struct bgp_dest *dest)
+{
 	while (dest->paths != NULL) {
 		struct bgp_path *p = dest->paths;
 		dest->paths = p->next;
-		bgp_attrset_unref(rib, p->attrs);
-		free(p);
+		free_path(rib, p);
 	}
-	free(dest);
+	bgp_dest_set_fib_error(rib, dest, NULL);
+	bgp_output_dest_gone(rib->bgp, dest);
+	slab_free_idx(&rib->dest_slab, dest->id);
 }
 
 void bgp_rib_free(struct bgp_rib *rib)
 {
 	if (rib == NULL)
 		return;
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-		if (rib->tree[afi] != NULL)
-			radix_free(rib->tree[afi], free_dest, rib);
-	}
+	size_t pos = 0;
+	uint32_t id;
+	while ((id = pfxhash_next(&rib->dests, &pos)) != PFXHASH_NONE)
+		for (struct bgp_path *p = dest_at(rib, id)->paths; p != NULL; p = p->next)
+			bgp_attrset_unref(rib, p->attrs);
+	pfxhash_fini(&rib->fib_failures);
+	pfxhash_fini(&rib->dests);
+	slab_fini(&rib->dest_slab);
+	slab_fini(&rib->path_slab);
+	slab_fini(&rib->failure_slab);
 	/* Anything still interned belongs to an Adj-RIB-Out being torn down. */
 	for (size_t i = 0; i < rib->nbuckets; i++) {
 		while (rib->buckets[i] != NULL) {
@@ -325,6 +392,48 @@ void bgp_rib_free(struct bgp_rib *rib)
 	}
 	free(rib->buckets);
 	free(rib);
+}
+
+const char *bgp_dest_fib_error(const struct bgp_rib *rib, const struct bgp_dest *dest)
+{
+	uint32_t h = dest->fib_failed ? pfxhash_find(&rib->fib_failures, &dest->prefix) : PFXHASH_NONE;
+
+	if (h == PFXHASH_NONE)
+		return "";
+	return ((const struct fib_failure *)slab_at(&rib->failure_slab, h))->reason;
+}
+
+void bgp_dest_set_fib_error(struct bgp_rib *rib, struct bgp_dest *dest, const char *reason)
+{
+	uint32_t h = dest->fib_failed ? pfxhash_find(&rib->fib_failures, &dest->prefix) : PFXHASH_NONE;
+	struct fib_failure *ff;
+
+	if (reason == NULL || reason[0] == '\0') {
+		if (h != PFXHASH_NONE) {
+			pfxhash_remove(&rib->fib_failures, &dest->prefix);
+			slab_free_idx(&rib->failure_slab, h);
+		}
+		dest->fib_failed = false;
+		return;
+	}
+	if (h == PFXHASH_NONE) {
+		ff = slab_alloc_idx(&rib->failure_slab, &h);
+		if (ff == NULL)
+			return;
+		ff->prefix = dest->prefix;
+		if (pfxhash_insert(&rib->fib_failures, h) != 0) {
+			slab_free_idx(&rib->failure_slab, h);
+			return;
+		}
+	}
+	ff = slab_at(&rib->failure_slab, h);
+	snprintf(ff->reason, sizeof(ff->reason), "%s", reason);
+	dest->fib_failed = true;
+}
+
+uint32_t bgp_rib_dest_id_limit(const struct bgp_rib *rib)
+{
+	return slab_index_limit(&rib->dest_slab);
 }
 
 static void enqueue(struct bgp_rib *rib, struct bgp_dest *dest)
@@ -349,56 +458,74 @@ static void decide(struct bgp_rib *rib, struct bgp_dest *dest)
 	for (struct bgp_path *p = dest->paths; p != NULL; p = p->next)
 		if (best == NULL || bgp_path_compare(p, best, NULL) < 0)
 			best = p;
+	/* The best goes first: dest->best names the head of the list. */
+	if (best != NULL && best != dest->paths) {
+		struct bgp_path **pp = &dest->paths;
+		while (*pp != best)
+			pp = &(*pp)->next;
+		*pp = best->next;
+		best->next = dest->paths;
+		dest->paths = best;
+	}
 	/* Queued even when the best stays: with multipath, a path as good as
 	 * the best changes what is forwarded; the output side sends only
 	 * real differences. */
-	dest->best = best;
 	enqueue(rib, dest);
-}
-
-static int requeue_one(const struct prefix *p, void *value, void *arg)
-{
-	(void)p;
-	enqueue(arg, value);
-	return 0;
 }
 
 void bgp_rib_requeue_all(struct bgp_rib *rib)
 {
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
-		radix_walk(rib->tree[afi], requeue_one, rib);
+	size_t pos = 0;
+	uint32_t id;
+
+	while ((id = pfxhash_next(&rib->dests, &pos)) != PFXHASH_NONE)
+		enqueue(rib, dest_at(rib, id));
 }
 
+struct new_dest {
+	struct bgp_rib *rib;
+	const struct prefix *key;
+};
+
+/* A destination for key, for pfxhash_find_or_insert(). */
+static uint32_t make_dest(void *arg)
+{
+	struct new_dest *nd = arg;
+	uint32_t id;
+	struct bgp_dest *dest = slab_alloc_idx(&nd->rib->dest_slab, &id);
+
+	if (dest == NULL)
+		return PFXHASH_NONE;
+	dest->prefix = *nd->key;
+	dest->id = id;
+	return id;
+}
+
+/* The destination of prefix, made if new: one hash probe for both. */
 static struct bgp_dest *dest_get(struct bgp_rib *rib, const struct prefix *prefix)
 {
-	enum bgp_afi afi = bgp_afi_of(prefix);
-	struct bgp_dest *dest = radix_lookup_exact(rib->tree[afi], prefix);
+	struct prefix key = *prefix;
 
-	if (dest != NULL)
-		return dest;
-	dest = calloc(1, sizeof(*dest));
-	if (dest == NULL)
+	prefix_normalize(&key);
+	struct new_dest nd = {rib, &key};
+	bool made;
+	uint32_t id = pfxhash_find_or_insert(&rib->dests, &key, make_dest, &nd, &made);
+	if (id == PFXHASH_NONE)
 		return NULL;
-	dest->prefix = *prefix;
-	prefix_normalize(&dest->prefix);
-	if (radix_insert(rib->tree[afi], &dest->prefix, dest, NULL) < 0) {
-		free(dest);
-		return NULL;
-	}
-	rib->dest_count[afi]++;
-	return dest;
+	if (made)
+		rib->dest_count[bgp_afi_of(&key)]++;
+	return dest_at(rib, id);
 }
 
-/* A destination left without paths stays in the tree until its withdrawal
- * has been sent (bgp_rib_queue_done frees it). */
+/* A destination left without paths stays until its withdrawal has been
+ * sent (bgp_rib_queue_done frees it). */
 static void dest_maybe_release(struct bgp_rib *rib, struct bgp_dest *dest)
 {
 	if (dest->paths != NULL || dest->queued)
 		return;
-	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
-	radix_delete(rib->tree[afi], &dest->prefix);
-	rib->dest_count[afi]--;
-	free(dest);
+	pfxhash_remove(&rib->dests, &dest->prefix);
+	rib->dest_count[bgp_afi_of(&dest->prefix)]--;
+	free_dest(rib, dest);
 }
 
 int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
@@ -418,12 +545,12 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 			return 0; /* nothing new: an implicit refresh */
 		bgp_attrset_unref(rib, p->attrs);
 		p->attrs = bgp_attrset_ref(set);
-		p->since = bgp_now();
+		p->since = (uint32_t)bgp_now();
 		/* The best path's attributes changed even if it stays best. */
 		decide(rib, dest);
 		return 0;
 	}
-	p = calloc(1, sizeof(*p));
+	p = slab_zalloc(&rib->path_slab);
 	if (p == NULL) {
 		dest_maybe_release(rib, dest);
 		return -1;
@@ -431,7 +558,7 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 	p->peer = peer;
 	p->ebgp = ebgp;
 	p->attrs = bgp_attrset_ref(set);
-	p->since = bgp_now();
+	p->since = (uint32_t)bgp_now();
 	p->next = dest->paths;
 	dest->paths = p;
 	if (peer != NULL)
@@ -448,10 +575,7 @@ static void remove_path(struct bgp_rib *rib, struct bgp_dest *dest, struct bgp_p
 	if (p->peer != NULL)
 		p->peer->pfx_rcvd[bgp_afi_of(&dest->prefix) == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST
 									  : BGP_AFSAFI_IPV4_UNICAST]--;
-	if (dest->best == p)
-		dest->best = NULL;
-	bgp_attrset_unref(rib, p->attrs);
-	free(p);
+	free_path(rib, p);
 	decide(rib, dest);
 	dest_maybe_release(rib, dest);
 }
@@ -461,7 +585,7 @@ void bgp_rib_withdraw(struct bgp_rib *rib, struct bgp_peer *peer, const struct p
 	struct prefix key = *prefix;
 
 	prefix_normalize(&key);
-	struct bgp_dest *dest = radix_lookup_exact(rib->tree[bgp_afi_of(&key)], &key);
+	struct bgp_dest *dest = dest_find(rib, &key);
 	if (dest == NULL)
 		return;
 	for (struct bgp_path **pp = &dest->paths; *pp != NULL; pp = &(*pp)->next) {
@@ -480,12 +604,10 @@ struct collect {
 	bool mark;                    /* mark its paths stale while collecting none */
 };
 
-static int collect_peer_dests(const struct prefix *p, void *value, void *arg)
+static int collect_peer_dests(struct bgp_dest *dest, void *arg)
 {
 	struct collect *c = arg;
-	struct bgp_dest *dest = value;
 
-	(void)p;
 	for (struct bgp_path *path = dest->paths; path != NULL; path = path->next) {
 		if (path->peer != c->peer)
 			continue;
@@ -509,12 +631,29 @@ static int collect_peer_dests(const struct prefix *p, void *value, void *arg)
 	return 0;
 }
 
+int bgp_rib_scan(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg)
+{
+	size_t pos = 0;
+	uint32_t id;
+	int rc;
+
+	while ((id = pfxhash_next(&rib->dests, &pos)) != PFXHASH_NONE) {
+		struct bgp_dest *dest = dest_at(rib, id);
+		if (bgp_afi_of(&dest->prefix) == afi && (rc = fn(dest, arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The walks below that withdraw many paths go in prefix order: the FIB
+ * removes the routes in that order, which the kernel does about twice as
+ * fast as in hash order. */
 void bgp_rib_peer_down(struct bgp_rib *rib, struct bgp_peer *peer)
 {
-	/* Collect first: the tree must not change during a walk. */
+	/* Collect first: the table must not change during a walk. */
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		struct collect c = {.peer = peer};
-		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		bgp_rib_walk(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		for (size_t i = 0; i < c.n; i++)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		free(c.dests);
@@ -525,7 +664,7 @@ void bgp_rib_peer_mark_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsigne
 {
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 		struct collect c = {.peer = peer, .mark = (keep_afis & (1u << afi)) != 0};
-		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		bgp_rib_walk(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		for (size_t i = 0; i < c.n; i++)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		free(c.dests);
@@ -538,7 +677,7 @@ void bgp_rib_peer_mark_stale_afis(struct bgp_rib *rib, struct bgp_peer *peer, un
 		if (!(afis & (1u << afi)))
 			continue;
 		struct collect c = {.peer = peer, .mark = true};
-		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		bgp_rib_scan(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		free(c.dests);
 	}
 }
@@ -551,7 +690,7 @@ size_t bgp_rib_peer_purge_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsi
 		if (!(afis & (1u << afi)))
 			continue;
 		struct collect c = {.peer = peer, .stale_only = true};
-		radix_walk(rib->tree[afi], collect_peer_dests, &c);
+		bgp_rib_walk(rib, (enum bgp_afi)afi, collect_peer_dests, &c);
 		for (size_t i = 0; i < c.n; i++)
 			bgp_rib_withdraw(rib, peer, &c.dests[i]->prefix);
 		purged += c.n;
@@ -571,28 +710,18 @@ uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi)
 	return rib->dest_count[afi];
 }
 
-struct walk_adapter {
-	bgp_dest_fn fn;
-	void *arg;
-};
-
-static int walk_one(const struct prefix *p, void *value, void *arg)
-{
-	struct walk_adapter *w = arg;
-	(void)p;
-	return w->fn(value, w->arg);
-}
-
 int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg)
 {
-	struct walk_adapter w = {fn, arg};
-	return radix_walk(rib->tree[afi], walk_one, &w);
-}
+	uint32_t *list;
+	long n = pfxhash_sorted(&rib->dests, afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET, &list);
+	int rc = 0;
 
-int bgp_rib_walk_covered(struct bgp_rib *rib, const struct prefix *prefix, bgp_dest_fn fn, void *arg)
-{
-	struct walk_adapter w = {fn, arg};
-	return radix_walk_covered(rib->tree[bgp_afi_of(prefix)], prefix, walk_one, &w);
+	if (n < 0)
+		return -1;
+	for (long i = 0; i < n && rc == 0; i++)
+		rc = fn(dest_at(rib, list[i]), arg);
+	free(list);
+	return rc;
 }
 
 void bgp_rib_requeue(struct bgp_rib *rib, struct bgp_dest *dest)
@@ -610,7 +739,7 @@ struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix
 	struct prefix key = *prefix;
 
 	prefix_normalize(&key);
-	return radix_lookup_exact(rib->tree[bgp_afi_of(&key)], &key);
+	return dest_find(rib, &key);
 }
 
 struct bgp_dest *bgp_rib_queue_take(struct bgp_rib *rib)

@@ -12,6 +12,10 @@
  * (bgp_output.c) drains the queue, turns real differences into UPDATEs for
  * each peer and brings the FIB up to date.
  *
+ * Destinations are found by a prefix hash (lib/pfxhash.h), not a tree:
+ * a received route needs only exact lookups, and ordered walks, which
+ * show commands and a new peer's table want, sort a snapshot.
+ *
  * Ownership: the RIB owns its attribute sets, destinations and paths. A
  * struct bgp_attr_set pointer stays valid while the caller holds a
  * reference (bgp_attrset_ref / bgp_attrset_unref).
@@ -34,7 +38,7 @@ struct json_object;
 
 struct bgp_attr_set {
 	struct bgp_attr_set *next;   /* hash chain */
-	uint64_t hash;
+	uint32_t hash;               /* bgp_attrs_hash(), folded */
 	uint32_t refs;
 	struct bgp_attrs attrs;      /* its arrays live in the same allocation */
 };
@@ -46,21 +50,31 @@ struct bgp_path {
 	struct bgp_path *next;
 	struct bgp_peer *peer;           /* NULL: originated here */
 	struct bgp_attr_set *attrs;      /* one reference held */
-	time_t since;                    /* monotonic seconds */
+	uint32_t since;                  /* monotonic seconds (bgp_now()) */
 	bool ebgp;
 	/* Kept from a session that went down while its peer restarts (RFC
 	 * 4724 section 4.2); refreshed or purged once it is back. */
 	bool stale;
 };
 
+/*
+ * One prefix of the RIB: 40 bytes from a slab, since a full table holds a
+ * million of them.  The decision keeps the best path first in the list,
+ * so `best` is another name for `paths` (NULL when there is none).  The
+ * reason a route could not be installed is kept aside
+ * (bgp_dest_fib_error), as few destinations ever have one.
+ */
 struct bgp_dest {
-	struct prefix prefix;
-	struct bgp_path *paths;
-	struct bgp_path *best;
-	bool queued;                     /* on the change queue */
-	bool fib_installed;              /* the best path is in the kernel */
-	bool suppressed;                 /* inside a summary-only aggregate: not sent */
-	char fib_error[96];              /* why not, when it could not be */
+	struct prefix prefix;            /* normalised; the RIB's key */
+	bool queued : 1;                 /* on the change queue */
+	bool fib_installed : 1;          /* the best path is in the kernel */
+	bool fib_failed : 1;             /* and a reason why not is kept */
+	bool suppressed : 1;             /* inside a summary-only aggregate: not sent */
+	uint32_t id;                     /* dense, reused once freed: indexes Adj-RIBs-Out */
+	union {
+		struct bgp_path *paths;  /* the best first; set by the RIB only */
+		struct bgp_path *best;
+	};
 	struct bgp_dest *queue_next;
 };
 
@@ -96,17 +110,28 @@ size_t bgp_rib_peer_purge_stale(struct bgp_rib *rib, struct bgp_peer *peer, unsi
 uint32_t bgp_rib_peer_count(const struct bgp_rib *rib, const struct bgp_peer *peer, enum bgp_afi afi);
 
 
+/* Why dest's best path is not in the kernel ("" when it is, or nothing
+ * was tried); valid until the next change to dest. */
+const char *bgp_dest_fib_error(const struct bgp_rib *rib, const struct bgp_dest *dest);
+/* Keep (reason not NULL) or forget (NULL) why dest is not installed. */
+void bgp_dest_set_fib_error(struct bgp_rib *rib, struct bgp_dest *dest, const char *reason);
+
+/* One more than the highest destination id in use: the size an array
+ * indexed by bgp_dest.id needs. */
+uint32_t bgp_rib_dest_id_limit(const struct bgp_rib *rib);
+
 /* Destinations with at least one path. */
 uint32_t bgp_rib_count(const struct bgp_rib *rib, enum bgp_afi afi);
 
 /* Visit every destination of a family in prefix order; return non-zero
- * from fn to stop. */
+ * from fn to stop.  fn must not add or remove destinations or paths
+ * (collect, then change after the walk); the order costs a sort of the
+ * family's destinations. */
 typedef int (*bgp_dest_fn)(struct bgp_dest *dest, void *arg);
 int bgp_rib_walk(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg);
+/* The same in no particular order, without the sort. */
+int bgp_rib_scan(struct bgp_rib *rib, enum bgp_afi afi, bgp_dest_fn fn, void *arg);
 struct bgp_dest *bgp_rib_lookup(struct bgp_rib *rib, const struct prefix *prefix);
-
-/* Visit the destinations inside prefix (itself included) in prefix order. */
-int bgp_rib_walk_covered(struct bgp_rib *rib, const struct prefix *prefix, bgp_dest_fn fn, void *arg);
 
 /* Queue one destination for the output side (what is sent for it changed
  * without its paths changing). */

@@ -42,6 +42,7 @@ static void next_hop_text(const struct bgp_path *p, char *buf, size_t len)
 struct show_ctx {
 	FILE *out;
 	const struct prefix *only;
+	struct bgp_rib *rib;
 	const struct bgp_peer *from;    /* only paths learned from this peer */
 	struct json_object *routes;
 	unsigned count;
@@ -60,6 +61,19 @@ static void print_line(FILE *out, bool suppressed, bool best, const char *pfx, c
 		snprintf(lp, sizeof(lp), "%u", a->local_pref);
 	fprintf(out, "%s%s %-18s %-18s %10s %6s %6u %s%s%c\n", suppressed ? "s" : "*", best ? ">" : " ", pfx, nh, med, lp, weight,
 		path, path[0] ? " " : "", origin_code[a->origin <= 2 ? a->origin : 2]);
+}
+
+/* One prefix is one lookup; the whole table a walk in prefix order. */
+static void show_walk(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only, bgp_dest_fn fn,
+		      struct show_ctx *c)
+{
+	if (only == NULL) {
+		bgp_rib_walk(rib, afi, fn, c);
+		return;
+	}
+	struct bgp_dest *dest = bgp_rib_lookup(rib, only);
+	if (dest != NULL && bgp_afi_of(&dest->prefix) == afi)
+		fn(dest, c);
 }
 
 static void print_header(FILE *out)
@@ -92,16 +106,16 @@ static int show_dest_text(struct bgp_dest *dest, void *arg)
 
 void bgp_rib_show(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only, FILE *out)
 {
-	struct show_ctx c = {.out = out, .only = only};
+	struct show_ctx c = {.rib = rib, .out = out, .only = only};
 
 	print_header(out);
-	bgp_rib_walk(rib, afi, show_dest_text, &c);
+	show_walk(rib, afi, only, show_dest_text, &c);
 	fprintf(out, "\nDisplayed %u routes and %u total paths\n", bgp_rib_count(rib, afi), c.count);
 }
 
 static void attrs_json(struct json_object *o, const struct bgp_attrs *a, bool local);
 
-static struct json_object *path_json(const struct bgp_dest *dest, const struct bgp_path *p)
+static struct json_object *path_json(struct bgp_rib *rib, const struct bgp_dest *dest, const struct bgp_path *p)
 {
 	const struct bgp_attrs *a = &p->attrs->attrs;
 	struct json_object *o = json_object_new_object();
@@ -116,8 +130,9 @@ static struct json_object *path_json(const struct bgp_dest *dest, const struct b
 		json_object_object_add(o, "bestpath", json_object_new_boolean(true));
 		if (p->peer != NULL) {
 			json_object_object_add(o, "installed", json_object_new_boolean(dest->fib_installed));
-			if (dest->fib_error[0] != '\0')
-				json_object_object_add(o, "notInstalledReason", json_object_new_string(dest->fib_error));
+			const char *why = bgp_dest_fib_error(rib, dest);
+			if (why[0] != '\0')
+				json_object_object_add(o, "notInstalledReason", json_object_new_string(why));
 		}
 	}
 	json_object_object_add(o, "pathFrom", json_object_new_string(p->peer == NULL ? "local"
@@ -173,7 +188,7 @@ static int show_dest_json(struct bgp_dest *dest, void *arg)
 	struct json_object *paths = json_object_new_array();
 	for (const struct bgp_path *p = dest->paths; p != NULL; p = p->next)
 		if (c->from == NULL || p->peer == c->from)
-			json_object_array_add(paths, path_json(dest, p));
+			json_object_array_add(paths, path_json(c->rib, dest, p));
 	if (json_object_array_length(paths) == 0) {
 		json_object_put(paths);
 		return 0;
@@ -186,9 +201,9 @@ static int show_dest_json(struct bgp_dest *dest, void *arg)
 struct json_object *bgp_rib_show_json(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only)
 {
 	struct json_object *root = json_object_new_object();
-	struct show_ctx c = {.only = only, .routes = json_object_new_object()};
+	struct show_ctx c = {.rib = rib, .only = only, .routes = json_object_new_object()};
 
-	bgp_rib_walk(rib, afi, show_dest_json, &c);
+	show_walk(rib, afi, only, show_dest_json, &c);
 	json_object_object_add(root, "routes", c.routes);
 	return root;
 }

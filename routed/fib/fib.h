@@ -36,7 +36,8 @@
  * are borrowed: valid until the next call that changes the fib.
  *
  * Concurrency: none.  One thread (routed's event loop) uses a fib; calls
- * block for one netlink round trip at most, or one table dump.
+ * block for one netlink round trip at most, or one table dump, or (the
+ * queued calls, below) for the answers to what is already in flight.
  */
 #ifndef SKYGATE_FIB_H
 #define SKYGATE_FIB_H
@@ -224,6 +225,94 @@ bool fib_nexthop_equal(const struct fib_nexthop *a, const struct fib_nexthop *b)
 const char *fib_nexthop_format(const struct fib_nexthop *nh, char *buf, size_t buflen);
 
 /*
+ * ---- Queued changes ----
+ *
+ * fib_route_set() and fib_route_del() wait for the kernel's answer to each
+ * request: one round trip per route, which for a full table is most of the
+ * time it takes to install it.  The queued forms put many requests in
+ * flight on one socket, sent in batches, and report each outcome later,
+ * through the result callback, in the order they were queued:
+ *
+ *   fib_set_result_fn(f, fn, arg);          once
+ *   fib_route_set_queued(f, p, ...);        for each change
+ *   fib_submit(f);                          after a round of changes
+ *   fib_process(f);                         whenever fib_fd(f) is readable
+ *   fib_drain(f);                           to wait for every outcome
+ *
+ * An outcome means what the synchronous call's result means: rc 0, the
+ * change is made and recorded; rc -1, it is not, reason says why (the
+ * kernel's text, as fib_last_error() would give), and what was installed
+ * for the prefix before is still installed and recorded.  Requests for one
+ * prefix never overtake each other: queuing a change for a prefix whose
+ * previous change is still in flight first waits for that one's outcome.
+ *
+ * The synchronous changes, fib_mark_stale() and fib_route_get() first wait
+ * for every queued change.  fib_route_find(), fib_walk() and the counts
+ * give what is recorded: the changes whose outcome has been reported.
+ * fib_sweep() and fib_flush() queue their removals themselves and wait.
+ * The result callback must not call the fib.
+ *
+ * The memory backend makes a queued change at once and reports it before
+ * the call returns; fib_fd() is -1 for it.
+ */
+
+/* prefix: the route's (borrowed for the call).  removal: the outcome of a
+ * fib_route_del_queued().  rc 0 or -1; reason "" on success. */
+typedef void (*fib_result_fn)(const struct prefix *prefix, bool removal, int rc,
+			      const char *reason, void *arg);
+
+/* Where outcomes go (fn NULL: nowhere). */
+void fib_set_result_fn(struct fib *f, fib_result_fn fn, void *arg);
+
+/*
+ * Queue fib_route_set(f, p, nhs, n, metric).  Returns 0 when queued (its
+ * outcome will be reported), -1 when refused at once with a reason in
+ * fib_last_error() (invalid arguments; nothing is reported then).  May
+ * read outcomes, and so call the result callback, before it returns: when
+ * the prefix has a change in flight or too many changes are in flight.
+ */
+int fib_route_set_queued(struct fib *f, const struct prefix *p, const struct fib_nexthop *nhs,
+			 size_t n, uint32_t metric);
+
+/* Queue fib_route_del(f, p); as fib_route_set_queued().  Removing a prefix
+ * that is not installed is reported as done (rc 0) at once. */
+int fib_route_del_queued(struct fib *f, const struct prefix *p);
+
+/* Send what is queued without waiting.  Returns 0, or -1 with a reason
+ * (the affected changes are reported as failed). */
+int fib_submit(struct fib *f);
+
+/* A descriptor that is readable when outcomes wait to be read, for the
+ * event loop; -1 when the backend has none. */
+int fib_fd(const struct fib *f);
+
+/* Read and report the outcomes that have arrived; never blocks.  Returns
+ * how many were reported. */
+size_t fib_process(struct fib *f);
+
+/* Send what is queued and wait until every outcome is reported. */
+void fib_drain(struct fib *f);
+
+/* Changes queued or in flight whose outcome is not reported yet. */
+size_t fib_in_flight(const struct fib *f);
+
+/*
+ * Netlink backend only, for tests and tuning: at most max_in_flight
+ * changes in flight at once (0 keeps the current limit; the default is
+ * FIB_IN_FLIGHT_DEFAULT), and the socket's receive buffer for the kernel's
+ * answers set to rcvbuf bytes (0 keeps it).  A buffer too small for the
+ * answers in flight makes the kernel drop some (ENOBUFS); the fib then
+ * finds out what became of each change it has no answer for.  Returns 0,
+ * or -1 when f is not a netlink fib or the buffer cannot be set.
+ */
+#define FIB_IN_FLIGHT_DEFAULT 4096
+int fib_netlink_tune(struct fib *f, size_t max_in_flight, int rcvbuf);
+
+/* Netlink backend: answers the kernel dropped so far (each such change was
+ * then checked by doing it again); 0 for any other fib. */
+size_t fib_netlink_answers_lost(const struct fib *f);
+
+/*
  * ---- Backend interface: for fib_memory.c and fib_netlink.c only. ----
  *
  * A backend's object starts with a struct fib whose ops point to the
@@ -247,12 +336,27 @@ struct fib_ops {
 	int (*flush)(struct fib *f, size_t *removed);
 	size_t (*count)(const struct fib *f);
 	void (*destroy)(struct fib *f);
+	/* Queued changes; NULL in a backend without them (the front end then
+	 * makes each change at once and reports it). */
+	int (*route_set_queued)(struct fib *f, const struct prefix *p,
+				const struct fib_nexthop *nhs, size_t n, uint32_t metric);
+	int (*route_del_queued)(struct fib *f, const struct prefix *p);
+	int (*submit)(struct fib *f);
+	int (*fd)(const struct fib *f);
+	size_t (*process)(struct fib *f);
+	void (*drain)(struct fib *f);
+	size_t (*in_flight)(const struct fib *f);
 };
 
 struct fib {
 	const struct fib_ops *ops;
 	char error[FIB_ERR_MAX];
+	fib_result_fn result_fn; /* fib_set_result_fn() */
+	void *result_arg;
 };
+
+/* Report an outcome to the fib's result callback, if any. */
+void fib_report(struct fib *f, const struct prefix *p, bool removal, int rc, const char *reason);
 
 /* Record why the current call fails (printf-style, cut to FIB_ERR_MAX). */
 void fib_set_error(struct fib *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

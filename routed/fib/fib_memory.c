@@ -7,20 +7,22 @@
  *     struct fib_ops (strongSwan's kernel_interface does the same in front
  *     of its kernel_ipsec backends);
  *   - the checks themselves (fib_route_check) and next-hop helpers;
- *   - the memory backend: a radix tree per family holding each route's
+ *   - the memory backend: a prefix hash of compact records holding each route's
  *     metric, stale mark and next hops.  It stands in for the kernel in unit
  *     tests of the RIB, and the netlink backend keeps one as its record of
  *     what it installed, so both share one implementation of stale marking,
  *     sweeping, flushing and walking.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fib.h"
-#include "radix.h"
+#include "pfxhash.h"
+#include "slab.h"
 
 /* What the kernel stores for an IPv6 route given metric 0
  * (IP6_RT_PRIO_USER, include/uapi/linux/ipv6_route.h). */
@@ -337,19 +339,137 @@ fib_stale_count(const struct fib *f)
 	return n;
 }
 
+/* ---- queued changes --------------------------------------------------- */
+
+void
+fib_set_result_fn(struct fib *f, fib_result_fn fn, void *arg)
+{
+	if (f == NULL)
+		return;
+	f->result_fn = fn;
+	f->result_arg = arg;
+}
+
+void
+fib_report(struct fib *f, const struct prefix *p, bool removal, int rc, const char *reason)
+{
+	if (f->result_fn != NULL)
+		f->result_fn(p, removal, rc, reason != NULL ? reason : "", f->result_arg);
+}
+
+int
+fib_route_set_queued(struct fib *f, const struct prefix *p, const struct fib_nexthop *nhs,
+		     size_t n, uint32_t metric)
+{
+	struct fib_nexthop norm[FIB_NEXTHOP_MAX];
+	struct prefix key;
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	f->error[0] = '\0';
+	if (fib_route_check(p, nhs, n, f->error, sizeof(f->error)) < 0)
+		return -1;
+	key = *p;
+	prefix_normalize(&key);
+	nexthops_normalise(nhs, n, norm);
+	if (key.family == AF_INET6 && metric == 0)
+		metric = FIB_IP6_METRIC_DEFAULT;
+	if (f->ops->route_set_queued != NULL)
+		return f->ops->route_set_queued(f, &key, norm, n, metric);
+	rc = f->ops->route_set(f, &key, norm, n, metric);
+	fib_report(f, &key, false, rc, rc == 0 ? "" : f->error);
+	return 0;
+}
+
+int
+fib_route_del_queued(struct fib *f, const struct prefix *p)
+{
+	struct prefix key;
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	f->error[0] = '\0';
+	if (!lookup_key(f, p, &key))
+		return -1;
+	if (f->ops->route_del_queued != NULL)
+		return f->ops->route_del_queued(f, &key);
+	rc = f->ops->route_del(f, &key);
+	fib_report(f, &key, true, rc, rc == 0 ? "" : f->error);
+	return 0;
+}
+
+int
+fib_submit(struct fib *f)
+{
+	if (f == NULL)
+		return -1;
+	return f->ops->submit != NULL ? f->ops->submit(f) : 0;
+}
+
+int
+fib_fd(const struct fib *f)
+{
+	return f != NULL && f->ops->fd != NULL ? f->ops->fd(f) : -1;
+}
+
+size_t
+fib_process(struct fib *f)
+{
+	return f != NULL && f->ops->process != NULL ? f->ops->process(f) : 0;
+}
+
+void
+fib_drain(struct fib *f)
+{
+	if (f != NULL && f->ops->drain != NULL)
+		f->ops->drain(f);
+}
+
+size_t
+fib_in_flight(const struct fib *f)
+{
+	return f != NULL && f->ops->in_flight != NULL ? f->ops->in_flight(f) : 0;
+}
+
 /* ---- the memory backend ------------------------------------------------ */
 
-struct mem_route {
+/*
+ * A full table is a million routes or more, most at one metric through a
+ * handful of next hops.  So a route is a 24-byte record from a slab,
+ * indexed by a prefix hash of slab indexes, naming by number an interned,
+ * reference-counted set of metric and next hops.  Walks sort a snapshot
+ * (pfxhash_sorted), which gives fib_walk()'s order.
+ */
+struct mem_nhset {
+	struct mem_nhset *next; /* hash chain */
+	uint64_t hash;
+	uint32_t refs;
+	uint32_t idx;            /* in fib_mem.by_idx */
 	uint32_t metric;
-	bool stale;
-	size_t n;
-	struct fib_nexthop nhs[]; /* n of them */
+	uint32_t n;
+	struct fib_nexthop nhs[]; /* n of them, normalised */
 };
+
+struct mem_route {
+	struct prefix prefix; /* the key: normalised */
+	bool stale;
+	uint32_t set;         /* index of its set (one reference held) */
+};
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(struct mem_route) == 24, "a FIB record grew past 24 bytes");
+#endif
 
 struct fib_mem {
 	struct fib base; /* first: a struct fib * is a struct fib_mem * */
-	struct radix_tree *v4;
-	struct radix_tree *v6;
+	struct pfxhash routes;   /* handles: indexes in route_slab */
+	struct slab route_slab;  /* struct mem_route, index mode */
+	struct mem_nhset **sets; /* interned next-hop sets, chained */
+	size_t nsets_cap, nsets;
+	struct mem_nhset **by_idx; /* the same by number; NULL: a free number */
+	uint32_t nidx, idx_cap, free_idx; /* free_idx: a free number, or nidx */
 	bool refuse;
 	struct prefix refuse_within;
 	char refuse_reason[FIB_ERR_MAX];
@@ -369,26 +489,174 @@ mem_of_const(const struct fib *f)
 	return (const struct fib_mem *)f;
 }
 
-static struct radix_tree *
-mem_tree(const struct fib_mem *m, int family)
+static uint64_t
+nhs_hash(const struct fib_nexthop *nhs, size_t n, uint32_t metric)
 {
-	return family == AF_INET ? m->v4 : m->v6;
+	/* FNV-1a over the normalised bytes: sets are few and hashed once per
+	 * route change. */
+	const unsigned char *b = (const unsigned char *)nhs;
+	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ metric;
+
+	for (size_t i = 0; i < n * sizeof(*nhs); i++) {
+		h ^= b[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h ^ n;
+}
+
+static struct mem_route *
+mem_route_at(const struct fib_mem *m, uint32_t h)
+{
+	return slab_at(&m->route_slab, h);
+}
+
+static const struct prefix *
+mem_route_key(const void *ctx, uint32_t h)
+{
+	return &mem_route_at(ctx, h)->prefix;
+}
+
+/* The record for p, or NULL. */
+static struct mem_route *
+mem_route_lookup(const struct fib_mem *m, const struct prefix *p)
+{
+	uint32_t h = pfxhash_find(&m->routes, p);
+
+	return h != PFXHASH_NONE ? mem_route_at(m, h) : NULL;
+}
+
+static struct mem_nhset *
+mem_set_at(const struct fib_mem *m, uint32_t idx)
+{
+	return m->by_idx[idx];
+}
+
+/* A free number for a new set; -1 out of memory. */
+static int
+mem_idx_take(struct fib_mem *m, uint32_t *idx)
+{
+	if (m->free_idx < m->nidx) {
+		*idx = m->free_idx;
+		/* The next free number: scanning is cheap, sets are few. */
+		uint32_t next = m->free_idx + 1;
+		while (next < m->nidx && m->by_idx[next] != NULL)
+			next++;
+		m->free_idx = next;
+		return 0;
+	}
+	if (m->nidx == m->idx_cap) {
+		uint32_t cap = m->idx_cap ? m->idx_cap * 2 : 16;
+		struct mem_nhset **v = realloc(m->by_idx, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		m->by_idx = v;
+		m->idx_cap = cap;
+	}
+	*idx = m->nidx++;
+	m->by_idx[*idx] = NULL;
+	m->free_idx = m->nidx;
+	return 0;
+}
+
+static int
+mem_sets_grow(struct fib_mem *m)
+{
+	size_t cap = m->nsets_cap ? m->nsets_cap * 2 : 16;
+	struct mem_nhset **sets = calloc(cap, sizeof(*sets));
+
+	if (sets == NULL)
+		return -1;
+	for (size_t i = 0; i < m->nsets_cap; i++) {
+		while (m->sets[i] != NULL) {
+			struct mem_nhset *s = m->sets[i];
+
+			m->sets[i] = s->next;
+			s->next = sets[s->hash & (cap - 1)];
+			sets[s->hash & (cap - 1)] = s;
+		}
+	}
+	free(m->sets);
+	m->sets = sets;
+	m->nsets_cap = cap;
+	return 0;
+}
+
+/* The interned set for metric and nhs[0..n-1] (normalised), one
+ * reference for the caller; NULL out of memory. */
+static struct mem_nhset *
+mem_set_get(struct fib_mem *m, const struct fib_nexthop *nhs, size_t n, uint32_t metric)
+{
+	uint64_t h = nhs_hash(nhs, n, metric);
+	struct mem_nhset *s;
+
+	if (m->nsets >= m->nsets_cap && mem_sets_grow(m) != 0 && m->nsets_cap == 0)
+		return NULL;
+	for (s = m->sets[h & (m->nsets_cap - 1)]; s != NULL; s = s->next) {
+		if (s->hash == h && s->n == n && s->metric == metric &&
+		    memcmp(s->nhs, nhs, n * sizeof(*nhs)) == 0) {
+			s->refs++;
+			return s;
+		}
+	}
+	s = malloc(sizeof(*s) + n * sizeof(s->nhs[0]));
+	if (s == NULL)
+		return NULL;
+	if (mem_idx_take(m, &s->idx) < 0) {
+		free(s);
+		return NULL;
+	}
+	m->by_idx[s->idx] = s;
+	s->metric = metric;
+	s->hash = h;
+	s->refs = 1;
+	s->n = (uint32_t)n;
+	memcpy(s->nhs, nhs, n * sizeof(*nhs));
+	s->next = m->sets[h & (m->nsets_cap - 1)];
+	m->sets[h & (m->nsets_cap - 1)] = s;
+	m->nsets++;
+	return s;
 }
 
 static void
-mem_free_value(void *value, void *arg)
+mem_set_put(struct fib_mem *m, struct mem_nhset *set)
 {
-	(void)arg;
-	free(value);
+	if (set == NULL || --set->refs > 0)
+		return;
+	for (struct mem_nhset **pp = &m->sets[set->hash & (m->nsets_cap - 1)]; *pp != NULL;
+	     pp = &(*pp)->next) {
+		if (*pp == set) {
+			*pp = set->next;
+			break;
+		}
+	}
+	m->nsets--;
+	m->by_idx[set->idx] = NULL;
+	if (set->idx < m->free_idx)
+		m->free_idx = set->idx;
+	free(set);
+}
+
+static void
+mem_route_free(struct fib_mem *m, uint32_t h)
+{
+	mem_set_put(m, mem_set_at(m, mem_route_at(m, h)->set));
+	slab_free_idx(&m->route_slab, h);
 }
 
 static void
 mem_destroy(struct fib *f)
 {
 	struct fib_mem *m = mem_of(f);
+	size_t pos = 0;
+	uint32_t h;
 
-	radix_free(m->v4, mem_free_value, NULL);
-	radix_free(m->v6, mem_free_value, NULL);
+	while ((h = pfxhash_next(&m->routes, &pos)) != PFXHASH_NONE)
+		mem_set_put(m, mem_set_at(m, mem_route_at(m, h)->set));
+	pfxhash_fini(&m->routes);
+	slab_fini(&m->route_slab);
+	free(m->sets);
+	free(m->by_idx);
 	free(m);
 }
 
@@ -400,9 +668,9 @@ fib_memory_new(void)
 	if (m == NULL)
 		return NULL;
 	m->base.ops = &mem_ops;
-	m->v4 = radix_new(AF_INET);
-	m->v6 = radix_new(AF_INET6);
-	if (m->v4 == NULL || m->v6 == NULL) {
+	pfxhash_init(&m->routes, mem_route_key, m);
+	slab_init(&m->route_slab, sizeof(struct mem_route));
+	if (mem_sets_grow(m) != 0) {
 		mem_destroy(&m->base);
 		return NULL;
 	}
@@ -435,27 +703,39 @@ mem_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *n
 	      uint32_t metric)
 {
 	struct fib_mem *m = mem_of(f);
-	struct mem_route *r, *old = NULL;
+	struct mem_route *r;
+	struct mem_nhset *set;
 
 	if (m->refuse && prefix_contains(&m->refuse_within, p)) {
 		fib_set_error(f, "%s", m->refuse_reason);
 		return -1;
 	}
-	r = malloc(sizeof(*r) + n * sizeof(r->nhs[0]));
+	set = mem_set_get(m, nhs, n, metric);
+	if (set == NULL) {
+		fib_set_error(f, "out of memory");
+		return -1;
+	}
+	r = mem_route_lookup(m, p);
+	if (r != NULL) {
+		mem_set_put(m, mem_set_at(m, r->set));
+		r->set = set->idx;
+		r->stale = false;
+		return 0;
+	}
+	uint32_t h;
+	r = slab_alloc_idx(&m->route_slab, &h);
 	if (r == NULL) {
+		mem_set_put(m, set);
 		fib_set_error(f, "out of memory");
 		return -1;
 	}
-	r->metric = metric;
-	r->stale = false;
-	r->n = n;
-	memcpy(r->nhs, nhs, n * sizeof(nhs[0]));
-	if (radix_insert(mem_tree(m, p->family), p, r, (void **)&old) < 0) {
-		free(r);
+	r->prefix = *p;
+	r->set = set->idx;
+	if (pfxhash_insert(&m->routes, h) < 0) {
+		mem_route_free(m, h);
 		fib_set_error(f, "out of memory");
 		return -1;
 	}
-	free(old);
 	return 0;
 }
 
@@ -463,24 +743,34 @@ static int
 mem_route_del(struct fib *f, const struct prefix *p)
 {
 	struct fib_mem *m = mem_of(f);
+	uint32_t h = pfxhash_remove(&m->routes, p);
 
-	free(radix_delete(mem_tree(m, p->family), p));
+	if (h != PFXHASH_NONE)
+		mem_route_free(m, h);
 	return 0;
+}
+
+static void
+mem_route_fill(const struct fib_mem *m, const struct mem_route *r, struct fib_route *out)
+{
+	const struct mem_nhset *set = mem_set_at(m, r->set);
+
+	out->prefix = r->prefix;
+	out->metric = set->metric;
+	out->stale = r->stale;
+	out->n = set->n;
+	out->nhs = set->nhs;
 }
 
 static bool
 mem_route_find(const struct fib *f, const struct prefix *p, struct fib_route *out)
 {
 	const struct fib_mem *m = mem_of_const(f);
-	const struct mem_route *r = radix_lookup_exact(mem_tree(m, p->family), p);
+	const struct mem_route *r = mem_route_lookup(m, p);
 
 	if (r == NULL)
 		return false;
-	out->prefix = *p;
-	out->metric = r->metric;
-	out->stale = r->stale;
-	out->n = r->n;
-	out->nhs = r->nhs;
+	mem_route_fill(m, r, out);
 	return true;
 }
 
@@ -496,84 +786,35 @@ mem_route_get(struct fib *f, const struct prefix *p, struct fib_nexthop *nhs, si
 	return (int)r.n;
 }
 
-struct mem_walk {
-	fib_walk_fn fn;
-	void *arg;
-};
-
-static int
-mem_walk_one(const struct prefix *p, void *value, void *arg)
-{
-	const struct mem_route *mr = value;
-	const struct mem_walk *w = arg;
-	struct fib_route r = {
-		.prefix = *p,
-		.metric = mr->metric,
-		.stale = mr->stale,
-		.n = mr->n,
-		.nhs = mr->nhs,
-	};
-
-	return w->fn(&r, w->arg);
-}
-
 static int
 mem_walk(const struct fib *f, fib_walk_fn fn, void *arg)
 {
 	const struct fib_mem *m = mem_of_const(f);
-	struct mem_walk w = {.fn = fn, .arg = arg};
-	int rc = radix_walk(m->v4, mem_walk_one, &w);
+	uint32_t *list;
+	long n = pfxhash_sorted(&m->routes, 0, &list);
+	int rc = 0;
 
-	return rc != 0 ? rc : radix_walk(m->v6, mem_walk_one, &w);
-}
+	if (n < 0)
+		return -1;
+	for (long i = 0; i < n && rc == 0; i++) {
+		struct fib_route r;
 
-static int
-mem_mark_one(const struct prefix *p, void *value, void *arg)
-{
-	(void)p;
-	(void)arg;
-	((struct mem_route *)value)->stale = true;
-	return 0;
+		mem_route_fill(m, mem_route_at(m, list[i]), &r);
+		rc = fn(&r, arg);
+	}
+	free(list);
+	return rc;
 }
 
 static int
 mem_mark_stale(struct fib *f)
 {
 	struct fib_mem *m = mem_of(f);
+	size_t pos = 0;
+	uint32_t h;
 
-	radix_walk(m->v4, mem_mark_one, NULL);
-	radix_walk(m->v6, mem_mark_one, NULL);
-	return 0;
-}
-
-/* The tree must not change during a walk (radix.h), so removals collect
- * their prefixes first. */
-struct mem_collect {
-	bool only_stale;
-	struct prefix *list;
-	size_t n, cap;
-	bool nomem;
-};
-
-static int
-mem_collect_one(const struct prefix *p, void *value, void *arg)
-{
-	struct mem_collect *c = arg;
-
-	if (c->only_stale && !((struct mem_route *)value)->stale)
-		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct prefix *list = realloc(c->list, cap * sizeof(*list));
-
-		if (list == NULL) {
-			c->nomem = true;
-			return 1;
-		}
-		c->list = list;
-		c->cap = cap;
-	}
-	c->list[c->n++] = *p;
+	while ((h = pfxhash_next(&m->routes, &pos)) != PFXHASH_NONE)
+		mem_route_at(m, h)->stale = true;
 	return 0;
 }
 
@@ -581,19 +822,26 @@ static int
 mem_remove(struct fib *f, bool only_stale, size_t *removed)
 {
 	struct fib_mem *m = mem_of(f);
-	struct mem_collect c = {.only_stale = only_stale};
+	uint32_t *list, h;
+	size_t n = 0, pos = 0;
 
-	if (radix_walk(m->v4, mem_collect_one, &c) == 0)
-		radix_walk(m->v6, mem_collect_one, &c);
-	if (c.nomem) {
-		free(c.list);
+	/* The table must not change while it is scanned: collect first. */
+	if (pfxhash_count(&m->routes) == 0)
+		return 0;
+	list = malloc(pfxhash_count(&m->routes) * sizeof(*list));
+	if (list == NULL) {
 		fib_set_error(f, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < c.n; i++)
-		free(radix_delete(mem_tree(m, c.list[i].family), &c.list[i]));
-	*removed = c.n;
-	free(c.list);
+	while ((h = pfxhash_next(&m->routes, &pos)) != PFXHASH_NONE)
+		if (!only_stale || mem_route_at(m, h)->stale)
+			list[n++] = h;
+	for (size_t i = 0; i < n; i++) {
+		pfxhash_remove(&m->routes, &mem_route_at(m, list[i])->prefix);
+		mem_route_free(m, list[i]);
+	}
+	*removed = n;
+	free(list);
 	return 0;
 }
 
@@ -612,9 +860,7 @@ mem_flush(struct fib *f, size_t *removed)
 static size_t
 mem_count(const struct fib *f)
 {
-	const struct fib_mem *m = mem_of_const(f);
-
-	return radix_count(m->v4) + radix_count(m->v6);
+	return pfxhash_count(&mem_of_const(f)->routes);
 }
 
 static const struct fib_ops mem_ops = {

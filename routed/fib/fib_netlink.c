@@ -1,8 +1,10 @@
 /*
- * fib_netlink.c - the FIB backend on the Linux kernel's routing tables,
- * through libnl-route-3's synchronous calls: every change is one
- * RTM_NEWROUTE or RTM_DELROUTE request and its acknowledgement
- * (rtnetlink(7)).
+ * fib_netlink.c - the FIB backend on the Linux kernel's routing tables:
+ * every change is one RTM_NEWROUTE or RTM_DELROUTE request and its
+ * acknowledgement (rtnetlink(7)).  Synchronous changes and table dumps go
+ * through libnl-route-3; queued changes (fib.h) are built by hand into
+ * batches on a second socket, many in flight at once (see "queued
+ * changes" below).
  *
  * What it installed is recorded in a memory fib (fib_memory.c), so counting,
  * walking, flushing and sweeping never read the kernel's table back.  The
@@ -22,10 +24,12 @@
  * families match before they delete (fib_table_delete, ip6_route_del).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -37,6 +41,7 @@
 #include <netlink/socket.h>
 
 #include "fib.h"
+#include "fib_netlink.h"
 #include "log.h"
 
 #ifndef SOL_NETLINK
@@ -47,66 +52,34 @@
  * this many tries in all. */
 #define FNL_DUMP_TRIES 3
 
-struct fnl {
-	struct fib base; /* first: a struct fib * is a struct fnl * */
-	struct nl_sock *sk;
-	struct fib *installed; /* memory fib: what we installed, with metrics */
-	uint8_t protocol;
-	uint32_t table;
-	/* The kernel's answer to the last request that failed: the errno of
-	 * its NLMSG_ERROR and the extended-ACK text, if any.  libnl turns
-	 * errnos into its own coarser codes, so they are caught on the way
-	 * in (NL_CB_MSG_IN). */
-	int kerr;
-	char kmsg[160];
-};
-
 static const struct fib_ops fnl_ops;
 
-static struct fnl *
-fnl_of(struct fib *f)
+bool
+fnl_is(const struct fib *f)
 {
-	return (struct fnl *)f;
-}
-
-static const struct fnl *
-fnl_of_const(const struct fib *f)
-{
-	return (const struct fnl *)f;
-}
-
-static size_t
-addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
+	return f != NULL && f->ops == &fnl_ops;
 }
 
 /* ---- the kernel's error text -------------------------------------------- */
 
 /*
- * Called by libnl for every message received, before its own handling.  For
- * an NLMSG_ERROR that reports an error, keep the errno and the
- * NLMSGERR_ATTR_MSG string of the extended ACK (include/uapi/linux/netlink.h:
- * with NETLINK_CAP_ACK the request is not echoed, NLM_F_CAPPED says so, and
- * the TLVs follow struct nlmsgerr).
+ * The errno of an NLMSG_ERROR (0 for an acknowledgement) and the
+ * NLMSGERR_ATTR_MSG string of its extended ACK, if any, into kmsg
+ * (include/uapi/linux/netlink.h: with NETLINK_CAP_ACK the request is not
+ * echoed, NLM_F_CAPPED says so, and the TLVs follow struct nlmsgerr).
  */
-static int
-fnl_msg_in(struct nl_msg *msg, void *arg)
+int
+fnl_ack_parse(const struct nlmsghdr *h, char *kmsg, size_t kmsglen)
 {
-	struct fnl *nl = arg;
-	struct nlmsghdr *h = nlmsg_hdr(msg);
 	const struct nlmsgerr *e;
 	size_t off;
 
+	kmsg[0] = '\0';
 	if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-		return NL_OK;
-	e = nlmsg_data(h);
-	if (e->error == 0)
-		return NL_OK;
-	nl->kerr = -e->error;
-	nl->kmsg[0] = '\0';
-	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_OK;
+		return 0;
+	e = NLMSG_DATA(h);
+	if (e->error == 0 || !(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return -e->error;
 	off = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(*e)));
 	if (!(h->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len > NLMSG_HDRLEN)
 		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
@@ -117,16 +90,33 @@ fnl_msg_in(struct nl_msg *msg, void *arg)
 		if (a != NULL && nla_len(a) > 0) {
 			size_t len = (size_t)nla_len(a);
 
-			if (len >= sizeof(nl->kmsg))
-				len = sizeof(nl->kmsg) - 1;
-			memcpy(nl->kmsg, nla_data(a), len);
-			nl->kmsg[len] = '\0';
+			if (len >= kmsglen)
+				len = kmsglen - 1;
+			memcpy(kmsg, nla_data(a), len);
+			kmsg[len] = '\0';
 			/* The kernel's texts end without a full stop, mostly;
 			 * drop one so the reason reads as one phrase. */
-			len = strlen(nl->kmsg);
-			if (len > 0 && nl->kmsg[len - 1] == '.')
-				nl->kmsg[len - 1] = '\0';
+			len = strlen(kmsg);
+			if (len > 0 && kmsg[len - 1] == '.')
+				kmsg[len - 1] = '\0';
 		}
+	}
+	return -e->error;
+}
+
+/* Called by libnl for every message received, before its own handling:
+ * keeps the kernel's errno and text of an error, which libnl would turn
+ * into its own coarser codes. */
+static int
+fnl_msg_in(struct nl_msg *msg, void *arg)
+{
+	struct fnl *nl = arg;
+	char kmsg[sizeof(nl->kmsg)];
+	int err = fnl_ack_parse(nlmsg_hdr(msg), kmsg, sizeof(kmsg));
+
+	if (err != 0) {
+		nl->kerr = err;
+		memcpy(nl->kmsg, kmsg, sizeof(kmsg));
 	}
 	return NL_OK;
 }
@@ -158,7 +148,7 @@ fnl_set_reason(struct fnl *nl, const char *what, int nlerr)
 static struct nl_addr *
 fnl_addr_of(int family, const uint8_t *addr, unsigned prefixlen)
 {
-	struct nl_addr *a = nl_addr_build(family, addr, addr_len(family));
+	struct nl_addr *a = nl_addr_build(family, addr, fnl_addr_len(family));
 
 	if (a != NULL)
 		nl_addr_set_prefixlen(a, prefixlen);
@@ -197,7 +187,7 @@ fnl_route_new(const struct fnl *nl, const struct prefix *p, const struct fib_nex
 			rtnl_route_nh_set_ifindex(nh, nhs[i].ifindex);
 		if (nhs[i].family != AF_UNSPEC) {
 			struct nl_addr *gw = fnl_addr_of(nhs[i].family, nhs[i].addr,
-							  (unsigned)addr_len(nhs[i].family) * 8);
+							  (unsigned)fnl_addr_len(nhs[i].family) * 8);
 
 			if (gw == NULL) {
 				rtnl_route_nh_free(nh);
@@ -286,17 +276,6 @@ fnl_kernel_del(struct fnl *nl, const struct prefix *p, uint32_t metric)
 
 /* ---- reading the kernel's table ----------------------------------------- */
 
-/* A route of ours as the kernel reported it. */
-struct fnl_seen {
-	struct prefix prefix;
-	uint32_t metric;
-	bool unicast;
-	size_t n;                                /* next hops the kernel gave */
-	struct fib_nexthop nhs[FIB_NEXTHOP_MAX]; /* the first FIB_NEXTHOP_MAX */
-	bool foreign_nh;                         /* one we would not install */
-};
-
-typedef void (*fnl_seen_fn)(struct fnl *nl, const struct fnl_seen *s, void *arg);
 
 struct fnl_dump {
 	struct fnl *nl;
@@ -321,8 +300,8 @@ fnl_seen_from(const struct rtnl_route *cr, struct fnl_seen *s)
 	s->prefix.len = (uint8_t)nl_addr_get_prefixlen(dst);
 	/* The default route comes without RTA_DST: libnl gives an empty
 	 * address, which is all zeros. */
-	if (nl_addr_get_len(dst) == addr_len(family))
-		memcpy(s->prefix.addr, nl_addr_get_binary_addr(dst), addr_len(family));
+	if (nl_addr_get_len(dst) == fnl_addr_len(family))
+		memcpy(s->prefix.addr, nl_addr_get_binary_addr(dst), fnl_addr_len(family));
 	s->metric = rtnl_route_get_priority(r);
 	s->unicast = rtnl_route_get_type(r) == RTN_UNICAST;
 	s->n = count > 0 ? (size_t)count : 0;
@@ -340,9 +319,9 @@ fnl_seen_from(const struct rtnl_route *cr, struct fnl_seen *s)
 		if (gw == NULL) {
 			out->family = AF_UNSPEC;
 		} else if (nl_addr_get_family(gw) == family &&
-			   nl_addr_get_len(gw) == addr_len(family)) {
+			   nl_addr_get_len(gw) == fnl_addr_len(family)) {
 			out->family = family;
-			memcpy(out->addr, nl_addr_get_binary_addr(gw), addr_len(family));
+			memcpy(out->addr, nl_addr_get_binary_addr(gw), fnl_addr_len(family));
 		} else {
 			s->foreign_nh = true;
 		}
@@ -381,7 +360,7 @@ fnl_dump_valid(struct nl_msg *msg, void *arg)
  * prefix want, if not NULL).  fn must not send on the socket: the dump is
  * still coming in.  Returns 0, or -1 with the reason set.
  */
-static int
+int
 fnl_dump(struct fnl *nl, int family, const struct prefix *want, fnl_seen_fn fn, void *arg)
 {
 	struct fnl_dump d = {.nl = nl, .fn = fn, .arg = arg};
@@ -468,13 +447,21 @@ fnl_find_one(struct fnl *nl, const struct fnl_seen *s, void *arg)
 	f->found = true;
 }
 
+void
+fnl_errf(char *err, size_t errlen, const char *text, const char *detail)
+{
+	if (errlen > 0)
+		snprintf(err, errlen, "%s%s%s", text, detail[0] ? ": " : "", detail);
+}
+
 /* ---- the backend operations --------------------------------------------- */
 
-static int
-fnl_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *nhs, size_t n,
-	      uint32_t metric)
+/* fib_route_set() on the libnl socket, waiting for each answer. */
+int
+fnl_set_sync(struct fnl *nl, const struct prefix *p, const struct fib_nexthop *nhs, size_t n,
+	     uint32_t metric)
 {
-	struct fnl *nl = fnl_of(f);
+	struct fib *f = &nl->base;
 	struct fib_route old;
 	bool had = fib_route_find(nl->installed, p, &old);
 	uint32_t old_metric = had ? old.metric : 0;
@@ -527,9 +514,17 @@ fnl_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *n
 }
 
 static int
-fnl_route_del(struct fib *f, const struct prefix *p)
+fnl_route_set(struct fib *f, const struct prefix *p, const struct fib_nexthop *nhs, size_t n,
+	      uint32_t metric)
 {
-	struct fnl *nl = fnl_of(f);
+	fnl_drain_all(fnl_of(f));
+	f->error[0] = '\0';
+	return fnl_set_sync(fnl_of(f), p, nhs, n, metric);
+}
+
+int
+fnl_del_sync(struct fnl *nl, const struct prefix *p)
+{
 	struct fib_route r;
 
 	if (!fib_route_find(nl->installed, p, &r))
@@ -540,12 +535,22 @@ fnl_route_del(struct fib *f, const struct prefix *p)
 }
 
 static int
+fnl_route_del(struct fib *f, const struct prefix *p)
+{
+	fnl_drain_all(fnl_of(f));
+	f->error[0] = '\0';
+	return fnl_del_sync(fnl_of(f), p);
+}
+
+static int
 fnl_route_get(struct fib *f, const struct prefix *p, struct fib_nexthop *nhs, size_t max)
 {
 	struct fnl *nl = fnl_of(f);
 	struct fnl_find find = {.any_metric = true};
 	size_t copy;
 
+	fnl_drain_all(nl);
+	f->error[0] = '\0';
 	if (fnl_dump(nl, p->family, p, fnl_find_one, &find) < 0)
 		return -1;
 	if (!find.found)
@@ -643,6 +648,8 @@ fnl_mark_stale(struct fib *f)
 	size_t removed = 0;
 	int rc = 0;
 
+	fnl_drain_all(nl);
+	f->error[0] = '\0';
 	if (fnl_dump(nl, AF_INET, NULL, fnl_adopt_one, &a) < 0 ||
 	    fnl_dump(nl, AF_INET6, NULL, fnl_adopt_one, &a) < 0) {
 		rc = -1;
@@ -689,40 +696,43 @@ fnl_collect_one(const struct fib_route *r, void *arg)
 }
 
 /* Remove recorded routes (all, or the stale ones) from the kernel, then
- * from the record; one that the kernel keeps stays recorded. */
+ * from the record; one that the kernel keeps stays recorded.  The removals
+ * are queued, so a full table goes in a few hundred batches. */
 static int
 fnl_remove(struct fib *f, bool only_stale, size_t *removed)
 {
 	struct fnl *nl = fnl_of(f);
+	struct fnl_pipe *pp = &nl->pipe;
 	struct fnl_collect c = {.only_stale = only_stale};
-	char reason[FIB_ERR_MAX] = "";
-	size_t failed = 0;
 
+	fnl_drain_all(nl);
+	/* In prefix order: the kernel removes IPv6 routes in order about
+	 * twice as fast as in hash order (neighbours in its tree), which pays
+	 * for the sort many times over. */
 	fib_walk(nl->installed, fnl_collect_one, &c);
 	if (c.doomed.nomem) {
 		free(c.doomed.list);
 		fib_set_error(f, "out of memory");
 		return -1;
 	}
+	pp->removed = pp->failed = 0;
+	pp->last_failure[0] = '\0';
 	for (size_t i = 0; i < c.doomed.n; i++) {
 		const struct fnl_doomed_route *d = &c.doomed.list[i];
-		char pbuf[PREFIX_STRLEN];
 
-		if (fnl_kernel_del(nl, &d->prefix, d->metric) < 0) {
-			snprintf(reason, sizeof(reason), "%s: %s",
-				 prefix_format(&d->prefix, pbuf, sizeof(pbuf)), fib_last_error(f));
-			log_warn("fib", "could not remove %s", reason);
-			failed++;
-			continue;
+		fnl_make_room(nl, &d->prefix);
+		if (fnl_push(nl, FNL_OP_DEL, false, 0, &d->prefix, NULL, 0, d->metric) < 0) {
+			pp->failed++;
+			snprintf(pp->last_failure, sizeof(pp->last_failure), "%s", f->error);
 		}
-		fib_route_del(nl->installed, &d->prefix);
-		(*removed)++;
 	}
+	fnl_drain_all(nl);
 	free(c.doomed.list);
+	*removed = pp->removed;
 	log_info("fib", "table %u: %s removed %zu routes, %zu failed", nl->table,
-		 only_stale ? "sweep" : "flush", *removed, failed);
-	if (failed > 0) {
-		fib_set_error(f, "%zu routes not removed; last: %s", failed, reason);
+		 only_stale ? "sweep" : "flush", pp->removed, pp->failed);
+	if (pp->failed > 0) {
+		fib_set_error(f, "%zu routes not removed; last: %s", pp->failed, pp->last_failure);
 		return -1;
 	}
 	f->error[0] = '\0';
@@ -746,17 +756,11 @@ fnl_destroy(struct fib *f)
 {
 	struct fnl *nl = fnl_of(f);
 
+	fnl_pipe_close(&nl->pipe);
 	if (nl->sk != NULL)
 		nl_socket_free(nl->sk); /* closes it too */
 	fib_free(nl->installed);
 	free(nl);
-}
-
-static void
-errf(char *err, size_t errlen, const char *text, const char *detail)
-{
-	if (errlen > 0)
-		snprintf(err, errlen, "%s%s%s", text, detail[0] ? ": " : "", detail);
 }
 
 struct fib *
@@ -773,30 +777,31 @@ fib_netlink_new(uint8_t protocol, uint32_t table, char *err, size_t errlen)
 	 * administrator's (include/uapi/linux/rtnetlink.h); flushing "ours"
 	 * would take theirs. */
 	if (protocol <= RTPROT_STATIC) {
-		errf(err, errlen, "protocols 1 to 4 are the kernel's and the administrator's", "");
+		fnl_errf(err, errlen, "protocols 1 to 4 are the kernel's and the administrator's", "");
 		return NULL;
 	}
 	if (table == RT_TABLE_COMPAT || table == RT_TABLE_LOCAL) {
-		errf(err, errlen, "tables 252 (compat) and 255 (local) are the kernel's", "");
+		fnl_errf(err, errlen, "tables 252 (compat) and 255 (local) are the kernel's", "");
 		return NULL;
 	}
 	nl = calloc(1, sizeof(*nl));
 	if (nl == NULL) {
-		errf(err, errlen, "out of memory", "");
+		fnl_errf(err, errlen, "out of memory", "");
 		return NULL;
 	}
 	nl->base.ops = &fnl_ops;
+	nl->pipe.fd = -1;
 	nl->protocol = protocol;
 	nl->table = table;
 	nl->installed = fib_memory_new();
 	nl->sk = nl_socket_alloc();
 	if (nl->installed == NULL || nl->sk == NULL) {
-		errf(err, errlen, "out of memory", "");
+		fnl_errf(err, errlen, "out of memory", "");
 		goto fail;
 	}
 	rc = nl_connect(nl->sk, NETLINK_ROUTE);
 	if (rc < 0) {
-		errf(err, errlen, "netlink socket", nl_geterror(rc));
+		fnl_errf(err, errlen, "netlink socket", nl_geterror(rc));
 		goto fail;
 	}
 	/*
@@ -816,9 +821,11 @@ fib_netlink_new(uint8_t protocol, uint32_t table, char *err, size_t errlen)
 	nl_socket_enable_msg_peek(nl->sk);
 	rc = nl_socket_modify_cb(nl->sk, NL_CB_MSG_IN, NL_CB_CUSTOM, fnl_msg_in, nl);
 	if (rc < 0) {
-		errf(err, errlen, "netlink socket", nl_geterror(rc));
+		fnl_errf(err, errlen, "netlink socket", nl_geterror(rc));
 		goto fail;
 	}
+	if (fnl_pipe_open(nl, err, errlen) < 0)
+		goto fail;
 	if (errlen > 0)
 		err[0] = '\0';
 	log_debug("fib", "netlink fib on table %u, protocol %u", table, protocol);
@@ -841,4 +848,11 @@ static const struct fib_ops fnl_ops = {
 	.flush = fnl_flush,
 	.count = fnl_count,
 	.destroy = fnl_destroy,
+	.route_set_queued = fnl_set_queued,
+	.route_del_queued = fnl_del_queued,
+	.submit = fnl_submit,
+	.fd = fnl_fd,
+	.process = fnl_process,
+	.drain = fnl_drain,
+	.in_flight = fnl_in_flight,
 };
