@@ -88,6 +88,11 @@ struct bgp_peer {
 	unsigned err_afis;              /* bit per enum bgp_afi */
 	struct timer err_stale;
 	unsigned eor_afis;              /* End-of-RIB received this session, bit per enum bgp_afi */
+	/* MinRouteAdvertisementIntervalTimer (RFC 4271 section 9.2.1.1):
+	 * while it runs, changed routes wait (mrai_deferred) and only
+	 * withdrawals leave. */
+	struct timer mrai;
+	bool mrai_deferred;
 };
 
 struct bgp_instance {
@@ -183,6 +188,8 @@ void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi);
  * and the attributes it was announced with. Non-zero from fn stops. */
 typedef int (*bgp_adj_out_fn)(const struct prefix *p, const struct bgp_attr_set *set, void *arg);
 int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg);
+/* The peer's MRAI timer ran out: send what waited (its timer callback). */
+void bgp_output_mrai_expired(void *arg);
 /* Forget what was sent to peer (its session is gone). */
 void bgp_output_peer_down(struct bgp_peer *peer);
 /* What peer's Adj-RIB-Out holds for dest: the attribute set announced

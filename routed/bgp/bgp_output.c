@@ -160,6 +160,10 @@ struct batch {
 	size_t ngroups, cap;
 	struct prefix *withdrawn;
 	size_t nwithdrawn, wcap;
+	/* MinRouteAdvertisementIntervalTimer running (RFC 4271 section
+	 * 9.2.1.1): withdrawals go now, announcements wait for it. */
+	bool withdraw_only;
+	bool deferred;                 /* an announcement was held back */
 };
 
 static int push_prefix(struct prefix **list, size_t *n, size_t *cap, const struct prefix *p)
@@ -286,6 +290,11 @@ static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, stru
 		bgp_attrset_unref(rib, want);
 		return 0;
 	}
+	if (want != NULL && b->withdraw_only) {
+		bgp_attrset_unref(rib, want);
+		b->deferred = true;
+		return 0;
+	}
 	if (want == NULL) {
 		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(rib, have);
@@ -318,6 +327,26 @@ void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest)
 	}
 }
 
+/* ---- MRAI (RFC 4271 section 9.2.1.1) ----------------------------------------- */
+
+static unsigned mrai_seconds(const struct bgp_peer *peer)
+{
+	return peer->cfg.advertisement_interval_set ? peer->cfg.advertisement_interval : BGP_DEFAULT_MRAI;
+}
+
+/* Announcements just went out: the next ones wait an interval, jittered
+ * to 75-100% (RFC 4271 section 10). */
+static void mrai_after_send(struct bgp_peer *peer, const struct batch *b)
+{
+	unsigned secs = mrai_seconds(peer);
+
+	if (secs == 0 || b->ngroups == 0 || timer_pending(&peer->mrai))
+		return;
+	if (peer->mrai.ev == NULL && timer_init(&peer->mrai, peer->bgp->loop, bgp_output_mrai_expired, peer) != 0)
+		return;
+	timer_start_jitter(&peer->mrai, secs * 1000u, 25);
+}
+
 /* ---- draining the RIB's change queue ---------------------------------------- */
 
 static void flush(void *arg)
@@ -334,10 +363,12 @@ static void flush(void *arg)
 		for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 			if (!family_negotiated(peer, (enum bgp_afi)afi))
 				continue;
-			struct batch b = {0};
+			struct batch b = {.withdraw_only = timer_pending(&peer->mrai)};
 			for (struct bgp_dest *d = changed; d != NULL; d = d->queue_next)
 				if (bgp_afi_of(&d->prefix) == (enum bgp_afi)afi)
 					refresh_dest(peer, d, &b);
+			peer->mrai_deferred |= b.deferred;
+			mrai_after_send(peer, &b);
 			batch_send(peer, &b, (enum bgp_afi)afi);
 			batch_free(&b);
 		}
@@ -390,6 +421,7 @@ static void sync_family(struct bgp_peer *peer, enum bgp_afi afi)
 	/* Order does not matter on the wire (UPDATEs group by attribute
 	 * set): no sort of the whole table. */
 	bgp_rib_scan(peer->bgp->rib, afi, dump_one, &d);
+	mrai_after_send(peer, &d.batch);
 	batch_send(peer, &d.batch, afi);
 	batch_free(&d.batch);
 }
@@ -422,6 +454,8 @@ void bgp_output_refresh(struct bgp_peer *peer)
 
 void bgp_output_peer_down(struct bgp_peer *peer)
 {
+	timer_stop(&peer->mrai);
+	peer->mrai_deferred = false;
 	for (uint32_t id = 0; id < peer->adj_out_cap; id++)
 		bgp_attrset_unref(peer->bgp->rib, peer->adj_out[id]);
 	free(peer->adj_out);
@@ -478,4 +512,18 @@ int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_f
 	struct adj_out_walk w = {.peer = peer, .fn = fn, .arg = arg};
 
 	return bgp_rib_walk(peer->bgp->rib, afi, adj_out_visit, &w);
+}
+
+void bgp_output_mrai_expired(void *arg)
+{
+	struct bgp_peer *peer = arg;
+
+	/* What was held back goes now: the whole table compared with the
+	 * Adj-RIB-Out, so only real differences leave, in one round. */
+	if (!peer->mrai_deferred || !bgp_peer_established(peer) || peer->bgp->gr_restarting)
+		return;
+	peer->mrai_deferred = false;
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+		if (family_negotiated(peer, (enum bgp_afi)afi))
+			sync_family(peer, (enum bgp_afi)afi);
 }

@@ -1121,6 +1121,7 @@ static void peer_free(struct bgp_peer *peer)
 	timer_fini(&peer->gr_restart);
 	timer_fini(&peer->gr_stale);
 	timer_fini(&peer->err_stale);
+	timer_fini(&peer->mrai);
 	free(peer);
 }
 

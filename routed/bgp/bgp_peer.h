@@ -37,6 +37,10 @@ struct json_object;
 #define BGP_DEFAULT_KEEPALIVE 60
 #define BGP_DEFAULT_HOLDTIME 180
 #define BGP_DEFAULT_CONNECT_RETRY 120
+/* MinRouteAdvertisementIntervalTimer without `advertisement-interval`:
+ * 0, as FRR's default profile has it for eBGP and iBGP alike (RFC 4271
+ * section 10 suggests 30 s for eBGP; convergence matters more here). */
+#define BGP_DEFAULT_MRAI 0
 /* OpenSent waits this long for the peer's OPEN (RFC 4271 section 8.2.2
  * suggests 4 minutes). */
 #define BGP_OPEN_HOLD_LARGE 240

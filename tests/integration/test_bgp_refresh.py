@@ -84,3 +84,27 @@ def test_update_over_4096_octets_accepted_with_extended_messages(gw):
     wait_until(lambda: json.loads(session.run("show bgp summary json").output)
                ["ipv4Unicast"]["peers"]["192.0.2.2"]["pfxRcd"] == 1200, 15,
                what="all 1,200 prefixes of the large UPDATE learned")
+
+
+def configure(session, *lines: str) -> None:
+    for line in ("configure terminal", "router bgp 64512", *lines, "end"):
+        reply = session.run(line)
+        assert reply.ok, f"{line}: {reply.output}"
+
+
+def test_advertisement_interval_holds_announcements_not_withdrawals(gw):
+    """MinRouteAdvertisementIntervalTimer (RFC 4271 section 9.2.1.1): after
+    an announcement the next ones wait the interval (jittered to 75-100%);
+    withdrawals leave at once."""
+    session, peer = gw
+    peer.run("drain")
+    configure(session, "neighbor 192.0.2.2 advertisement-interval 4")
+    configure(session, "address-family ipv4 unicast", "network 198.18.11.0/24")
+    first = peer.run("await 198.18.11.0/24")
+    assert first["kind"] == "announced" and first["seconds"] < 2, first
+    configure(session, "address-family ipv4 unicast", "network 198.18.12.0/24")
+    held = peer.run("await 198.18.12.0/24")
+    assert held["kind"] == "announced" and held["seconds"] >= 2, held
+    configure(session, "address-family ipv4 unicast", "no network 198.18.11.0/24")
+    gone = peer.run("await 198.18.11.0/24")
+    assert gone["kind"] == "withdrawn" and gone["seconds"] < 1.5, gone

@@ -12,6 +12,8 @@ line and answers each with one JSON line on stdout:
   refresh               send a ROUTE-REFRESH (normal) and read the answer up
                         to its EoRR: the message kinds and announced prefixes
   expect-refresh        wait for a ROUTE-REFRESH from the other side
+  await P               wait for an UPDATE announcing or withdrawing P; how
+                        long it took (seconds) and which
   bigupdate N           one UPDATE with N /32s from 198.18.128.0/17 (its
                         length is reported; above 4096 it needs RFC 8654)
 
@@ -24,6 +26,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from lib.rawbgp import (CAP_ENHANCED_REFRESH, CAP_EXTENDED_MESSAGE, KEEPALIVE, UPDATE, RawPeer,
@@ -143,6 +146,11 @@ def main(argv: list[str]) -> int:
         elif cmd == "refresh":
             peer.send(refresh_msg(0))
             result["seen"] = read_until(peer, lambda d: d["kind"] == "eorr")
+        elif cmd == "await":
+            started = time.monotonic()
+            seen = read_until(peer, lambda d: args[0] in d.get("announced", []) + d.get("withdrawn", []))
+            result["seconds"] = time.monotonic() - started
+            result["kind"] = "announced" if args[0] in seen[-1].get("announced", []) else "withdrawn"
         elif cmd == "expect-refresh":
             result["seen"] = read_until(peer, lambda d: d["kind"] == "refresh")
         elif cmd == "bigupdate":
