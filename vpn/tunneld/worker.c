@@ -149,12 +149,6 @@ static void send_many(struct worker *w, struct tunnel *t, struct iovec *iov, uns
 	}
 }
 
-static void flush_tx(struct worker *w)
-{
-	if (w->ntx > 0)
-		send_many(w, w->tx_tunnel, w->txiov, w->ntx);
-	w->ntx = 0;
-}
 
 static void write_tun(struct worker *w, struct tunnel *t, uint8_t *pkt, size_t len)
 {
@@ -294,6 +288,90 @@ static bool send_udp_gso(struct worker *w, struct tunnel *t, uint8_t *base, size
 		wc_add(&t->w[w->dp.id].c.udp_gso_sends, 1);
 	}
 	return true;
+}
+
+/*
+ * Packets read one at a time (no TSO: UDP, ACKs, anything the stack did
+ * not merge) and encapsulated in their own slots: a run of them with the
+ * same length (the last may be shorter) goes to a UDP peer in one
+ * sendmsg with UDP_SEGMENT, its iovecs gathered by the kernel and cut
+ * into datagrams again, as a super-packet's segments are. A stream of
+ * equal-sized datagrams (the common case for UDP applications) then
+ * crosses the underlay stack once per run instead of once per packet.
+ * false: not sent (no UDP peer, GSO refused); the caller sends them
+ * one by one.
+ */
+static bool send_udp_gso_iov(struct worker *w, struct tunnel *t, const struct peer *peer, struct iovec *iov,
+                             unsigned n, size_t seg)
+{
+	char cbuf[CMSG_SPACE(sizeof(uint16_t))] = {0};
+	struct msghdr mh = {.msg_name = (void *)&peer->sin, .msg_namelen = sizeof(peer->sin), .msg_iov = iov,
+	                    .msg_iovlen = n, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	uint16_t gso = (uint16_t)seg;
+
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+	if (sendmsg(peer->fd, &mh, 0) < 0) {
+		/* EIO, ENOPROTOOPT: the path cannot do GSO at all. EINVAL:
+		 * this run cannot (a datagram over the path MTU, say); one by
+		 * one, each packet gets its own verdict. */
+		if (errno == EIO || errno == ENOPROTOOPT)
+			w->pool->udp_gso = false;
+		if (errno == EIO || errno == ENOPROTOOPT || errno == EINVAL)
+			return false;
+		wc_add(&t->w[w->dp.id].c.drops[TD_TX_SEND], n);
+		return true;
+	}
+	wc_add(&t->w[w->dp.id].c.udp_gso_sends, 1);
+	return true;
+}
+
+/* The packets of the send batch, in order: runs of equal length through
+ * UDP GSO when the peer is a UDP one, the rest with sendmmsg. */
+static void flush_tx(struct worker *w)
+{
+	struct tunnel *t = w->tx_tunnel;
+	struct iovec *iov = w->txiov;
+	unsigned n = w->ntx, first = 0, i = 0;
+	struct peer peer;
+
+	w->ntx = 0;
+	if (n == 0)
+		return;
+	if (n == 1 || !w->pool->udp_gso) {
+		send_many(w, t, iov, n);
+		return;
+	}
+	peer_of(w, t, &peer);
+	if (!peer.udp || peer.fd < 0) {
+		send_many(w, t, iov, n);
+		return;
+	}
+	/* [first, i): packets not yet sent, none of them in a run. */
+	while (i < n) {
+		size_t seg = iov[i].iov_len, total = seg;
+		unsigned end = i + 1;
+		while (end < n && end - i < UDP_GSO_MAX_SEGS && iov[end].iov_len <= seg &&
+		       total + iov[end].iov_len <= UDP_GSO_MAX_BYTES) {
+			total += iov[end].iov_len;
+			if (iov[end++].iov_len < seg)
+				break; /* a shorter one ends the run */
+		}
+		if (end - i < 2) {
+			i = end;
+			continue;
+		}
+		if (i > first)
+			send_many(w, t, iov + first, i - first);
+		if (!w->pool->udp_gso || !send_udp_gso_iov(w, t, &peer, iov + i, end - i, seg))
+			send_many(w, t, iov + i, end - i);
+		first = i = end;
+	}
+	if (first < n)
+		send_many(w, t, iov + first, n - first);
 }
 
 /* A TSO/USO super-packet: cut, encapsulate each segment where it lies,
