@@ -34,8 +34,16 @@
 
 #define RX_BATCH     16
 #define RX_BUF       (65536 + 64)
+/* Raw sockets read single IP packets: more of them per recvmmsg, in
+ * smaller slots of the same buffer (a reassembled datagram over the slot
+ * comes back truncated and is dropped as malformed). */
+#define RAW_RX_BATCH 64
+#define RAW_RX_SLOT  (RX_BATCH * RX_BUF / RAW_RX_BATCH)
 #define RX_HEADROOM  16 /* room for the virtio-net header before a NULL-ESP inner packet */
 #define TX_BATCH     32
+/* Packets per sendmmsg: every segment of a 64 KB super-packet at the
+ * smallest MSS we expect (1,000-odd octets) in one call. */
+#define SEND_BATCH   64
 #define TX_SLOT      (DP_HEADROOM + VNET_MAX_PKT + DP_TAILROOM + 64)
 #define ARENA_SIZE   (2 * 65536 + VNET_MAX_SEGS * 256)
 #define UDP_GSO_MAX_SEGS  64
@@ -60,12 +68,12 @@ struct worker {
 	int udp_fd;
 	/* Receive batch. */
 	uint8_t *rxbuf;
-	struct mmsghdr rxmsg[RX_BATCH];
-	struct iovec rxiov[RX_BATCH];
+	struct mmsghdr rxmsg[RAW_RX_BATCH];
+	struct iovec rxiov[RAW_RX_BATCH];
 	char rxcmsg[RX_BATCH][CMSG_SPACE(sizeof(int))];
 	/* Send batch: packets read from one TUN queue, encapsulated in place. */
 	uint8_t *slots;
-	struct mmsghdr txmsg[TX_BATCH];
+	struct mmsghdr txmsg[SEND_BATCH];
 	struct iovec txiov[TX_BATCH];
 	unsigned ntx;
 	struct tunnel *tx_tunnel;
@@ -426,8 +434,8 @@ static void tx_super(struct worker *w, struct tunnel *t, const struct virtio_net
 	if (t->cfg.kind == TCFG_IPSEC && contiguous && w->pool->udp_gso && n == g.nsegs &&
 	    send_udp_gso(w, t, base, stride, total, n))
 		return;
-	for (unsigned first = 0; first < n; first += TX_BATCH)
-		send_many(w, t, iov + first, n - first < TX_BATCH ? n - first : TX_BATCH);
+	for (unsigned first = 0; first < n; first += SEND_BATCH)
+		send_many(w, t, iov + first, n - first < SEND_BATCH ? n - first : SEND_BATCH);
 }
 
 /* Read everything queued on tunnel t's TUN queue (bounded per wake-up so
@@ -520,10 +528,15 @@ static int gro_size(struct msghdr *mh)
 
 static void on_socket(struct worker *w, int fd, enum ev_kind kind)
 {
+	/* UDP reads may be GRO trains of up to 64 KB; raw reads are single
+	 * packets. */
+	const unsigned batch = kind == EV_UDP ? RX_BATCH : RAW_RX_BATCH;
+	const size_t slot = kind == EV_UDP ? RX_BUF : RAW_RX_SLOT;
+
 	for (unsigned rounds = 0; rounds < 8; rounds++) {
-		for (unsigned i = 0; i < RX_BATCH; i++) {
-			w->rxiov[i] = (struct iovec){.iov_base = w->rxbuf + (size_t)i * RX_BUF + RX_HEADROOM,
-			                             .iov_len = RX_BUF - RX_HEADROOM};
+		for (unsigned i = 0; i < batch; i++) {
+			w->rxiov[i] = (struct iovec){.iov_base = w->rxbuf + (size_t)i * slot + RX_HEADROOM,
+			                             .iov_len = slot - RX_HEADROOM};
 			memset(&w->rxmsg[i], 0, sizeof(w->rxmsg[i]));
 			w->rxmsg[i].msg_hdr.msg_iov = &w->rxiov[i];
 			w->rxmsg[i].msg_hdr.msg_iovlen = 1;
@@ -532,13 +545,17 @@ static void on_socket(struct worker *w, int fd, enum ev_kind kind)
 				w->rxmsg[i].msg_hdr.msg_controllen = sizeof(w->rxcmsg[i]);
 			}
 		}
-		int n = recvmmsg(fd, w->rxmsg, RX_BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(fd, w->rxmsg, batch, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
 		for (int i = 0; i < n; i++) {
 			uint8_t *data = w->rxiov[i].iov_base;
 			size_t len = w->rxmsg[i].msg_len;
 			struct dp_rx rx;
+			if (w->rxmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				wc_add(&w->pool->td->gdrops[w->dp.id][GD_MALFORMED], 1);
+				continue;
+			}
 			if (kind == EV_UDP) {
 				/* With UDP_GRO one read may hold several datagrams of
 				 * gso bytes each, the last one shorter. */
@@ -554,7 +571,7 @@ static void on_socket(struct worker *w, int fd, enum ev_kind kind)
 				deliver(w, dp_rx_raw_esp(&w->dp, data, len, &rx), &rx);
 			}
 		}
-		if (n < RX_BATCH)
+		if ((unsigned)n < batch)
 			break;
 	}
 	/* Nothing waits past the batch it came in: the runs go out now. */
