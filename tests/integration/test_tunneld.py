@@ -410,6 +410,7 @@ def test_equal_sized_datagrams_leave_in_udp_gso_runs(topo, pair):
     srv = topo.start_daemon(b, "udpsrv", ["/usr/bin/python3", "-c", receiver], rundir=rundir,
                             ready=lambda: b"listening" in (rundir / "udpsrv.stdout").read_bytes())
     before = ta.tunnel("esp1")["counters"]
+    rx_before = tb.tunnel("esp1")["counters"]
     sender = (
         "import socket,struct,time\n"
         "s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
@@ -432,3 +433,12 @@ def test_equal_sized_datagrams_leave_in_udp_gso_runs(topo, pair):
     assert now["gsoSuperPackets"] == before["gsoSuperPackets"]
     assert now["udpGsoSends"] > before["udpGsoSends"]
     assert now["udpGsoSends"] - before["udpGsoSends"] < total
+    # B merged what it received into USO writes for its device (the kernel
+    # takes them since Linux 6.2, which is also when it offers USO).
+    release = tuple(int(x) for x in os.uname().release.split(".")[:2])
+    uso = tb.show("show tunnel json")["offload"]["uso"]
+    assert uso is (release >= (6, 2))
+    rx = tb.tunnel("esp1")["counters"]
+    if uso:
+        assert rx["tunGsoWrites"] > rx_before["tunGsoWrites"]
+        assert rx["rxPackets"] - rx_before["rxPackets"] > rx["tunGsoWrites"] - rx_before["tunGsoWrites"]

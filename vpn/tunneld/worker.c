@@ -738,6 +738,9 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 				snprintf(err, errlen, "out of memory");
 				goto fail;
 			}
+			/* A kernel that hands us USO super-packets (Linux 6.2+)
+			 * also takes them from us. */
+			t->w[q].gro.udp = p->offload.uso;
 		}
 		t->ifindex = tun_dev_configure(t->cfg.name, t->mtu, t->cfg.inside, t->cfg.inside_count, err, errlen);
 		if (t->ifindex < 0)
