@@ -444,6 +444,10 @@ def run_setup(args, name: str, rep: int, result: dict) -> None:
                 r = iperf(args, a, ep, test)
             r["daemon_cores"] = round(cpu.daemon_cores, 3)
             r["host_cores"] = round(cpu.host_cores, 3)
+            if setup.pids() and r["gbps"] > 0:
+                # What the tunnel costs per byte it carried: less
+                # sensitive to other load on the machine than Gbit/s.
+                r["daemon_s_per_gb"] = round(8 * cpu.daemon_cores / r["gbps"], 3)
             r["kernel_drops"] = drops_between(before, drop_counters(a, "a") | drop_counters(b, "b"))
             result["tests"][test["name"]] = r
             loss = f", loss {r['loss_pct']:.2f} %" if "loss_pct" in r else ""
@@ -551,10 +555,11 @@ def table(report: dict) -> str:
     lines = [f"tunnel-bench: {report['setup']['seconds']} s per test, "
              f"{report['setup']['repeat']} repeat(s), medians; "
              f"{report['setup']['cpus']} CPUs, kernel {report['setup']['kernel']}",
-             "CPU: tunnel = both tunnel daemons, machine = all CPUs busy (cores)",
+             "CPU: tunnel = both tunnel daemons (cores), s/GB = their CPU seconds per GB "
+             "received, machine = all CPUs busy (cores)",
              "",
              f"{'setup':<9} {'test':<9} {'Gbit/s':>8} {'sent':>8} {'loss %':>7} {'retr':>6} "
-             f"{'tunnel':>7} {'machine':>8}"]
+             f"{'tunnel':>7} {'s/GB':>6} {'machine':>8}"]
     med = report["medians"]
     for name in report["setup"]["setups"]:
         if name not in med:
@@ -569,8 +574,9 @@ def table(report: dict) -> str:
             loss = f"{t['loss_pct']:.2f}" if "loss_pct" in t else ""
             retr = f"{int(t['retransmits'])}" if "retransmits" in t else ""
             tun = f"{t['daemon_cores']:.2f}" if name != "veth" else "-"
+            cost = f"{t['daemon_s_per_gb']:.2f}" if "daemon_s_per_gb" in t else "-"
             lines.append(f"{name:<9} {tname:<9} {t['gbps']:>8.3f} {sent:>8} {loss:>7} {retr:>6} "
-                         f"{tun:>7} {t['host_cores']:>8.2f}")
+                         f"{tun:>7} {cost:>6} {t['host_cores']:>8.2f}")
     drops = [(r["setup"], r["repeat"], t, d["kernel_drops"]) for r in report["runs"]
              for t, d in r["tests"].items() if d.get("kernel_drops")]
     if drops:

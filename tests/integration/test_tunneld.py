@@ -377,3 +377,68 @@ def test_throughput_and_clean_stop(topo, pair):
     assert "gre1" not in links and "esp1" not in links
     assert not (ta.rundir / "tunneld.sock").exists()
     assert not (ta.rundir / "tunneld.pid").exists()
+
+
+def test_equal_sized_datagrams_leave_in_udp_gso_runs(topo, pair):
+    """Datagrams read from the TUN device one at a time (no USO: a plain
+    UDP socket) and of one size go out in UDP_SEGMENT sends, and arrive
+    whole, in order and intact."""
+    a, b, link, start = pair
+    ta, tb = start(ipsec_conf(A_UNDER, B_UNDER, "169.254.20.1/30", "udp", "aes-gcm-128", 0x1001, KEY128_AB,
+                              0x2001, KEY128_BA),
+                   ipsec_conf(B_UNDER, A_UNDER, "169.254.20.2/30", "udp", "aes-gcm-128", 0x2001, KEY128_BA,
+                              0x1001, KEY128_AB))
+    wait_until(lambda: ping_ok(a, "169.254.20.2"), 20, "ping through ESP")
+    bursts, per_burst, size = 20, 64, 1000
+    total = bursts * per_burst
+    receiver = (
+        "import socket,struct\n"
+        "s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)\n"
+        "s.bind(('169.254.20.2', 5300)); s.settimeout(10)\n"
+        "print('listening', flush=True)\n"
+        "got=bad=disorder=0; last=-1\n"
+        f"while got < {total}:\n"
+        "    try: d=s.recv(65536)\n"
+        "    except socket.timeout: break\n"
+        "    seq=struct.unpack('!I', d[:4])[0]\n"
+        f"    if len(d) != {size} or d[4:] != bytes((seq + i) & 0xff for i in range({size - 4})): bad+=1\n"
+        "    if seq <= last: disorder+=1\n"
+        "    last=seq; got+=1\n"
+        "print('done', got, bad, disorder, flush=True)\n")
+    rundir = topo.make_dir("udpsrv")
+    srv = topo.start_daemon(b, "udpsrv", ["/usr/bin/python3", "-c", receiver], rundir=rundir,
+                            ready=lambda: b"listening" in (rundir / "udpsrv.stdout").read_bytes())
+    before = ta.tunnel("esp1")["counters"]
+    rx_before = tb.tunnel("esp1")["counters"]
+    sender = (
+        "import socket,struct,time\n"
+        "s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        f"for burst in range({bursts}):\n"
+        f"    for k in range({per_burst}):\n"
+        f"        seq=burst*{per_burst}+k\n"
+        f"        s.sendto(struct.pack('!I', seq) + bytes((seq + i) & 0xff for i in range({size - 4})),"
+        " ('169.254.20.2', 5300))\n"
+        "    time.sleep(0.02)\n")
+    a.run(["/usr/bin/python3", "-c", sender], timeout=60)
+    out = wait_until(lambda: (lambda t: t if b"done" in t else None)((rundir / "udpsrv.stdout").read_bytes()),
+                     30, "receiver done")
+    srv.stop()
+    done = out.decode().split("done", 1)[1].split()
+    got, bad, disorder = (int(x) for x in done[:3])
+    assert (got, bad, disorder) == (total, 0, 0)
+    now = ta.tunnel("esp1")["counters"]
+    assert now["txPackets"] - before["txPackets"] >= total
+    # Single packets (the stack made no super-packet of them), sent in runs.
+    assert now["gsoSuperPackets"] == before["gsoSuperPackets"]
+    assert now["udpGsoSends"] > before["udpGsoSends"]
+    assert now["udpGsoSends"] - before["udpGsoSends"] < total
+    # B merged what it received into USO writes for its device (the kernel
+    # takes them since Linux 6.2, which is also when it offers USO).
+    release = tuple(int(x) for x in os.uname().release.split(".")[:2])
+    uso = tb.show("show tunnel json")["offload"]["uso"]
+    assert uso is (release >= (6, 2))
+    rx = tb.tunnel("esp1")["counters"]
+    if uso:
+        assert rx["tunGsoWrites"] > rx_before["tunGsoWrites"]
+        assert rx["rxPackets"] - rx_before["rxPackets"] > rx["tunGsoWrites"] - rx_before["tunGsoWrites"]

@@ -441,6 +441,126 @@ START_TEST(test_gro_refusals)
 }
 END_TEST
 
+/* UDP: cut a USO super-packet, merge the datagrams back: the same packet,
+ * a partial checksum, a GSO_UDP_L4 header, the UDP length of the whole. */
+static void run_udp_roundtrip(int version, size_t payload, uint16_t gso)
+{
+	static uint8_t pkt[70000], out[VNET_MAX_SEGS * 2048], done[70000];
+	size_t seg_len[VNET_MAX_SEGS];
+	size_t len = build(pkt, version, 17, payload, 0);
+	struct virtio_net_hdr h = gso_hdr(version, 17, gso);
+	size_t ip_len = version == 4 ? 20 : 40;
+	struct vnet_gso g;
+	struct gro_run run;
+
+	ck_assert_int_eq(gro_run_init(&run), 0);
+	ck_assert_int_eq(vnet_gso_parse(&h, pkt, len, &g), VNET_OK);
+	ck_assert_int_eq(vnet_gso_segment(&g, pkt, out, 2048, seg_len, VNET_MAX_SEGS), VNET_OK);
+	ck_assert_uint_gt(g.nsegs, 1);
+	/* Not without the owner's leave. */
+	ck_assert(!gro_add(&run, out, seg_len[0]));
+	run.udp = true;
+	for (uint32_t i = 0; i < g.nsegs; i++)
+		ck_assert(gro_add(&run, out + (size_t)i * 2048, seg_len[i]));
+	uint8_t *w;
+	size_t n = gro_finish(&run, &w);
+	ck_assert_uint_eq(n, VNET_HDR_LEN + len);
+	struct virtio_net_hdr oh;
+	memcpy(&oh, w, sizeof(oh));
+	const uint8_t *m = w + VNET_HDR_LEN;
+	ck_assert_uint_eq(oh.gso_type, VIRTIO_NET_HDR_GSO_UDP_L4);
+	ck_assert_uint_eq(oh.gso_size, gso);
+	ck_assert_uint_eq(oh.hdr_len, ip_len + 8);
+	ck_assert_uint_eq(oh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	ck_assert_uint_eq(oh.csum_start, ip_len);
+	ck_assert_uint_eq(oh.csum_offset, 6);
+	ck_assert_uint_eq(get16(m + ip_len + 4), len - ip_len);
+	memcpy(done, m, len);
+	ck_assert_int_eq(vnet_csum_complete(done, len, &oh), VNET_OK);
+	assert_l4_ok(done, len, version, 17);
+	/* What the kernel will cut from it is what was merged. */
+	struct vnet_gso g2;
+	static uint8_t again[VNET_MAX_SEGS * 2048];
+	size_t again_len[VNET_MAX_SEGS];
+	ck_assert_int_eq(vnet_gso_parse(&oh, m, len, &g2), VNET_OK);
+	ck_assert_int_eq(vnet_gso_segment(&g2, m, again, 2048, again_len, VNET_MAX_SEGS), VNET_OK);
+	ck_assert_uint_eq(g2.nsegs, g.nsegs);
+	for (uint32_t i = 0; i < g.nsegs; i++) {
+		ck_assert_uint_eq(again_len[i], seg_len[i]);
+		ck_assert_mem_eq(again + (size_t)i * 2048 + ip_len, out + (size_t)i * 2048 + ip_len,
+		                 seg_len[i] - ip_len);
+	}
+	ck_assert_mem_eq(m + ip_len + 8, pkt + ip_len + 8, payload);
+	gro_run_fini(&run);
+}
+
+START_TEST(test_gro_udp_roundtrip)
+{
+	run_udp_roundtrip(4, 3 * 1372 + 100, 1372);
+	run_udp_roundtrip(4, 40 * 1000, 1000);
+	run_udp_roundtrip(6, 2 * 1200, 1200);
+}
+END_TEST
+
+/* UDP datagrams that must not join, and what ends a UDP run. */
+START_TEST(test_gro_udp_refusals)
+{
+	static uint8_t a[2048], b[2048], c[2048];
+	struct gro_run run;
+	uint8_t *w;
+
+	ck_assert_int_eq(gro_run_init(&run), 0);
+	run.udp = true;
+	size_t n = build(a, 4, 17, 500, 0);
+	struct virtio_net_hdr none = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 20, .csum_offset = 6};
+	ck_assert_int_eq(vnet_csum_complete(a, n, &none), VNET_OK);
+	memcpy(b, a, n);
+	/* No checksum (RFC 768 allows it over IPv4): never merged. */
+	memcpy(c, a, n);
+	put16(c + 26, 0);
+	ck_assert(!gro_add(&run, c, n));
+	/* A wrong checksum. */
+	memcpy(c, a, n);
+	c[40] ^= 1;
+	ck_assert(!gro_add(&run, c, n));
+	/* A UDP length that is not the IP payload's. */
+	memcpy(c, a, n);
+	put16(c + 24, (uint16_t)(n - 20 - 1));
+	ck_assert(!gro_add(&run, c, n));
+
+	ck_assert(gro_add(&run, a, n));
+	/* Another port. */
+	memcpy(c, a, n);
+	put16(c + 20, 40001);
+	put16(c + 26, 0);
+	ck_assert_int_eq(vnet_csum_complete(c, n, &none), VNET_OK);
+	ck_assert(!gro_add(&run, c, n));
+	/* A longer datagram. */
+	size_t longer = build(c, 4, 17, 501, 0);
+	ck_assert_int_eq(vnet_csum_complete(c, longer, &none), VNET_OK);
+	ck_assert(!gro_add(&run, c, longer));
+	/* The same size joins (UDP has no sequence to follow); a shorter one
+	 * joins and ends the run. */
+	ck_assert(gro_add(&run, b, n));
+	size_t shorter = build(c, 4, 17, 100, 0);
+	ck_assert_int_eq(vnet_csum_complete(c, shorter, &none), VNET_OK);
+	ck_assert(gro_add(&run, c, shorter));
+	ck_assert(!gro_add(&run, b, n));
+	ck_assert_uint_eq(run.nsegs, 3);
+	ck_assert_uint_eq(gro_finish(&run, &w), VNET_HDR_LEN + 20 + 8 + 500 + 500 + 100);
+	/* TCP after UDP: a new run. */
+	size_t t = build(c, 4, 6, 300, TCP_ACK);
+	struct virtio_net_hdr tcp_csum = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 20, .csum_offset = 16};
+	ck_assert_int_eq(vnet_csum_complete(c, t, &tcp_csum), VNET_OK);
+	ck_assert(gro_add(&run, c, t)); /* on its own it may start a run */
+	gro_finish(&run, &w);
+	ck_assert(gro_add(&run, a, n));
+	ck_assert(!gro_add(&run, c, t));
+	gro_finish(&run, &w);
+	gro_run_fini(&run);
+}
+END_TEST
+
 static Suite *vnet_suite(void)
 {
 	Suite *s = suite_create("vnet");
@@ -451,6 +571,8 @@ static Suite *vnet_suite(void)
 	tcase_add_test(tc, test_bad_super_packets);
 	tcase_add_test(tc, test_gro_roundtrip);
 	tcase_add_test(tc, test_gro_refusals);
+	tcase_add_test(tc, test_gro_udp_roundtrip);
+	tcase_add_test(tc, test_gro_udp_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -41,16 +41,34 @@ void gro_run_fini(struct gro_run *r)
 	r->buf = NULL;
 }
 
+/* A UDP datagram that may join a run: a checksum present (RFC 768; the
+ * merged packet's is recomputed for every datagram the kernel cuts from
+ * it, so one sent without must not get one) and correct, a UDP length
+ * that is the IP payload's, some payload. */
+static bool udp_eligible(const uint8_t *pkt, size_t len, const struct ip_pkt *ip, uint32_t *thlen)
+{
+	const uint8_t *u = pkt + ip->l4_off;
+
+	if (len <= ip->l4_off + 8 || get16(u + 4) != len - ip->l4_off || get16(u + 6) == 0)
+		return false;
+	*thlen = 8;
+	uint32_t sum = ip_pseudo_sum(ip->version, ip->src, ip->dst, IP_PROTO_UDP, (uint32_t)(len - ip->l4_off));
+	return ip_csum_finish(ip_csum_add(sum, u, len - ip->l4_off)) == 0;
+}
+
 /* What a segment must be to take part at all; fills *ip. */
-static bool eligible(const uint8_t *pkt, size_t len, struct ip_pkt *ip, uint32_t *thlen)
+static bool eligible(const struct gro_run *r, const uint8_t *pkt, size_t len, struct ip_pkt *ip,
+                     uint32_t *thlen)
 {
 	if (ip_parse(pkt, len, ip) != IP_PARSE_OK || ip->tot_len != len || ip->fragment || !ip->l4_found ||
-	    ip->l4_proto != IP_PROTO_TCP)
+	    (ip->l4_proto != IP_PROTO_TCP && (ip->l4_proto != IP_PROTO_UDP || !r->udp)))
 		return false;
 	/* No IPv4 options and no IPv6 extension headers: the headers are
 	 * copied from the first segment and must be the same in all. */
 	if (ip->l4_off != (ip->version == 4 ? IP_V4_HDR_LEN : IP_V6_HDR_LEN))
 		return false;
+	if (ip->l4_proto == IP_PROTO_UDP)
+		return udp_eligible(pkt, len, ip, thlen);
 	if (len < ip->l4_off + 20)
 		return false;
 	const uint8_t *t = pkt + ip->l4_off;
@@ -84,6 +102,8 @@ static bool same_headers(const struct gro_run *r, const uint8_t *pkt)
 			return false;
 	}
 	const uint8_t *a = first + r->l4_off, *b = pkt + r->l4_off;
+	if (r->l4_proto == IP_PROTO_UDP)
+		return memcmp(a, b, 4) == 0; /* ports: length and checksum were checked */
 	/* Ports; acknowledgment number; data offset, flags but PSH; window;
 	 * urgent pointer; options. */
 	return memcmp(a, b, 4) == 0 && memcmp(a + 8, b + 8, 5) == 0 && (a[13] & ~TCP_PSH) == (b[13] & ~TCP_PSH) &&
@@ -95,11 +115,13 @@ bool gro_add(struct gro_run *r, const uint8_t *pkt, size_t len)
 	struct ip_pkt ip;
 	uint32_t thlen;
 
-	if (!eligible(pkt, len, &ip, &thlen))
+	if (!eligible(r, pkt, len, &ip, &thlen))
 		return false;
 	const uint8_t *t = pkt + ip.l4_off;
 	uint32_t payload = (uint32_t)(len - ip.l4_off - thlen);
-	bool psh = (t[13] & TCP_PSH) != 0;
+	bool tcp = ip.l4_proto == IP_PROTO_TCP;
+	bool psh = tcp && (t[13] & TCP_PSH) != 0;
+	uint32_t seq = tcp ? get32(t + 4) : 0;
 
 	if (r->nsegs == 0) {
 		memcpy(r->buf + VNET_HDR_LEN, pkt, len);
@@ -107,15 +129,16 @@ bool gro_add(struct gro_run *r, const uint8_t *pkt, size_t len)
 		r->nsegs = 1;
 		r->inner_bytes = len;
 		r->version = ip.version;
+		r->l4_proto = ip.l4_proto;
 		r->l4_off = ip.l4_off;
 		r->hdr_len = ip.l4_off + thlen;
 		r->gso_size = payload;
-		r->next_seq = get32(t + 4) + payload;
+		r->next_seq = seq + payload;
 		r->closed = psh;
 		return true;
 	}
-	if (r->closed || ip.version != r->version || ip.l4_off + thlen != r->hdr_len || payload > r->gso_size ||
-	    get32(t + 4) != r->next_seq || r->nsegs >= GRO_MAX_SEGS || r->len + payload > VNET_MAX_PKT ||
+	if (r->closed || ip.version != r->version || ip.l4_proto != r->l4_proto || ip.l4_off + thlen != r->hdr_len ||
+	    payload > r->gso_size || seq != (tcp ? r->next_seq : 0) || r->nsegs >= GRO_MAX_SEGS || r->len + payload > VNET_MAX_PKT ||
 	    !same_headers(r, pkt))
 		return false;
 	memcpy(r->buf + VNET_HDR_LEN + r->len, pkt + r->hdr_len, payload);
@@ -148,17 +171,23 @@ size_t gro_finish(struct gro_run *r, uint8_t **out)
 			put16(pkt + 4, (uint16_t)(len - IP_V6_HDR_LEN));
 		}
 		/* A partial checksum: the pseudo-header sum over the whole
-		 * length, not complemented (what the stack's own TSO leaves). */
+		 * length, not complemented (what the stack's own TSO and USO
+		 * leave). The kernel's UDP segmentation takes the UDP length
+		 * of the whole out of it and puts each datagram's in. */
+		bool tcp = r->l4_proto == IP_PROTO_TCP;
 		const uint8_t *src = r->version == 4 ? pkt + 12 : pkt + 8;
 		const uint8_t *dst = r->version == 4 ? pkt + 16 : pkt + 24;
-		uint32_t sum = ip_pseudo_sum(r->version, src, dst, IP_PROTO_TCP, (uint32_t)(len - r->l4_off));
-		put16(pkt + r->l4_off + 16, (uint16_t)sum);
+		uint32_t sum = ip_pseudo_sum(r->version, src, dst, r->l4_proto, (uint32_t)(len - r->l4_off));
+		if (!tcp)
+			put16(pkt + r->l4_off + 4, (uint16_t)(len - r->l4_off));
+		put16(pkt + r->l4_off + (tcp ? 16 : 6), (uint16_t)sum);
 		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		h.gso_type = r->version == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+		h.gso_type = !tcp ? VIRTIO_NET_HDR_GSO_UDP_L4
+		             : r->version == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
 		h.hdr_len = (uint16_t)r->hdr_len;
 		h.gso_size = (uint16_t)r->gso_size;
 		h.csum_start = (uint16_t)r->l4_off;
-		h.csum_offset = 16;
+		h.csum_offset = tcp ? 16 : 6;
 	}
 	memcpy(r->buf, &h, sizeof(h));
 	*out = r->buf;

@@ -18,9 +18,19 @@
  *  - every segment's TCP checksum verifies before it joins: the written
  *    packet is marked NEEDS_CSUM, which the stack takes as checked.
  *
+ * UDP datagrams of one flow merge the same way into a USO write
+ * (VIRTIO_NET_HDR_GSO_UDP_L4, Linux 6.2+, when the run allows it: see
+ * gro_run.udp), under the rules of Linux's UDP GRO
+ * (udp_gro_receive_segment): same addresses, ports and IP header fields
+ * as above; each datagram's UDP length is its IP payload's; all have the
+ * first one's size but the last, which may be shorter and ends the run;
+ * every checksum is present and verifies. The kernel hands a local
+ * socket the datagrams one by one again (or a UDP_GRO socket the train).
+ *
  * The merged packet keeps the first segment's headers, with the IP length
- * (and IPv4 header checksum) fixed and the TCP checksum field holding the
- * pseudo-header sum over the whole length, as a partial checksum must.
+ * (and IPv4 header checksum) fixed, for UDP the UDP length of the whole,
+ * and the TCP or UDP checksum field holding the pseudo-header sum over the
+ * whole length, as a partial checksum must.
  *
  * Ownership: a struct gro_run owns its buffer (gro_run_init/fini); the
  * functions borrow the packets they are given.
@@ -41,13 +51,17 @@ struct gro_run {
 	size_t len;       /* packet octets after the virtio-net header */
 	uint32_t nsegs;   /* 0: empty */
 	size_t inner_bytes; /* the segments' own lengths, summed (for counters) */
-	uint8_t version;
+	uint8_t version, l4_proto;
 	uint32_t l4_off, hdr_len;
 	uint32_t gso_size;
 	uint32_t next_seq;
 	bool closed; /* PSH or a short segment: nothing more may join */
+	/* Set by the owner: UDP datagrams may be merged too (the kernel
+	 * takes GSO_UDP_L4 writes; TUN_F_USO4 accepted says so). */
+	bool udp;
 };
 
+/* An empty run, TCP only (set udp after). 0, or -1 out of memory. */
 int gro_run_init(struct gro_run *r);
 void gro_run_fini(struct gro_run *r);
 
