@@ -461,10 +461,10 @@ static size_t make_seeds(struct seed *seeds)
 	seed_add(seeds, &n, 0, (const uint8_t[]){0, 0, 0, 0, 0x11, 0x22}, 6);
 	seed_add(seeds, &n, 0, (const uint8_t[]){0xff}, 1);
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		memset(inner, 0x5a, sizes[s]);
+		/* + 1: the last byte picks the byte to change. */
+		memset(inner, 0x5a, sizes[s] + 1);
 		if (sizes[s] > 0)
 			inner[0] = s % 2 ? 0x60 : 0x45;
-		/* + 1: the last byte picks the byte to change. */
 		seed_add(seeds, &n, (uint8_t)(FLAGS(MODE_BUILT, 0) | flag_set[s]), inner,
 		         sizes[s] + 1);
 	}
