@@ -219,14 +219,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifdef FUZZ_STANDALONE
 
-#define SEED_MAX 8192
+#define FUZZ_SEED_MAX 8192
 #define FUZZ_SEEDS_MAX 16
 #define FUZZ_INPUT_MAX (1 << 20)
-
-struct seed {
-	uint8_t bytes[SEED_MAX];
-	size_t len;
-};
 
 #include "fuzz_mutate.h"
 
@@ -247,12 +242,12 @@ static const uint8_t per_param_open[] = {
 /* Seeds are made by the builders, so they follow the code. */
 static size_t make_seeds(struct seed *seeds)
 {
-	uint8_t buf[SEED_MAX];
+	uint8_t buf[FUZZ_SEED_MAX];
 	struct builder b, all;
 	struct bgp_open o;
 	struct bgp_error e;
 	struct bgp_refresh rr = {BGP_AFI_IPV6_WIRE, BGP_REFRESH_BORR, BGP_SAFI_UNICAST};
-	uint8_t stream[SEED_MAX];
+	uint8_t stream[FUZZ_SEED_MAX];
 	size_t n = 0;
 
 	builder_init_fixed(&all, stream, sizeof(stream));
@@ -318,7 +313,7 @@ static int run_mutations(unsigned long iterations, uint64_t seed)
 	    .interesting_len = sizeof(interesting),
 	    .max_ops = 8,
 	    .repeat_chunks = true,
-	    .cap = SEED_MAX * 2,
+	    .cap = FUZZ_SEED_MAX * 2,
 	    .glue = true,
 	};
 

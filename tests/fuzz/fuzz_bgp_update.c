@@ -251,11 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #define FUZZ_INPUT_MAX (BGP_EXTENDED_MAX_LEN - BGP_HEADER_LEN + 1)
 #define FUZZ_SEEDS_MAX 64
-
-struct seed {
-	size_t len;
-	uint8_t bytes[4200];
-};
+#define FUZZ_SEED_MAX  4200
 
 #include "fuzz_mutate.h"
 

@@ -371,13 +371,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_STANDALONE
 
 #define FUZZ_SEEDS_MAX 48
-#define SEED_MAX       1600
+#define FUZZ_SEED_MAX  1600
 #define FUZZ_INPUT_MAX (1 << 16)
-
-struct seed {
-	uint8_t bytes[SEED_MAX];
-	size_t len;
-};
 
 #include "fuzz_mutate.h"
 
@@ -416,8 +411,8 @@ static size_t make_seeds(struct seed *seeds)
 	    {{7}, 1},
 	};
 	static const size_t sizes[] = {0, 1, 20, 41, 62, 1400};
-	static uint8_t mem[ESP_HEADROOM + SEED_MAX + ESP_TAILROOM_MAX];
-	uint8_t inner[SEED_MAX];
+	static uint8_t mem[ESP_HEADROOM + FUZZ_SEED_MAX + ESP_TAILROOM_MAX];
+	uint8_t inner[FUZZ_SEED_MAX];
 	size_t n = 0;
 
 	for (size_t f = 0; f < sizeof(flag_set); f++) {
@@ -460,7 +455,7 @@ static int run_mutations(unsigned long iterations, uint64_t seed)
 	    .interesting = interesting,
 	    .interesting_len = sizeof(interesting),
 	    .max_ops = 4,
-	    .cap = SEED_MAX + 64,
+	    .cap = FUZZ_SEED_MAX + 64,
 	};
 
 	return fuzz_run_mutations(&m, iterations, seed);

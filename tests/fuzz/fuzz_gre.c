@@ -289,13 +289,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_STANDALONE
 
 #define FUZZ_SEEDS_MAX 40
-#define SEED_MAX       1700
+#define FUZZ_SEED_MAX  1700
 #define FUZZ_INPUT_MAX (1 << 16)
-
-struct seed {
-	uint8_t bytes[SEED_MAX];
-	size_t len;
-};
 
 #include "fuzz_mutate.h"
 
@@ -337,7 +332,7 @@ static size_t make_seeds(struct seed *seeds)
 			hdr = gre_encap_prepend(&tx, mem + GRE_HDR_MAX, GRE_HDR_MAX, inner_len,
 			                        GRE_OUTER_NONE, 0);
 			if (hdr == 0 || hdr + inner_len > 255 ||
-			    s->len + 1 + hdr + inner_len > SEED_MAX)
+			    s->len + 1 + hdr + inner_len > FUZZ_SEED_MAX)
 				abort();
 			s->bytes[s->len++] = (uint8_t)(hdr + inner_len);
 			memcpy(s->bytes + s->len, mem + GRE_HDR_MAX - hdr, hdr + inner_len);
@@ -378,7 +373,7 @@ static int run_mutations(unsigned long iterations, uint64_t seed)
 	    .interesting = interesting,
 	    .interesting_len = sizeof(interesting),
 	    .max_ops = 4,
-	    .cap = SEED_MAX + 64,
+	    .cap = FUZZ_SEED_MAX + 64,
 	};
 
 	return fuzz_run_mutations(&m, iterations, seed);

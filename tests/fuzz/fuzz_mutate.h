@@ -3,8 +3,9 @@
  * and the loop that runs a harness's seeds and their mutations. Included
  * inside a harness's FUZZ_STANDALONE part, after fuzz_check.h and after
  * the harness defines:
- *   FUZZ_SEEDS_MAX, FUZZ_INPUT_MAX        bounds of the seed list and of an input
- *   struct seed { uint8_t bytes[...]; size_t len; }
+ *   FUZZ_SEED_MAX      bytes in one built-in seed
+ *   FUZZ_SEEDS_MAX     how many seeds make_seeds() may write
+ *   FUZZ_INPUT_MAX     the longest input: a file to replay, or a seed mutated
  * and before its make_seeds() (declared here), which may use
  * fuzz_seed_add(). fuzz_standalone.h, included last, calls the harness's
  * run_mutations(); most are one call of fuzz_run_mutations() with the
@@ -25,6 +26,12 @@
 
 #include "fuzz_check.h"
 
+struct seed {
+	uint8_t bytes[FUZZ_SEED_MAX];
+	size_t len;
+};
+
+/* Writes at most FUZZ_SEEDS_MAX seeds; returns how many. */
 static size_t make_seeds(struct seed *seeds);
 
 /* Appends a seed: the first byte (the harness's settings or mode), then

@@ -180,14 +180,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifdef FUZZ_STANDALONE
 
-#define SEED_MAX 4096
+#define FUZZ_SEED_MAX 4096
 #define FUZZ_SEEDS_MAX 24
 #define FUZZ_INPUT_MAX (1 << 20)
-
-struct seed {
-	uint8_t bytes[SEED_MAX];
-	size_t len;
-};
 
 #include "fuzz_mutate.h"
 
@@ -253,7 +248,7 @@ static size_t make_seeds(struct seed *seeds)
 	char err[256];
 	struct tunneld_config *ca = parse(CONF_A);
 	size_t n = 0;
-	static uint8_t buf[SEED_MAX + 256];
+	static uint8_t buf[FUZZ_SEED_MAX + 256];
 	uint8_t icmp[1400], *out;
 	size_t out_len;
 
@@ -322,7 +317,7 @@ static int run_mutations(unsigned long iterations, uint64_t seed)
 	    .interesting_len = sizeof(interesting),
 	    .max_ops = 6,
 	    .keep = 1, /* byte 0 is the mode: keep it most of the time */
-	    .cap = SEED_MAX * 2,
+	    .cap = FUZZ_SEED_MAX * 2,
 	    .seed_ran = seed_got_through,
 	};
 	int r = fuzz_run_mutations(&m, iterations, seed);
