@@ -287,6 +287,42 @@ START_TEST(test_no_forms)
 }
 END_TEST
 
+/* Every route-map clause, then its `no` form: the entry is left empty. */
+START_TEST(test_no_every_clause)
+{
+	static const char *const clauses[] = {
+		"description d", "match ip address prefix-list A", "match ipv6 address prefix-list B",
+		"match as-path P", "match community C exact-match", "match large-community L",
+		"match peer 2001:db8::2", "match origin egp", "match metric 7", "match local-preference 9",
+		"set local-preference 1", "set metric -2", "set weight 3", "set origin igp",
+		"set community 64512:1 additive", "set large-community 64512:1:1", "set comm-list C delete",
+		"set large-comm-list L delete", "set as-path prepend 64512", "set ip next-hop 192.0.2.9",
+		"set ipv6 next-hop global 2001:db8::9", "on-match goto 20", "call X",
+	};
+	static const char *const undo[] = {
+		"no description", "no match ip address prefix-list", "no match ipv6 address prefix-list B",
+		"no match as-path", "no match community C exact-match", "no match large-community",
+		"no match peer", "no match origin", "no match metric", "no match local-preference 9",
+		"no set local-preference", "no set metric", "no set weight 3", "no set origin",
+		"no set community", "no set large-community", "no set comm-list C delete",
+		"no set large-comm-list", "no set as-path prepend", "no set ip next-hop",
+		"no set ipv6 next-hop global", "no on-match goto", "no call",
+	};
+
+	ck_assert_int_eq(cli_execute(&s, "route-map M permit 10"), 0);
+	for (size_t i = 0; i < sizeof(clauses) / sizeof(clauses[0]); i++)
+		ck_assert_msg(cli_execute(&s, clauses[i]) == 0, "%s: %s", clauses[i], output());
+	char *text = running_text();
+	ck_assert_ptr_nonnull(strstr(text, " set as-path prepend 64512\n"));
+	free(text);
+	for (size_t i = 0; i < sizeof(undo) / sizeof(undo[0]); i++)
+		ck_assert_msg(cli_execute(&s, undo[i]) == 0, "%s: %s", undo[i], output());
+	text = running_text();
+	ck_assert_str_eq(text, "hostname skygate\n!\nroute-map M permit 10\nexit\n!\nend\n");
+	free(text);
+}
+END_TEST
+
 struct bad_case {
 	const char *setup; /* lines before, '\n'-separated, or NULL */
 	const char *line;
@@ -516,6 +552,7 @@ static Suite *policy_cli_suite(void)
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_sequence_numbers);
 	tcase_add_test(tc, test_no_forms);
+	tcase_add_test(tc, test_no_every_clause);
 	tcase_add_loop_test(tc, test_bad_input_changes_nothing, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_transaction_all_or_nothing);
 	tcase_add_test(tc, test_route_map_node);
