@@ -563,42 +563,58 @@ static int cmd_no_route_map(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
-/* The entry the session's node edits, and its map. */
-static struct rmap_entry *current(struct cli_session *s, struct route_map **map)
+/*
+ * A route-map clause command (`[no] match ...`, `[no] set ...`, on-match,
+ * call, description) edits the entry the session's node stands in. Each
+ * is an rmap_edit_fn run by rmap_edit(), which finds that entry (it may
+ * have been removed since the node was entered) and stamps the map when
+ * the edit succeeds, so the compiled form is rebuilt.
+ */
+typedef int rmap_edit_fn(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no);
+
+static int rmap_edit(void *ctx, const struct cmd_args *args, rmap_edit_fn *edit)
 {
+	struct cli_session *s = ctx;
 	struct route_map *m = route_map_find(policy_of(s), s->route_map);
 	bool found = false;
 	size_t i = 0;
 
 	if (m != NULL)
 		i = seq_search(m->entries, m->count, sizeof(struct rmap_entry), s->route_map_seq, &found);
-	if (!found) {
-		cli_error(s, "route-map %s %u was removed", s->route_map, s->route_map_seq);
-		return NULL;
-	}
-	*map = m;
-	return &m->entries[i];
-}
-
-static int changed(struct cli_session *s, struct route_map *m)
-{
+	if (!found)
+		return cli_error(s, "route-map %s %u was removed", s->route_map, s->route_map_seq);
+	if (edit(s, &m->entries[i], args, cmd_args_has(args, "no")) != 0)
+		return -1;
 	policy_touch(policy_of(s), &m->head);
 	return 0;
 }
 
-/* `[no] match ... WORD`: the clauses that name a list. */
-static int cmd_match_list(void *ctx, const struct cmd_args *args)
+/* A clause's bit in e->match or e->set: on, or off for its `no` form. */
+static void clause_bit(unsigned *bits, unsigned bit, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
-	const char *list = cmd_args_get(args, "list");
-	bool no = cmd_args_has(args, "no");
+	if (no)
+		*bits &= ~bit;
+	else
+		*bits |= bit;
+}
+
+/* A clause that names a list: dst, or "" for its `no` form. */
+static int clause_list(struct cli_session *s, unsigned *bits, unsigned bit, char *dst, const char *what,
+		       const char *list, bool no)
+{
+	if (!no && check_name(s, what, list) != 0)
+		return -1;
+	snprintf(dst, POLICY_NAME_MAX + 1, "%s", no ? "" : list);
+	clause_bit(bits, bit, no);
+	return 0;
+}
+
+/* `[no] match ... WORD`: the clauses that name a list. */
+static int edit_match_list(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
+{
 	unsigned bit;
 	char *dst;
 
-	if (e == NULL)
-		return -1;
 	if (cmd_args_has(args, "large-community")) {
 		bit = RMAP_MATCH_LCOMMUNITY, dst = e->match_lcomm;
 		e->match_lcomm_exact = !no && cmd_args_has(args, "exact-match");
@@ -612,16 +628,7 @@ static int cmd_match_list(void *ctx, const struct cmd_args *args)
 	} else {
 		bit = RMAP_MATCH_PLIST4, dst = e->match_plist4;
 	}
-	if (no) {
-		e->match &= ~bit;
-		dst[0] = '\0';
-		return changed(s, m);
-	}
-	if (check_name(s, "list", list) != 0)
-		return -1;
-	snprintf(dst, POLICY_NAME_MAX + 1, "%s", list);
-	e->match |= bit;
-	return changed(s, m);
+	return clause_list(s, &e->match, bit, dst, "list", cmd_args_get(args, "list"), no);
 }
 
 static uint8_t origin_value(const char *text)
@@ -631,17 +638,11 @@ static uint8_t origin_value(const char *text)
 }
 
 /* `[no] match peer|origin|metric|local-preference`. */
-static int cmd_match_value(void *ctx, const struct cmd_args *args)
+static int edit_match_value(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
-	bool no = cmd_args_has(args, "no");
 	uint64_t v = 0;
 	unsigned bit;
 
-	if (e == NULL)
-		return -1;
 	cmd_args_get_u64(args, "value", &v);
 	if (cmd_args_has(args, "peer")) {
 		bit = RMAP_MATCH_PEER;
@@ -658,25 +659,16 @@ static int cmd_match_value(void *ctx, const struct cmd_args *args)
 		bit = RMAP_MATCH_LOCAL_PREF;
 		e->match_local_pref = no ? 0 : (uint32_t)v;
 	}
-	if (no)
-		e->match &= ~bit;
-	else
-		e->match |= bit;
-	return changed(s, m);
+	clause_bit(&e->match, bit, no);
+	return 0;
 }
 
 /* `[no] set local-preference|weight|metric|origin`. */
-static int cmd_set_value(void *ctx, const struct cmd_args *args)
+static int edit_set_value(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
-	bool no = cmd_args_has(args, "no");
 	uint64_t v = 0;
 	unsigned bit;
 
-	if (e == NULL)
-		return -1;
 	cmd_args_get_u64(args, "value", &v);
 	if (cmd_args_has(args, "local-preference")) {
 		bit = RMAP_SET_LOCAL_PREF;
@@ -705,39 +697,36 @@ static int cmd_set_value(void *ctx, const struct cmd_args *args)
 			e->set_metric_op = change[0] == '+' ? RMAP_METRIC_ADD : RMAP_METRIC_SUB;
 		}
 	}
-	if (no)
-		e->set &= ~bit;
-	else
-		e->set |= bit;
-	return changed(s, m);
+	clause_bit(&e->set, bit, no);
+	return 0;
+}
+
+/* Replaces what `set [large-]community` sets; takes ownership of values. */
+static void set_communities(struct rmap_entry *e, bool large, void *values, size_t n, bool additive)
+{
+	if (large) {
+		free(e->set_lcomms);
+		e->set_lcomms = values, e->set_nlcomms = n, e->set_lcomm_additive = additive;
+	} else {
+		free(e->set_comms);
+		e->set_comms = values, e->set_ncomms = n, e->set_comm_additive = additive;
+	}
 }
 
 /* `set community|large-community VALUES [additive]` or `... none`. */
-static int cmd_set_community(void *ctx, const struct cmd_args *args)
+static int edit_set_community(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	bool large = cmd_args_has(args, "large-community");
-	const char *value = cmd_args_get(args, "value");
 	unsigned bit = large ? RMAP_SET_LCOMMUNITY : RMAP_SET_COMMUNITY;
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->set &= ~bit;
-		if (large) {
-			free(e->set_lcomms);
-			e->set_lcomms = NULL, e->set_nlcomms = 0, e->set_lcomm_additive = false;
-		} else {
-			free(e->set_comms);
-			e->set_comms = NULL, e->set_ncomms = 0, e->set_comm_additive = false;
-		}
-		return changed(s, m);
+	if (no) {
+		set_communities(e, large, NULL, 0, false);
+		clause_bit(&e->set, bit, no);
+		return 0;
 	}
 	struct clist_entry parsed = {0};
 	bool additive = false;
-	char *line = strdup(value);
+	char *line = strdup(cmd_args_get(args, "value"));
 	if (line == NULL)
 		return cli_error(s, "out of memory");
 	size_t len = strlen(line);
@@ -753,64 +742,41 @@ static int cmd_set_community(void *ctx, const struct cmd_args *args)
 		}
 	}
 	free(line);
-	if (large) {
-		free(e->set_lcomms);
-		e->set_lcomms = parsed.lcomms, e->set_nlcomms = parsed.ncomms, e->set_lcomm_additive = additive;
-	} else {
-		free(e->set_comms);
-		e->set_comms = parsed.comms, e->set_ncomms = parsed.ncomms, e->set_comm_additive = additive;
-	}
+	set_communities(e, large, large ? (void *)parsed.lcomms : (void *)parsed.comms, parsed.ncomms, additive);
 	free(large ? (void *)parsed.comms : (void *)parsed.lcomms);
-	e->set |= bit;
-	return changed(s, m);
+	clause_bit(&e->set, bit, no);
+	return 0;
 }
 
 /* `[no] set comm-list|large-comm-list L delete`. */
-static int cmd_set_list_delete(void *ctx, const struct cmd_args *args)
+static int edit_set_list_delete(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	bool large = cmd_args_has(args, "large-comm-list");
-	const char *list = cmd_args_get(args, "list");
-	unsigned bit = large ? RMAP_SET_LCOMM_DELETE : RMAP_SET_COMM_DELETE;
-	char *dst;
 
-	if (e == NULL)
-		return -1;
-	dst = large ? e->set_lcomm_delete : e->set_comm_delete;
-	if (cmd_args_has(args, "no")) {
-		e->set &= ~bit;
-		dst[0] = '\0';
-		return changed(s, m);
-	}
-	if (check_name(s, clist_kind(large), list) != 0)
-		return -1;
-	snprintf(dst, POLICY_NAME_MAX + 1, "%s", list);
-	e->set |= bit;
-	return changed(s, m);
+	return clause_list(s, &e->set, large ? RMAP_SET_LCOMM_DELETE : RMAP_SET_COMM_DELETE,
+			   large ? e->set_lcomm_delete : e->set_comm_delete, clist_kind(large),
+			   cmd_args_get(args, "list"), no);
 }
 
-static int cmd_set_prepend(void *ctx, const struct cmd_args *args)
+/* Replaces what `set as-path prepend` sets; takes ownership of asns. */
+static void set_prepend(struct rmap_entry *e, uint32_t *asns, size_t n, uint8_t last_as, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
+	free(e->prepend);
+	e->prepend = asns, e->nprepend = n, e->prepend_last_as = last_as;
+	clause_bit(&e->set, RMAP_SET_PREPEND, no);
+}
+
+static int edit_set_prepend(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
+{
 	uint64_t count;
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		free(e->prepend);
-		e->prepend = NULL, e->nprepend = 0, e->prepend_last_as = 0;
-		e->set &= ~RMAP_SET_PREPEND;
-		return changed(s, m);
+	if (no) {
+		set_prepend(e, NULL, 0, 0, no);
+		return 0;
 	}
 	if (cmd_args_get_u64(args, "count", &count) == 0) {
-		free(e->prepend);
-		e->prepend = NULL, e->nprepend = 0, e->prepend_last_as = (uint8_t)count;
-		e->set |= RMAP_SET_PREPEND;
-		return changed(s, m);
+		set_prepend(e, NULL, 0, (uint8_t)count, no);
+		return 0;
 	}
 	uint32_t asns[PREPEND_MAX];
 	size_t n = 0;
@@ -839,26 +805,19 @@ static int cmd_set_prepend(void *ctx, const struct cmd_args *args)
 	if (copy == NULL)
 		return cli_error(s, "out of memory");
 	memcpy(copy, asns, n * sizeof(*copy));
-	free(e->prepend);
-	e->prepend = copy, e->nprepend = n, e->prepend_last_as = 0;
-	e->set |= RMAP_SET_PREPEND;
-	return changed(s, m);
+	set_prepend(e, copy, n, 0, no);
+	return 0;
 }
 
-static int cmd_set_nexthop(void *ctx, const struct cmd_args *args)
+static int edit_set_nexthop(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	bool v6 = cmd_args_has(args, "ipv6");
 	const char *addr = cmd_args_get(args, "addr");
 	unsigned bit = v6 ? RMAP_SET_NEXTHOP6 : RMAP_SET_NEXTHOP4;
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->set &= ~bit;
-		return changed(s, m);
+	if (no) {
+		clause_bit(&e->set, bit, no);
+		return 0;
 	}
 	if (!v6 && cmd_args_has(args, "peer-address")) {
 		e->nexthop4_peer = true;
@@ -879,28 +838,18 @@ static int cmd_set_nexthop(void *ctx, const struct cmd_args *args)
 			memcpy(e->nexthop4, buf, 4);
 		}
 	}
-	e->set |= bit;
-	return changed(s, m);
+	clause_bit(&e->set, bit, no);
+	return 0;
 }
 
-static int cmd_on_match(void *ctx, const struct cmd_args *args)
+static int edit_on_match(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	uint64_t target;
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->exit = RMAP_EXIT_STOP;
+	if (no || cmd_args_get_u64(args, "target", &target) != 0) {
+		e->exit = no ? RMAP_EXIT_STOP : RMAP_EXIT_NEXT;
 		e->goto_seq = 0;
-		return changed(s, m);
-	}
-	if (cmd_args_get_u64(args, "target", &target) != 0) {
-		e->exit = RMAP_EXIT_NEXT;
-		e->goto_seq = 0;
-		return changed(s, m);
+		return 0;
 	}
 	/* FRR: a route-map only runs forward, so loops are impossible. */
 	if (target <= e->seq)
@@ -908,46 +857,45 @@ static int cmd_on_match(void *ctx, const struct cmd_args *args)
 				 (unsigned long long)target, e->seq);
 	e->exit = RMAP_EXIT_GOTO;
 	e->goto_seq = (uint32_t)target;
-	return changed(s, m);
+	return 0;
 }
 
-static int cmd_call(void *ctx, const struct cmd_args *args)
+static int edit_call(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	const char *name = cmd_args_get(args, "target");
 
-	if (e == NULL)
+	if (!no && check_name(s, "route-map", name) != 0)
 		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->call[0] = '\0';
-		return changed(s, m);
-	}
-	if (check_name(s, "route-map", name) != 0)
-		return -1;
-	snprintf(e->call, sizeof(e->call), "%s", name);
-	return changed(s, m);
+	snprintf(e->call, sizeof(e->call), "%s", no ? "" : name);
+	return 0;
 }
 
-static int cmd_rmap_description(void *ctx, const struct cmd_args *args)
+static int edit_rmap_description(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	const char *desc = cmd_args_get(args, "desc");
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->description[0] = '\0';
-		return changed(s, m);
-	}
-	if (strlen(desc) > POLICY_DESCRIPTION_MAX)
+	if (!no && strlen(desc) > POLICY_DESCRIPTION_MAX)
 		return cli_error(s, "Description longer than %d characters", POLICY_DESCRIPTION_MAX);
-	snprintf(e->description, sizeof(e->description), "%s", desc);
-	return changed(s, m);
+	snprintf(e->description, sizeof(e->description), "%s", no ? "" : desc);
+	return 0;
 }
+
+/* The handlers the command table names: cmd_X runs edit_X. */
+#define RMAP_EDIT_COMMAND(x)                                                                             \
+	static int cmd_##x(void *ctx, const struct cmd_args *args)                                       \
+	{                                                                                                \
+		return rmap_edit(ctx, args, edit_##x);                                                   \
+	}
+RMAP_EDIT_COMMAND(match_list)
+RMAP_EDIT_COMMAND(match_value)
+RMAP_EDIT_COMMAND(set_value)
+RMAP_EDIT_COMMAND(set_community)
+RMAP_EDIT_COMMAND(set_list_delete)
+RMAP_EDIT_COMMAND(set_prepend)
+RMAP_EDIT_COMMAND(set_nexthop)
+RMAP_EDIT_COMMAND(on_match)
+RMAP_EDIT_COMMAND(call)
+RMAP_EDIT_COMMAND(rmap_description)
 
 /* ---- show ---------------------------------------------------------------------------- */
 
