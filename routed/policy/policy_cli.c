@@ -1024,6 +1024,11 @@ static int cmd_show_rmap(void *ctx, const struct cmd_args *args)
 #define MATCH_PLIST_HELP(ip) MATCH_HELP ip "\nMatch address of route\nMatch entries of prefix-lists\nIP prefix-list name\n"
 #define MATCH_COMM_HELP(what) MATCH_HELP "Match BGP " what " list\n" what "-list name\nDo exact matching of communities\n"
 
+/* A route-map clause and its `no` form, whose help is the same after
+ * the `no` token's. */
+#define RMAP_CLAUSE(syntax, no_syntax, help, handler)                                                     \
+	{NODE_ROUTE_MAP, syntax, help, handler, 0}, {NODE_ROUTE_MAP, no_syntax, NO_HELP help, handler, 0}
+
 static const struct cmd_def policy_commands[] = {
 	PLIST_COMMANDS("ip", "IP", PLIST4_ENTRY, PLIST4_ENTRY_HELP),
 	PLIST_COMMANDS("ipv6", "IPv6", PLIST6_ENTRY, PLIST6_ENTRY_HELP),
@@ -1052,50 +1057,31 @@ static const struct cmd_def policy_commands[] = {
 	 NO_HELP MATCH_PLIST_HELP("IPv6 information"), cmd_match_list, 0},
 	{NODE_ROUTE_MAP, "no match ipv6 address prefix-list", NO_HELP MATCH_HELP "IPv6 information\n"
 	 "Match address of route\nMatch entries of prefix-lists\n", cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "match as-path WORD$list", MATCH_HELP "Match BGP AS path list\nAS path access-list name\n",
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "no match as-path [WORD]", NO_HELP MATCH_HELP "Match BGP AS path list\nAS path access-list name\n",
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "match community WORD$list [exact-match]", MATCH_COMM_HELP("community"), cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "no match community [WORD [exact-match]]", NO_HELP MATCH_COMM_HELP("community"),
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "match large-community WORD$list [exact-match]", MATCH_COMM_HELP("large-community"),
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "no match large-community [WORD [exact-match]]", NO_HELP MATCH_COMM_HELP("large-community"),
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "match peer <A.B.C.D|X:X::X:X>$addr",
-	 MATCH_HELP "Match peer address\nIP address of peer\nIPv6 address of peer\n", cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "no match peer [<A.B.C.D|X:X::X:X>]",
-	 NO_HELP MATCH_HELP "Match peer address\nIP address of peer\nIPv6 address of peer\n", cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "match origin <igp|egp|incomplete>$origin", MATCH_HELP "BGP origin code\n" ORIGIN_HELP,
-	 cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "no match origin [<igp|egp|incomplete>]", NO_HELP MATCH_HELP "BGP origin code\n" ORIGIN_HELP,
-	 cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "match metric (0-4294967295)$value", MATCH_HELP "Match metric of route\nMetric value\n",
-	 cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "no match metric [(0-4294967295)]", NO_HELP MATCH_HELP "Match metric of route\nMetric value\n",
-	 cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "match local-preference (0-4294967295)$value",
-	 MATCH_HELP "Match local-preference of route\nMetric value\n", cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "no match local-preference [(0-4294967295)]",
-	 NO_HELP MATCH_HELP "Match local-preference of route\nMetric value\n", cmd_match_value, 0},
+	RMAP_CLAUSE("match as-path WORD$list", "no match as-path [WORD]",
+		    MATCH_HELP "Match BGP AS path list\nAS path access-list name\n", cmd_match_list),
+	RMAP_CLAUSE("match community WORD$list [exact-match]", "no match community [WORD [exact-match]]",
+		    MATCH_COMM_HELP("community"), cmd_match_list),
+	RMAP_CLAUSE("match large-community WORD$list [exact-match]", "no match large-community [WORD [exact-match]]",
+		    MATCH_COMM_HELP("large-community"), cmd_match_list),
+	RMAP_CLAUSE("match peer <A.B.C.D|X:X::X:X>$addr", "no match peer [<A.B.C.D|X:X::X:X>]",
+		    MATCH_HELP "Match peer address\nIP address of peer\nIPv6 address of peer\n", cmd_match_value),
+	RMAP_CLAUSE("match origin <igp|egp|incomplete>$origin", "no match origin [<igp|egp|incomplete>]",
+		    MATCH_HELP "BGP origin code\n" ORIGIN_HELP, cmd_match_value),
+	RMAP_CLAUSE("match metric (0-4294967295)$value", "no match metric [(0-4294967295)]",
+		    MATCH_HELP "Match metric of route\nMetric value\n", cmd_match_value),
+	RMAP_CLAUSE("match local-preference (0-4294967295)$value", "no match local-preference [(0-4294967295)]",
+		    MATCH_HELP "Match local-preference of route\nMetric value\n", cmd_match_value),
 
-	{NODE_ROUTE_MAP, "set local-preference (0-4294967295)$value", SET_HELP "BGP local preference path attribute\n"
-	 "Preference value\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "no set local-preference [(0-4294967295)]", NO_HELP SET_HELP
-	 "BGP local preference path attribute\nPreference value\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "set metric <(0-4294967295)$value|WORD$change>", SET_HELP "Metric value for destination "
-	 "routing protocol\nMetric value\nAdd (+N) to or subtract (-N) from the metric\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "no set metric [<(0-4294967295)|WORD>]", NO_HELP SET_HELP "Metric value for destination "
-	 "routing protocol\nMetric value\nAdd (+N) to or subtract (-N) from the metric\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "set weight (0-4294967295)$value", SET_HELP "BGP weight for routing table\nWeight value\n",
-	 cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "no set weight [(0-4294967295)]", NO_HELP SET_HELP "BGP weight for routing table\n"
-	 "Weight value\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "set origin <igp|egp|incomplete>$origin", SET_HELP "BGP origin code\n" ORIGIN_HELP,
-	 cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "no set origin [<igp|egp|incomplete>]", NO_HELP SET_HELP "BGP origin code\n" ORIGIN_HELP,
-	 cmd_set_value, 0},
+	RMAP_CLAUSE("set local-preference (0-4294967295)$value", "no set local-preference [(0-4294967295)]",
+		    SET_HELP "BGP local preference path attribute\nPreference value\n", cmd_set_value),
+	RMAP_CLAUSE("set metric <(0-4294967295)$value|WORD$change>", "no set metric [<(0-4294967295)|WORD>]",
+		    SET_HELP "Metric value for destination routing protocol\nMetric value\n"
+			     "Add (+N) to or subtract (-N) from the metric\n",
+		    cmd_set_value),
+	RMAP_CLAUSE("set weight (0-4294967295)$value", "no set weight [(0-4294967295)]",
+		    SET_HELP "BGP weight for routing table\nWeight value\n", cmd_set_value),
+	RMAP_CLAUSE("set origin <igp|egp|incomplete>$origin", "no set origin [<igp|egp|incomplete>]",
+		    SET_HELP "BGP origin code\n" ORIGIN_HELP, cmd_set_value),
 	{NODE_ROUTE_MAP, "set community LINE$value", SET_HELP "BGP community attribute\n"
 	 "Communities (AA:NN or well-known names) [additive], or none\n", cmd_set_community, 0},
 	{NODE_ROUTE_MAP, "no set community [LINE]", NO_HELP SET_HELP "BGP community attribute\nCommunity values\n",
@@ -1104,27 +1090,24 @@ static const struct cmd_def policy_commands[] = {
 	 "Large communities (GLOBAL:LOCAL1:LOCAL2) [additive], or none\n", cmd_set_community, 0},
 	{NODE_ROUTE_MAP, "no set large-community [LINE]", NO_HELP SET_HELP "BGP large community attribute\n"
 	 "Large community values\n", cmd_set_community, 0},
-	{NODE_ROUTE_MAP, "set comm-list WORD$list delete", SET_HELP "set BGP community list (for deletion)\n"
-	 "Community-list name\nDelete matching communities\n", cmd_set_list_delete, 0},
-	{NODE_ROUTE_MAP, "no set comm-list [WORD delete]", NO_HELP SET_HELP "set BGP community list (for deletion)\n"
-	 "Community-list name\nDelete matching communities\n", cmd_set_list_delete, 0},
-	{NODE_ROUTE_MAP, "set large-comm-list WORD$list delete", SET_HELP "set BGP large community list (for "
-	 "deletion)\nLarge-community-list name\nDelete matching large communities\n", cmd_set_list_delete, 0},
-	{NODE_ROUTE_MAP, "no set large-comm-list [WORD delete]", NO_HELP SET_HELP "set BGP large community list (for "
-	 "deletion)\nLarge-community-list name\nDelete matching large communities\n", cmd_set_list_delete, 0},
+	RMAP_CLAUSE("set comm-list WORD$list delete", "no set comm-list [WORD delete]",
+		    SET_HELP "set BGP community list (for deletion)\nCommunity-list name\nDelete matching communities\n",
+		    cmd_set_list_delete),
+	RMAP_CLAUSE("set large-comm-list WORD$list delete", "no set large-comm-list [WORD delete]",
+		    SET_HELP "set BGP large community list (for deletion)\nLarge-community-list name\n"
+			     "Delete matching large communities\n",
+		    cmd_set_list_delete),
 	{NODE_ROUTE_MAP, "set as-path prepend <last-as (1-10)$count|LINE$asns>", SET_HELP "Transform BGP AS-path "
 	 "attribute\nPrepend to the as-path\nUse the last AS-number in the as-path\nNumber of times to insert\n"
 	 "AS numbers to prepend\n", cmd_set_prepend, 0},
 	{NODE_ROUTE_MAP, "no set as-path prepend [LINE]", NO_HELP SET_HELP "Transform BGP AS-path attribute\n"
 	 "Prepend to the as-path\nAS numbers to prepend\n", cmd_set_prepend, 0},
-	{NODE_ROUTE_MAP, "set ip next-hop <A.B.C.D$addr|peer-address>", SET_HELP "IP information\nNext hop address\n"
-	 "IP address of next hop\nUse peer address (for BGP only)\n", cmd_set_nexthop, 0},
-	{NODE_ROUTE_MAP, "no set ip next-hop [<A.B.C.D|peer-address>]", NO_HELP SET_HELP "IP information\n"
-	 "Next hop address\nIP address of next hop\nUse peer address (for BGP only)\n", cmd_set_nexthop, 0},
-	{NODE_ROUTE_MAP, "set ipv6 next-hop global X:X::X:X$addr", SET_HELP "IPv6 information\nIPv6 next-hop address\n"
-	 "IPv6 global address\nIPv6 address of next hop\n", cmd_set_nexthop, 0},
-	{NODE_ROUTE_MAP, "no set ipv6 next-hop global [X:X::X:X]", NO_HELP SET_HELP "IPv6 information\n"
-	 "IPv6 next-hop address\nIPv6 global address\nIPv6 address of next hop\n", cmd_set_nexthop, 0},
+	RMAP_CLAUSE("set ip next-hop <A.B.C.D$addr|peer-address>", "no set ip next-hop [<A.B.C.D|peer-address>]",
+		    SET_HELP "IP information\nNext hop address\nIP address of next hop\nUse peer address (for BGP only)\n",
+		    cmd_set_nexthop),
+	RMAP_CLAUSE("set ipv6 next-hop global X:X::X:X$addr", "no set ipv6 next-hop global [X:X::X:X]",
+		    SET_HELP "IPv6 information\nIPv6 next-hop address\nIPv6 global address\nIPv6 address of next hop\n",
+		    cmd_set_nexthop),
 
 	{NODE_ROUTE_MAP, "on-match next", "Exit policy on matches\nNext clause\n", cmd_on_match, 0},
 	{NODE_ROUTE_MAP, "on-match goto (1-65535)$target", "Exit policy on matches\nGoto Clause number\nNumber\n",
@@ -1132,18 +1115,12 @@ static const struct cmd_def policy_commands[] = {
 	{NODE_ROUTE_MAP, "no on-match next", NO_HELP "Exit policy on matches\nNext clause\n", cmd_on_match, 0},
 	{NODE_ROUTE_MAP, "no on-match goto [(1-65535)]", NO_HELP "Exit policy on matches\nGoto Clause number\nNumber\n",
 	 cmd_on_match, 0},
-	{NODE_ROUTE_MAP, "continue [(1-65535)$target]", "Continue on a different entry within the route-map\n"
-	 "Route-map entry sequence number\n", cmd_on_match, 0},
-	{NODE_ROUTE_MAP, "no continue [(1-65535)]", NO_HELP "Continue on a different entry within the route-map\n"
-	 "Route-map entry sequence number\n", cmd_on_match, 0},
-	{NODE_ROUTE_MAP, "call WORD$target", "Jump to another Route-Map after match+set\nTarget route-map name\n",
-	 cmd_call, 0},
-	{NODE_ROUTE_MAP, "no call [WORD]", NO_HELP "Jump to another Route-Map after match+set\nTarget route-map name\n",
-	 cmd_call, 0},
-	{NODE_ROUTE_MAP, "description LINE$desc", "Route-map comment\nComment describing this route-map rule\n",
-	 cmd_rmap_description, 0},
-	{NODE_ROUTE_MAP, "no description [LINE]", NO_HELP "Route-map comment\nComment describing this route-map rule\n",
-	 cmd_rmap_description, 0},
+	RMAP_CLAUSE("continue [(1-65535)$target]", "no continue [(1-65535)]",
+		    "Continue on a different entry within the route-map\nRoute-map entry sequence number\n", cmd_on_match),
+	RMAP_CLAUSE("call WORD$target", "no call [WORD]",
+		    "Jump to another Route-Map after match+set\nTarget route-map name\n", cmd_call),
+	RMAP_CLAUSE("description LINE$desc", "no description [LINE]",
+		    "Route-map comment\nComment describing this route-map rule\n", cmd_rmap_description),
 
 	{NODE_EXEC, "show ip prefix-list [WORD$name] [json]", SHOW_HELP "IP information\nBuild a prefix list\n"
 	 "Name of a prefix list\n" JSON_HELP, cmd_show_plist, 0},
