@@ -48,26 +48,18 @@ static bool is_permit(const struct cmd_args *args)
 	return a != NULL && strcmp(a, "permit") == 0;
 }
 
+static int seq_cmp(const void *entry_seq, const void *seq)
+{
+	uint32_t a = *(const uint32_t *)entry_seq, b = *(const uint32_t *)seq;
+
+	return a < b ? -1 : a > b;
+}
+
 /* Index of seq in an array of entries that each begin with their
  * uint32_t sequence number, or where it would go. */
 static size_t seq_search(const void *entries, size_t count, size_t size, uint32_t seq, bool *found)
 {
-	size_t lo = 0, hi = count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		uint32_t at = *(const uint32_t *)((const char *)entries + mid * size);
-		if (at == seq) {
-			*found = true;
-			return mid;
-		}
-		if (at < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return sarray_search(entries, count, size, 0, &seq, seq_cmp, found);
 }
 
 static uint32_t last_seq(const void *entries, size_t count, size_t size)
@@ -163,7 +155,7 @@ static int cmd_plist(void *ctx, const struct cmd_args *args)
 		/* FRR: the same sequence number replaces the entry. */
 		if (plist_entry_same(&pl->entries[i], &e))
 			return 0;
-	} else if (policy_entry_insert((void **)&pl->entries, &pl->count, &pl->cap, sizeof(e), i) != 0) {
+	} else if (sarray_insert((void **)&pl->entries, &pl->count, &pl->cap, sizeof(e), i) != 0) {
 		return cli_error(s, "out of memory");
 	}
 	pl->entries[i] = e;
@@ -209,7 +201,7 @@ static int cmd_no_plist(void *ctx, const struct cmd_args *args)
 	}
 	if (!found)
 		return cli_error(s, "Can't find specified prefix-list entry in %s", name);
-	policy_entry_remove(pl->entries, &pl->count, sizeof(e), i);
+	sarray_remove(pl->entries, &pl->count, sizeof(e), i);
 	policy_touch(pc, &pl->head);
 	plist_drop_if_empty(pc, pl);
 	return 0;
@@ -287,7 +279,7 @@ static int cmd_aspath(void *ctx, const struct cmd_args *args)
 	size_t i = seq_search(l->entries, l->count, sizeof(struct aspath_entry), seq, &found);
 	if (found) {
 		policy_regex_free(&l->entries[i].rx);
-	} else if (policy_entry_insert((void **)&l->entries, &l->count, &l->cap, sizeof(struct aspath_entry), i) != 0) {
+	} else if (sarray_insert((void **)&l->entries, &l->count, &l->cap, sizeof(struct aspath_entry), i) != 0) {
 		free(text);
 		return cli_error(s, "out of memory");
 	}
@@ -321,7 +313,7 @@ static int cmd_no_aspath(void *ctx, const struct cmd_args *args)
 	if (!found)
 		return cli_error(s, "Can't find the entry in as-path access-list %s", name);
 	policy_regex_free(&l->entries[i].rx);
-	policy_entry_remove(l->entries, &l->count, sizeof(struct aspath_entry), i);
+	sarray_remove(l->entries, &l->count, sizeof(struct aspath_entry), i);
 	policy_touch(pc, &l->head);
 	if (l->count == 0)
 		policy_set_delete(pc, &pc->aspath, name);
@@ -440,7 +432,7 @@ static int cmd_clist(void *ctx, const struct cmd_args *args)
 	size_t i = seq_search(l->entries, l->count, sizeof(e), e.seq, &found);
 	if (found) {
 		clist_entry_free(&l->entries[i]);
-	} else if (policy_entry_insert((void **)&l->entries, &l->count, &l->cap, sizeof(e), i) != 0) {
+	} else if (sarray_insert((void **)&l->entries, &l->count, &l->cap, sizeof(e), i) != 0) {
 		clist_entry_free(&e);
 		return cli_error(s, "out of memory");
 	}
@@ -482,7 +474,7 @@ static int cmd_no_clist(void *ctx, const struct cmd_args *args)
 	if (!found)
 		return cli_error(s, "Can't find the entry in %s %s", clist_kind(large), name);
 	clist_entry_free(&l->entries[i]);
-	policy_entry_remove(l->entries, &l->count, sizeof(e), i);
+	sarray_remove(l->entries, &l->count, sizeof(e), i);
 	policy_touch(pc, &l->head);
 	if (l->count == 0)
 		policy_set_delete(pc, set, name);
@@ -519,7 +511,7 @@ static int cmd_route_map(void *ctx, const struct cmd_args *args)
 		return cli_error(s, "out of memory");
 	size_t i = seq_search(m->entries, m->count, sizeof(struct rmap_entry), (uint32_t)seq, &found);
 	if (!found) {
-		if (policy_entry_insert((void **)&m->entries, &m->count, &m->cap, sizeof(struct rmap_entry), i) != 0) {
+		if (sarray_insert((void **)&m->entries, &m->count, &m->cap, sizeof(struct rmap_entry), i) != 0) {
 			if (m->count == 0)
 				policy_set_delete(pc, &pc->rmap, name);
 			return cli_error(s, "out of memory");
@@ -556,7 +548,7 @@ static int cmd_no_route_map(void *ctx, const struct cmd_args *args)
 	if (!found)
 		return cli_error(s, "Can't find route-map %s entry %llu", name, (unsigned long long)seq);
 	rmap_entry_free(&m->entries[i]);
-	policy_entry_remove(m->entries, &m->count, sizeof(struct rmap_entry), i);
+	sarray_remove(m->entries, &m->count, sizeof(struct rmap_entry), i);
 	policy_touch(pc, &m->head);
 	if (m->count == 0)
 		policy_set_delete(pc, &pc->rmap, name);

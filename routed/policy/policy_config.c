@@ -95,31 +95,6 @@ int rmap_entry_copy(struct rmap_entry *dst, const struct rmap_entry *src)
 	return 0;
 }
 
-int policy_entry_insert(void **entries, size_t *count, size_t *cap, size_t size, size_t i)
-{
-	if (*count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		void *grown = realloc(*entries, ncap * size);
-		if (grown == NULL)
-			return -1;
-		*entries = grown;
-		*cap = ncap;
-	}
-	char *base = *entries;
-	memmove(base + (i + 1) * size, base + i * size, (*count - i) * size);
-	memset(base + i * size, 0, size);
-	(*count)++;
-	return 0;
-}
-
-void policy_entry_remove(void *entries, size_t *count, size_t size, size_t i)
-{
-	char *base = entries;
-
-	memmove(base + i * size, base + (i + 1) * size, (*count - i - 1) * size);
-	(*count)--;
-}
-
 uint32_t policy_next_seq(uint32_t highest, uint32_t max)
 {
 	uint64_t next = ((uint64_t)highest / POLICY_SEQ_STEP) * POLICY_SEQ_STEP + POLICY_SEQ_STEP;
@@ -179,25 +154,15 @@ static enum obj_kind set_kind(const struct policy_config *pc, const struct polic
 	return OBJ_CLIST;
 }
 
+static int name_cmp(const void *item, const void *name)
+{
+	return strcmp((*(const struct policy_head *const *)item)->name, name);
+}
+
 /* Index of name in set, or where it would go (*found false). */
 static size_t set_search(const struct policy_set *set, const char *name, bool *found)
 {
-	size_t lo = 0, hi = set->count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(((const struct policy_head *)set->items[mid])->name, name);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return sarray_search(set->items, set->count, sizeof(void *), 0, name, name_cmp, found);
 }
 
 void *policy_set_find(const struct policy_set *set, const char *name)
@@ -222,7 +187,7 @@ static void *set_get(struct policy_config *pc, struct policy_set *set, const cha
 	if (obj == NULL)
 		return NULL;
 	snprintf(obj->name, sizeof(obj->name), "%s", name);
-	if (policy_entry_insert((void **)&set->items, &set->count, &set->cap, sizeof(void *), i) != 0) {
+	if (sarray_insert((void **)&set->items, &set->count, &set->cap, sizeof(void *), i) != 0) {
 		free(obj);
 		return NULL;
 	}
@@ -239,7 +204,7 @@ int policy_set_delete(struct policy_config *pc, struct policy_set *set, const ch
 	if (!found)
 		return -1;
 	object_free(set_kind(pc, set), set->items[i]);
-	policy_entry_remove(set->items, &set->count, sizeof(void *), i);
+	sarray_remove(set->items, &set->count, sizeof(void *), i);
 	policy_touch(pc, NULL);
 	return 0;
 }
