@@ -290,33 +290,43 @@ END_TEST
 /* Every route-map clause, then its `no` form: the entry is left empty. */
 START_TEST(test_no_every_clause)
 {
-	static const char *const clauses[] = {
-		"description d", "match ip address prefix-list A", "match ipv6 address prefix-list B",
-		"match as-path P", "match community C exact-match", "match large-community L",
-		"match peer 2001:db8::2", "match origin egp", "match metric 7", "match local-preference 9",
-		"set local-preference 1", "set metric -2", "set weight 3", "set origin igp",
-		"set community 64512:1 additive", "set large-community 64512:1:1", "set comm-list C delete",
-		"set large-comm-list L delete", "set as-path prepend 64512", "set ip next-hop 192.0.2.9",
-		"set ipv6 next-hop global 2001:db8::9", "on-match goto 20", "call X",
+	static const struct {
+		const char *set, *undo;
+	} clauses[] = {
+		{"description d", "no description"},
+		{"match ip address prefix-list A", "no match ip address prefix-list"},
+		{"match ipv6 address prefix-list B", "no match ipv6 address prefix-list B"},
+		{"match as-path P", "no match as-path"},
+		{"match community C exact-match", "no match community C exact-match"},
+		{"match large-community L", "no match large-community"},
+		{"match peer 2001:db8::2", "no match peer"},
+		{"match origin egp", "no match origin"},
+		{"match metric 7", "no match metric"},
+		{"match local-preference 9", "no match local-preference 9"},
+		{"set local-preference 1", "no set local-preference"},
+		{"set metric -2", "no set metric"},
+		{"set weight 3", "no set weight 3"},
+		{"set origin igp", "no set origin"},
+		{"set community 64512:1 additive", "no set community"},
+		{"set large-community 64512:1:1", "no set large-community"},
+		{"set comm-list C delete", "no set comm-list C delete"},
+		{"set large-comm-list L delete", "no set large-comm-list"},
+		{"set as-path prepend 64512", "no set as-path prepend"},
+		{"set ip next-hop 192.0.2.9", "no set ip next-hop"},
+		{"set ipv6 next-hop global 2001:db8::9", "no set ipv6 next-hop global"},
+		{"on-match goto 20", "no on-match goto"},
+		{"call X", "no call"},
 	};
-	static const char *const undo[] = {
-		"no description", "no match ip address prefix-list", "no match ipv6 address prefix-list B",
-		"no match as-path", "no match community C exact-match", "no match large-community",
-		"no match peer", "no match origin", "no match metric", "no match local-preference 9",
-		"no set local-preference", "no set metric", "no set weight 3", "no set origin",
-		"no set community", "no set large-community", "no set comm-list C delete",
-		"no set large-comm-list", "no set as-path prepend", "no set ip next-hop",
-		"no set ipv6 next-hop global", "no on-match goto", "no call",
-	};
+	const size_t n = sizeof(clauses) / sizeof(clauses[0]);
 
 	ck_assert_int_eq(cli_execute(&s, "route-map M permit 10"), 0);
-	for (size_t i = 0; i < sizeof(clauses) / sizeof(clauses[0]); i++)
-		ck_assert_msg(cli_execute(&s, clauses[i]) == 0, "%s: %s", clauses[i], output());
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(cli_execute(&s, clauses[i].set) == 0, "%s: %s", clauses[i].set, output());
 	char *text = running_text();
 	ck_assert_ptr_nonnull(strstr(text, " set as-path prepend 64512\n"));
 	free(text);
-	for (size_t i = 0; i < sizeof(undo) / sizeof(undo[0]); i++)
-		ck_assert_msg(cli_execute(&s, undo[i]) == 0, "%s: %s", undo[i], output());
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(cli_execute(&s, clauses[i].undo) == 0, "%s: %s", clauses[i].undo, output());
 	text = running_text();
 	ck_assert_str_eq(text, "hostname skygate\n!\nroute-map M permit 10\nexit\n!\nend\n");
 	free(text);
