@@ -24,16 +24,23 @@ size_t sarray_search(const void *base, size_t count, size_t size, size_t key_off
 	return lo;
 }
 
+int sarray_grow(void **base, size_t count, size_t *cap, size_t size, size_t first_cap)
+{
+	if (count < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : first_cap;
+	void *grown = realloc(*base, ncap * size);
+	if (grown == NULL)
+		return -1;
+	*base = grown;
+	*cap = ncap;
+	return 0;
+}
+
 int sarray_insert(void **base, size_t *count, size_t *cap, size_t size, size_t i)
 {
-	if (*count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		void *grown = realloc(*base, ncap * size);
-		if (grown == NULL)
-			return -1;
-		*base = grown;
-		*cap = ncap;
-	}
+	if (sarray_grow(base, *count, cap, size, 8) != 0)
+		return -1;
 	char *p = *base;
 	memmove(p + (i + 1) * size, p + i * size, (*count - i) * size);
 	memset(p + i * size, 0, size);

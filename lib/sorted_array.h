@@ -26,10 +26,19 @@ size_t sarray_search(const void *base, size_t count, size_t size, size_t key_off
 		     sarray_cmp_fn *cmp, bool *found);
 
 /*
+ * Makes sure there is room for one element past the count elements of
+ * size bytes at *base: when *cap is reached, *base is reallocated to twice
+ * the capacity (first_cap the first time). Also for arrays that are not
+ * sorted (the policy tries' node arrays). Returns 0, or -1 when out of
+ * memory, with the array unchanged.
+ */
+int sarray_grow(void **base, size_t count, size_t *cap, size_t size, size_t first_cap);
+
+/*
  * Makes room for one element at index i (0 to *count): the elements from
- * i on move up one, the slot is zeroed and *count grows by one; *base is
- * reallocated (capacity doubling, from 8) when full. Returns 0, or -1 when
- * out of memory, with the array unchanged.
+ * i on move up one, the slot is zeroed and *count grows by one; *base
+ * grows as sarray_grow() (from 8). Returns 0, or -1 when out of memory,
+ * with the array unchanged.
  */
 int sarray_insert(void **base, size_t *count, size_t *cap, size_t size, size_t i);
 

@@ -14,7 +14,7 @@
  * Keys are 128 bits as two host-order 64-bit halves, an IPv4 address in
  * the top 32 bits, so one trie serves both families. Nodes and entries
  * live in two arrays (indices, not pointers) for locality: a 1,000-entry
- * list is about 2,000 nodes, 100 KB, that stay in cache.
+ * list is about 2,000 nodes, 128 KB, that stay in cache.
  */
 #include "policy_internal.h"
 #include "prefix_key.h"
@@ -28,9 +28,8 @@ struct pt_entry {
 };
 
 struct pt_node {
-	struct pkey key, mask;
-	uint8_t len;
-	int32_t child[2];   /* -1: none */
+	PKEY_NODE_FIELDS;   /* key, len, child[2] (-1: none) */
+	struct pkey mask;
 	uint32_t first, n;  /* entries[first .. first+n), by seq */
 	uint32_t min_seq;   /* lowest seq in this subtree; UINT32_MAX: none */
 };
@@ -47,16 +46,12 @@ static bool covers(const struct pt_node *node, struct pkey k)
 	return ((k.hi ^ node->key.hi) & node->mask.hi) == 0 && ((k.lo ^ node->key.lo) & node->mask.lo) == 0;
 }
 
-static int32_t new_node(struct plist_trie *t, struct pkey k, unsigned len)
+static int32_t new_node(void *trie, struct pkey k, unsigned len)
 {
-	if (t->nnodes == t->capnodes) {
-		size_t ncap = t->capnodes ? t->capnodes * 2 : 64;
-		struct pt_node *grown = realloc(t->nodes, ncap * sizeof(*grown));
-		if (grown == NULL)
-			return -1;
-		t->nodes = grown;
-		t->capnodes = ncap;
-	}
+	struct plist_trie *t = trie;
+
+	if (sarray_grow((void **)&t->nodes, t->nnodes, &t->capnodes, sizeof(*t->nodes), 64) != 0)
+		return -1;
 	struct pkey m = pkey_mask(len);
 	t->nodes[t->nnodes] = (struct pt_node){
 		.key = {k.hi & m.hi, k.lo & m.lo}, .mask = m, .len = (uint8_t)len,
@@ -65,49 +60,9 @@ static int32_t new_node(struct plist_trie *t, struct pkey k, unsigned len)
 	return (int32_t)t->nnodes++;
 }
 
-/* The node of exactly (k, len), made if needed; -1 when out of memory. */
-static int32_t insert(struct plist_trie *t, struct pkey k, unsigned len)
+static struct pkey_node *node_link(void *trie, int32_t i)
 {
-	int32_t at = 0;
-
-	for (;;) {
-		if (t->nodes[at].len == len)
-			return at;
-		unsigned bit = pkey_bit(k, t->nodes[at].len);
-		int32_t c = t->nodes[at].child[bit];
-		if (c < 0) {
-			int32_t leaf = new_node(t, k, len);
-			if (leaf >= 0)
-				t->nodes[at].child[bit] = leaf;
-			return leaf;
-		}
-		unsigned clen = t->nodes[c].len;
-		unsigned common = pkey_common(t->nodes[c].key, k, clen < len ? clen : len);
-		if (common == clen) {
-			at = c;
-			continue;
-		}
-		if (common == len) {
-			/* The new prefix sits between at and c. */
-			int32_t mid = new_node(t, k, len);
-			if (mid < 0)
-				return -1;
-			t->nodes[mid].child[pkey_bit(t->nodes[c].key, len)] = c;
-			t->nodes[at].child[bit] = mid;
-			return mid;
-		}
-		/* They part ways after common bits: a branching node. */
-		int32_t fork = new_node(t, k, common);
-		if (fork < 0)
-			return -1;
-		int32_t leaf = new_node(t, k, len);
-		if (leaf < 0)
-			return -1;
-		t->nodes[fork].child[pkey_bit(t->nodes[c].key, common)] = c;
-		t->nodes[fork].child[pkey_bit(k, common)] = leaf;
-		t->nodes[at].child[bit] = fork;
-		return leaf;
-	}
+	return &((struct plist_trie *)trie)->nodes[i].link;
 }
 
 struct node_of {
@@ -158,7 +113,8 @@ struct plist_trie *plist_trie_build(const struct prefix_list *pl)
 			goto fail;
 	}
 	for (size_t i = 0; i < pl->count; i++) {
-		order[i].node = insert(t, pkey_of(&pl->entries[i].prefix), pl->entries[i].prefix.len);
+		const struct prefix *p = &pl->entries[i].prefix;
+		order[i].node = pkey_trie_insert(t, node_link, new_node, pkey_of(p), p->len);
 		order[i].index = (uint32_t)i;
 		if (order[i].node < 0)
 			goto fail;

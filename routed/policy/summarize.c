@@ -4,19 +4,18 @@
 #include "summarize.h"
 
 #include "prefix_key.h"
+#include "sorted_array.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct snode {
-	struct pkey key;
-	uint8_t len;
+	PKEY_NODE_FIELDS; /* key, len, child[2] */
 	bool in_s, in_r;
 	bool has_s;   /* an S prefix at or below */
 	bool covered; /* the whole range lies inside R's union */
 	bool allowed; /* covered, or itself a prefix of S */
-	int32_t child[2];
 	uint32_t f;         /* fewest allowed prefixes covering the S inside */
 	double over;        /* own overreach: addresses outside R's union */
 	size_t gpos;        /* overreach DP: offset of g[1..cap] in the pool */
@@ -35,55 +34,25 @@ struct strie {
 	size_t gused, gcap;
 };
 
-static int32_t snode_new(struct strie *t, struct pkey k, unsigned len)
+static int32_t snode_new(void *trie, struct pkey k, unsigned len)
 {
-	if (t->count == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 1024;
-		struct snode *grown = realloc(t->nodes, ncap * sizeof(*grown));
-		if (grown == NULL)
-			return -1;
-		t->nodes = grown;
-		t->cap = ncap;
-	}
+	struct strie *t = trie;
+
+	if (sarray_grow((void **)&t->nodes, t->count, &t->cap, sizeof(*t->nodes), 1024) != 0)
+		return -1;
 	t->nodes[t->count] = (struct snode){.key = pkey_masked(k, len), .len = (uint8_t)len, .child = {-1, -1},
 					    .output = -1};
 	return (int32_t)t->count++;
 }
 
+static struct pkey_node *snode_link(void *trie, int32_t i)
+{
+	return &((struct strie *)trie)->nodes[i].link;
+}
+
 static int32_t sinsert(struct strie *t, struct pkey k, unsigned len)
 {
-	int32_t at = 0;
-
-	for (;;) {
-		if (t->nodes[at].len == len)
-			return at;
-		unsigned bit = pkey_bit(k, t->nodes[at].len);
-		int32_t c = t->nodes[at].child[bit];
-		if (c < 0) {
-			int32_t leaf = snode_new(t, k, len);
-			if (leaf >= 0)
-				t->nodes[at].child[bit] = leaf;
-			return leaf;
-		}
-		unsigned clen = t->nodes[c].len;
-		unsigned common = pkey_common(t->nodes[c].key, k, clen < len ? clen : len);
-		if (common == clen) {
-			at = c;
-			continue;
-		}
-		int32_t mid = snode_new(t, k, common);
-		if (mid < 0)
-			return -1;
-		t->nodes[mid].child[pkey_bit(t->nodes[c].key, common)] = c;
-		t->nodes[at].child[bit] = mid;
-		if (common == len)
-			return mid;
-		int32_t leaf = snode_new(t, k, len);
-		if (leaf < 0)
-			return -1;
-		t->nodes[mid].child[pkey_bit(k, common)] = leaf;
-		return leaf;
-	}
+	return pkey_trie_insert(t, snode_link, snode_new, k, len);
 }
 
 /* 2^n as a double, for address counts up to 2^128. */

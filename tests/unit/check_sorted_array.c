@@ -1,7 +1,8 @@
 /*
  * check_sorted_array.c - unit tests for lib/sorted_array.c: search finds
  * or places every key, insert keeps the order and zeroes its slot, remove
- * closes the gap; against a model array, over many random keys.
+ * closes the gap (against a model array, over many random keys), and grow
+ * doubles only when full.
  */
 #include <check.h>
 #include <stdint.h>
@@ -97,6 +98,24 @@ START_TEST(test_against_model)
 }
 END_TEST
 
+/* Room past count: doubling from first_cap, nothing while there is room. */
+START_TEST(test_grow)
+{
+	uint32_t *v = NULL;
+	size_t cap = 0;
+	static const size_t caps_after[] = {3, 3, 3, 6, 6, 6, 12};
+
+	for (size_t n = 0; n < sizeof(caps_after) / sizeof(caps_after[0]); n++) {
+		ck_assert_int_eq(sarray_grow((void **)&v, n, &cap, sizeof(*v), 3), 0);
+		ck_assert_uint_eq(cap, caps_after[n]);
+		v[n] = (uint32_t)n;
+	}
+	for (size_t n = 0; n < sizeof(caps_after) / sizeof(caps_after[0]); n++)
+		ck_assert_uint_eq(v[n], n);
+	free(v);
+}
+END_TEST
+
 static Suite *sorted_array_suite(void)
 {
 	Suite *s = suite_create("sorted_array");
@@ -105,6 +124,7 @@ static Suite *sorted_array_suite(void)
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_search_places_every_key);
 	tcase_add_test(tc, test_against_model);
+	tcase_add_test(tc, test_grow);
 	suite_add_tcase(s, tc);
 	return s;
 }
