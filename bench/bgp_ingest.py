@@ -59,6 +59,7 @@ from lib import topo as topo_lib  # noqa: E402
 from lib.peers import (BirdRouter, FrrRouter, PeerError, bird_available,  # noqa: E402
                        frr_available, parse_bird_protocols)
 from lib.skyipc import Session  # noqa: E402
+from benchlib import BenchError, first_line, interrupt_on_signals, say, signals_held  # noqa: E402
 
 RECEIVERS = ("skygate", "bird", "frr")
 SCENARIOS = ("ingest", "fanout")
@@ -84,19 +85,9 @@ WARN_FLAGS = ("-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Wshadow", "-Wfo
               "-Wstrict-prototypes", "-Wmissing-prototypes", "-Wpointer-arith", "-Wvla", "-Werror")
 
 
-class BenchError(RuntimeError):
-    """A run could not be measured; the message says why (with daemon logs)."""
-
-
 # --------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------
-
-
-def say(args, text: str) -> None:
-    """Progress goes to stderr, so stdout stays the report (or the JSON)."""
-    if not args.quiet:
-        print(text, file=sys.stderr, flush=True)
 
 
 def proc_memory(pid: int | None) -> dict[str, int]:
@@ -736,30 +727,6 @@ def thin(samples: list, keep: int) -> list:
 
 
 # --------------------------------------------------------------------------
-# Signals: Ctrl-C and SIGTERM end the run, but never the teardown
-# --------------------------------------------------------------------------
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-@contextlib.contextmanager
-def signals_held():
-    """Defer SIGINT/SIGTERM while namespaces and daemons are cleaned up."""
-    pending: list[int] = []
-    old = {s: signal.signal(s, lambda n, f: pending.append(n))
-           for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-        if pending:
-            raise KeyboardInterrupt(f"signal {pending[0]} during cleanup")
-
-
-# --------------------------------------------------------------------------
 # Preparation
 # --------------------------------------------------------------------------
 
@@ -814,12 +781,6 @@ def identify_skygate(args) -> dict:
 
 
 def versions(args) -> dict:
-    def first_line(argv: list[str]) -> str:
-        try:
-            p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-            return (p.stdout or p.stderr).strip().splitlines()[0]
-        except (OSError, IndexError, subprocess.TimeoutExpired):
-            return "unknown"
     return {"skygate": first_line([str(args.routed), "--version"]),
             "bird": first_line(["bird", "--version"]),
             "frr": first_line(["/usr/lib/frr/bgpd", "--version"])}
@@ -1052,10 +1013,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    # Both end a run with a clean teardown; SIGINT explicitly, because a
-    # process started in the background inherits it ignored.
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    interrupt_on_signals()
     receivers = preflight(args)
     runs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bgp-ingest-") as tmp:

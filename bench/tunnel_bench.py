@@ -39,12 +39,10 @@ Run as root with Debian's python3; see bench/README-tunnel.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -60,6 +58,7 @@ from lib import topo as topo_lib  # noqa: E402
 from lib.jsonmatch import wait_until  # noqa: E402
 from lib.skyipc import Session  # noqa: E402
 from lib.strongswan import Charon, CharonEnd, StrongswanError, strongswan_available  # noqa: E402
+from benchlib import BenchError, first_line, interrupt_on_signals, say, signals_held  # noqa: E402
 
 SETUPS = ("veth", "null", "gre", "esp-udp", "esp-raw", "charon")
 TUNNELD_SETUPS = ("null", "gre", "esp-udp", "esp-raw")
@@ -94,16 +93,6 @@ RATIOS = (
     ("esp-raw", "charon", 15.0),
     ("null", "veth", None),
 )
-
-
-class BenchError(RuntimeError):
-    """A setup could not be measured; the message says why (with logs)."""
-
-
-def say(args, text: str) -> None:
-    """Progress goes to stderr, so stdout stays the report."""
-    if not args.quiet:
-        print(text, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------
@@ -490,30 +479,6 @@ def _listening(ns: topo_lib.Namespace, port: int) -> bool:
 
 
 # --------------------------------------------------------------------------
-# Signals: Ctrl-C and SIGTERM end the run, but never the teardown
-# --------------------------------------------------------------------------
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-@contextlib.contextmanager
-def signals_held():
-    """Defer SIGINT/SIGTERM while namespaces and daemons are cleaned up."""
-    pending: list[int] = []
-    old = {s: signal.signal(s, lambda n, f: pending.append(n))
-           for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-        if pending:
-            raise KeyboardInterrupt(f"signal {pending[0]} during cleanup")
-
-
-# --------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------
 
@@ -604,12 +569,6 @@ def table(report: dict) -> str:
 
 
 def versions(args) -> dict:
-    def first_line(argv: list[str]) -> str:
-        try:
-            p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-            return (p.stdout or p.stderr).strip().splitlines()[0]
-        except (OSError, IndexError, subprocess.TimeoutExpired):
-            return "unknown"
     out = {"iperf3": first_line(["iperf3", "--version"]),
            "strongswan": first_line(["swanctl", "--version"])}
     if args.tunneld:
@@ -688,8 +647,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    interrupt_on_signals()
     usable = preflight(args)
     runs: list[dict] = []
     interrupted = False

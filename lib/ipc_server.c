@@ -56,6 +56,49 @@ static void conn_free(struct ipc_conn *conn)
 	free(conn);
 }
 
+/* One frame from the client, answered by the daemon's session. */
+static enum ipc_status dispatch(struct ipc_conn *conn, const struct ipc_frame *frame, FILE *out)
+{
+	const struct ipc_server_ops *ops = conn->srv->ops;
+	void *arg = conn->srv->arg;
+	char line[IPC_LINE_MAX + 1];
+
+	switch (frame->type) {
+	case IPC_REQUEST:
+		if (ipc_parse_request(frame, line, sizeof(line)) != 0) {
+			fputs("% Command line too long or not text\n", out);
+			return IPC_STATUS_ERROR;
+		}
+		if (ops->execute(arg, conn->session, line, out) != 0)
+			return IPC_STATUS_ERROR;
+		return ops->closing(arg, conn->session) ? IPC_STATUS_CLOSE : IPC_STATUS_OK;
+	case IPC_COMPLETE:
+		if (ipc_parse_request(frame, line, sizeof(line)) != 0 || ops->complete(arg, conn->session, line, out) != 0)
+			return IPC_STATUS_ERROR;
+		return IPC_STATUS_OK;
+	case IPC_LOAD: {
+		char name[256];
+		const char *text;
+		size_t len;
+		if (ipc_parse_load(frame, name, sizeof(name), &text, &len) != 0) {
+			fputs("% Malformed configuration load request\n", out);
+			return IPC_STATUS_ERROR;
+		}
+		if (ops->load(arg, name, text, len, out) != 0) {
+			log_warn(ops->log_tag, "configuration from %s rejected (uid %u)", name, (unsigned)conn->peer.uid);
+			return IPC_STATUS_ERROR;
+		}
+		log_notice(ops->log_tag, "configuration from %s applied (uid %u)", name, (unsigned)conn->peer.uid);
+		return IPC_STATUS_OK;
+	}
+	case IPC_OUTPUT:
+	case IPC_DONE:
+		break;
+	}
+	fputs("% Unexpected frame from client\n", out);
+	return IPC_STATUS_ERROR;
+}
+
 /* OUTPUT frames for text (in chunks) and one DONE. */
 static int send_reply(struct ipc_conn *conn, const char *text, size_t len, enum ipc_status status)
 {
@@ -109,13 +152,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 			conn_free(conn);
 			return;
 		}
-		enum ipc_status status;
-		if (frame.type == IPC_OUTPUT || frame.type == IPC_DONE) {
-			fputs("% Unexpected frame from client\n", out);
-			status = IPC_STATUS_ERROR;
-		} else {
-			status = srv->ops->handle(srv->arg, conn->session, &frame, out, &conn->peer);
-		}
+		enum ipc_status status = dispatch(conn, &frame, out);
 		fclose(out);
 		evbuffer_drain(in, need);
 		int rc = send_reply(conn, text, len, status);
@@ -189,14 +226,22 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
 	log_debug(LOG_TAG, "session on %s opened by pid %ld uid %u", srv->path, (long)cred.pid, (unsigned)cred.uid);
 }
 
-struct ipc_server *ipc_server_new(struct loop *loop, const char *path, const char *group, unsigned max_sessions,
-                                  const struct ipc_server_ops *ops, void *arg, char *err, size_t errlen)
+struct ipc_server *ipc_server_new(struct loop *loop, const char *dir, const char *name, const char *group,
+                                  unsigned max_sessions, const struct ipc_server_ops *ops, void *arg, char *err,
+                                  size_t errlen)
 {
 	struct ipc_server *srv = calloc(1, sizeof(*srv));
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char path[4096];
 
 	if (srv == NULL) {
 		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	int joined = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (joined < 0 || (size_t)joined >= sizeof(path)) {
+		snprintf(err, errlen, "run directory too long for a socket path: %s", dir);
+		free(srv);
 		return NULL;
 	}
 	srv->loop = loop;

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 
 #include "ipc_server.h"
-#include "log.h"
 
 #define LOG_TAG "cli"
 
@@ -38,48 +37,29 @@ static void session_close(void *arg, void *session)
 	free(session);
 }
 
-static enum ipc_status session_handle(void *arg, void *session, const struct ipc_frame *frame, FILE *out,
-                                      const struct ipc_peer *peer)
+static int session_execute(void *arg, void *session, const char *line, FILE *out)
+{
+	struct cli_session *s = session;
+
+	(void)arg;
+	s->out = out;
+	return cli_execute(s, line);
+}
+
+static int session_complete(void *arg, void *session, const char *line, FILE *out)
+{
+	struct cli_session *s = session;
+
+	(void)arg;
+	s->out = out;
+	return cli_complete(s, line, out);
+}
+
+static int config_load(void *arg, const char *name, const char *text, size_t len, FILE *out)
 {
 	struct cli_server *srv = arg;
-	struct cli_session *s = session;
-	char line[IPC_LINE_MAX + 1];
 
-	s->out = out;
-	switch (frame->type) {
-	case IPC_REQUEST:
-		if (ipc_parse_request(frame, line, sizeof(line)) != 0) {
-			fputs("% Command line too long or not text\n", out);
-			return IPC_STATUS_ERROR;
-		}
-		if (cli_execute(s, line) != 0)
-			return IPC_STATUS_ERROR;
-		return s->closing ? IPC_STATUS_CLOSE : IPC_STATUS_OK;
-	case IPC_COMPLETE:
-		if (ipc_parse_request(frame, line, sizeof(line)) != 0 || cli_complete(s, line, out) != 0)
-			return IPC_STATUS_ERROR;
-		return IPC_STATUS_OK;
-	case IPC_LOAD: {
-		char name[256];
-		const char *text;
-		size_t len;
-		if (ipc_parse_load(frame, name, sizeof(name), &text, &len) != 0) {
-			fputs("% Malformed configuration load request\n", out);
-			return IPC_STATUS_ERROR;
-		}
-		if (cli_load_text(srv->env, name, text, len, out, NULL) != 0) {
-			log_warn(LOG_TAG, "configuration from %s rejected (uid %u)", name, (unsigned)peer->uid);
-			return IPC_STATUS_ERROR;
-		}
-		log_notice(LOG_TAG, "configuration from %s applied (uid %u)", name, (unsigned)peer->uid);
-		return IPC_STATUS_OK;
-	}
-	case IPC_OUTPUT:
-	case IPC_DONE:
-		break;
-	}
-	fputs("% Unexpected frame from client\n", out);
-	return IPC_STATUS_ERROR;
+	return cli_load_text(srv->env, name, text, len, out, NULL);
 }
 
 static void session_prompt(void *arg, void *session, char *buf, size_t len)
@@ -97,29 +77,26 @@ static bool session_closing(void *arg, void *session)
 static const struct ipc_server_ops cli_ops = {
     .open = session_open,
     .close = session_close,
-    .handle = session_handle,
+    .execute = session_execute,
+    .complete = session_complete,
+    .load = config_load,
     .prompt = session_prompt,
     .closing = session_closing,
+    .log_tag = LOG_TAG,
 };
 
 struct cli_server *cli_server_new(struct loop *loop, struct cli_env *env, const char *rundir,
 				  char *err, size_t errlen)
 {
 	struct cli_server *srv = calloc(1, sizeof(*srv));
-	char path[4096];
 
 	if (srv == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	srv->env = env;
-	int n = snprintf(path, sizeof(path), "%s/%s", rundir, CLI_SERVER_SOCKET);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		snprintf(err, errlen, "run directory too long for a socket path: %s", rundir);
-		free(srv);
-		return NULL;
-	}
-	srv->ipc = ipc_server_new(loop, path, CLI_SERVER_GROUP, CLI_SERVER_MAX_SESSIONS, &cli_ops, srv, err, errlen);
+	srv->ipc = ipc_server_new(loop, rundir, CLI_SERVER_SOCKET, CLI_SERVER_GROUP, CLI_SERVER_MAX_SESSIONS, &cli_ops,
+				  srv, err, errlen);
 	if (srv->ipc == NULL) {
 		free(srv);
 		return NULL;

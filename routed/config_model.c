@@ -4,6 +4,7 @@
 #include "config_model.h"
 
 #include "policy.h"
+#include "sorted_array.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -229,52 +230,17 @@ void rcfg_bgp_delete(struct routed_config *cfg)
 	cfg->bgp = NULL;
 }
 
+static int prefix_key_cmp(const void *elem_key, const void *key)
+{
+	return prefix_cmp(elem_key, key);
+}
+
 /* Binary search in a sorted prefix-keyed array: index of the match, or of
  * where it would go (with *found false). */
 static size_t search(const void *base, size_t n, size_t sz, size_t key_offset,
 		     const struct prefix *key, bool *found)
 {
-	size_t lo = 0, hi = n;
-
-	*found = false;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct prefix *at = (const struct prefix *)((const char *)base + mid * sz + key_offset);
-		int c = prefix_cmp(at, key);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Make room for one element at index i of a growable array. */
-static int insert_slot(void **base, size_t *count, size_t *cap, size_t sz, size_t i)
-{
-	if (*count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		void *grown = realloc(*base, ncap * sz);
-		if (grown == NULL)
-			return -1;
-		*base = grown;
-		*cap = ncap;
-	}
-	char *p = *base;
-	memmove(p + (i + 1) * sz, p + i * sz, (*count - i) * sz);
-	(*count)++;
-	return 0;
-}
-
-static void remove_slot(void *base, size_t *count, size_t sz, size_t i)
-{
-	char *p = base;
-	memmove(p + i * sz, p + (i + 1) * sz, (*count - i - 1) * sz);
-	(*count)--;
+	return sarray_search(base, n, sz, key_offset, key, prefix_key_cmp, found);
 }
 
 struct bgp_neighbor_config *rcfg_neighbor_find(struct bgp_config *bgp, const struct prefix *addr)
@@ -292,8 +258,8 @@ struct bgp_neighbor_config *rcfg_neighbor_get(struct bgp_config *bgp, const stru
 			  offsetof(struct bgp_neighbor_config, addr), addr, &found);
 	if (found)
 		return &bgp->neighbors[i];
-	if (insert_slot((void **)&bgp->neighbors, &bgp->neighbor_count, &bgp->neighbor_cap,
-			sizeof(*bgp->neighbors), i) != 0)
+	if (sarray_insert((void **)&bgp->neighbors, &bgp->neighbor_count, &bgp->neighbor_cap,
+			  sizeof(*bgp->neighbors), i) != 0)
 		return NULL;
 	struct bgp_neighbor_config *n = &bgp->neighbors[i];
 	memset(n, 0, sizeof(*n));
@@ -308,7 +274,7 @@ void rcfg_neighbor_delete(struct bgp_config *bgp, const struct prefix *addr)
 	size_t i = search(bgp->neighbors, bgp->neighbor_count, sizeof(*bgp->neighbors),
 			  offsetof(struct bgp_neighbor_config, addr), addr, &found);
 	if (found)
-		remove_slot(bgp->neighbors, &bgp->neighbor_count, sizeof(*bgp->neighbors), i);
+		sarray_remove(bgp->neighbors, &bgp->neighbor_count, sizeof(*bgp->neighbors), i);
 }
 
 int rcfg_network_add(struct bgp_config *bgp, enum bgp_afi afi, const struct prefix *p)
@@ -319,8 +285,8 @@ int rcfg_network_add(struct bgp_config *bgp, enum bgp_afi afi, const struct pref
 
 	if (found)
 		return 1;
-	if (insert_slot((void **)&af->networks, &af->network_count, &af->network_cap,
-			sizeof(*af->networks), i) != 0)
+	if (sarray_insert((void **)&af->networks, &af->network_count, &af->network_cap,
+			  sizeof(*af->networks), i) != 0)
 		return -1;
 	af->networks[i] = *p;
 	return 0;
@@ -334,7 +300,7 @@ int rcfg_network_delete(struct bgp_config *bgp, enum bgp_afi afi, const struct p
 
 	if (!found)
 		return -1;
-	remove_slot(af->networks, &af->network_count, sizeof(*af->networks), i);
+	sarray_remove(af->networks, &af->network_count, sizeof(*af->networks), i);
 	return 0;
 }
 
@@ -345,8 +311,8 @@ int rcfg_aggregate_set(struct bgp_config *bgp, enum bgp_afi afi, const struct bg
 	size_t i = search(af->aggregates, af->aggregate_count, sizeof(*af->aggregates),
 			  offsetof(struct bgp_aggregate_config, prefix), &agg->prefix, &found);
 
-	if (!found && insert_slot((void **)&af->aggregates, &af->aggregate_count, &af->aggregate_cap,
-				  sizeof(*af->aggregates), i) != 0)
+	if (!found && sarray_insert((void **)&af->aggregates, &af->aggregate_count, &af->aggregate_cap,
+				    sizeof(*af->aggregates), i) != 0)
 		return -1;
 	af->aggregates[i] = *agg;
 	return 0;
@@ -361,7 +327,7 @@ int rcfg_aggregate_delete(struct bgp_config *bgp, enum bgp_afi afi, const struct
 
 	if (!found)
 		return -1;
-	remove_slot(af->aggregates, &af->aggregate_count, sizeof(*af->aggregates), i);
+	sarray_remove(af->aggregates, &af->aggregate_count, sizeof(*af->aggregates), i);
 	return 0;
 }
 

@@ -19,7 +19,7 @@ declare -A sources=(
 	[tunnel_decap]="lib/cursor.c lib/prefix.c lib/cmd_syntax.c lib/cmd_match.c lib/log.c
 		vpn/pkt/ip_util.c gre/gre.c vpn/esp/esp_crypto.c vpn/esp/esp_packet.c vpn/esp/esp_replay.c
 		vpn/esp/esp_sa.c vpn/tunneld/datapath.c vpn/tunneld/ipsec_sa.c vpn/tunneld/tunnel_config.c
-		vpn/tunneld/vnet.c vpn/tunneld/gro.c"
+		vpn/tunneld/vnet.c vpn/tunneld/gro.c vpn/tunneld/tunnel_table.c"
 	[esp]="lib/cursor.c vpn/esp/esp_crypto.c vpn/esp/esp_packet.c vpn/esp/esp_replay.c vpn/esp/esp_sa.c"
 	[gre]="lib/cursor.c vpn/pkt/ip_util.c gre/gre.c"
 )

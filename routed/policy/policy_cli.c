@@ -48,26 +48,18 @@ static bool is_permit(const struct cmd_args *args)
 	return a != NULL && strcmp(a, "permit") == 0;
 }
 
+static int seq_cmp(const void *entry_seq, const void *seq)
+{
+	uint32_t a = *(const uint32_t *)entry_seq, b = *(const uint32_t *)seq;
+
+	return a < b ? -1 : a > b;
+}
+
 /* Index of seq in an array of entries that each begin with their
  * uint32_t sequence number, or where it would go. */
 static size_t seq_search(const void *entries, size_t count, size_t size, uint32_t seq, bool *found)
 {
-	size_t lo = 0, hi = count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		uint32_t at = *(const uint32_t *)((const char *)entries + mid * size);
-		if (at == seq) {
-			*found = true;
-			return mid;
-		}
-		if (at < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return sarray_search(entries, count, size, 0, &seq, seq_cmp, found);
 }
 
 static uint32_t last_seq(const void *entries, size_t count, size_t size)
@@ -163,7 +155,7 @@ static int cmd_plist(void *ctx, const struct cmd_args *args)
 		/* FRR: the same sequence number replaces the entry. */
 		if (plist_entry_same(&pl->entries[i], &e))
 			return 0;
-	} else if (policy_entry_insert((void **)&pl->entries, &pl->count, &pl->cap, sizeof(e), i) != 0) {
+	} else if (sarray_insert((void **)&pl->entries, &pl->count, &pl->cap, sizeof(e), i) != 0) {
 		return cli_error(s, "out of memory");
 	}
 	pl->entries[i] = e;
@@ -209,7 +201,7 @@ static int cmd_no_plist(void *ctx, const struct cmd_args *args)
 	}
 	if (!found)
 		return cli_error(s, "Can't find specified prefix-list entry in %s", name);
-	policy_entry_remove(pl->entries, &pl->count, sizeof(e), i);
+	sarray_remove(pl->entries, &pl->count, sizeof(e), i);
 	policy_touch(pc, &pl->head);
 	plist_drop_if_empty(pc, pl);
 	return 0;
@@ -287,7 +279,7 @@ static int cmd_aspath(void *ctx, const struct cmd_args *args)
 	size_t i = seq_search(l->entries, l->count, sizeof(struct aspath_entry), seq, &found);
 	if (found) {
 		policy_regex_free(&l->entries[i].rx);
-	} else if (policy_entry_insert((void **)&l->entries, &l->count, &l->cap, sizeof(struct aspath_entry), i) != 0) {
+	} else if (sarray_insert((void **)&l->entries, &l->count, &l->cap, sizeof(struct aspath_entry), i) != 0) {
 		free(text);
 		return cli_error(s, "out of memory");
 	}
@@ -321,7 +313,7 @@ static int cmd_no_aspath(void *ctx, const struct cmd_args *args)
 	if (!found)
 		return cli_error(s, "Can't find the entry in as-path access-list %s", name);
 	policy_regex_free(&l->entries[i].rx);
-	policy_entry_remove(l->entries, &l->count, sizeof(struct aspath_entry), i);
+	sarray_remove(l->entries, &l->count, sizeof(struct aspath_entry), i);
 	policy_touch(pc, &l->head);
 	if (l->count == 0)
 		policy_set_delete(pc, &pc->aspath, name);
@@ -440,7 +432,7 @@ static int cmd_clist(void *ctx, const struct cmd_args *args)
 	size_t i = seq_search(l->entries, l->count, sizeof(e), e.seq, &found);
 	if (found) {
 		clist_entry_free(&l->entries[i]);
-	} else if (policy_entry_insert((void **)&l->entries, &l->count, &l->cap, sizeof(e), i) != 0) {
+	} else if (sarray_insert((void **)&l->entries, &l->count, &l->cap, sizeof(e), i) != 0) {
 		clist_entry_free(&e);
 		return cli_error(s, "out of memory");
 	}
@@ -482,7 +474,7 @@ static int cmd_no_clist(void *ctx, const struct cmd_args *args)
 	if (!found)
 		return cli_error(s, "Can't find the entry in %s %s", clist_kind(large), name);
 	clist_entry_free(&l->entries[i]);
-	policy_entry_remove(l->entries, &l->count, sizeof(e), i);
+	sarray_remove(l->entries, &l->count, sizeof(e), i);
 	policy_touch(pc, &l->head);
 	if (l->count == 0)
 		policy_set_delete(pc, set, name);
@@ -519,7 +511,7 @@ static int cmd_route_map(void *ctx, const struct cmd_args *args)
 		return cli_error(s, "out of memory");
 	size_t i = seq_search(m->entries, m->count, sizeof(struct rmap_entry), (uint32_t)seq, &found);
 	if (!found) {
-		if (policy_entry_insert((void **)&m->entries, &m->count, &m->cap, sizeof(struct rmap_entry), i) != 0) {
+		if (sarray_insert((void **)&m->entries, &m->count, &m->cap, sizeof(struct rmap_entry), i) != 0) {
 			if (m->count == 0)
 				policy_set_delete(pc, &pc->rmap, name);
 			return cli_error(s, "out of memory");
@@ -556,49 +548,65 @@ static int cmd_no_route_map(void *ctx, const struct cmd_args *args)
 	if (!found)
 		return cli_error(s, "Can't find route-map %s entry %llu", name, (unsigned long long)seq);
 	rmap_entry_free(&m->entries[i]);
-	policy_entry_remove(m->entries, &m->count, sizeof(struct rmap_entry), i);
+	sarray_remove(m->entries, &m->count, sizeof(struct rmap_entry), i);
 	policy_touch(pc, &m->head);
 	if (m->count == 0)
 		policy_set_delete(pc, &pc->rmap, name);
 	return 0;
 }
 
-/* The entry the session's node edits, and its map. */
-static struct rmap_entry *current(struct cli_session *s, struct route_map **map)
+/*
+ * A route-map clause command (`[no] match ...`, `[no] set ...`, on-match,
+ * call, description) edits the entry the session's node stands in. Each
+ * is an rmap_edit_fn run by rmap_edit(), which finds that entry (it may
+ * have been removed since the node was entered) and stamps the map when
+ * the edit succeeds, so the compiled form is rebuilt.
+ */
+typedef int rmap_edit_fn(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no);
+
+static int rmap_edit(void *ctx, const struct cmd_args *args, rmap_edit_fn *edit)
 {
+	struct cli_session *s = ctx;
 	struct route_map *m = route_map_find(policy_of(s), s->route_map);
 	bool found = false;
 	size_t i = 0;
 
 	if (m != NULL)
 		i = seq_search(m->entries, m->count, sizeof(struct rmap_entry), s->route_map_seq, &found);
-	if (!found) {
-		cli_error(s, "route-map %s %u was removed", s->route_map, s->route_map_seq);
-		return NULL;
-	}
-	*map = m;
-	return &m->entries[i];
-}
-
-static int changed(struct cli_session *s, struct route_map *m)
-{
+	if (!found)
+		return cli_error(s, "route-map %s %u was removed", s->route_map, s->route_map_seq);
+	if (edit(s, &m->entries[i], args, cmd_args_has(args, "no")) != 0)
+		return -1;
 	policy_touch(policy_of(s), &m->head);
 	return 0;
 }
 
-/* `[no] match ... WORD`: the clauses that name a list. */
-static int cmd_match_list(void *ctx, const struct cmd_args *args)
+/* A clause's bit in e->match or e->set: on, or off for its `no` form. */
+static void clause_bit(unsigned *bits, unsigned bit, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
-	const char *list = cmd_args_get(args, "list");
-	bool no = cmd_args_has(args, "no");
+	if (no)
+		*bits &= ~bit;
+	else
+		*bits |= bit;
+}
+
+/* A clause that names a list: dst, or "" for its `no` form. */
+static int clause_list(struct cli_session *s, unsigned *bits, unsigned bit, char *dst, const char *what,
+		       const char *list, bool no)
+{
+	if (!no && check_name(s, what, list) != 0)
+		return -1;
+	snprintf(dst, POLICY_NAME_MAX + 1, "%s", no ? "" : list);
+	clause_bit(bits, bit, no);
+	return 0;
+}
+
+/* `[no] match ... WORD`: the clauses that name a list. */
+static int edit_match_list(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
+{
 	unsigned bit;
 	char *dst;
 
-	if (e == NULL)
-		return -1;
 	if (cmd_args_has(args, "large-community")) {
 		bit = RMAP_MATCH_LCOMMUNITY, dst = e->match_lcomm;
 		e->match_lcomm_exact = !no && cmd_args_has(args, "exact-match");
@@ -612,16 +620,7 @@ static int cmd_match_list(void *ctx, const struct cmd_args *args)
 	} else {
 		bit = RMAP_MATCH_PLIST4, dst = e->match_plist4;
 	}
-	if (no) {
-		e->match &= ~bit;
-		dst[0] = '\0';
-		return changed(s, m);
-	}
-	if (check_name(s, "list", list) != 0)
-		return -1;
-	snprintf(dst, POLICY_NAME_MAX + 1, "%s", list);
-	e->match |= bit;
-	return changed(s, m);
+	return clause_list(s, &e->match, bit, dst, "list", cmd_args_get(args, "list"), no);
 }
 
 static uint8_t origin_value(const char *text)
@@ -631,17 +630,11 @@ static uint8_t origin_value(const char *text)
 }
 
 /* `[no] match peer|origin|metric|local-preference`. */
-static int cmd_match_value(void *ctx, const struct cmd_args *args)
+static int edit_match_value(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
-	bool no = cmd_args_has(args, "no");
 	uint64_t v = 0;
 	unsigned bit;
 
-	if (e == NULL)
-		return -1;
 	cmd_args_get_u64(args, "value", &v);
 	if (cmd_args_has(args, "peer")) {
 		bit = RMAP_MATCH_PEER;
@@ -658,25 +651,16 @@ static int cmd_match_value(void *ctx, const struct cmd_args *args)
 		bit = RMAP_MATCH_LOCAL_PREF;
 		e->match_local_pref = no ? 0 : (uint32_t)v;
 	}
-	if (no)
-		e->match &= ~bit;
-	else
-		e->match |= bit;
-	return changed(s, m);
+	clause_bit(&e->match, bit, no);
+	return 0;
 }
 
 /* `[no] set local-preference|weight|metric|origin`. */
-static int cmd_set_value(void *ctx, const struct cmd_args *args)
+static int edit_set_value(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
-	bool no = cmd_args_has(args, "no");
 	uint64_t v = 0;
 	unsigned bit;
 
-	if (e == NULL)
-		return -1;
 	cmd_args_get_u64(args, "value", &v);
 	if (cmd_args_has(args, "local-preference")) {
 		bit = RMAP_SET_LOCAL_PREF;
@@ -705,39 +689,36 @@ static int cmd_set_value(void *ctx, const struct cmd_args *args)
 			e->set_metric_op = change[0] == '+' ? RMAP_METRIC_ADD : RMAP_METRIC_SUB;
 		}
 	}
-	if (no)
-		e->set &= ~bit;
-	else
-		e->set |= bit;
-	return changed(s, m);
+	clause_bit(&e->set, bit, no);
+	return 0;
+}
+
+/* Replaces what `set [large-]community` sets; takes ownership of values. */
+static void set_communities(struct rmap_entry *e, bool large, void *values, size_t n, bool additive)
+{
+	if (large) {
+		free(e->set_lcomms);
+		e->set_lcomms = values, e->set_nlcomms = n, e->set_lcomm_additive = additive;
+	} else {
+		free(e->set_comms);
+		e->set_comms = values, e->set_ncomms = n, e->set_comm_additive = additive;
+	}
 }
 
 /* `set community|large-community VALUES [additive]` or `... none`. */
-static int cmd_set_community(void *ctx, const struct cmd_args *args)
+static int edit_set_community(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	bool large = cmd_args_has(args, "large-community");
-	const char *value = cmd_args_get(args, "value");
 	unsigned bit = large ? RMAP_SET_LCOMMUNITY : RMAP_SET_COMMUNITY;
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->set &= ~bit;
-		if (large) {
-			free(e->set_lcomms);
-			e->set_lcomms = NULL, e->set_nlcomms = 0, e->set_lcomm_additive = false;
-		} else {
-			free(e->set_comms);
-			e->set_comms = NULL, e->set_ncomms = 0, e->set_comm_additive = false;
-		}
-		return changed(s, m);
+	if (no) {
+		set_communities(e, large, NULL, 0, false);
+		clause_bit(&e->set, bit, no);
+		return 0;
 	}
 	struct clist_entry parsed = {0};
 	bool additive = false;
-	char *line = strdup(value);
+	char *line = strdup(cmd_args_get(args, "value"));
 	if (line == NULL)
 		return cli_error(s, "out of memory");
 	size_t len = strlen(line);
@@ -753,64 +734,41 @@ static int cmd_set_community(void *ctx, const struct cmd_args *args)
 		}
 	}
 	free(line);
-	if (large) {
-		free(e->set_lcomms);
-		e->set_lcomms = parsed.lcomms, e->set_nlcomms = parsed.ncomms, e->set_lcomm_additive = additive;
-	} else {
-		free(e->set_comms);
-		e->set_comms = parsed.comms, e->set_ncomms = parsed.ncomms, e->set_comm_additive = additive;
-	}
+	set_communities(e, large, large ? (void *)parsed.lcomms : (void *)parsed.comms, parsed.ncomms, additive);
 	free(large ? (void *)parsed.comms : (void *)parsed.lcomms);
-	e->set |= bit;
-	return changed(s, m);
+	clause_bit(&e->set, bit, no);
+	return 0;
 }
 
 /* `[no] set comm-list|large-comm-list L delete`. */
-static int cmd_set_list_delete(void *ctx, const struct cmd_args *args)
+static int edit_set_list_delete(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	bool large = cmd_args_has(args, "large-comm-list");
-	const char *list = cmd_args_get(args, "list");
-	unsigned bit = large ? RMAP_SET_LCOMM_DELETE : RMAP_SET_COMM_DELETE;
-	char *dst;
 
-	if (e == NULL)
-		return -1;
-	dst = large ? e->set_lcomm_delete : e->set_comm_delete;
-	if (cmd_args_has(args, "no")) {
-		e->set &= ~bit;
-		dst[0] = '\0';
-		return changed(s, m);
-	}
-	if (check_name(s, clist_kind(large), list) != 0)
-		return -1;
-	snprintf(dst, POLICY_NAME_MAX + 1, "%s", list);
-	e->set |= bit;
-	return changed(s, m);
+	return clause_list(s, &e->set, large ? RMAP_SET_LCOMM_DELETE : RMAP_SET_COMM_DELETE,
+			   large ? e->set_lcomm_delete : e->set_comm_delete, clist_kind(large),
+			   cmd_args_get(args, "list"), no);
 }
 
-static int cmd_set_prepend(void *ctx, const struct cmd_args *args)
+/* Replaces what `set as-path prepend` sets; takes ownership of asns. */
+static void set_prepend(struct rmap_entry *e, uint32_t *asns, size_t n, uint8_t last_as, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
+	free(e->prepend);
+	e->prepend = asns, e->nprepend = n, e->prepend_last_as = last_as;
+	clause_bit(&e->set, RMAP_SET_PREPEND, no);
+}
+
+static int edit_set_prepend(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
+{
 	uint64_t count;
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		free(e->prepend);
-		e->prepend = NULL, e->nprepend = 0, e->prepend_last_as = 0;
-		e->set &= ~RMAP_SET_PREPEND;
-		return changed(s, m);
+	if (no) {
+		set_prepend(e, NULL, 0, 0, no);
+		return 0;
 	}
 	if (cmd_args_get_u64(args, "count", &count) == 0) {
-		free(e->prepend);
-		e->prepend = NULL, e->nprepend = 0, e->prepend_last_as = (uint8_t)count;
-		e->set |= RMAP_SET_PREPEND;
-		return changed(s, m);
+		set_prepend(e, NULL, 0, (uint8_t)count, no);
+		return 0;
 	}
 	uint32_t asns[PREPEND_MAX];
 	size_t n = 0;
@@ -839,26 +797,19 @@ static int cmd_set_prepend(void *ctx, const struct cmd_args *args)
 	if (copy == NULL)
 		return cli_error(s, "out of memory");
 	memcpy(copy, asns, n * sizeof(*copy));
-	free(e->prepend);
-	e->prepend = copy, e->nprepend = n, e->prepend_last_as = 0;
-	e->set |= RMAP_SET_PREPEND;
-	return changed(s, m);
+	set_prepend(e, copy, n, 0, no);
+	return 0;
 }
 
-static int cmd_set_nexthop(void *ctx, const struct cmd_args *args)
+static int edit_set_nexthop(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	bool v6 = cmd_args_has(args, "ipv6");
 	const char *addr = cmd_args_get(args, "addr");
 	unsigned bit = v6 ? RMAP_SET_NEXTHOP6 : RMAP_SET_NEXTHOP4;
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->set &= ~bit;
-		return changed(s, m);
+	if (no) {
+		clause_bit(&e->set, bit, no);
+		return 0;
 	}
 	if (!v6 && cmd_args_has(args, "peer-address")) {
 		e->nexthop4_peer = true;
@@ -879,28 +830,18 @@ static int cmd_set_nexthop(void *ctx, const struct cmd_args *args)
 			memcpy(e->nexthop4, buf, 4);
 		}
 	}
-	e->set |= bit;
-	return changed(s, m);
+	clause_bit(&e->set, bit, no);
+	return 0;
 }
 
-static int cmd_on_match(void *ctx, const struct cmd_args *args)
+static int edit_on_match(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	uint64_t target;
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->exit = RMAP_EXIT_STOP;
+	if (no || cmd_args_get_u64(args, "target", &target) != 0) {
+		e->exit = no ? RMAP_EXIT_STOP : RMAP_EXIT_NEXT;
 		e->goto_seq = 0;
-		return changed(s, m);
-	}
-	if (cmd_args_get_u64(args, "target", &target) != 0) {
-		e->exit = RMAP_EXIT_NEXT;
-		e->goto_seq = 0;
-		return changed(s, m);
+		return 0;
 	}
 	/* FRR: a route-map only runs forward, so loops are impossible. */
 	if (target <= e->seq)
@@ -908,46 +849,45 @@ static int cmd_on_match(void *ctx, const struct cmd_args *args)
 				 (unsigned long long)target, e->seq);
 	e->exit = RMAP_EXIT_GOTO;
 	e->goto_seq = (uint32_t)target;
-	return changed(s, m);
+	return 0;
 }
 
-static int cmd_call(void *ctx, const struct cmd_args *args)
+static int edit_call(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	const char *name = cmd_args_get(args, "target");
 
-	if (e == NULL)
+	if (!no && check_name(s, "route-map", name) != 0)
 		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->call[0] = '\0';
-		return changed(s, m);
-	}
-	if (check_name(s, "route-map", name) != 0)
-		return -1;
-	snprintf(e->call, sizeof(e->call), "%s", name);
-	return changed(s, m);
+	snprintf(e->call, sizeof(e->call), "%s", no ? "" : name);
+	return 0;
 }
 
-static int cmd_rmap_description(void *ctx, const struct cmd_args *args)
+static int edit_rmap_description(struct cli_session *s, struct rmap_entry *e, const struct cmd_args *args, bool no)
 {
-	struct cli_session *s = ctx;
-	struct route_map *m;
-	struct rmap_entry *e = current(s, &m);
 	const char *desc = cmd_args_get(args, "desc");
 
-	if (e == NULL)
-		return -1;
-	if (cmd_args_has(args, "no")) {
-		e->description[0] = '\0';
-		return changed(s, m);
-	}
-	if (strlen(desc) > POLICY_DESCRIPTION_MAX)
+	if (!no && strlen(desc) > POLICY_DESCRIPTION_MAX)
 		return cli_error(s, "Description longer than %d characters", POLICY_DESCRIPTION_MAX);
-	snprintf(e->description, sizeof(e->description), "%s", desc);
-	return changed(s, m);
+	snprintf(e->description, sizeof(e->description), "%s", no ? "" : desc);
+	return 0;
 }
+
+/* The handlers the command table names: cmd_X runs edit_X. */
+#define RMAP_EDIT_COMMAND(x)                                                                             \
+	static int cmd_##x(void *ctx, const struct cmd_args *args)                                       \
+	{                                                                                                \
+		return rmap_edit(ctx, args, edit_##x);                                                   \
+	}
+RMAP_EDIT_COMMAND(match_list)
+RMAP_EDIT_COMMAND(match_value)
+RMAP_EDIT_COMMAND(set_value)
+RMAP_EDIT_COMMAND(set_community)
+RMAP_EDIT_COMMAND(set_list_delete)
+RMAP_EDIT_COMMAND(set_prepend)
+RMAP_EDIT_COMMAND(set_nexthop)
+RMAP_EDIT_COMMAND(on_match)
+RMAP_EDIT_COMMAND(call)
+RMAP_EDIT_COMMAND(rmap_description)
 
 /* ---- show ---------------------------------------------------------------------------- */
 
@@ -1076,6 +1016,11 @@ static int cmd_show_rmap(void *ctx, const struct cmd_args *args)
 #define MATCH_PLIST_HELP(ip) MATCH_HELP ip "\nMatch address of route\nMatch entries of prefix-lists\nIP prefix-list name\n"
 #define MATCH_COMM_HELP(what) MATCH_HELP "Match BGP " what " list\n" what "-list name\nDo exact matching of communities\n"
 
+/* A route-map clause and its `no` form, whose help is the same after
+ * the `no` token's. */
+#define RMAP_CLAUSE(syntax, no_syntax, help, handler)                                                     \
+	{NODE_ROUTE_MAP, syntax, help, handler, 0}, {NODE_ROUTE_MAP, no_syntax, NO_HELP help, handler, 0}
+
 static const struct cmd_def policy_commands[] = {
 	PLIST_COMMANDS("ip", "IP", PLIST4_ENTRY, PLIST4_ENTRY_HELP),
 	PLIST_COMMANDS("ipv6", "IPv6", PLIST6_ENTRY, PLIST6_ENTRY_HELP),
@@ -1104,50 +1049,31 @@ static const struct cmd_def policy_commands[] = {
 	 NO_HELP MATCH_PLIST_HELP("IPv6 information"), cmd_match_list, 0},
 	{NODE_ROUTE_MAP, "no match ipv6 address prefix-list", NO_HELP MATCH_HELP "IPv6 information\n"
 	 "Match address of route\nMatch entries of prefix-lists\n", cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "match as-path WORD$list", MATCH_HELP "Match BGP AS path list\nAS path access-list name\n",
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "no match as-path [WORD]", NO_HELP MATCH_HELP "Match BGP AS path list\nAS path access-list name\n",
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "match community WORD$list [exact-match]", MATCH_COMM_HELP("community"), cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "no match community [WORD [exact-match]]", NO_HELP MATCH_COMM_HELP("community"),
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "match large-community WORD$list [exact-match]", MATCH_COMM_HELP("large-community"),
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "no match large-community [WORD [exact-match]]", NO_HELP MATCH_COMM_HELP("large-community"),
-	 cmd_match_list, 0},
-	{NODE_ROUTE_MAP, "match peer <A.B.C.D|X:X::X:X>$addr",
-	 MATCH_HELP "Match peer address\nIP address of peer\nIPv6 address of peer\n", cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "no match peer [<A.B.C.D|X:X::X:X>]",
-	 NO_HELP MATCH_HELP "Match peer address\nIP address of peer\nIPv6 address of peer\n", cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "match origin <igp|egp|incomplete>$origin", MATCH_HELP "BGP origin code\n" ORIGIN_HELP,
-	 cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "no match origin [<igp|egp|incomplete>]", NO_HELP MATCH_HELP "BGP origin code\n" ORIGIN_HELP,
-	 cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "match metric (0-4294967295)$value", MATCH_HELP "Match metric of route\nMetric value\n",
-	 cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "no match metric [(0-4294967295)]", NO_HELP MATCH_HELP "Match metric of route\nMetric value\n",
-	 cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "match local-preference (0-4294967295)$value",
-	 MATCH_HELP "Match local-preference of route\nMetric value\n", cmd_match_value, 0},
-	{NODE_ROUTE_MAP, "no match local-preference [(0-4294967295)]",
-	 NO_HELP MATCH_HELP "Match local-preference of route\nMetric value\n", cmd_match_value, 0},
+	RMAP_CLAUSE("match as-path WORD$list", "no match as-path [WORD]",
+		    MATCH_HELP "Match BGP AS path list\nAS path access-list name\n", cmd_match_list),
+	RMAP_CLAUSE("match community WORD$list [exact-match]", "no match community [WORD [exact-match]]",
+		    MATCH_COMM_HELP("community"), cmd_match_list),
+	RMAP_CLAUSE("match large-community WORD$list [exact-match]", "no match large-community [WORD [exact-match]]",
+		    MATCH_COMM_HELP("large-community"), cmd_match_list),
+	RMAP_CLAUSE("match peer <A.B.C.D|X:X::X:X>$addr", "no match peer [<A.B.C.D|X:X::X:X>]",
+		    MATCH_HELP "Match peer address\nIP address of peer\nIPv6 address of peer\n", cmd_match_value),
+	RMAP_CLAUSE("match origin <igp|egp|incomplete>$origin", "no match origin [<igp|egp|incomplete>]",
+		    MATCH_HELP "BGP origin code\n" ORIGIN_HELP, cmd_match_value),
+	RMAP_CLAUSE("match metric (0-4294967295)$value", "no match metric [(0-4294967295)]",
+		    MATCH_HELP "Match metric of route\nMetric value\n", cmd_match_value),
+	RMAP_CLAUSE("match local-preference (0-4294967295)$value", "no match local-preference [(0-4294967295)]",
+		    MATCH_HELP "Match local-preference of route\nMetric value\n", cmd_match_value),
 
-	{NODE_ROUTE_MAP, "set local-preference (0-4294967295)$value", SET_HELP "BGP local preference path attribute\n"
-	 "Preference value\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "no set local-preference [(0-4294967295)]", NO_HELP SET_HELP
-	 "BGP local preference path attribute\nPreference value\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "set metric <(0-4294967295)$value|WORD$change>", SET_HELP "Metric value for destination "
-	 "routing protocol\nMetric value\nAdd (+N) to or subtract (-N) from the metric\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "no set metric [<(0-4294967295)|WORD>]", NO_HELP SET_HELP "Metric value for destination "
-	 "routing protocol\nMetric value\nAdd (+N) to or subtract (-N) from the metric\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "set weight (0-4294967295)$value", SET_HELP "BGP weight for routing table\nWeight value\n",
-	 cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "no set weight [(0-4294967295)]", NO_HELP SET_HELP "BGP weight for routing table\n"
-	 "Weight value\n", cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "set origin <igp|egp|incomplete>$origin", SET_HELP "BGP origin code\n" ORIGIN_HELP,
-	 cmd_set_value, 0},
-	{NODE_ROUTE_MAP, "no set origin [<igp|egp|incomplete>]", NO_HELP SET_HELP "BGP origin code\n" ORIGIN_HELP,
-	 cmd_set_value, 0},
+	RMAP_CLAUSE("set local-preference (0-4294967295)$value", "no set local-preference [(0-4294967295)]",
+		    SET_HELP "BGP local preference path attribute\nPreference value\n", cmd_set_value),
+	RMAP_CLAUSE("set metric <(0-4294967295)$value|WORD$change>", "no set metric [<(0-4294967295)|WORD>]",
+		    SET_HELP "Metric value for destination routing protocol\nMetric value\n"
+			     "Add (+N) to or subtract (-N) from the metric\n",
+		    cmd_set_value),
+	RMAP_CLAUSE("set weight (0-4294967295)$value", "no set weight [(0-4294967295)]",
+		    SET_HELP "BGP weight for routing table\nWeight value\n", cmd_set_value),
+	RMAP_CLAUSE("set origin <igp|egp|incomplete>$origin", "no set origin [<igp|egp|incomplete>]",
+		    SET_HELP "BGP origin code\n" ORIGIN_HELP, cmd_set_value),
 	{NODE_ROUTE_MAP, "set community LINE$value", SET_HELP "BGP community attribute\n"
 	 "Communities (AA:NN or well-known names) [additive], or none\n", cmd_set_community, 0},
 	{NODE_ROUTE_MAP, "no set community [LINE]", NO_HELP SET_HELP "BGP community attribute\nCommunity values\n",
@@ -1156,27 +1082,24 @@ static const struct cmd_def policy_commands[] = {
 	 "Large communities (GLOBAL:LOCAL1:LOCAL2) [additive], or none\n", cmd_set_community, 0},
 	{NODE_ROUTE_MAP, "no set large-community [LINE]", NO_HELP SET_HELP "BGP large community attribute\n"
 	 "Large community values\n", cmd_set_community, 0},
-	{NODE_ROUTE_MAP, "set comm-list WORD$list delete", SET_HELP "set BGP community list (for deletion)\n"
-	 "Community-list name\nDelete matching communities\n", cmd_set_list_delete, 0},
-	{NODE_ROUTE_MAP, "no set comm-list [WORD delete]", NO_HELP SET_HELP "set BGP community list (for deletion)\n"
-	 "Community-list name\nDelete matching communities\n", cmd_set_list_delete, 0},
-	{NODE_ROUTE_MAP, "set large-comm-list WORD$list delete", SET_HELP "set BGP large community list (for "
-	 "deletion)\nLarge-community-list name\nDelete matching large communities\n", cmd_set_list_delete, 0},
-	{NODE_ROUTE_MAP, "no set large-comm-list [WORD delete]", NO_HELP SET_HELP "set BGP large community list (for "
-	 "deletion)\nLarge-community-list name\nDelete matching large communities\n", cmd_set_list_delete, 0},
+	RMAP_CLAUSE("set comm-list WORD$list delete", "no set comm-list [WORD delete]",
+		    SET_HELP "set BGP community list (for deletion)\nCommunity-list name\nDelete matching communities\n",
+		    cmd_set_list_delete),
+	RMAP_CLAUSE("set large-comm-list WORD$list delete", "no set large-comm-list [WORD delete]",
+		    SET_HELP "set BGP large community list (for deletion)\nLarge-community-list name\n"
+			     "Delete matching large communities\n",
+		    cmd_set_list_delete),
 	{NODE_ROUTE_MAP, "set as-path prepend <last-as (1-10)$count|LINE$asns>", SET_HELP "Transform BGP AS-path "
 	 "attribute\nPrepend to the as-path\nUse the last AS-number in the as-path\nNumber of times to insert\n"
 	 "AS numbers to prepend\n", cmd_set_prepend, 0},
 	{NODE_ROUTE_MAP, "no set as-path prepend [LINE]", NO_HELP SET_HELP "Transform BGP AS-path attribute\n"
 	 "Prepend to the as-path\nAS numbers to prepend\n", cmd_set_prepend, 0},
-	{NODE_ROUTE_MAP, "set ip next-hop <A.B.C.D$addr|peer-address>", SET_HELP "IP information\nNext hop address\n"
-	 "IP address of next hop\nUse peer address (for BGP only)\n", cmd_set_nexthop, 0},
-	{NODE_ROUTE_MAP, "no set ip next-hop [<A.B.C.D|peer-address>]", NO_HELP SET_HELP "IP information\n"
-	 "Next hop address\nIP address of next hop\nUse peer address (for BGP only)\n", cmd_set_nexthop, 0},
-	{NODE_ROUTE_MAP, "set ipv6 next-hop global X:X::X:X$addr", SET_HELP "IPv6 information\nIPv6 next-hop address\n"
-	 "IPv6 global address\nIPv6 address of next hop\n", cmd_set_nexthop, 0},
-	{NODE_ROUTE_MAP, "no set ipv6 next-hop global [X:X::X:X]", NO_HELP SET_HELP "IPv6 information\n"
-	 "IPv6 next-hop address\nIPv6 global address\nIPv6 address of next hop\n", cmd_set_nexthop, 0},
+	RMAP_CLAUSE("set ip next-hop <A.B.C.D$addr|peer-address>", "no set ip next-hop [<A.B.C.D|peer-address>]",
+		    SET_HELP "IP information\nNext hop address\nIP address of next hop\nUse peer address (for BGP only)\n",
+		    cmd_set_nexthop),
+	RMAP_CLAUSE("set ipv6 next-hop global X:X::X:X$addr", "no set ipv6 next-hop global [X:X::X:X]",
+		    SET_HELP "IPv6 information\nIPv6 next-hop address\nIPv6 global address\nIPv6 address of next hop\n",
+		    cmd_set_nexthop),
 
 	{NODE_ROUTE_MAP, "on-match next", "Exit policy on matches\nNext clause\n", cmd_on_match, 0},
 	{NODE_ROUTE_MAP, "on-match goto (1-65535)$target", "Exit policy on matches\nGoto Clause number\nNumber\n",
@@ -1184,18 +1107,12 @@ static const struct cmd_def policy_commands[] = {
 	{NODE_ROUTE_MAP, "no on-match next", NO_HELP "Exit policy on matches\nNext clause\n", cmd_on_match, 0},
 	{NODE_ROUTE_MAP, "no on-match goto [(1-65535)]", NO_HELP "Exit policy on matches\nGoto Clause number\nNumber\n",
 	 cmd_on_match, 0},
-	{NODE_ROUTE_MAP, "continue [(1-65535)$target]", "Continue on a different entry within the route-map\n"
-	 "Route-map entry sequence number\n", cmd_on_match, 0},
-	{NODE_ROUTE_MAP, "no continue [(1-65535)]", NO_HELP "Continue on a different entry within the route-map\n"
-	 "Route-map entry sequence number\n", cmd_on_match, 0},
-	{NODE_ROUTE_MAP, "call WORD$target", "Jump to another Route-Map after match+set\nTarget route-map name\n",
-	 cmd_call, 0},
-	{NODE_ROUTE_MAP, "no call [WORD]", NO_HELP "Jump to another Route-Map after match+set\nTarget route-map name\n",
-	 cmd_call, 0},
-	{NODE_ROUTE_MAP, "description LINE$desc", "Route-map comment\nComment describing this route-map rule\n",
-	 cmd_rmap_description, 0},
-	{NODE_ROUTE_MAP, "no description [LINE]", NO_HELP "Route-map comment\nComment describing this route-map rule\n",
-	 cmd_rmap_description, 0},
+	RMAP_CLAUSE("continue [(1-65535)$target]", "no continue [(1-65535)]",
+		    "Continue on a different entry within the route-map\nRoute-map entry sequence number\n", cmd_on_match),
+	RMAP_CLAUSE("call WORD$target", "no call [WORD]",
+		    "Jump to another Route-Map after match+set\nTarget route-map name\n", cmd_call),
+	RMAP_CLAUSE("description LINE$desc", "no description [LINE]",
+		    "Route-map comment\nComment describing this route-map rule\n", cmd_rmap_description),
 
 	{NODE_EXEC, "show ip prefix-list [WORD$name] [json]", SHOW_HELP "IP information\nBuild a prefix list\n"
 	 "Name of a prefix list\n" JSON_HELP, cmd_show_plist, 0},

@@ -95,31 +95,6 @@ int rmap_entry_copy(struct rmap_entry *dst, const struct rmap_entry *src)
 	return 0;
 }
 
-int policy_entry_insert(void **entries, size_t *count, size_t *cap, size_t size, size_t i)
-{
-	if (*count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		void *grown = realloc(*entries, ncap * size);
-		if (grown == NULL)
-			return -1;
-		*entries = grown;
-		*cap = ncap;
-	}
-	char *base = *entries;
-	memmove(base + (i + 1) * size, base + i * size, (*count - i) * size);
-	memset(base + i * size, 0, size);
-	(*count)++;
-	return 0;
-}
-
-void policy_entry_remove(void *entries, size_t *count, size_t size, size_t i)
-{
-	char *base = entries;
-
-	memmove(base + i * size, base + (i + 1) * size, (*count - i - 1) * size);
-	(*count)--;
-}
-
 uint32_t policy_next_seq(uint32_t highest, uint32_t max)
 {
 	uint64_t next = ((uint64_t)highest / POLICY_SEQ_STEP) * POLICY_SEQ_STEP + POLICY_SEQ_STEP;
@@ -179,25 +154,15 @@ static enum obj_kind set_kind(const struct policy_config *pc, const struct polic
 	return OBJ_CLIST;
 }
 
+static int name_cmp(const void *item, const void *name)
+{
+	return strcmp((*(const struct policy_head *const *)item)->name, name);
+}
+
 /* Index of name in set, or where it would go (*found false). */
 static size_t set_search(const struct policy_set *set, const char *name, bool *found)
 {
-	size_t lo = 0, hi = set->count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(((const struct policy_head *)set->items[mid])->name, name);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return sarray_search(set->items, set->count, sizeof(void *), 0, name, name_cmp, found);
 }
 
 void *policy_set_find(const struct policy_set *set, const char *name)
@@ -222,7 +187,7 @@ static void *set_get(struct policy_config *pc, struct policy_set *set, const cha
 	if (obj == NULL)
 		return NULL;
 	snprintf(obj->name, sizeof(obj->name), "%s", name);
-	if (policy_entry_insert((void **)&set->items, &set->count, &set->cap, sizeof(void *), i) != 0) {
+	if (sarray_insert((void **)&set->items, &set->count, &set->cap, sizeof(void *), i) != 0) {
 		free(obj);
 		return NULL;
 	}
@@ -239,7 +204,7 @@ int policy_set_delete(struct policy_config *pc, struct policy_set *set, const ch
 	if (!found)
 		return -1;
 	object_free(set_kind(pc, set), set->items[i]);
-	policy_entry_remove(set->items, &set->count, sizeof(void *), i);
+	sarray_remove(set->items, &set->count, sizeof(void *), i);
 	policy_touch(pc, NULL);
 	return 0;
 }
@@ -301,105 +266,128 @@ void policy_config_free(struct policy_config *pc)
 
 /* ---- copies -------------------------------------------------------------------- */
 
+/* Deep copies of one entry: 0, or -1 with dst owning nothing. */
+typedef int entry_copy_fn(void *dst, const void *src);
+
+static int aspath_entry_copy(void *dst, const void *src)
+{
+	struct aspath_entry *d = dst;
+	const struct aspath_entry *s = src;
+
+	*d = *s;
+	d->rx.re = NULL;
+	d->rx.text = strdup(s->rx.text);
+	return d->rx.text != NULL ? 0 : -1;
+}
+
+static int clist_entry_copy(void *dst, const void *src)
+{
+	struct clist_entry *d = dst;
+	const struct clist_entry *s = src;
+	bool failed = false;
+
+	*d = *s;
+	d->rx.re = NULL;
+	d->rx.text = s->rx.text ? strdup(s->rx.text) : NULL;
+	d->comms = dup_mem(s->comms, s->ncomms * sizeof(uint32_t), &failed);
+	d->lcomms = dup_mem(s->lcomms, s->ncomms * sizeof(*s->lcomms), &failed);
+	if (failed || (s->rx.text != NULL && d->rx.text == NULL)) {
+		clist_entry_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+static int rmap_entry_copy_any(void *dst, const void *src)
+{
+	return rmap_entry_copy(dst, src);
+}
+
+/*
+ * The entries of a copied object: room for count (at least one), each
+ * copied with copy (NULL: as bytes, for entries that own nothing). *done
+ * counts the entries copied, so that on failure (-1) freeing the object
+ * frees just those.
+ */
+static int clone_entries(void **entries, size_t *done, size_t *cap, const void *src, size_t count, size_t size,
+			 entry_copy_fn *copy)
+{
+	*done = 0;
+	*entries = calloc(count ? count : 1, size);
+	if (*entries == NULL)
+		return -1;
+	*cap = count ? count : 1;
+	for (; *done < count; (*done)++) {
+		void *d = (char *)*entries + *done * size;
+		const void *s = (const char *)src + *done * size;
+		if (copy == NULL)
+			memcpy(d, s, size);
+		else if (copy(d, s) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A byte copy of an object, to be made deep: not compiled yet. */
+static void *shallow_copy(const void *src, size_t size)
+{
+	struct policy_head *d = malloc(size);
+
+	if (d != NULL) {
+		memcpy(d, src, size);
+		d->compiled = false;
+	}
+	return d;
+}
+
 static void *clone_object(enum obj_kind kind, const void *src)
 {
-	bool failed = false;
+	void *obj = NULL;
+	int r = -1;
 
 	switch (kind) {
 	case OBJ_PLIST: {
 		const struct prefix_list *s = src;
-		struct prefix_list *d = malloc(sizeof(*d));
-		if (d == NULL)
-			return NULL;
-		*d = *s;
-		d->head.compiled = false;
-		d->trie = NULL;
-		d->entries = dup_mem(s->entries, s->count * sizeof(*s->entries), &failed);
-		d->cap = d->count;
-		if (failed) {
-			free(d);
-			return NULL;
+		struct prefix_list *d = obj = shallow_copy(s, sizeof(*s));
+		if (d != NULL) {
+			d->trie = NULL;
+			r = clone_entries((void **)&d->entries, &d->count, &d->cap, s->entries, s->count,
+					  sizeof(*s->entries), NULL);
 		}
-		return d;
+		break;
 	}
 	case OBJ_ASPATH: {
 		const struct aspath_list *s = src;
-		struct aspath_list *d = calloc(1, sizeof(*d));
-		if (d == NULL)
-			return NULL;
-		d->head = s->head;
-		d->head.compiled = false;
-		d->entries = calloc(s->count ? s->count : 1, sizeof(*d->entries));
-		if (d->entries == NULL) {
-			free(d);
-			return NULL;
+		struct aspath_list *d = obj = shallow_copy(s, sizeof(*s));
+		if (d != NULL) {
+			d->cache = NULL;
+			r = clone_entries((void **)&d->entries, &d->count, &d->cap, s->entries, s->count,
+					  sizeof(*s->entries), aspath_entry_copy);
 		}
-		d->cap = s->count ? s->count : 1;
-		for (size_t i = 0; i < s->count; i++, d->count++) {
-			d->entries[i] = s->entries[i];
-			d->entries[i].rx.re = NULL;
-			d->entries[i].rx.text = strdup(s->entries[i].rx.text);
-			if (d->entries[i].rx.text == NULL) {
-				object_free(OBJ_ASPATH, d);
-				return NULL;
-			}
-		}
-		return d;
+		break;
 	}
 	case OBJ_CLIST: {
 		const struct community_list *s = src;
-		struct community_list *d = calloc(1, sizeof(*d));
-		if (d == NULL)
-			return NULL;
-		*d = *s;
-		d->head.compiled = false;
-		d->count = 0;
-		d->entries = calloc(s->count ? s->count : 1, sizeof(*d->entries));
-		if (d->entries == NULL) {
-			free(d);
-			return NULL;
-		}
-		d->cap = s->count ? s->count : 1;
-		for (size_t i = 0; i < s->count; i++, d->count++) {
-			const struct clist_entry *se = &s->entries[i];
-			struct clist_entry *de = &d->entries[i];
-			*de = *se;
-			de->rx.re = NULL;
-			de->rx.text = se->rx.text ? strdup(se->rx.text) : NULL;
-			de->comms = dup_mem(se->comms, se->ncomms * sizeof(uint32_t), &failed);
-			de->lcomms = dup_mem(se->lcomms, se->ncomms * sizeof(*se->lcomms), &failed);
-			if (failed || (se->rx.text != NULL && de->rx.text == NULL)) {
-				d->count++;
-				object_free(OBJ_CLIST, d);
-				return NULL;
-			}
-		}
-		return d;
+		struct community_list *d = obj = shallow_copy(s, sizeof(*s));
+		if (d != NULL)
+			r = clone_entries((void **)&d->entries, &d->count, &d->cap, s->entries, s->count,
+					  sizeof(*s->entries), clist_entry_copy);
+		break;
 	}
 	case OBJ_RMAP: {
 		const struct route_map *s = src;
-		struct route_map *d = calloc(1, sizeof(*d));
-		if (d == NULL)
-			return NULL;
-		d->head = s->head;
-		d->head.compiled = false;
-		d->invoked = s->invoked;
-		d->entries = calloc(s->count ? s->count : 1, sizeof(*d->entries));
-		if (d->entries == NULL) {
-			free(d);
-			return NULL;
-		}
-		d->cap = s->count ? s->count : 1;
-		for (size_t i = 0; i < s->count; i++, d->count++) {
-			if (rmap_entry_copy(&d->entries[i], &s->entries[i]) != 0) {
-				object_free(OBJ_RMAP, d);
-				return NULL;
-			}
-		}
-		return d;
+		struct route_map *d = obj = shallow_copy(s, sizeof(*s));
+		if (d != NULL)
+			r = clone_entries((void **)&d->entries, &d->count, &d->cap, s->entries, s->count,
+					  sizeof(*s->entries), rmap_entry_copy_any);
+		break;
 	}
 	}
-	return NULL;
+	if (r != 0) {
+		object_free(kind, obj);
+		return NULL;
+	}
+	return obj;
 }
 
 static int clone_set(struct policy_config *dst, struct policy_set *d, const struct policy_set *s)

@@ -21,6 +21,7 @@
 #include "bgp_attr.h"
 #include "policy.h"
 #include "prefix.h"
+#include "sorted_array.h" /* entry and object arrays */
 
 #define POLICY_DESCRIPTION_MAX 80 /* as FRR */
 #define POLICY_SEQ_STEP 5         /* automatic sequence numbers: 5, 10, ... as FRR */
@@ -214,9 +215,6 @@ struct policy_set *policy_plist_set(struct policy_config *pc, int family);
 /* Next automatic sequence number after the highest one: the next
  * multiple of 5, as FRR (prefix_new_seq_get). */
 uint32_t policy_next_seq(uint32_t highest, uint32_t max);
-/* Insert room for one entry at index i of a sorted entry array. */
-int policy_entry_insert(void **entries, size_t *count, size_t *cap, size_t size, size_t i);
-void policy_entry_remove(void *entries, size_t *count, size_t size, size_t i);
 void policy_regex_free(struct policy_regex *rx);
 void rmap_entry_free(struct rmap_entry *e);
 void clist_entry_free(struct clist_entry *e);

@@ -14,16 +14,13 @@
  * Keys are 128 bits as two host-order 64-bit halves, an IPv4 address in
  * the top 32 bits, so one trie serves both families. Nodes and entries
  * live in two arrays (indices, not pointers) for locality: a 1,000-entry
- * list is about 2,000 nodes, 100 KB, that stay in cache.
+ * list is about 2,000 nodes, 128 KB, that stay in cache.
  */
 #include "policy_internal.h"
+#include "prefix_key.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-struct pt_key {
-	uint64_t hi, lo;
-};
 
 struct pt_entry {
 	struct plist_entry entry; /* a copy: what lookups return */
@@ -31,9 +28,8 @@ struct pt_entry {
 };
 
 struct pt_node {
-	struct pt_key key, mask;
-	uint8_t len;
-	int32_t child[2];   /* -1: none */
+	PKEY_NODE_FIELDS;   /* key, len, child[2] (-1: none) */
+	struct pkey mask;
 	uint32_t first, n;  /* entries[first .. first+n), by seq */
 	uint32_t min_seq;   /* lowest seq in this subtree; UINT32_MAX: none */
 };
@@ -45,67 +41,18 @@ struct plist_trie {
 	size_t nentries;
 };
 
-static struct pt_key key_of(const struct prefix *p)
-{
-	struct pt_key k = {0, 0};
-
-	if (p->family == AF_INET) {
-		k.hi = (uint64_t)p->addr[0] << 56 | (uint64_t)p->addr[1] << 48 | (uint64_t)p->addr[2] << 40 |
-		       (uint64_t)p->addr[3] << 32;
-		return k;
-	}
-	for (int i = 0; i < 8; i++) {
-		k.hi = k.hi << 8 | p->addr[i];
-		k.lo = k.lo << 8 | p->addr[8 + i];
-	}
-	return k;
-}
-
-static struct pt_key mask_of(unsigned len)
-{
-	struct pt_key m;
-
-	m.hi = len == 0 ? 0 : len >= 64 ? ~0ull : ~0ull << (64 - len);
-	m.lo = len <= 64 ? 0 : len >= 128 ? ~0ull : ~0ull << (128 - len);
-	return m;
-}
-
-static unsigned key_bit(struct pt_key k, unsigned i)
-{
-	return i < 64 ? (unsigned)(k.hi >> (63 - i)) & 1 : (unsigned)(k.lo >> (127 - i)) & 1;
-}
-
-/* Number of leading bits a and b share, at most limit. */
-static unsigned common_bits(struct pt_key a, struct pt_key b, unsigned limit)
-{
-	uint64_t x = a.hi ^ b.hi;
-	unsigned n;
-
-	if (x != 0)
-		n = (unsigned)__builtin_clzll(x);
-	else if ((x = a.lo ^ b.lo) != 0)
-		n = 64 + (unsigned)__builtin_clzll(x);
-	else
-		n = 128;
-	return n < limit ? n : limit;
-}
-
-static bool covers(const struct pt_node *node, struct pt_key k)
+static bool covers(const struct pt_node *node, struct pkey k)
 {
 	return ((k.hi ^ node->key.hi) & node->mask.hi) == 0 && ((k.lo ^ node->key.lo) & node->mask.lo) == 0;
 }
 
-static int32_t new_node(struct plist_trie *t, struct pt_key k, unsigned len)
+static int32_t new_node(void *trie, struct pkey k, unsigned len)
 {
-	if (t->nnodes == t->capnodes) {
-		size_t ncap = t->capnodes ? t->capnodes * 2 : 64;
-		struct pt_node *grown = realloc(t->nodes, ncap * sizeof(*grown));
-		if (grown == NULL)
-			return -1;
-		t->nodes = grown;
-		t->capnodes = ncap;
-	}
-	struct pt_key m = mask_of(len);
+	struct plist_trie *t = trie;
+
+	if (sarray_grow((void **)&t->nodes, t->nnodes, &t->capnodes, sizeof(*t->nodes), 64) != 0)
+		return -1;
+	struct pkey m = pkey_mask(len);
 	t->nodes[t->nnodes] = (struct pt_node){
 		.key = {k.hi & m.hi, k.lo & m.lo}, .mask = m, .len = (uint8_t)len,
 		.child = {-1, -1}, .min_seq = UINT32_MAX,
@@ -113,49 +60,9 @@ static int32_t new_node(struct plist_trie *t, struct pt_key k, unsigned len)
 	return (int32_t)t->nnodes++;
 }
 
-/* The node of exactly (k, len), made if needed; -1 when out of memory. */
-static int32_t insert(struct plist_trie *t, struct pt_key k, unsigned len)
+static struct pkey_node *node_link(void *trie, int32_t i)
 {
-	int32_t at = 0;
-
-	for (;;) {
-		if (t->nodes[at].len == len)
-			return at;
-		unsigned bit = key_bit(k, t->nodes[at].len);
-		int32_t c = t->nodes[at].child[bit];
-		if (c < 0) {
-			int32_t leaf = new_node(t, k, len);
-			if (leaf >= 0)
-				t->nodes[at].child[bit] = leaf;
-			return leaf;
-		}
-		unsigned clen = t->nodes[c].len;
-		unsigned common = common_bits(t->nodes[c].key, k, clen < len ? clen : len);
-		if (common == clen) {
-			at = c;
-			continue;
-		}
-		if (common == len) {
-			/* The new prefix sits between at and c. */
-			int32_t mid = new_node(t, k, len);
-			if (mid < 0)
-				return -1;
-			t->nodes[mid].child[key_bit(t->nodes[c].key, len)] = c;
-			t->nodes[at].child[bit] = mid;
-			return mid;
-		}
-		/* They part ways after common bits: a branching node. */
-		int32_t fork = new_node(t, k, common);
-		if (fork < 0)
-			return -1;
-		int32_t leaf = new_node(t, k, len);
-		if (leaf < 0)
-			return -1;
-		t->nodes[fork].child[key_bit(t->nodes[c].key, common)] = c;
-		t->nodes[fork].child[key_bit(k, common)] = leaf;
-		t->nodes[at].child[bit] = fork;
-		return leaf;
-	}
+	return &((struct plist_trie *)trie)->nodes[i].link;
 }
 
 struct node_of {
@@ -197,7 +104,7 @@ struct plist_trie *plist_trie_build(const struct prefix_list *pl)
 
 	if (t == NULL)
 		return NULL;
-	if (new_node(t, (struct pt_key){0, 0}, 0) < 0)
+	if (new_node(t, (struct pkey){0, 0}, 0) < 0)
 		goto fail;
 	if (pl->count > 0) {
 		order = malloc(pl->count * sizeof(*order));
@@ -206,7 +113,8 @@ struct plist_trie *plist_trie_build(const struct prefix_list *pl)
 			goto fail;
 	}
 	for (size_t i = 0; i < pl->count; i++) {
-		order[i].node = insert(t, key_of(&pl->entries[i].prefix), pl->entries[i].prefix.len);
+		const struct prefix *p = &pl->entries[i].prefix;
+		order[i].node = pkey_trie_insert(t, node_link, new_node, pkey_of(p), p->len);
 		order[i].index = (uint32_t)i;
 		if (order[i].node < 0)
 			goto fail;
@@ -245,7 +153,7 @@ void plist_trie_free(struct plist_trie *t)
 
 const struct plist_entry *plist_trie_lookup(const struct plist_trie *t, const struct prefix *p)
 {
-	struct pt_key k = key_of(p);
+	struct pkey k = pkey_of(p);
 	const struct pt_entry *best = NULL;
 	uint32_t best_seq = UINT32_MAX;
 	int32_t at = 0;
@@ -270,7 +178,7 @@ const struct plist_entry *plist_trie_lookup(const struct plist_trie *t, const st
 		}
 		if (n->len == len)
 			break;
-		at = n->child[key_bit(k, n->len)];
+		at = n->child[pkey_bit(k, n->len)];
 	}
 	return best != NULL ? &best->entry : NULL;
 }

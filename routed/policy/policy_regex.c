@@ -429,47 +429,47 @@ bool clist_match(const struct community_list *l, const struct bgp_attrs *attrs, 
 	return false;
 }
 
-size_t clist_delete_comms(const struct community_list *l, const uint32_t *in, size_t n, uint32_t *out)
+/* Whether entry e matches the one value v (a uint32_t community, or a
+ * large community when large), as `set comm-list L delete` tests it. */
+static bool entry_hits_value(const struct clist_entry *e, const void *v, bool large)
+{
+	if (e->rx.text != NULL)
+		return regex_over_comms(&e->rx, v, 1, large);
+	return large ? lcomms_subset(v, 1, e->lcomms, e->ncomms) : has_internet(e) || comms_subset(v, 1, e->comms, e->ncomms);
+}
+
+/* The values of in (n of size bytes) that l's first matching entry does
+ * not permit, copied to out; returns how many. */
+static size_t delete_values(const struct community_list *l, const void *in, size_t n, size_t size, bool large,
+			    void *out)
 {
 	size_t kept = 0;
 
 	for (size_t v = 0; v < n; v++) {
+		const void *value = (const char *)in + v * size;
 		bool drop = false;
 		for (size_t i = 0; i < l->count; i++) {
 			const struct clist_entry *e = &l->entries[i];
-			bool hit = e->rx.text != NULL ? regex_over_comms(&e->rx, &in[v], 1, false)
-						       : has_internet(e) || comms_subset(&in[v], 1, e->comms, e->ncomms);
-			if (hit) {
+			if (entry_hits_value(e, value, large)) {
 				drop = e->permit;
 				break;
 			}
 		}
 		if (!drop)
-			out[kept++] = in[v];
+			memcpy((char *)out + kept++ * size, value, size);
 	}
 	return kept;
+}
+
+size_t clist_delete_comms(const struct community_list *l, const uint32_t *in, size_t n, uint32_t *out)
+{
+	return delete_values(l, in, n, sizeof(*in), false, out);
 }
 
 size_t clist_delete_lcomms(const struct community_list *l, const struct bgp_large_community *in, size_t n,
 			   struct bgp_large_community *out)
 {
-	size_t kept = 0;
-
-	for (size_t v = 0; v < n; v++) {
-		bool drop = false;
-		for (size_t i = 0; i < l->count; i++) {
-			const struct clist_entry *e = &l->entries[i];
-			bool hit = e->rx.text != NULL ? regex_over_comms(&e->rx, &in[v], 1, true)
-						       : lcomms_subset(&in[v], 1, e->lcomms, e->ncomms);
-			if (hit) {
-				drop = e->permit;
-				break;
-			}
-		}
-		if (!drop)
-			out[kept++] = in[v];
-	}
-	return kept;
+	return delete_values(l, in, n, sizeof(*in), true, out);
 }
 
 size_t policy_community_format(const uint32_t *v, size_t n, char *buf, size_t len)

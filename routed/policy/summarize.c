@@ -3,22 +3,19 @@
  */
 #include "summarize.h"
 
+#include "prefix_key.h"
+#include "sorted_array.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct skey {
-	uint64_t hi, lo;
-};
-
 struct snode {
-	struct skey key;
-	uint8_t len;
+	PKEY_NODE_FIELDS; /* key, len, child[2] */
 	bool in_s, in_r;
 	bool has_s;   /* an S prefix at or below */
 	bool covered; /* the whole range lies inside R's union */
 	bool allowed; /* covered, or itself a prefix of S */
-	int32_t child[2];
 	uint32_t f;         /* fewest allowed prefixes covering the S inside */
 	double over;        /* own overreach: addresses outside R's union */
 	size_t gpos;        /* overreach DP: offset of g[1..cap] in the pool */
@@ -37,87 +34,25 @@ struct strie {
 	size_t gused, gcap;
 };
 
-static struct skey skey_of(const struct prefix *p)
+static int32_t snode_new(void *trie, struct pkey k, unsigned len)
 {
-	struct skey k = {0, 0};
-	unsigned n = p->family == AF_INET ? 4 : 16;
+	struct strie *t = trie;
 
-	for (unsigned i = 0; i < n && i < 8; i++)
-		k.hi |= (uint64_t)p->addr[i] << (56 - 8 * i);
-	for (unsigned i = 8; i < n; i++)
-		k.lo |= (uint64_t)p->addr[i] << (56 - 8 * (i - 8));
-	return k;
-}
-
-static struct skey skey_mask(struct skey k, unsigned len)
-{
-	k.hi &= len == 0 ? 0 : len >= 64 ? ~0ull : ~0ull << (64 - len);
-	k.lo &= len <= 64 ? 0 : len >= 128 ? ~0ull : ~0ull << (128 - len);
-	return k;
-}
-
-static unsigned skey_bit(struct skey k, unsigned i)
-{
-	return i < 64 ? (unsigned)(k.hi >> (63 - i)) & 1 : (unsigned)(k.lo >> (127 - i)) & 1;
-}
-
-static unsigned skey_common(struct skey a, struct skey b, unsigned limit)
-{
-	uint64_t x = a.hi ^ b.hi;
-	unsigned n = x ? (unsigned)__builtin_clzll(x) : (x = a.lo ^ b.lo) ? 64 + (unsigned)__builtin_clzll(x) : 128;
-
-	return n < limit ? n : limit;
-}
-
-static int32_t snode_new(struct strie *t, struct skey k, unsigned len)
-{
-	if (t->count == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 1024;
-		struct snode *grown = realloc(t->nodes, ncap * sizeof(*grown));
-		if (grown == NULL)
-			return -1;
-		t->nodes = grown;
-		t->cap = ncap;
-	}
-	t->nodes[t->count] = (struct snode){.key = skey_mask(k, len), .len = (uint8_t)len, .child = {-1, -1},
+	if (sarray_grow((void **)&t->nodes, t->count, &t->cap, sizeof(*t->nodes), 1024) != 0)
+		return -1;
+	t->nodes[t->count] = (struct snode){.key = pkey_masked(k, len), .len = (uint8_t)len, .child = {-1, -1},
 					    .output = -1};
 	return (int32_t)t->count++;
 }
 
-static int32_t sinsert(struct strie *t, struct skey k, unsigned len)
+static struct pkey_node *snode_link(void *trie, int32_t i)
 {
-	int32_t at = 0;
+	return &((struct strie *)trie)->nodes[i].link;
+}
 
-	for (;;) {
-		if (t->nodes[at].len == len)
-			return at;
-		unsigned bit = skey_bit(k, t->nodes[at].len);
-		int32_t c = t->nodes[at].child[bit];
-		if (c < 0) {
-			int32_t leaf = snode_new(t, k, len);
-			if (leaf >= 0)
-				t->nodes[at].child[bit] = leaf;
-			return leaf;
-		}
-		unsigned clen = t->nodes[c].len;
-		unsigned common = skey_common(t->nodes[c].key, k, clen < len ? clen : len);
-		if (common == clen) {
-			at = c;
-			continue;
-		}
-		int32_t mid = snode_new(t, k, common);
-		if (mid < 0)
-			return -1;
-		t->nodes[mid].child[skey_bit(t->nodes[c].key, common)] = c;
-		t->nodes[at].child[bit] = mid;
-		if (common == len)
-			return mid;
-		int32_t leaf = snode_new(t, k, len);
-		if (leaf < 0)
-			return -1;
-		t->nodes[mid].child[skey_bit(k, common)] = leaf;
-		return leaf;
-	}
+static int32_t sinsert(struct strie *t, struct pkey k, unsigned len)
+{
+	return pkey_trie_insert(t, snode_link, snode_new, k, len);
 }
 
 /* 2^n as a double, for address counts up to 2^128. */
@@ -362,18 +297,18 @@ int summarize(const struct summary_input *in, struct summary_result *out)
 	for (size_t i = 0; i < in->nrouted; i++)
 		if (in->routed[i].family != t.family || in->routed[i].len > t.width)
 			return -1;
-	if (snode_new(&t, (struct skey){0, 0}, 0) < 0)
+	if (snode_new(&t, (struct pkey){0, 0}, 0) < 0)
 		goto done;
 	if (in->nadvertise > 0 && (s_node = malloc(in->nadvertise * sizeof(*s_node))) == NULL)
 		goto done;
 	for (size_t i = 0; i < in->nrouted; i++) {
-		int32_t at = sinsert(&t, skey_of(&in->routed[i]), in->routed[i].len);
+		int32_t at = sinsert(&t, pkey_of(&in->routed[i]), in->routed[i].len);
 		if (at < 0)
 			goto done;
 		t.nodes[at].in_r = true;
 	}
 	for (size_t i = 0; i < in->nadvertise; i++) {
-		s_node[i] = sinsert(&t, skey_of(&in->advertise[i]), in->advertise[i].len);
+		s_node[i] = sinsert(&t, pkey_of(&in->advertise[i]), in->advertise[i].len);
 		if (s_node[i] < 0)
 			goto done;
 		t.nodes[s_node[i]].in_s = true;
@@ -409,9 +344,9 @@ int summarize(const struct summary_input *in, struct summary_result *out)
 	 * its node. */
 	for (size_t i = 0; i < in->nadvertise; i++) {
 		int32_t at = 0;
-		struct skey k = skey_of(&in->advertise[i]);
+		struct pkey k = pkey_of(&in->advertise[i]);
 		while (at >= 0 && t.nodes[at].output < 0 && at != s_node[i])
-			at = t.nodes[at].child[skey_bit(k, t.nodes[at].len)];
+			at = t.nodes[at].child[pkey_bit(k, t.nodes[at].len)];
 		if (at < 0 || t.nodes[at].output < 0)
 			goto done; /* cannot happen: every S node is covered */
 		out->owner[i] = (size_t)t.nodes[at].output;

@@ -28,31 +28,7 @@
 #include <string.h>
 
 #include "bgp_msg.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_fail(const char *file, int line, const char *what)
-{
-	fprintf(stderr, "%s:%d: property violated: %s\n", file, line, what);
-	abort();
-}
-
-#define FUZZ_CHECK(cond)                                                                           \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fuzz_fail(__FILE__, __LINE__, #cond);                                      \
-	} while (0)
-
-static uint8_t *exact_copy(const uint8_t *src, size_t n)
-{
-	uint8_t *p = malloc(n > 0 ? n : 1);
-
-	if (p == NULL)
-		abort();
-	if (n > 0)
-		memcpy(p, src, n);
-	return p;
-}
+#include "fuzz_check.h"
 
 /* An error we would send must be a code we send and fit its buffer. */
 static void check_error(const struct bgp_error *err, uint8_t code_a, uint8_t code_b)
@@ -228,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		FUZZ_CHECK(need == hdr.length && need >= BGP_HEADER_LEN && need <= size - off);
-		uint8_t *msg = exact_copy(data + off, need);
+		uint8_t *msg = fuzz_exact_copy(data + off, need);
 		fuzz_message(hdr.type, msg, need, neg);
 		free(msg);
 		off += need;
@@ -243,14 +219,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifdef FUZZ_STANDALONE
 
-#define SEED_MAX 8192
+#define FUZZ_SEED_MAX 8192
 #define FUZZ_SEEDS_MAX 16
 #define FUZZ_INPUT_MAX (1 << 20)
 
-struct seed {
-	uint8_t bytes[SEED_MAX];
-	size_t len;
-};
+#include "fuzz_mutate.h"
 
 /* An OPEN laid out one capability per Optional Parameter, as FRR does;
  * the builder never writes that layout, so it is a seed of its own. */
@@ -266,25 +239,15 @@ static const uint8_t per_param_open[] = {
 };
 /* clang-format on */
 
-static void seed_add(struct seed *seeds, size_t *n, uint8_t mode, const uint8_t *bytes, size_t len)
-{
-	if (len + 1 > SEED_MAX)
-		abort();
-	seeds[*n].bytes[0] = mode;
-	memcpy(seeds[*n].bytes + 1, bytes, len);
-	seeds[*n].len = len + 1;
-	(*n)++;
-}
-
 /* Seeds are made by the builders, so they follow the code. */
 static size_t make_seeds(struct seed *seeds)
 {
-	uint8_t buf[SEED_MAX];
+	uint8_t buf[FUZZ_SEED_MAX];
 	struct builder b, all;
 	struct bgp_open o;
 	struct bgp_error e;
 	struct bgp_refresh rr = {BGP_AFI_IPV6_WIRE, BGP_REFRESH_BORR, BGP_SAFI_UNICAST};
-	uint8_t stream[SEED_MAX];
+	uint8_t stream[FUZZ_SEED_MAX];
 	size_t n = 0;
 
 	builder_init_fixed(&all, stream, sizeof(stream));
@@ -292,7 +255,7 @@ static size_t make_seeds(struct seed *seeds)
 	builder_init_fixed(&b, buf, sizeof(buf));
 	bgp_keepalive_build(&b);
 	bgp_keepalive_build(&all);
-	seed_add(seeds, &n, 0, buf, builder_len(&b));
+	fuzz_seed_add(seeds, &n, 0, buf, builder_len(&b));
 
 	bgp_open_init(&o, 4200000001u, 90, 0xc0000201);
 	o.caps.mp_present = true;
@@ -313,129 +276,48 @@ static size_t make_seeds(struct seed *seeds)
 	builder_init_fixed(&b, buf, sizeof(buf));
 	bgp_open_build(&b, &o);
 	bgp_open_build(&all, &o);
-	seed_add(seeds, &n, 4, buf, builder_len(&b));
+	fuzz_seed_add(seeds, &n, 4, buf, builder_len(&b));
 
 	/* Long enough for the RFC 9072 encoding. */
 	memset(o.caps.hostname, 'h', 200);
 	o.caps.hostname[200] = '\0';
 	builder_init_fixed(&b, buf, sizeof(buf));
 	bgp_open_build(&b, &o);
-	seed_add(seeds, &n, 4, buf, builder_len(&b));
+	fuzz_seed_add(seeds, &n, 4, buf, builder_len(&b));
 
-	seed_add(seeds, &n, 4, per_param_open, sizeof(per_param_open));
+	fuzz_seed_add(seeds, &n, 4, per_param_open, sizeof(per_param_open));
 
 	bgp_error_set_shutdown(&e, BGP_CEASE_ADMIN_SHUTDOWN, "maintenance \xe2\x80\x94 back soon");
 	builder_init_fixed(&b, buf, sizeof(buf));
 	bgp_notification_build(&b, &e);
 	bgp_notification_build(&all, &e);
-	seed_add(seeds, &n, 0, buf, builder_len(&b));
+	fuzz_seed_add(seeds, &n, 0, buf, builder_len(&b));
 
 	builder_init_fixed(&b, buf, sizeof(buf));
 	bgp_refresh_build(&b, &rr);
 	bgp_refresh_build(&all, &rr);
-	seed_add(seeds, &n, 2, buf, builder_len(&b));
+	fuzz_seed_add(seeds, &n, 2, buf, builder_len(&b));
 
 	if (!builder_ok(&all))
 		abort();
-	seed_add(seeds, &n, 3, stream, builder_len(&all));
+	fuzz_seed_add(seeds, &n, 3, stream, builder_len(&all));
 	return n;
-}
-
-/* xorshift64: a fixed sequence, so a failing run can be repeated. */
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static size_t mutate(uint8_t *buf, size_t len, size_t cap)
-{
-	static const uint8_t interesting[] = {0,  1,  2,  3,  4,  5,  6,   19,  21,  23,
-	                                      29, 64, 65, 69, 70, 73, 127, 128, 254, 255};
-	int ops = 1 + (int)(rng() % 8);
-
-	for (int i = 0; i < ops; i++) {
-		size_t at = len > 0 ? rng() % len : 0;
-
-		switch (rng() % 7) {
-		case 0:
-			if (len > 0)
-				buf[at] ^= (uint8_t)(1u << (rng() % 8));
-			break;
-		case 1:
-			if (len > 0)
-				buf[at] = (uint8_t)rng();
-			break;
-		case 2:
-			if (len > 0)
-				buf[at] = interesting[rng() % sizeof(interesting)];
-			break;
-		case 3:
-			if (len < cap) {
-				memmove(buf + at + 1, buf + at, len - at);
-				buf[at] = (uint8_t)rng();
-				len++;
-			}
-			break;
-		case 4:
-			if (len > 0) {
-				memmove(buf + at, buf + at + 1, len - at - 1);
-				len--;
-			}
-			break;
-		case 5:
-			len = at;
-			break;
-		case 6: {
-			size_t chunk = 1 + rng() % 16;
-			if (at + chunk <= len && len + chunk <= cap) {
-				memmove(buf + at + chunk, buf + at, len - at);
-				len += chunk;
-			}
-			break;
-		}
-		}
-	}
-	return len;
-}
-
-/* One input in a heap buffer of exactly its size, so AddressSanitizer
- * sees any read past its end. */
-static void fuzz_run_exact(const uint8_t *d, size_t len)
-{
-	uint8_t *copy = exact_copy(d, len);
-	LLVMFuzzerTestOneInput(copy, len);
-	free(copy);
 }
 
 static int run_mutations(unsigned long iterations, uint64_t seed)
 {
-	static struct seed seeds[FUZZ_SEEDS_MAX];
-	static uint8_t buf[SEED_MAX * 2];
-	size_t n = make_seeds(seeds);
+	static const uint8_t interesting[] = {0,  1,  2,  3,  4,  5,  6,   19,  21,  23,
+	                                      29, 64, 65, 69, 70, 73, 127, 128, 254, 255};
+	static const struct fuzz_mutator m = {
+	    .interesting = interesting,
+	    .interesting_len = sizeof(interesting),
+	    .max_ops = 8,
+	    .repeat_chunks = true,
+	    .cap = FUZZ_SEED_MAX * 2,
+	    .glue = true,
+	};
 
-	rng_state = seed != 0 ? seed : 0x9e3779b97f4a7c15ull;
-	for (size_t i = 0; i < n; i++)
-		fuzz_run_exact(seeds[i].bytes, seeds[i].len);
-	for (unsigned long it = 0; it < iterations; it++) {
-		const struct seed *s = &seeds[rng() % n];
-		size_t len = s->len;
-
-		memcpy(buf, s->bytes, len);
-		/* Now and then, glue another seed on: messages in a row. */
-		if (rng() % 4 == 0) {
-			const struct seed *t = &seeds[rng() % n];
-			memcpy(buf + len, t->bytes + 1, t->len - 1);
-			len += t->len - 1;
-		}
-		fuzz_run_exact(buf, mutate(buf, len, sizeof(buf)));
-	}
-	printf("%zu seeds and %lu mutations: no property violated\n", n, iterations);
-	return 0;
+	return fuzz_run_mutations(&m, iterations, seed);
 }
 
 #include "fuzz_standalone.h"

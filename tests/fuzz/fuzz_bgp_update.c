@@ -34,9 +34,8 @@
 #include "bgp_attr.h"
 #include "bgp_update.h"
 #include "cursor.h"
+#include "fuzz_check.h"
 #include "prefix.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned long outcomes[4];
 
@@ -252,11 +251,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #define FUZZ_INPUT_MAX (BGP_EXTENDED_MAX_LEN - BGP_HEADER_LEN + 1)
 #define FUZZ_SEEDS_MAX 64
+#define FUZZ_SEED_MAX  4200
 
-struct seed {
-	size_t len;
-	uint8_t bytes[4200];
-};
+#include "fuzz_mutate.h"
 
 /* Session octet and the three parts of a body in hex; seed_hex() puts
  * the two length fields in. */
@@ -417,14 +414,6 @@ static size_t make_seeds(struct seed *seeds)
 		seed_hex(&seeds[n++], hex_seeds[i].session, hex_seeds[i].withdrawn,
 		         hex_seeds[i].attrs, hex_seeds[i].nlri);
 	return seed_built(seeds, n);
-}
-
-static void fuzz_run_exact(const uint8_t *d, size_t len)
-{
-	uint8_t *copy = malloc(len > 0 ? len : 1);
-	memcpy(copy, d, len);
-	LLVMFuzzerTestOneInput(copy, len);
-	free(copy);
 }
 
 /* splitmix64: a fixed sequence, so a failure can be repeated. */

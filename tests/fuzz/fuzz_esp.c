@@ -50,20 +50,7 @@
 #include "esp_packet.h"
 #include "esp_replay.h"
 #include "esp_sa.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_fail(const char *file, int line, const char *what)
-{
-	fprintf(stderr, "%s:%d: property violated: %s\n", file, line, what);
-	abort();
-}
-
-#define FUZZ_CHECK(cond)                                                                           \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fuzz_fail(__FILE__, __LINE__, #cond);                                      \
-	} while (0)
+#include "fuzz_check.h"
 
 #define SPI_FUZZ  0x00001001u
 #define INNER_MAX 2048
@@ -384,23 +371,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_STANDALONE
 
 #define FUZZ_SEEDS_MAX 48
-#define SEED_MAX       1600
+#define FUZZ_SEED_MAX  1600
 #define FUZZ_INPUT_MAX (1 << 16)
 
-struct seed {
-	uint8_t bytes[SEED_MAX];
-	size_t len;
-};
-
-static void seed_add(struct seed *seeds, size_t *n, uint8_t flags, const uint8_t *body, size_t len)
-{
-	if (*n >= FUZZ_SEEDS_MAX || len + 1 > SEED_MAX)
-		abort();
-	seeds[*n].bytes[0] = flags;
-	memcpy(seeds[*n].bytes + 1, body, len);
-	seeds[*n].len = len + 1;
-	(*n)++;
-}
+#include "fuzz_mutate.h"
 
 /*
  * Seeds: for a spread of SA settings, a genuine ESP packet as the receiver
@@ -437,8 +411,8 @@ static size_t make_seeds(struct seed *seeds)
 	    {{7}, 1},
 	};
 	static const size_t sizes[] = {0, 1, 20, 41, 62, 1400};
-	static uint8_t mem[ESP_HEADROOM + SEED_MAX + ESP_TAILROOM_MAX];
-	uint8_t inner[SEED_MAX];
+	static uint8_t mem[ESP_HEADROOM + FUZZ_SEED_MAX + ESP_TAILROOM_MAX];
+	uint8_t inner[FUZZ_SEED_MAX];
 	size_t n = 0;
 
 	for (size_t f = 0; f < sizeof(flag_set); f++) {
@@ -455,109 +429,36 @@ static size_t make_seeds(struct seed *seeds)
 		memcpy(b.data, inner, len);
 		if (esp_encap(p.out, ctx(), &b, esp_inner_next_header(inner, len)) != ESP_OK)
 			abort();
-		seed_add(seeds, &n, flag_set[f], b.data, b.len);
+		fuzz_seed_add(seeds, &n, flag_set[f], b.data, b.len);
 		sa_pair_free(&p);
 	}
-	seed_add(seeds, &n, 0, (const uint8_t[]){0, 0, 0, 0, 0x11, 0x22}, 6);
-	seed_add(seeds, &n, 0, (const uint8_t[]){0xff}, 1);
+	fuzz_seed_add(seeds, &n, 0, (const uint8_t[]){0, 0, 0, 0, 0x11, 0x22}, 6);
+	fuzz_seed_add(seeds, &n, 0, (const uint8_t[]){0xff}, 1);
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		memset(inner, 0x5a, sizes[s]);
+		/* + 1: the last byte picks the byte to change. */
+		memset(inner, 0x5a, sizes[s] + 1);
 		if (sizes[s] > 0)
 			inner[0] = s % 2 ? 0x60 : 0x45;
-		/* + 1: the last byte picks the byte to change. */
-		seed_add(seeds, &n, (uint8_t)(FLAGS(MODE_BUILT, 0) | flag_set[s]), inner,
-		         sizes[s] + 1);
+		fuzz_seed_add(seeds, &n, (uint8_t)(FLAGS(MODE_BUILT, 0) | flag_set[s]), inner,
+		              sizes[s] + 1);
 	}
 	for (size_t t = 0; t < sizeof(trailers) / sizeof(trailers[0]); t++)
-		seed_add(seeds, &n, (uint8_t)(FLAGS(MODE_SEALED, 0) | flag_set[t]),
-		         trailers[t].bytes, trailers[t].len);
+		fuzz_seed_add(seeds, &n, (uint8_t)(FLAGS(MODE_SEALED, 0) | flag_set[t]),
+		              trailers[t].bytes, trailers[t].len);
 	return n;
-}
-
-/* xorshift64: a fixed sequence, so a failing run can be repeated. */
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static size_t mutate(uint8_t *buf, size_t len, size_t cap)
-{
-	static const uint8_t interesting[] = {0, 1, 2, 3, 4, 41, 59, 64, 127, 128, 254, 255};
-	int ops = 1 + (int)(rng() % 4);
-
-	for (int i = 0; i < ops; i++) {
-		size_t at = len > 0 ? rng() % len : 0;
-
-		switch (rng() % 6) {
-		case 0:
-			if (len > 0)
-				buf[at] ^= (uint8_t)(1u << (rng() % 8));
-			break;
-		case 1:
-			if (len > 0)
-				buf[at] = (uint8_t)rng();
-			break;
-		case 2:
-			if (len > 0)
-				buf[at] = interesting[rng() % sizeof(interesting)];
-			break;
-		case 3:
-			if (len < cap) {
-				memmove(buf + at + 1, buf + at, len - at);
-				buf[at] = (uint8_t)rng();
-				len++;
-			}
-			break;
-		case 4:
-			if (len > 0) {
-				memmove(buf + at, buf + at + 1, len - at - 1);
-				len--;
-			}
-			break;
-		case 5:
-			len = at;
-			break;
-		}
-	}
-	return len;
-}
-
-/* One input in a heap buffer of exactly its size, so AddressSanitizer
- * sees any read past its end. */
-static void fuzz_run_exact(const uint8_t *d, size_t len)
-{
-	uint8_t *copy = malloc(len > 0 ? len : 1);
-
-	if (copy == NULL)
-		abort();
-	if (len > 0)
-		memcpy(copy, d, len);
-	LLVMFuzzerTestOneInput(copy, len);
-	free(copy);
 }
 
 static int run_mutations(unsigned long iterations, uint64_t seed)
 {
-	static struct seed seeds[FUZZ_SEEDS_MAX];
-	static uint8_t buf[SEED_MAX + 64];
-	size_t n = make_seeds(seeds);
+	static const uint8_t interesting[] = {0, 1, 2, 3, 4, 41, 59, 64, 127, 128, 254, 255};
+	static const struct fuzz_mutator m = {
+	    .interesting = interesting,
+	    .interesting_len = sizeof(interesting),
+	    .max_ops = 4,
+	    .cap = FUZZ_SEED_MAX + 64,
+	};
 
-	rng_state = seed != 0 ? seed : 0x9e3779b97f4a7c15ull;
-	for (size_t i = 0; i < n; i++)
-		fuzz_run_exact(seeds[i].bytes, seeds[i].len);
-	for (unsigned long it = 0; it < iterations; it++) {
-		const struct seed *s = &seeds[rng() % n];
-
-		memcpy(buf, s->bytes, s->len);
-		fuzz_run_exact(buf, mutate(buf, s->len, sizeof(buf)));
-	}
-	printf("%zu seeds and %lu mutations: no property violated\n", n, iterations);
-	return 0;
+	return fuzz_run_mutations(&m, iterations, seed);
 }
 
 #include "fuzz_standalone.h"

@@ -35,20 +35,7 @@
 
 #include "gre.h"
 #include "ip_util.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_fail(const char *file, int line, const char *what)
-{
-	fprintf(stderr, "%s:%d: property violated: %s\n", file, line, what);
-	abort();
-}
-
-#define FUZZ_CHECK(cond)                                                                           \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fuzz_fail(__FILE__, __LINE__, #cond);                                      \
-	} while (0)
+#include "fuzz_check.h"
 
 #define GRE_KEY_FUZZ 42u
 #define PAYLOAD_MAX  1500
@@ -302,13 +289,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_STANDALONE
 
 #define FUZZ_SEEDS_MAX 40
-#define SEED_MAX       1700
+#define FUZZ_SEED_MAX  1700
 #define FUZZ_INPUT_MAX (1 << 16)
 
-struct seed {
-	uint8_t bytes[SEED_MAX];
-	size_t len;
-};
+#include "fuzz_mutate.h"
 
 /*
  * Seeds: for a spread of tunnel settings, three packets the peer with the
@@ -348,7 +332,7 @@ static size_t make_seeds(struct seed *seeds)
 			hdr = gre_encap_prepend(&tx, mem + GRE_HDR_MAX, GRE_HDR_MAX, inner_len,
 			                        GRE_OUTER_NONE, 0);
 			if (hdr == 0 || hdr + inner_len > 255 ||
-			    s->len + 1 + hdr + inner_len > SEED_MAX)
+			    s->len + 1 + hdr + inner_len > FUZZ_SEED_MAX)
 				abort();
 			s->bytes[s->len++] = (uint8_t)(hdr + inner_len);
 			memcpy(s->bytes + s->len, mem + GRE_HDR_MAX - hdr, hdr + inner_len);
@@ -381,91 +365,18 @@ static size_t make_seeds(struct seed *seeds)
 	return n;
 }
 
-/* xorshift64: a fixed sequence, so a failing run can be repeated. */
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static size_t mutate(uint8_t *buf, size_t len, size_t cap)
+static int run_mutations(unsigned long iterations, uint64_t seed)
 {
 	static const uint8_t interesting[] = {0,    1,    4,    6,    8,    0x20, 0x40,
 	                                      0x80, 0x86, 0xdd, 0x45, 0x60, 0xff};
-	int ops = 1 + (int)(rng() % 4);
+	static const struct fuzz_mutator m = {
+	    .interesting = interesting,
+	    .interesting_len = sizeof(interesting),
+	    .max_ops = 4,
+	    .cap = FUZZ_SEED_MAX + 64,
+	};
 
-	for (int i = 0; i < ops; i++) {
-		size_t at = len > 0 ? rng() % len : 0;
-
-		switch (rng() % 6) {
-		case 0:
-			if (len > 0)
-				buf[at] ^= (uint8_t)(1u << (rng() % 8));
-			break;
-		case 1:
-			if (len > 0)
-				buf[at] = (uint8_t)rng();
-			break;
-		case 2:
-			if (len > 0)
-				buf[at] = interesting[rng() % sizeof(interesting)];
-			break;
-		case 3:
-			if (len < cap) {
-				memmove(buf + at + 1, buf + at, len - at);
-				buf[at] = (uint8_t)rng();
-				len++;
-			}
-			break;
-		case 4:
-			if (len > 0) {
-				memmove(buf + at, buf + at + 1, len - at - 1);
-				len--;
-			}
-			break;
-		case 5:
-			len = at;
-			break;
-		}
-	}
-	return len;
-}
-
-/* One input in a heap buffer of exactly its size, so AddressSanitizer
- * sees any read past its end. */
-static void fuzz_run_exact(const uint8_t *d, size_t len)
-{
-	uint8_t *copy = malloc(len > 0 ? len : 1);
-
-	if (copy == NULL)
-		abort();
-	if (len > 0)
-		memcpy(copy, d, len);
-	LLVMFuzzerTestOneInput(copy, len);
-	free(copy);
-}
-
-static int run_mutations(unsigned long iterations, uint64_t seed)
-{
-	static struct seed seeds[FUZZ_SEEDS_MAX];
-	static uint8_t buf[SEED_MAX + 64];
-	size_t n = make_seeds(seeds);
-
-	rng_state = seed != 0 ? seed : 0x9e3779b97f4a7c15ull;
-	for (size_t i = 0; i < n; i++)
-		fuzz_run_exact(seeds[i].bytes, seeds[i].len);
-	for (unsigned long it = 0; it < iterations; it++) {
-		const struct seed *s = &seeds[rng() % n];
-
-		memcpy(buf, s->bytes, s->len);
-		fuzz_run_exact(buf, mutate(buf, s->len, sizeof(buf)));
-	}
-	printf("%zu seeds and %lu mutations: no property violated\n", n, iterations);
-	return 0;
+	return fuzz_run_mutations(&m, iterations, seed);
 }
 
 #include "fuzz_standalone.h"

@@ -2,12 +2,10 @@
  * The part of the standalone (-DFUZZ_STANDALONE) builds every harness
  * shares: writing the seeds for libFuzzer, replaying files, and the command
  * line. Included at the end of a harness, which defines before it:
- *   FUZZ_SEEDS_MAX, FUZZ_INPUT_MAX        bounds of the seed list and of a file
- *   struct seed { ... bytes[]; size_t len; }
  *   static size_t make_seeds(struct seed *seeds)     at most FUZZ_SEEDS_MAX
- *   static void fuzz_run_exact(const uint8_t *d, size_t len)
- *                                         one input, in a buffer of exactly len
  *   static int run_mutations(unsigned long iterations, uint64_t seed)
+ * and fuzz_mutate.h (the bounds, struct seed, the mutator and
+ * fuzz_run_exact(), which runs one input in a buffer of exactly its size).
  * Command line:
  *   HARNESS                          seeds + 20000 mutations
  *   HARNESS --mutate N [SEED]        seeds + N mutations from SEED

@@ -36,20 +36,7 @@
 #include "tunnel_config.h"
 #include "tunneld.h"
 #include "vnet.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_fail(const char *file, int line, const char *what)
-{
-	fprintf(stderr, "%s:%d: property violated: %s\n", file, line, what);
-	abort();
-}
-
-#define FUZZ_CHECK(cond)                                                                           \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fuzz_fail(__FILE__, __LINE__, #cond);                                      \
-	} while (0)
+#include "fuzz_check.h"
 
 #define KEY_AB "00112233445566778899aabbccddeeff01020304"
 #define KEY_BA "ffeeddccbbaa99887766554433221100a0b0c0d0"
@@ -207,24 +194,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifdef FUZZ_STANDALONE
 
-#define SEED_MAX 4096
+#define FUZZ_SEED_MAX 4096
 #define FUZZ_SEEDS_MAX 24
 #define FUZZ_INPUT_MAX (1 << 20)
 
-struct seed {
-	uint8_t bytes[SEED_MAX];
-	size_t len;
-};
-
-static void seed_add(struct seed *seeds, size_t *n, uint8_t mode, const uint8_t *bytes, size_t len)
-{
-	if (len + 1 > SEED_MAX || *n >= FUZZ_SEEDS_MAX)
-		abort();
-	seeds[*n].bytes[0] = mode;
-	memcpy(seeds[*n].bytes + 1, bytes, len);
-	seeds[*n].len = len + 1;
-	(*n)++;
-}
+#include "fuzz_mutate.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -288,7 +262,7 @@ static size_t make_seeds(struct seed *seeds)
 	char err[256];
 	struct tunneld_config *ca = parse(CONF_A);
 	size_t n = 0;
-	static uint8_t buf[SEED_MAX + 256];
+	static uint8_t buf[FUZZ_SEED_MAX + 256];
 	uint8_t icmp[1400], *out;
 	size_t out_len;
 
@@ -305,22 +279,22 @@ static size_t make_seeds(struct seed *seeds)
 				abort();
 			const struct tcfg_tunnel *c = &tab->list[t]->cfg;
 			if (c->kind == TCFG_GRE) {
-				seed_add(seeds, &n, MODE_RAW_GRE, outer(out, out_len, 47, 1, 2), out_len + 20);
+				fuzz_seed_add(seeds, &n, MODE_RAW_GRE, outer(out, out_len, 47, 1, 2), out_len + 20);
 			} else if (c->encap == TCFG_ENCAP_UDP) {
-				seed_add(seeds, &n, MODE_UDP, out, out_len);
+				fuzz_seed_add(seeds, &n, MODE_UDP, out, out_len);
 			} else {
-				seed_add(seeds, &n, MODE_RAW_ESP, outer(out, out_len, 50, 3, 2), out_len + 20);
+				fuzz_seed_add(seeds, &n, MODE_RAW_ESP, outer(out, out_len, 50, 3, 2), out_len + 20);
 			}
 		}
 	}
 	/* A NAT keepalive, and a Cisco keepalive from the peer to reflect. */
 	uint8_t ka = 0xff;
-	seed_add(seeds, &n, MODE_UDP, &ka, 1);
+	fuzz_seed_add(seeds, &n, MODE_UDP, &ka, 1);
 	struct builder b;
 	builder_init_fixed(&b, buf, sizeof(buf));
 	if (gre_keepalive_build(&tab->list[0]->ka_gre, &b, 1, 2) != 0)
 		abort();
-	seed_add(seeds, &n, MODE_RAW_GRE, buf, builder_len(&b));
+	fuzz_seed_add(seeds, &n, MODE_RAW_GRE, buf, builder_len(&b));
 
 	/* A TSO super-packet from the TUN device: 3.5 segments of TCP. */
 	struct virtio_net_hdr h = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
@@ -334,103 +308,40 @@ static size_t make_seeds(struct seed *seeds)
 	inner_v4(p, 40 + 1750, 1);
 	p[32] = 5 << 4;
 	p[33] = 0x18;
-	seed_add(seeds, &n, MODE_TUN, buf, sizeof(h) + 40 + 1750);
+	fuzz_seed_add(seeds, &n, MODE_TUN, buf, sizeof(h) + 40 + 1750);
 	esp_crypto_ctx_free(w.cc);
 	tunneld_fini(&a);
 	return n;
 }
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
+/* Every seed gets through: otherwise the mutations would only ever
+ * exercise the first checks. */
+static void seed_got_through(const struct seed *s)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static size_t mutate(uint8_t *buf, size_t len, size_t cap)
-{
-	static const uint8_t interesting[] = {0, 1, 2, 3, 4, 5, 6, 17, 41, 47, 50, 59, 64, 69, 127, 128, 254, 255};
-	int ops = 1 + (int)(rng() % 6);
-
-	for (int i = 0; i < ops; i++) {
-		/* Byte 0 is the mode: keep it most of the time. */
-		size_t at = len > 1 ? 1 + rng() % (len - 1) : 0;
-
-		switch (rng() % 6) {
-		case 0:
-			if (len > 0)
-				buf[at] ^= (uint8_t)(1u << (rng() % 8));
-			break;
-		case 1:
-			if (len > 0)
-				buf[at] = (uint8_t)rng();
-			break;
-		case 2:
-			if (len > 0)
-				buf[at] = interesting[rng() % sizeof(interesting)];
-			break;
-		case 3:
-			if (len < cap && len > 0) {
-				memmove(buf + at + 1, buf + at, len - at);
-				buf[at] = (uint8_t)rng();
-				len++;
-			}
-			break;
-		case 4:
-			if (len > 1) {
-				memmove(buf + at, buf + at + 1, len - at - 1);
-				len--;
-			}
-			break;
-		case 5:
-			len = at;
-			break;
-		}
-	}
-	return len;
-}
-
-static void fuzz_run_exact(const uint8_t *d, size_t len)
-{
-	uint8_t *copy = malloc(len > 0 ? len : 1);
-
-	if (copy == NULL)
-		abort();
-	if (len > 0)
-		memcpy(copy, d, len);
-	LLVMFuzzerTestOneInput(copy, len);
-	free(copy);
+	if (s->bytes[0] != MODE_TUN)
+		FUZZ_CHECK(last_verdict != DP_RX_DROP);
 }
 
 static int run_mutations(unsigned long iterations, uint64_t seed)
 {
-	static struct seed seeds[FUZZ_SEEDS_MAX];
-	static uint8_t buf[SEED_MAX * 2];
-	size_t n = make_seeds(seeds);
+	static const uint8_t interesting[] = {0,  1,  2,  3,  4,  5,   6,   17,  41,
+	                                      47, 50, 59, 64, 69, 127, 128, 254, 255};
+	static const struct fuzz_mutator m = {
+	    .interesting = interesting,
+	    .interesting_len = sizeof(interesting),
+	    .max_ops = 6,
+	    .keep = 1, /* byte 0 is the mode: keep it most of the time */
+	    .cap = FUZZ_SEED_MAX * 2,
+	    .seed_ran = seed_got_through,
+	};
+	int r = fuzz_run_mutations(&m, iterations, seed);
 
-	rng_state = seed != 0 ? seed : 0x9e3779b97f4a7c15ull;
-	/* Every seed gets through: otherwise the mutations would only ever
-	 * exercise the first checks. */
-	for (size_t i = 0; i < n; i++) {
-		fuzz_run_exact(seeds[i].bytes, seeds[i].len);
-		if (seeds[i].bytes[0] != MODE_TUN)
-			FUZZ_CHECK(last_verdict != DP_RX_DROP);
-	}
-	for (unsigned long it = 0; it < iterations; it++) {
-		const struct seed *s = &seeds[rng() % n];
-		memcpy(buf, s->bytes, s->len);
-		fuzz_run_exact(buf, mutate(buf, s->len, sizeof(buf)));
-	}
-	printf("%zu seeds and %lu mutations: no property violated\n", n, iterations);
 	tcfg_free(config_b);
 	config_b = NULL;
 	esp_crypto_ctx_free(crypto);
 	crypto = NULL;
 	gro_run_fini(&gro);
-	return 0;
+	return r;
 }
 
 #include "fuzz_standalone.h"

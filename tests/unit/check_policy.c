@@ -10,30 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "config_model.h"
+#include "cli_harness.h"
 #include "policy_internal.h"
 #include "unit.h"
 
-static struct cli_env env;
 static struct routed_config *cfg;
 
 static void setup(void)
 {
-	char err[256];
-
-	memset(&env, 0, sizeof(env));
-	env.reg = cli_registry_new(err, sizeof(err));
-	ck_assert_msg(env.reg != NULL, "%s", err);
-	env.running = rcfg_new();
+	cli_harness_setup();
 	cfg = NULL;
 }
 
 static void teardown(void)
 {
 	rcfg_free(cfg);
-	rcfg_free(env.running);
-	cmd_registry_free(env.reg);
+	cli_harness_teardown();
 }
 
 /* Configure text (replacing what the test configured before). */
@@ -738,10 +730,8 @@ START_TEST(test_signatures)
 	ck_assert_uint_eq(route_map_signature(pc, "A"), sig_a);
 	ck_assert_uint_eq(route_map_signature(pc, "B"), sig_b);
 	/* Creating the community-list B uses changes A (through call) and B. */
-	char errbuf[256];
-	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
 	struct cli_session s;
-	cli_session_init(&s, &env, err);
+	cli_session_init(&s, &env, out);
 	rcfg_free(env.running);
 	env.running = rcfg_clone(cfg);
 	s.node = NODE_CONFIG;
@@ -755,7 +745,6 @@ START_TEST(test_signatures)
 	ck_assert_uint_eq(route_map_signature(pc, "NONE"), sig_none);
 	ck_assert_int_eq(cli_execute(&s, "route-map NONE permit 5"), 0);
 	ck_assert(route_map_signature(pc, "NONE") != sig_none);
-	fclose(err);
 }
 END_TEST
 

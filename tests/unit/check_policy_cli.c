@@ -11,60 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "config_model.h"
+#include "cli_harness.h"
 #include "policy.h"
 #include "unit.h"
 
-static struct cli_env env;
-static char *out_text;
-static size_t out_len;
-static FILE *out;
 static struct cli_session s;
 
 static void setup(void)
 {
-	char err[256];
-
-	memset(&env, 0, sizeof(env));
-	env.reg = cli_registry_new(err, sizeof(err));
-	ck_assert_msg(env.reg != NULL, "%s", err);
-	env.running = rcfg_new();
-	out = open_memstream(&out_text, &out_len);
+	cli_harness_setup();
 	cli_session_init(&s, &env, out);
 	ck_assert_int_eq(cli_execute(&s, "configure terminal"), 0);
-}
-
-static void teardown(void)
-{
-	fclose(out);
-	free(out_text);
-	out_text = NULL;
-	rcfg_free(env.running);
-	cmd_registry_free(env.reg);
-}
-
-static const char *output(void)
-{
-	static char copy[65536];
-
-	fflush(out);
-	snprintf(copy, sizeof(copy), "%s", out_text ? out_text : "");
-	if (out_text)
-		memset(out_text, 0, out_len);
-	rewind(out);
-	return copy;
-}
-
-static char *print_config(const struct routed_config *cfg)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	rcfg_print(cfg, f);
-	fclose(f);
-	return text;
 }
 
 /* Everything, in FRR's syntax, out of canonical order and with
@@ -183,17 +140,8 @@ static const char full_output[] =
 
 START_TEST(test_round_trip)
 {
-	char errbuf[1024] = "";
-	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
-	struct routed_config *first = NULL, *second = NULL;
+	struct routed_config *first = check_round_trip("full", full_input, full_output);
 
-	ck_assert_msg(cli_load_text(&env, "full", full_input, strlen(full_input), err, &first) == 0, "%s", errbuf);
-	char *printed = print_config(first);
-	ck_assert_str_eq(printed, full_output);
-	ck_assert_msg(cli_load_text(&env, "printed", printed, strlen(printed), err, &second) == 0, "%s", errbuf);
-	ck_assert(rcfg_equal(first, second));
-	char *again = print_config(second);
-	ck_assert_str_eq(again, printed);
 	/* A clone is equal; one change makes it differ. */
 	struct routed_config *copy = rcfg_clone(first);
 	ck_assert(rcfg_equal(first, copy));
@@ -209,11 +157,7 @@ START_TEST(test_round_trip)
 	ck_assert(json_object_object_get_ex(v, "rules", &v));
 	ck_assert_int_eq((int)json_object_array_length(v), 3);
 	json_object_put(j);
-	fclose(err);
-	free(printed);
-	free(again);
 	rcfg_free(first);
-	rcfg_free(second);
 }
 END_TEST
 
@@ -284,6 +228,52 @@ START_TEST(test_no_forms)
 	ck_assert_str_eq(text, "hostname skygate\n!\nend\n");
 	free(text);
 	ck_assert(rcfg_equal(env.running, env.running));
+}
+END_TEST
+
+/* Every route-map clause, then its `no` form: the entry is left empty. */
+START_TEST(test_no_every_clause)
+{
+	static const struct {
+		const char *set, *undo;
+	} clauses[] = {
+		{"description d", "no description"},
+		{"match ip address prefix-list A", "no match ip address prefix-list"},
+		{"match ipv6 address prefix-list B", "no match ipv6 address prefix-list B"},
+		{"match as-path P", "no match as-path"},
+		{"match community C exact-match", "no match community C exact-match"},
+		{"match large-community L", "no match large-community"},
+		{"match peer 2001:db8::2", "no match peer"},
+		{"match origin egp", "no match origin"},
+		{"match metric 7", "no match metric"},
+		{"match local-preference 9", "no match local-preference 9"},
+		{"set local-preference 1", "no set local-preference"},
+		{"set metric -2", "no set metric"},
+		{"set weight 3", "no set weight 3"},
+		{"set origin igp", "no set origin"},
+		{"set community 64512:1 additive", "no set community"},
+		{"set large-community 64512:1:1", "no set large-community"},
+		{"set comm-list C delete", "no set comm-list C delete"},
+		{"set large-comm-list L delete", "no set large-comm-list"},
+		{"set as-path prepend 64512", "no set as-path prepend"},
+		{"set ip next-hop 192.0.2.9", "no set ip next-hop"},
+		{"set ipv6 next-hop global 2001:db8::9", "no set ipv6 next-hop global"},
+		{"on-match goto 20", "no on-match goto"},
+		{"call X", "no call"},
+	};
+	const size_t n = sizeof(clauses) / sizeof(clauses[0]);
+
+	ck_assert_int_eq(cli_execute(&s, "route-map M permit 10"), 0);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(cli_execute(&s, clauses[i].set) == 0, "%s: %s", clauses[i].set, output());
+	char *text = running_text();
+	ck_assert_ptr_nonnull(strstr(text, " set as-path prepend 64512\n"));
+	free(text);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(cli_execute(&s, clauses[i].undo) == 0, "%s: %s", clauses[i].undo, output());
+	text = running_text();
+	ck_assert_str_eq(text, "hostname skygate\n!\nroute-map M permit 10\nexit\n!\nend\n");
+	free(text);
 }
 END_TEST
 
@@ -512,10 +502,11 @@ static Suite *policy_cli_suite(void)
 	Suite *suite = suite_create("policy_cli");
 	TCase *tc = tcase_create("policy_cli");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, cli_harness_teardown);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_sequence_numbers);
 	tcase_add_test(tc, test_no_forms);
+	tcase_add_test(tc, test_no_every_clause);
 	tcase_add_loop_test(tc, test_bad_input_changes_nothing, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_transaction_all_or_nothing);
 	tcase_add_test(tc, test_route_map_node);

@@ -12,63 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "config_model.h"
+#include "cli_harness.h"
 #include "prefix.h"
 #include "unit.h"
-
-static struct cli_env env;
-static char *out_text;
-static size_t out_len;
-static FILE *out;
-
-static void setup(void)
-{
-	char err[256];
-
-	memset(&env, 0, sizeof(env));
-	env.reg = cli_registry_new(err, sizeof(err));
-	ck_assert_msg(env.reg != NULL, "%s", err);
-	env.running = rcfg_new();
-	ck_assert_ptr_nonnull(env.running);
-	out = open_memstream(&out_text, &out_len);
-	ck_assert_ptr_nonnull(out);
-}
-
-static void teardown(void)
-{
-	fclose(out);
-	free(out_text);
-	out_text = NULL;
-	rcfg_free(env.running);
-	cmd_registry_free(env.reg);
-}
-
-/* What the session printed since the last call. */
-static const char *output(void)
-{
-	static char copy[65536];
-
-	fflush(out);
-	snprintf(copy, sizeof(copy), "%s", out_text ? out_text : "");
-	/* Rewinding a memstream does not shorten it: clear what was there so
-	 * the next, possibly shorter, text ends where it should. */
-	if (out_text)
-		memset(out_text, 0, out_len);
-	rewind(out);
-	return copy;
-}
-
-static char *print_config(const struct routed_config *cfg)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	rcfg_print(cfg, f);
-	fclose(f);
-	return text;
-}
 
 static char *read_golden(const char *name)
 {
@@ -90,28 +36,13 @@ static const char *const goldens[] = {"empty", "full", "parents", "neighbor-opti
 START_TEST(test_golden_round_trip)
 {
 	char name[64];
-	char errbuf[1024] = "";
-	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
 
 	snprintf(name, sizeof(name), "%s.in", goldens[_i]);
 	char *input = read_golden(name);
 	snprintf(name, sizeof(name), "%s.out", goldens[_i]);
 	char *want = read_golden(name);
 
-	struct routed_config *first = NULL, *second = NULL;
-	ck_assert_msg(cli_load_text(&env, goldens[_i], input, strlen(input), err, &first) == 0, "%s", errbuf);
-	char *printed = print_config(first);
-	ck_assert_str_eq(printed, want);
-	/* Printed text parses back to the same configuration, printed the same. */
-	ck_assert_msg(cli_load_text(&env, "printed", printed, strlen(printed), err, &second) == 0, "%s", errbuf);
-	ck_assert(rcfg_equal(first, second));
-	char *again = print_config(second);
-	ck_assert_str_eq(again, printed);
-	fclose(err);
-	free(again);
-	free(printed);
-	rcfg_free(first);
-	rcfg_free(second);
+	rcfg_free(check_round_trip(goldens[_i], input, want));
 	free(input);
 	free(want);
 }
@@ -824,7 +755,7 @@ static Suite *routed_cli_suite(void)
 	Suite *s = suite_create("routed_cli");
 	TCase *tc = tcase_create("config");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, cli_harness_setup, cli_harness_teardown);
 	tcase_add_loop_test(tc, test_golden_round_trip, 0, (int)(sizeof(goldens) / sizeof(goldens[0])));
 	tcase_add_loop_test(tc, test_load_errors_change_nothing, 0, (int)(sizeof(load_errors) / sizeof(load_errors[0])));
 	tcase_add_test(tc, test_interactive_nodes_and_errors);

@@ -15,7 +15,6 @@
 #include "cmd.h"
 #include "ipc.h"
 #include "ipc_server.h"
-#include "log.h"
 #include "tunnel_cli.h"
 
 #define LOG_TAG       "ctl"
@@ -343,48 +342,29 @@ static void session_close(void *arg, void *session)
 	free(session);
 }
 
-static enum ipc_status session_handle(void *arg, void *session, const struct ipc_frame *f, FILE *out,
-                                      const struct ipc_peer *peer)
+static int session_execute(void *arg, void *session, const char *line, FILE *out)
+{
+	struct tunnel_cli_session *s = session;
+
+	(void)arg;
+	s->out = out;
+	return tunnel_cli_execute(s, line);
+}
+
+static int session_complete(void *arg, void *session, const char *line, FILE *out)
+{
+	struct tunnel_cli_session *s = session;
+
+	(void)arg;
+	s->out = out;
+	return tunnel_cli_complete(s, line, out);
+}
+
+static int config_load(void *arg, const char *name, const char *text, size_t len, FILE *out)
 {
 	struct tunnel_ctl *ctl = arg;
-	struct tunnel_cli_session *s = session;
-	char line[IPC_LINE_MAX + 1];
 
-	s->out = out;
-	switch (f->type) {
-	case IPC_REQUEST:
-		if (ipc_parse_request(f, line, sizeof(line)) != 0) {
-			fputs("% Command line too long or not text\n", out);
-			return IPC_STATUS_ERROR;
-		}
-		if (tunnel_cli_execute(s, line) != 0)
-			return IPC_STATUS_ERROR;
-		return s->closing ? IPC_STATUS_CLOSE : IPC_STATUS_OK;
-	case IPC_COMPLETE:
-		if (ipc_parse_request(f, line, sizeof(line)) != 0 || tunnel_cli_complete(s, line, out) != 0)
-			return IPC_STATUS_ERROR;
-		return IPC_STATUS_OK;
-	case IPC_LOAD: {
-		char name[256];
-		const char *text;
-		size_t len;
-		if (ipc_parse_load(f, name, sizeof(name), &text, &len) != 0) {
-			fputs("% Malformed configuration load request\n", out);
-			return IPC_STATUS_ERROR;
-		}
-		if (tunnel_cli_load(ctl->env->cli, name, text, len, out) != 0) {
-			log_warn(LOG_TAG, "configuration from %s rejected (uid %u)", name, (unsigned)peer->uid);
-			return IPC_STATUS_ERROR;
-		}
-		log_notice(LOG_TAG, "configuration from %s applied (uid %u)", name, (unsigned)peer->uid);
-		return IPC_STATUS_OK;
-	}
-	case IPC_OUTPUT:
-	case IPC_DONE:
-		break;
-	}
-	fputs("% Unexpected frame from client\n", out);
-	return IPC_STATUS_ERROR;
+	return tunnel_cli_load(ctl->env->cli, name, text, len, out);
 }
 
 static void session_prompt(void *arg, void *session, char *buf, size_t len)
@@ -402,16 +382,18 @@ static bool session_closing(void *arg, void *session)
 static const struct ipc_server_ops ctl_ops = {
     .open = session_open,
     .close = session_close,
-    .handle = session_handle,
+    .execute = session_execute,
+    .complete = session_complete,
+    .load = config_load,
     .prompt = session_prompt,
     .closing = session_closing,
+    .log_tag = LOG_TAG,
 };
 
 struct tunnel_ctl *tunnel_ctl_new(struct loop *loop, struct tunnel_ctl_env *env, const char *rundir,
                                   char *err, size_t errlen)
 {
 	struct tunnel_ctl *ctl = calloc(1, sizeof(*ctl));
-	char path[4096];
 
 	if (ctl == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -429,13 +411,7 @@ struct tunnel_ctl *tunnel_ctl_new(struct loop *loop, struct tunnel_ctl_env *env,
 	}
 	if (rundir == NULL)
 		return ctl; /* commands only, no socket (tests) */
-	int n = snprintf(path, sizeof(path), "%s/%s", rundir, TUNNEL_CTL_SOCKET);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		snprintf(err, errlen, "run directory too long for a socket path: %s", rundir);
-		free(ctl);
-		return NULL;
-	}
-	ctl->ipc = ipc_server_new(loop, path, CTL_GROUP, CTL_MAX_CONNS, &ctl_ops, ctl, err, errlen);
+	ctl->ipc = ipc_server_new(loop, rundir, TUNNEL_CTL_SOCKET, CTL_GROUP, CTL_MAX_CONNS, &ctl_ops, ctl, err, errlen);
 	if (ctl->ipc == NULL) {
 		free(ctl);
 		return NULL;
