@@ -893,6 +893,19 @@ static void send_refresh(struct bgp_conn *conn, enum bgp_afi afi, uint8_t subtyp
 	bgp_conn_send(conn, &b, BGP_MSG_ROUTE_REFRESH);
 }
 
+void bgp_peer_request_refresh(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	if (!bgp_peer_established(peer) || !family_carried(peer->conn, afi))
+		return;
+	if (!peer->conn->neg.route_refresh) {
+		log_notice(LOG_TAG, "%s: inbound policy changed, but the peer cannot refresh (RFC 2918): "
+			   "`clear bgp %s` applies it to the routes it sent", peer->name, peer->name);
+		return;
+	}
+	log_info(LOG_TAG, "%s: inbound policy changed: asking for %s again", peer->name, afi_text(afi));
+	send_refresh(peer->conn, afi, BGP_REFRESH_NORMAL);
+}
+
 /* Send the family's routes again. With enhanced route refresh they go
  * between a BoRR and an EoRR, so the peer can drop what we no longer
  * send without withdrawals (RFC 7313 section 4). */
@@ -1312,6 +1325,8 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	uint32_t router_id = 0;
 
 	snprintf(bgp->hostname, sizeof(bgp->hostname), "%s", rcfg->hostname);
+	bgp->policy = rcfg->policy;
+	bgp->ebgp_requires_policy = cfg->ebgp_requires_policy;
 	bgp->keepalive = cfg->keepalive;
 	bgp->holdtime = cfg->holdtime;
 	bgp->log_neighbor_changes = cfg->log_neighbor_changes;
@@ -1405,6 +1420,7 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	}
 	if (bgp->router_id == 0)
 		log_warn(LOG_TAG, "no router-id: configure `bgp router-id A.B.C.D` (no IPv4 address to take one from)");
+	bgp_policy_follow(bgp);
 	bgp_output_networks_changed(bgp);
 }
 
