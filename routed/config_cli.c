@@ -749,8 +749,7 @@ static const struct cmd_def config_commands[] = {
 	 cmd_no_router_id, 0},
 	{NODE_BGP, "[no] bgp log-neighbor-changes", NO_HELP "BGP information\nLog neighbor up/down and reset reason\n",
 	 cmd_bgp_flag, 0},
-	/* FRR's default is on; ours is off until there are route-maps to
-	 * write the policy with (struct bgp_config). */
+	/* FRR's default is on; ours is off (struct bgp_config says why). */
 	{NODE_BGP, "[no] bgp ebgp-requires-policy",
 	 NO_HELP "BGP information\n"
 		 "Require in and out policy for eBGP peers (RFC 8212; off by default until skygate has route-maps)\n",

@@ -179,10 +179,10 @@ struct bgp_config {
 	bool router_id_set;
 	uint8_t router_id[4];               /* network byte order */
 	bool log_neighbor_changes;          /* default on, as FRR */
-	/* RFC 8212: no routes to or from an eBGP peer without a policy.
-	 * FRR's default is on; ours is off until skygate has route-maps,
-	 * since with no way to write a policy it would block every eBGP
-	 * session. */
+	/* RFC 8212: no routes to or from an eBGP peer without a policy
+	 * (prefix-list, filter-list or route-map) in that direction. FRR's
+	 * default is on; ours stays off so that configurations written
+	 * before neighbor policy existed keep their eBGP routes. */
 	bool ebgp_requires_policy;
 	/* Timers for neighbors without their own `timers`; always set
 	 * (CONFIG_BGP_DEFAULT_* unless configured). Hold time 0 or >= 3. */
