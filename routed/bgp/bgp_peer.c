@@ -1319,6 +1319,24 @@ void bgp_instance_free(struct bgp_instance *bgp)
 	free(bgp);
 }
 
+/* Per-family options other than policy differ (policy changes are
+ * followed by bgp_policy_follow(), which knows the direction). */
+static bool af_options_differ(const struct bgp_neighbor_af_config *a, const struct bgp_neighbor_af_config *b)
+{
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		struct bgp_neighbor_af_config x = a[afi], y = b[afi];
+		memset(x.prefix_list, 0, sizeof(x.prefix_list));
+		memset(x.filter_list, 0, sizeof(x.filter_list));
+		memset(x.route_map, 0, sizeof(x.route_map));
+		memset(y.prefix_list, 0, sizeof(y.prefix_list));
+		memset(y.filter_list, 0, sizeof(y.filter_list));
+		memset(y.route_map, 0, sizeof(y.route_map));
+		if (memcmp(&x, &y, sizeof(x)) != 0)
+			return true;
+	}
+	return false;
+}
+
 void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rcfg)
 {
 	const struct bgp_config *cfg = rcfg->bgp;
@@ -1412,7 +1430,7 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 		} else if (needs_reset(&old, n) || id_changed) {
 			peer_stop(peer, BGP_CEASE_CONFIG_CHANGE, "Configuration change");
 			peer_start(peer);
-		} else if (bgp_peer_established(peer) && memcmp(old.af, n->af, sizeof(old.af)) != 0) {
+		} else if (bgp_peer_established(peer) && af_options_differ(old.af, n->af)) {
 			/* Export options changed (next-hop-self, ...): bring the
 			 * Adj-RIB-Out up to date without a reset. */
 			bgp_output_refresh(peer);
