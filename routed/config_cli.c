@@ -619,6 +619,33 @@ static int cmd_no_neighbor_af_option(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
+/* `[no] neighbor X prefix-list|filter-list|route-map NAME in|out`. The
+ * `no` form clears the direction whatever name it gives, as FRR does. */
+static int cmd_neighbor_policy(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	const char *name = cmd_args_get(args, "name");
+	const char *kind = cmd_args_get(args, "kind");
+	const char *dir_text = cmd_args_get(args, "dir");
+
+	if (name == NULL || kind == NULL || dir_text == NULL)
+		return cli_error(s, "Incomplete command");
+	if (strlen(name) > CONFIG_POLICY_NAME_MAX)
+		return cli_error(s, "%s name '%s' is longer than %d characters", kind, name, CONFIG_POLICY_NAME_MAX);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	if (n == NULL)
+		return -1;
+	struct bgp_neighbor_af_config *f = &n->af[session_afi(s)];
+	enum bgp_policy_dir dir = strcmp(dir_text, "out") == 0 ? BGP_POLICY_OUT : BGP_POLICY_IN;
+	char *dst = strcmp(kind, "route-map") == 0     ? f->route_map[dir]
+		    : strcmp(kind, "prefix-list") == 0 ? f->prefix_list[dir]
+						       : f->filter_list[dir];
+	if (cmd_args_has(args, "no"))
+		name = "";
+	snprintf(dst, CONFIG_POLICY_NAME_MAX + 1, "%s", name);
+	return 0;
+}
+
 /* `[no] maximum-paths [ibgp] N`. */
 static int cmd_maximum_paths(void *ctx, const struct cmd_args *args)
 {
@@ -665,6 +692,8 @@ static int cmd_maximum_paths(void *ctx, const struct cmd_args *args)
 	 NEIGHBOR_HELP ALLOWAS_HELP, cmd_neighbor_allowas_in, 0}, \
 	{node, "no neighbor " NEIGHBOR_ADDR " allowas-in [<(1-10)|origin>]", \
 	 NO_HELP NEIGHBOR_HELP ALLOWAS_HELP, cmd_no_neighbor_af_option, 0}, \
+	{node, "[no] neighbor " NEIGHBOR_ADDR " <prefix-list|filter-list|route-map>$kind WORD$name <in|out>$dir", \
+	 NO_HELP NEIGHBOR_HELP NEIGHBOR_POLICY_HELP, cmd_neighbor_policy, 0}, \
 	{node, "maximum-paths [ibgp] (1-64)$paths", MAXPATHS_HELP, cmd_maximum_paths, 0}, \
 	{node, "no maximum-paths [ibgp] [(1-64)]", NO_HELP MAXPATHS_HELP, cmd_maximum_paths, 0}, \
 	{node, "exit-address-family", "Exit from Address Family configuration mode\n", \
@@ -674,6 +703,10 @@ static int cmd_maximum_paths(void *ctx, const struct cmd_args *args)
 	"Maximum number of prefix accept from this peer\nmaximum no. of prefix limit\n" \
 	"Threshold value (%) at which to generate a warning msg\n" \
 	"Only give warning message when limit is exceeded\n"
+#define NEIGHBOR_POLICY_HELP \
+	"Filter updates to/from this neighbor\nEstablish BGP filters\nApply route map to neighbor\n" \
+	"Name of the prefix-list, AS path access-list or route map\nFilter incoming updates\n" \
+	"Filter outgoing updates\n"
 #define ALLOWAS_HELP \
 	"Accept as-path with my AS present in it\nNumber of occurrences of AS number\n" \
 	"Only accept my AS in the as-path if the route was originated in my AS\n"
@@ -716,8 +749,7 @@ static const struct cmd_def config_commands[] = {
 	 cmd_no_router_id, 0},
 	{NODE_BGP, "[no] bgp log-neighbor-changes", NO_HELP "BGP information\nLog neighbor up/down and reset reason\n",
 	 cmd_bgp_flag, 0},
-	/* FRR's default is on; ours is off until there are route-maps to
-	 * write the policy with (struct bgp_config). */
+	/* FRR's default is on; ours is off (struct bgp_config says why). */
 	{NODE_BGP, "[no] bgp ebgp-requires-policy",
 	 NO_HELP "BGP information\n"
 		 "Require in and out policy for eBGP peers (RFC 8212; off by default until skygate has route-maps)\n",

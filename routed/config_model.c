@@ -103,12 +103,29 @@ struct routed_config *rcfg_clone(const struct routed_config *cfg)
 	return copy;
 }
 
+_Static_assert(CONFIG_POLICY_NAME_MAX == POLICY_NAME_MAX, "a neighbor's policy names are policy names");
+
+static bool policy_names_equal(const struct bgp_neighbor_af_config *a, const struct bgp_neighbor_af_config *b)
+{
+	for (int d = 0; d < BGP_POLICY_DIR_COUNT; d++)
+		if (strcmp(a->prefix_list[d], b->prefix_list[d]) != 0 || strcmp(a->filter_list[d], b->filter_list[d]) != 0 ||
+		    strcmp(a->route_map[d], b->route_map[d]) != 0)
+			return false;
+	return true;
+}
+
 static bool neighbor_af_equal(const struct bgp_neighbor_af_config *a, const struct bgp_neighbor_af_config *b)
 {
 	return a->next_hop_self == b->next_hop_self && a->max_prefix == b->max_prefix &&
 	       a->max_prefix_threshold == b->max_prefix_threshold &&
 	       a->max_prefix_warning_only == b->max_prefix_warning_only && a->allowas_in == b->allowas_in &&
-	       a->allowas_in_count == b->allowas_in_count;
+	       a->allowas_in_count == b->allowas_in_count &&
+	       policy_names_equal(a, b);
+}
+
+bool rcfg_neighbor_af_has_policy(const struct bgp_neighbor_af_config *f, enum bgp_policy_dir dir)
+{
+	return f->prefix_list[dir][0] != '\0' || f->filter_list[dir][0] != '\0' || f->route_map[dir][0] != '\0';
 }
 
 static bool update_source_equal(const struct bgp_neighbor_config *a, const struct bgp_neighbor_config *b)
@@ -401,8 +418,11 @@ static bool neighbor_af_is_default(const struct bgp_neighbor_config *n, enum bgp
 	const struct bgp_neighbor_af_config *f = &n->af[afi];
 
 	return n->active[afi] == (bgp_afi_of(&n->addr) == afi) && !f->next_hop_self && f->max_prefix == 0 &&
-	       f->allowas_in == ALLOWAS_IN_OFF;
+	       f->allowas_in == ALLOWAS_IN_OFF && !rcfg_neighbor_af_has_policy(f, BGP_POLICY_IN) &&
+	       !rcfg_neighbor_af_has_policy(f, BGP_POLICY_OUT);
 }
+
+static const char *const policy_dir_name[BGP_POLICY_DIR_COUNT] = {"in", "out"};
 
 /* A neighbor's lines in an address-family block, in FRR's order. */
 static void print_neighbor_af(const struct bgp_neighbor_config *n, enum bgp_afi afi, FILE *out)
@@ -415,6 +435,16 @@ static void print_neighbor_af(const struct bgp_neighbor_config *n, enum bgp_afi 
 		fprintf(out, "  %sneighbor %s activate\n", n->active[afi] ? "" : "no ", a);
 	if (f->next_hop_self)
 		fprintf(out, "  neighbor %s next-hop-self\n", a);
+	/* FRR's order: prefix-list, route-map, filter-list; in before out. */
+	for (int d = 0; d < BGP_POLICY_DIR_COUNT; d++)
+		if (f->prefix_list[d][0] != '\0')
+			fprintf(out, "  neighbor %s prefix-list %s %s\n", a, f->prefix_list[d], policy_dir_name[d]);
+	for (int d = 0; d < BGP_POLICY_DIR_COUNT; d++)
+		if (f->route_map[d][0] != '\0')
+			fprintf(out, "  neighbor %s route-map %s %s\n", a, f->route_map[d], policy_dir_name[d]);
+	for (int d = 0; d < BGP_POLICY_DIR_COUNT; d++)
+		if (f->filter_list[d][0] != '\0')
+			fprintf(out, "  neighbor %s filter-list %s %s\n", a, f->filter_list[d], policy_dir_name[d]);
 	if (f->max_prefix != 0) {
 		fprintf(out, "  neighbor %s maximum-prefix %u", a, f->max_prefix);
 		if (f->max_prefix_threshold != CONFIG_BGP_MAXPREFIX_THRESHOLD_DEFAULT)
@@ -513,6 +543,15 @@ static struct json_object *neighbor_af_json(const struct bgp_neighbor_af_config 
 		json_object_object_add(o, "allowasIn", json_object_new_string("origin"));
 	else if (f->allowas_in == ALLOWAS_IN_COUNT)
 		json_object_object_add(o, "allowasIn", json_object_new_int(f->allowas_in_count));
+	/* FRR's names: "prefixListIn", "routeMapOut", "filterListIn", ... */
+	static const char *const keys[3][BGP_POLICY_DIR_COUNT] = {
+		{"prefixListIn", "prefixListOut"}, {"filterListIn", "filterListOut"}, {"routeMapIn", "routeMapOut"}};
+	for (int d = 0; d < BGP_POLICY_DIR_COUNT; d++) {
+		const char *names[3] = {f->prefix_list[d], f->filter_list[d], f->route_map[d]};
+		for (int k = 0; k < 3; k++)
+			if (names[k][0] != '\0')
+				json_object_object_add(o, keys[k][d], json_object_new_string(names[k]));
+	}
 	return o;
 }
 

@@ -53,6 +53,14 @@ struct policy_config;
 
 enum bgp_afi { BGP_AFI_IPV4 = 0, BGP_AFI_IPV6 = 1, BGP_AFI_COUNT = 2 };
 
+/* The two directions of a neighbor's policy: what we accept from it and
+ * what we send it. */
+enum bgp_policy_dir { BGP_POLICY_IN = 0, BGP_POLICY_OUT = 1, BGP_POLICY_DIR_COUNT = 2 };
+
+/* Longest name of a route-map or list a neighbor refers to: POLICY_NAME_MAX
+ * of routed/policy/policy.h (checked in config_model.c). */
+#define CONFIG_POLICY_NAME_MAX 63
+
 enum bgp_remote_as_kind {
 	REMOTE_AS_NUMBER,    /* remote-as ASN */
 	REMOTE_AS_INTERNAL,  /* remote-as internal: whatever our own AS is */
@@ -80,7 +88,19 @@ struct bgp_neighbor_af_config {
 	bool max_prefix_warning_only;       /* over the limit: log, keep the session */
 	enum bgp_allowas_in_kind allowas_in;
 	uint8_t allowas_in_count;           /* ALLOWAS_IN_COUNT only: 1-10 */
+	/* Policy per direction (enum bgp_policy_dir), "" for none: `neighbor
+	 * X prefix-list|filter-list|route-map NAME in|out`. The prefix-list is
+	 * an `ip` list in IPv4 unicast and an `ipv6` list in IPv6 unicast; the
+	 * filter-list an AS-path access-list. A name may refer to an object
+	 * that does not exist (yet): that denies everything, as in FRR. */
+	char prefix_list[BGP_POLICY_DIR_COUNT][CONFIG_POLICY_NAME_MAX + 1];
+	char filter_list[BGP_POLICY_DIR_COUNT][CONFIG_POLICY_NAME_MAX + 1];
+	char route_map[BGP_POLICY_DIR_COUNT][CONFIG_POLICY_NAME_MAX + 1];
 };
+
+/* Whether the neighbor has any policy in direction dir of one family. */
+bool rcfg_neighbor_af_has_policy(const struct bgp_neighbor_af_config *f, enum bgp_policy_dir dir);
+
 
 /*
  * One `neighbor`. Every option but active[] is zero when not configured, so
@@ -159,10 +179,10 @@ struct bgp_config {
 	bool router_id_set;
 	uint8_t router_id[4];               /* network byte order */
 	bool log_neighbor_changes;          /* default on, as FRR */
-	/* RFC 8212: no routes to or from an eBGP peer without a policy.
-	 * FRR's default is on; ours is off until skygate has route-maps,
-	 * since with no way to write a policy it would block every eBGP
-	 * session. */
+	/* RFC 8212: no routes to or from an eBGP peer without a policy
+	 * (prefix-list, filter-list or route-map) in that direction. FRR's
+	 * default is on; ours stays off so that configurations written
+	 * before neighbor policy existed keep their eBGP routes. */
 	bool ebgp_requires_policy;
 	/* Timers for neighbors without their own `timers`; always set
 	 * (CONFIG_BGP_DEFAULT_* unless configured). Hold time 0 or >= 3. */

@@ -1,7 +1,8 @@
 /*
  * Received UPDATEs into the RIB: RFC 7606 outcomes, loop detection (RFC
- * 4271 section 9.1.2), the eBGP first-AS check (section 6.3), and the
- * per-family attribute sets the RIB interns.
+ * 4271 section 9.1.2), the eBGP first-AS check (section 6.3), the
+ * neighbor's inbound policy (bgp_policy.c), and the per-family attribute
+ * sets the RIB interns.
  */
 #include "bgp_internal.h"
 
@@ -151,34 +152,65 @@ static void withdraw_all(struct bgp_rib *rib, struct bgp_peer *peer, const struc
 		bgp_rib_withdraw(rib, peer, &list[i]);
 }
 
-/* Intern the attributes for one family: IPv4 NLRI carry NEXT_HOP, IPv6
- * NLRI the MP_REACH next hop; the other is cleared so equal routes share
- * one set. */
-static struct bgp_attr_set *family_set(struct bgp_rib *rib, const struct bgp_attrs *attrs, bool ipv6)
+/* The attributes for one family: IPv4 NLRI carry NEXT_HOP, IPv6 NLRI the
+ * MP_REACH next hop; the other is cleared so equal routes share one set. */
+static void family_attrs(const struct bgp_attrs *attrs, bool ipv6, struct bgp_attrs *a)
 {
-	struct bgp_attrs a = *attrs;
-
+	*a = *attrs;
 	if (ipv6) {
-		a.present &= ~BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
-		memset(a.nexthop, 0, sizeof(a.nexthop));
+		a->present &= ~BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
+		memset(a->nexthop, 0, sizeof(a->nexthop));
 	} else {
 		/* IPv4 NLRI carried in MP_REACH_NLRI (RFC 4760) have their
 		 * next hop there: keep it, in the classic field. */
-		if (!(a.present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP)) && a.mp_nexthop.family == AF_INET) {
-			a.present |= BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
-			memcpy(a.nexthop, a.mp_nexthop.global, 4);
+		if (!(a->present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP)) && a->mp_nexthop.family == AF_INET) {
+			a->present |= BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP);
+			memcpy(a->nexthop, a->mp_nexthop.global, 4);
 		}
-		memset(&a.mp_nexthop, 0, sizeof(a.mp_nexthop));
+		memset(&a->mp_nexthop, 0, sizeof(a->mp_nexthop));
 	}
-	return bgp_attrset_intern(rib, &a);
+}
+
+/* Inbound policy, route by route: a deny is a withdraw of the peer's path
+ * (the peer may have sent an accepted one before); what the route-map
+ * changed is interned per route (equal results still share a set). */
+static int announce_with_policy(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct bgp_attrs *attrs,
+				const struct prefix *list, size_t n, enum bgp_afi afi)
+{
+	uint8_t buf[BGP_POLICY_SCRATCH];
+	struct bgp_arena scratch;
+	struct bgp_attrs out;
+
+	for (size_t i = 0; i < n; i++) {
+		bgp_arena_init(&scratch, buf, sizeof(buf));
+		if (bgp_policy_eval(peer, afi, BGP_POLICY_IN, ebgp, &list[i], attrs, NULL, &scratch, &out) !=
+		    POLICY_PERMIT) {
+			bgp_rib_withdraw(rib, peer, &list[i]);
+			continue;
+		}
+		struct bgp_attr_set *set = bgp_attrset_intern(rib, &out);
+		if (set == NULL)
+			return -1;
+		int rc = bgp_rib_update(rib, peer, ebgp, &list[i], set);
+		bgp_attrset_unref(rib, set);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int announce(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct bgp_attrs *attrs,
 		    const struct prefix *list, size_t n, bool ipv6)
 {
+	enum bgp_afi afi = ipv6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4;
+	struct bgp_attrs a;
+
 	if (n == 0)
 		return 0;
-	struct bgp_attr_set *set = family_set(rib, attrs, ipv6);
+	family_attrs(attrs, ipv6, &a);
+	if (bgp_policy_wanted(peer, afi, BGP_POLICY_IN, ebgp))
+		return announce_with_policy(rib, peer, ebgp, &a, list, n, afi);
+	struct bgp_attr_set *set = bgp_attrset_intern(rib, &a);
 	if (set == NULL)
 		return -1;
 	int rc = 0;

@@ -15,6 +15,7 @@
 #include "bgp_peer.h"
 #include "config_model.h"
 #include "loop.h"
+#include "policy.h"
 #include "radix.h"
 #include "bgp_rib.h"
 
@@ -93,6 +94,9 @@ struct bgp_peer {
 	 * withdrawals leave. */
 	struct timer mrai;
 	bool mrai_deferred;
+	/* What the peer's policy was when last applied, per family and
+	 * direction (bgp_policy.c); 0 before the first configuration. */
+	uint64_t policy_sig[BGP_AFI_COUNT][BGP_POLICY_DIR_COUNT];
 };
 
 struct bgp_instance {
@@ -125,6 +129,11 @@ struct bgp_instance {
 	struct fib *fib;                /* NULL: not installing routes */
 	struct event *fib_ev;           /* the fib's answers are readable */
 	struct timer fib_sweep;         /* removes a previous run's leftovers */
+	/* The running configuration's policy objects (routed/policy/policy.h),
+	 * set by every bgp_instance_apply(): the configuration calls it after
+	 * each change, so this never outlives the object. */
+	struct policy_config *policy;
+	bool ebgp_requires_policy;      /* RFC 8212 */
 	uint8_t *arena_buf;             /* scratch for one UPDATE's parse */
 	size_t arena_cap;
 };
@@ -152,6 +161,28 @@ int bgp_input_update(struct bgp_conn *conn);
 /* The session just came up / went down: send our routes / forget theirs. */
 void bgp_output_established(struct bgp_peer *peer);
 void bgp_input_peer_down(struct bgp_peer *peer);
+
+/* Routing policy of a neighbor (bgp_policy.c). */
+/* Does a route to/from peer in this family and direction need evaluating:
+ * a policy is configured, or RFC 8212 applies (eBGP without one). */
+bool bgp_policy_wanted(const struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp);
+/* The peer's prefix-list, filter-list and route-map of one direction, in
+ * that order (FRR's). in is canonical and read-only; on POLICY_PERMIT
+ * *out holds the attributes to use (sharing arrays with in and scratch,
+ * valid while both are). local_addr: our address on the session, on
+ * export only (NULL on import). Never POLICY_NO_MEMORY (logged, denied). */
+enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp,
+				   const struct prefix *p, const struct bgp_attrs *in, const struct prefix *local_addr,
+				   struct bgp_arena *scratch, struct bgp_attrs *out);
+/* After a configuration change: act on every peer whose policy changed
+ * (outbound: recompute its Adj-RIB-Out; inbound: ROUTE-REFRESH). */
+void bgp_policy_follow(struct bgp_instance *bgp);
+/* Ask the peer to send the family's routes again (RFC 2918), as `clear
+ * bgp X soft in`; logs when the peer cannot. */
+void bgp_peer_request_refresh(struct bgp_peer *peer, enum bgp_afi afi);
+/* Scratch an evaluation allocates from, per route (docs/policy.md: 4 KB
+ * covers long prepends and community lists). */
+#define BGP_POLICY_SCRATCH 4096
 
 /* Seconds a previous run's routes are kept in the kernel to be relearned. */
 #define BGP_FIB_STALE_SECONDS 120

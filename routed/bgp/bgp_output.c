@@ -12,6 +12,8 @@
  *    we originate (section 5.1.4), ORIGINATOR_ID and CLUSTER_LIST removed;
  *  - to internal peers: LOCAL_PREF present (100 unless set), next hop our
  *    address for routes we originate, unchanged otherwise.
+ * Then the neighbor's outbound policy (bgp_policy.c): prefix-list,
+ * filter-list, route-map; a deny withdraws the route from that peer.
  */
 #include "bgp_internal.h"
 
@@ -59,6 +61,25 @@ static int set_self_next_hop(struct bgp_attrs *a, const struct bgp_conn *conn, e
 	a->mp_nexthop.global[10] = a->mp_nexthop.global[11] = 0xff;
 	memcpy(a->mp_nexthop.global + 12, conn->local4, 4);
 	return 0;
+}
+
+/* Our address on the session, as a host prefix in *buf (for `set ip
+ * next-hop peer-address`, which means our address on export); NULL if the
+ * session has none of its own family yet. */
+static const struct prefix *session_local_address(const struct bgp_conn *conn, int family, struct prefix *buf)
+{
+	memset(buf, 0, sizeof(*buf));
+	if (family == AF_INET && conn->has_local4) {
+		*buf = (struct prefix){.family = AF_INET, .len = 32};
+		memcpy(buf->addr, conn->local4, 4);
+		return buf;
+	}
+	if (family == AF_INET6 && conn->has_local6) {
+		*buf = (struct prefix){.family = AF_INET6, .len = 128};
+		memcpy(buf->addr, conn->local6, 16);
+		return buf;
+	}
+	return NULL;
 }
 
 /* Memory a rewritten AS_PATH borrows until the set is interned. */
@@ -140,6 +161,20 @@ static struct bgp_attr_set *export_set(struct bgp_peer *peer, const struct bgp_d
 			goto out;
 	}
 	bgp_attrs_normalize(&a);
+	if (bgp_policy_wanted(peer, afi, BGP_POLICY_OUT, to_ebgp)) {
+		/* The outbound policy sees the route as the built-in rules
+		 * made it; a deny withdraws it from this peer. */
+		uint8_t buf[BGP_POLICY_SCRATCH];
+		struct bgp_arena policy_scratch;
+		struct bgp_attrs allowed;
+		struct prefix local;
+		bgp_arena_init(&policy_scratch, buf, sizeof(buf));
+		const struct prefix *local_addr = session_local_address(peer->conn, peer->cfg.addr.family, &local);
+		if (bgp_policy_eval(peer, afi, BGP_POLICY_OUT, to_ebgp, &dest->prefix, &a, local_addr, &policy_scratch,
+				    &allowed) == POLICY_PERMIT)
+			set = bgp_attrset_intern(peer->bgp->rib, &allowed);
+		goto out;
+	}
 	set = bgp_attrset_intern(peer->bgp->rib, &a);
 out:
 	free(scratch.segs);

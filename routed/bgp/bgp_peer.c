@@ -893,6 +893,19 @@ static void send_refresh(struct bgp_conn *conn, enum bgp_afi afi, uint8_t subtyp
 	bgp_conn_send(conn, &b, BGP_MSG_ROUTE_REFRESH);
 }
 
+void bgp_peer_request_refresh(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	if (!bgp_peer_established(peer) || !family_carried(peer->conn, afi))
+		return;
+	if (!peer->conn->neg.route_refresh) {
+		log_notice(LOG_TAG, "%s: inbound policy changed, but the peer cannot refresh (RFC 2918): "
+			   "`clear bgp %s` applies it to the routes it sent", peer->name, peer->name);
+		return;
+	}
+	log_info(LOG_TAG, "%s: inbound policy changed: asking for %s again", peer->name, afi_text(afi));
+	send_refresh(peer->conn, afi, BGP_REFRESH_NORMAL);
+}
+
 /* Send the family's routes again. With enhanced route refresh they go
  * between a BoRR and an EoRR, so the peer can drop what we no longer
  * send without withdrawals (RFC 7313 section 4). */
@@ -1306,12 +1319,32 @@ void bgp_instance_free(struct bgp_instance *bgp)
 	free(bgp);
 }
 
+/* Per-family options other than policy differ (policy changes are
+ * followed by bgp_policy_follow(), which knows the direction). */
+static bool af_options_differ(const struct bgp_neighbor_af_config *a, const struct bgp_neighbor_af_config *b)
+{
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		struct bgp_neighbor_af_config x = a[afi], y = b[afi];
+		memset(x.prefix_list, 0, sizeof(x.prefix_list));
+		memset(x.filter_list, 0, sizeof(x.filter_list));
+		memset(x.route_map, 0, sizeof(x.route_map));
+		memset(y.prefix_list, 0, sizeof(y.prefix_list));
+		memset(y.filter_list, 0, sizeof(y.filter_list));
+		memset(y.route_map, 0, sizeof(y.route_map));
+		if (memcmp(&x, &y, sizeof(x)) != 0)
+			return true;
+	}
+	return false;
+}
+
 void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rcfg)
 {
 	const struct bgp_config *cfg = rcfg->bgp;
 	uint32_t router_id = 0;
 
 	snprintf(bgp->hostname, sizeof(bgp->hostname), "%s", rcfg->hostname);
+	bgp->policy = rcfg->policy;
+	bgp->ebgp_requires_policy = cfg->ebgp_requires_policy;
 	bgp->keepalive = cfg->keepalive;
 	bgp->holdtime = cfg->holdtime;
 	bgp->log_neighbor_changes = cfg->log_neighbor_changes;
@@ -1397,7 +1430,7 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 		} else if (needs_reset(&old, n) || id_changed) {
 			peer_stop(peer, BGP_CEASE_CONFIG_CHANGE, "Configuration change");
 			peer_start(peer);
-		} else if (bgp_peer_established(peer) && memcmp(old.af, n->af, sizeof(old.af)) != 0) {
+		} else if (bgp_peer_established(peer) && af_options_differ(old.af, n->af)) {
 			/* Export options changed (next-hop-self, ...): bring the
 			 * Adj-RIB-Out up to date without a reset. */
 			bgp_output_refresh(peer);
@@ -1405,6 +1438,7 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	}
 	if (bgp->router_id == 0)
 		log_warn(LOG_TAG, "no router-id: configure `bgp router-id A.B.C.D` (no IPv4 address to take one from)");
+	bgp_policy_follow(bgp);
 	bgp_output_networks_changed(bgp);
 }
 

@@ -155,4 +155,19 @@ enum policy_result route_map_apply(struct policy_config *pc, struct route_map *m
 enum policy_result prefix_list_apply(struct policy_config *pc, int family, const char *name,
 				     const struct prefix *p);
 
+/*
+ * An AS-path access-list by itself (`neighbor X filter-list NAME`), as
+ * FRR's as_list_apply: the first entry whose regular expression matches
+ * the path decides; none: deny. An undefined list denies, as FRR does for
+ * a filter-list that names no list.
+ */
+enum policy_result as_path_list_apply(struct policy_config *pc, const char *name, const struct bgp_aspath *path);
+
+/* Like route_map_signature(), for a prefix-list of a family (AF_INET,
+ * AF_INET6) and for an AS-path access-list: a value that changes exactly
+ * when the list's entries change or the list appears or disappears. Never
+ * 0. */
+uint64_t prefix_list_signature(struct policy_config *pc, int family, const char *name);
+uint64_t as_path_list_signature(struct policy_config *pc, const char *name);
+
 #endif

@@ -689,3 +689,19 @@ uint64_t route_map_signature(struct policy_config *pc, const char *name)
 	uint64_t h = rmap_signature(pc, name, 0, 0x5347u);
 	return h != 0 ? h : 1;
 }
+
+uint64_t prefix_list_signature(struct policy_config *pc, int family, const char *name)
+{
+	if (pc == NULL || name == NULL)
+		return 1;
+	uint64_t h = mix(0x504cu, name_gen(family == AF_INET6 ? &pc->plist6 : &pc->plist4, name));
+	return h != 0 ? h : 1;
+}
+
+uint64_t as_path_list_signature(struct policy_config *pc, const char *name)
+{
+	if (pc == NULL || name == NULL)
+		return 1;
+	uint64_t h = mix(0x4150u, name_gen(&pc->aspath, name));
+	return h != 0 ? h : 1;
+}

@@ -210,3 +210,11 @@ enum policy_result prefix_list_apply(struct policy_config *pc, int family, const
 		return POLICY_DENY;
 	return plist_apply(policy_set_find(family == AF_INET6 ? &pc->plist6 : &pc->plist4, name), p);
 }
+
+enum policy_result as_path_list_apply(struct policy_config *pc, const char *name, const struct bgp_aspath *path)
+{
+	if (pc == NULL || name == NULL || policy_compile(pc) != 0)
+		return POLICY_DENY;
+	struct aspath_list *l = policy_set_find(&pc->aspath, name);
+	return l != NULL && aspath_list_permits(l, path) ? POLICY_PERMIT : POLICY_DENY;
+}

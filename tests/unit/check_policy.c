@@ -748,6 +748,57 @@ START_TEST(test_signatures)
 }
 END_TEST
 
+/* What `neighbor X filter-list` and `prefix-list` use, and their
+ * signatures: an edit of the list (or its creation) changes the list's
+ * signature, an edit of another object does not. */
+START_TEST(test_list_apply_and_signatures)
+{
+	struct policy_config *pc = configure("bgp as-path access-list A seq 5 deny _64999_\n"
+					     "bgp as-path access-list A seq 10 permit ^64512\n"
+					     "ip prefix-list P permit 198.18.0.0/15 le 24\n"
+					     "ipv6 prefix-list P deny 2001:db8::/32 le 128\n");
+	struct route rt;
+
+	route_init(&rt, "198.18.0.0/24", "64512 64513", NULL, NULL);
+	ck_assert(as_path_list_apply(pc, "A", &rt.attrs.aspath) == POLICY_PERMIT);
+	route_init(&rt, "198.18.0.0/24", "64512 64999", NULL, NULL);
+	ck_assert(as_path_list_apply(pc, "A", &rt.attrs.aspath) == POLICY_DENY);
+	route_init(&rt, "198.18.0.0/24", "64513", NULL, NULL);
+	ck_assert(as_path_list_apply(pc, "A", &rt.attrs.aspath) == POLICY_DENY); /* no entry matched */
+	ck_assert(as_path_list_apply(pc, "UNDEFINED", &rt.attrs.aspath) == POLICY_DENY);
+
+	struct prefix v4 = pfx("198.18.1.0/24"), v6 = pfx("2001:db8:1::/48");
+	ck_assert(prefix_list_apply(pc, AF_INET, "P", &v4) == POLICY_PERMIT);
+	ck_assert(prefix_list_apply(pc, AF_INET6, "P", &v6) == POLICY_DENY);
+
+	uint64_t sig_a = as_path_list_signature(pc, "A"), sig_p4 = prefix_list_signature(pc, AF_INET, "P");
+	uint64_t sig_p6 = prefix_list_signature(pc, AF_INET6, "P"), sig_q = prefix_list_signature(pc, AF_INET, "Q");
+	ck_assert(sig_a != 0 && sig_p4 != 0 && sig_p6 != 0 && sig_q != 0);
+	ck_assert(sig_p4 != sig_p6 && sig_p4 != sig_q);
+
+	char errbuf[256];
+	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+	struct cli_session s;
+	cli_session_init(&s, &env, err);
+	rcfg_free(env.running);
+	env.running = rcfg_clone(cfg);
+	s.node = NODE_CONFIG;
+	pc = env.running->policy;
+	/* A clone keeps the signatures: a transaction changes nothing by itself. */
+	ck_assert_uint_eq(as_path_list_signature(pc, "A"), sig_a);
+	ck_assert_uint_eq(prefix_list_signature(pc, AF_INET, "P"), sig_p4);
+	ck_assert_int_eq(cli_execute(&s, "ipv6 prefix-list P permit any"), 0);
+	ck_assert_uint_eq(prefix_list_signature(pc, AF_INET, "P"), sig_p4);
+	ck_assert(prefix_list_signature(pc, AF_INET6, "P") != sig_p6);
+	ck_assert_uint_eq(as_path_list_signature(pc, "A"), sig_a);
+	ck_assert_int_eq(cli_execute(&s, "bgp as-path access-list A seq 20 permit .*"), 0);
+	ck_assert(as_path_list_signature(pc, "A") != sig_a);
+	ck_assert_int_eq(cli_execute(&s, "ip prefix-list Q permit any"), 0);
+	ck_assert(prefix_list_signature(pc, AF_INET, "Q") != sig_q);
+	fclose(err);
+}
+END_TEST
+
 START_TEST(test_clone_keeps_counters_and_evaluates)
 {
 	struct route rt;
@@ -779,6 +830,7 @@ static Suite *policy_suite(void)
 	tcase_add_loop_test(tc, test_prefix_trie_matches_reference, 0, 2);
 	tcase_add_loop_test(tc, test_aspath_regex_underscore, 0, (int)(sizeof(regex_cases) / sizeof(regex_cases[0])));
 	tcase_add_test(tc, test_aspath_confed_and_deny_entries);
+	tcase_add_test(tc, test_list_apply_and_signatures);
 	tcase_add_test(tc, test_community_parsing);
 	tcase_add_test(tc, test_community_lists);
 	tcase_add_test(tc, test_match_clauses);

@@ -417,6 +417,24 @@ static const struct option_case option_cases[] = {
 	 "no neighbor 2001:db8::2 allowas-in 10"},
 	{AF4, "neighbor 192.0.2.2 allowas-in origin", "  neighbor 192.0.2.2 allowas-in origin\n",
 	 "no neighbor 192.0.2.2 allowas-in origin"},
+	{AF4, "neighbor 192.0.2.2 route-map IMPORT in", "  neighbor 192.0.2.2 route-map IMPORT in\n",
+	 "no neighbor 192.0.2.2 route-map IMPORT in"},
+	{AF4, "neighbor 192.0.2.2 route-map EXPORT out", "  neighbor 192.0.2.2 route-map EXPORT out\n",
+	 "no neighbor 192.0.2.2 route-map OTHER out"},
+	{AF6, "neighbor 2001:db8::2 route-map m6 in", "  neighbor 2001:db8::2 route-map m6 in\n",
+	 "no neighbor 2001:db8::2 route-map m6 in"},
+	{AF4, "neighbor 192.0.2.2 prefix-list CUSTOMERS in", "  neighbor 192.0.2.2 prefix-list CUSTOMERS in\n",
+	 "no neighbor 192.0.2.2 prefix-list CUSTOMERS in"},
+	{AF6, "neighbor 2001:db8::2 prefix-list p6 out", "  neighbor 2001:db8::2 prefix-list p6 out\n",
+	 "no neighbor 2001:db8::2 prefix-list p6 out"},
+	{AF4, "neighbor 192.0.2.2 filter-list AS-PATHS in", "  neighbor 192.0.2.2 filter-list AS-PATHS in\n",
+	 "no neighbor 192.0.2.2 filter-list AS-PATHS in"},
+	{AF6, "neighbor 192.0.2.2 filter-list paths out", "  neighbor 192.0.2.2 filter-list paths out\n",
+	 "no neighbor 192.0.2.2 filter-list paths out"},
+	{AF4, "neighbor 192.0.2.2 route-map "
+	      "a23456789012345678901234567890123456789012345678901234567890123 in",
+	 "  neighbor 192.0.2.2 route-map a23456789012345678901234567890123456789012345678901234567890123 in\n",
+	 "no neighbor 192.0.2.2 route-map x in"},
 	{AF4, "maximum-paths 64", "  maximum-paths 64\n", "no maximum-paths"},
 	{AF4, "maximum-paths ibgp 2", "  maximum-paths ibgp 2\n", "no maximum-paths ibgp 2"},
 	{AF6, "maximum-paths 8", "  maximum-paths 8\n", "no maximum-paths 8"},
@@ -514,6 +532,16 @@ static const struct bad_case bad_cases[] = {
 	{AF4, "neighbor 192.0.2.99 next-hop-self", "% Specify remote-as or peer-group commands first\n"},
 	{AF4, "neighbor 192.0.2.99 allowas-in", "% Specify remote-as or peer-group commands first\n"},
 	{AF4, "maximum-paths 65", "% Invalid value '65' for (1-64)\n"},
+	{AF4, "neighbor 192.0.2.99 route-map m in", "% Specify remote-as or peer-group commands first\n"},
+	{AF4, "neighbor 198.51.100.1 route-map m both",
+	 "% Unknown command: 'both' in \"neighbor 198.51.100.1 route-map m both\"\n"},
+	{AF4, "neighbor 198.51.100.1 prefix-list p", "% Command incomplete: \"neighbor 198.51.100.1 prefix-list p\"\n"},
+	{AF4, "neighbor 198.51.100.1 filter-list "
+	      "a234567890123456789012345678901234567890123456789012345678901234 out",
+	 "% filter-list name 'a234567890123456789012345678901234567890123456789012345678901234' is longer than 63 "
+	 "characters\n"},
+	{"", "neighbor 198.51.100.1 route-map m in",
+	 "% Unknown command: 'route-map' in \"neighbor 198.51.100.1 route-map m in\"\n"},
 	{AF6, "maximum-paths ibgp 0", "% Invalid value '0' for (1-64)\n"},
 };
 
@@ -719,6 +747,16 @@ START_TEST(test_options_json_without_password)
 	ck_assert_int_eq(json_object_get_int(jget(af, "maximumPrefixThreshold")), 90);
 	ck_assert(json_object_get_boolean(jget(af, "maximumPrefixWarningOnly")));
 	ck_assert(json_object_get_boolean(jget(af, "nextHopSelf")));
+	ck_assert_str_eq(json_object_get_string(jget(af, "prefixListIn")), "BOGONS");
+	ck_assert_str_eq(json_object_get_string(jget(af, "prefixListOut")), "CUSTOMERS");
+	ck_assert_str_eq(json_object_get_string(jget(af, "filterListIn")), "NO-BOGON-AS");
+	ck_assert_str_eq(json_object_get_string(jget(af, "routeMapIn")), "TRANSIT-IN");
+	ck_assert_str_eq(json_object_get_string(jget(af, "routeMapOut")), "TRANSIT-OUT");
+	struct json_object *unused;
+	ck_assert(!json_object_object_get_ex(af, "filterListOut", &unused));
+	struct json_object *af6 = jget(bgp, "neighbors/2001:db8::2/addressFamilyOptions/ipv6Unicast");
+	ck_assert_str_eq(json_object_get_string(jget(af6, "routeMapIn")), "V6-IN");
+	ck_assert_str_eq(json_object_get_string(jget(af6, "prefixListOut")), "V6-OUT");
 
 	/* A password set and removed leaves no trace. */
 	struct json_object *gone = jget(bgp, "neighbors/203.0.113.7");

@@ -1,0 +1,124 @@
+/*
+ * A neighbor's routing policy applied to its routes: `neighbor X
+ * prefix-list|filter-list|route-map NAME in|out` (routed/policy/policy.h)
+ * and RFC 8212 (`bgp ebgp-requires-policy`).
+ *
+ * Where it sits in the processing of a route:
+ *
+ *   Adj-RIB-In -> inbound policy -> Loc-RIB -> best path -> outbound policy
+ *   -> Adj-RIB-Out
+ *
+ * Inbound (bgp_input.c) runs after the RFC 4271 section 9.1.2 checks and
+ * before the attributes are interned; outbound (bgp_output.c) after the
+ * built-in export rules. Each direction evaluates the prefix-list, then the
+ * filter-list (AS-path access-list), then the route-map, as FRR does; the
+ * first deny ends it.
+ *
+ * Following changes: the policy a peer uses has a signature per family and
+ * direction, which changes exactly when what the policy decides may have
+ * changed (route_map_signature() and the lists' signatures, and the names
+ * themselves). bgp_policy_follow() compares them after every configuration
+ * change: a changed outbound policy recomputes the peer's Adj-RIB-Out, a
+ * changed inbound policy asks the peer for its routes again (ROUTE-REFRESH,
+ * RFC 2918), so neither resets the session.
+ */
+#include "bgp_internal.h"
+
+#include <string.h>
+
+#include "log.h"
+#include "policy.h"
+
+#define LOG_TAG "bgp"
+
+bool bgp_policy_wanted(const struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp)
+{
+	return rcfg_neighbor_af_has_policy(&peer->cfg.af[afi], dir) || (ebgp && peer->bgp->ebgp_requires_policy);
+}
+
+static uint32_t peer_asn(const struct bgp_peer *peer)
+{
+	if (peer->conn != NULL && peer->conn->open_received)
+		return peer->conn->neg.peer_as;
+	return peer->cfg.remote_as_kind == REMOTE_AS_INTERNAL ? peer->bgp->asn : peer->cfg.remote_as;
+}
+
+enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp,
+				   const struct prefix *p, const struct bgp_attrs *in, const struct prefix *local_addr,
+				   struct bgp_arena *scratch, struct bgp_attrs *out)
+{
+	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
+	struct policy_config *pc = peer->bgp->policy;
+
+	*out = *in;
+	/* RFC 8212 section 4: no policy, no routes to or from an eBGP peer.
+	 * Any of the three counts as a policy, as in FRR. */
+	if (!rcfg_neighbor_af_has_policy(f, dir))
+		return ebgp && peer->bgp->ebgp_requires_policy ? POLICY_DENY : POLICY_PERMIT;
+	if (f->prefix_list[dir][0] != '\0' &&
+	    prefix_list_apply(pc, afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET, f->prefix_list[dir], p) != POLICY_PERMIT)
+		return POLICY_DENY;
+	if (f->filter_list[dir][0] != '\0' && as_path_list_apply(pc, f->filter_list[dir], &in->aspath) != POLICY_PERMIT)
+		return POLICY_DENY;
+	if (f->route_map[dir][0] == '\0')
+		return POLICY_PERMIT;
+	struct policy_peer who = {.addr = peer->cfg.addr, .asn = peer_asn(peer), .ebgp = ebgp};
+	struct policy_route route = {.prefix = p, .attrs = in, .peer = &who, .local_addr = local_addr};
+	uint32_t weight;
+	enum policy_result rc =
+		route_map_apply(pc, route_map_find(pc, f->route_map[dir]), &route, scratch, out, &weight);
+	if (rc == POLICY_NO_MEMORY) {
+		log_warn(LOG_TAG, "%s: route-map %s %s: out of scratch memory, route denied", peer->name,
+			 f->route_map[dir], dir == BGP_POLICY_IN ? "in" : "out");
+		return POLICY_DENY;
+	}
+	return rc;
+}
+
+/* FNV-1a over a name, so that a rename between two missing objects still
+ * counts as a change. */
+static uint64_t name_hash(uint64_t h, const char *name)
+{
+	for (const unsigned char *c = (const unsigned char *)name; *c != '\0'; c++)
+		h = (h ^ *c) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;
+}
+
+static uint64_t signature(const struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir)
+{
+	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
+	struct policy_config *pc = peer->bgp->policy;
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)peer->bgp->ebgp_requires_policy;
+
+	h = name_hash(h, f->prefix_list[dir]);
+	h = name_hash(h, f->filter_list[dir]);
+	h = name_hash(h, f->route_map[dir]);
+	if (f->prefix_list[dir][0] != '\0')
+		h = h * 31 + prefix_list_signature(pc, afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET, f->prefix_list[dir]);
+	if (f->filter_list[dir][0] != '\0')
+		h = h * 31 + as_path_list_signature(pc, f->filter_list[dir]);
+	if (f->route_map[dir][0] != '\0')
+		h = h * 31 + route_map_signature(pc, f->route_map[dir]);
+	return h;
+}
+
+void bgp_policy_follow(struct bgp_instance *bgp)
+{
+	for (struct bgp_peer *peer = bgp->peers; peer != NULL; peer = peer->next) {
+		bool out_changed = false;
+		for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+			uint64_t in = signature(peer, (enum bgp_afi)afi, BGP_POLICY_IN);
+			uint64_t out = signature(peer, (enum bgp_afi)afi, BGP_POLICY_OUT);
+			bool in_changed = in != peer->policy_sig[afi][BGP_POLICY_IN];
+			out_changed |= out != peer->policy_sig[afi][BGP_POLICY_OUT];
+			peer->policy_sig[afi][BGP_POLICY_IN] = in;
+			peer->policy_sig[afi][BGP_POLICY_OUT] = out;
+			/* Without a copy of what the peer sent before the policy
+			 * (soft-reconfiguration inbound), the peer sends it again. */
+			if (in_changed && bgp_peer_established(peer))
+				bgp_peer_request_refresh(peer, (enum bgp_afi)afi);
+		}
+		if (out_changed && bgp_peer_established(peer))
+			bgp_output_refresh(peer);
+	}
+}
