@@ -50,7 +50,7 @@ step "building with AddressSanitizer + UndefinedBehaviorSanitizer"
 bash scripts/build.sh asan
 run_unit asan
 
-step "fuzzing the BGP message parsers (libFuzzer, 30 s each)"
+step "fuzzing the wire parsers: BGP, tunnel receive, ESP, GRE (libFuzzer, 30 s each)"
 bash scripts/fuzz.sh 30
 
 cd tests/integration
