@@ -288,8 +288,10 @@ fib_mark_stale(struct fib *f)
 	return f->ops->mark_stale(f);
 }
 
-int
-fib_sweep(struct fib *f, size_t *removed)
+/* fib_sweep() and fib_flush(): the same argument checks, then one backend
+ * operation that removes routes and counts them. */
+static int
+remove_routes(struct fib *f, size_t *removed, int (*op)(struct fib *f, size_t *removed))
 {
 	size_t dummy;
 
@@ -299,21 +301,19 @@ fib_sweep(struct fib *f, size_t *removed)
 	if (f == NULL)
 		return -1;
 	f->error[0] = '\0';
-	return f->ops->sweep(f, removed);
+	return op(f, removed);
+}
+
+int
+fib_sweep(struct fib *f, size_t *removed)
+{
+	return remove_routes(f, removed, f != NULL ? f->ops->sweep : NULL);
 }
 
 int
 fib_flush(struct fib *f, size_t *removed)
 {
-	size_t dummy;
-
-	if (removed == NULL)
-		removed = &dummy;
-	*removed = 0;
-	if (f == NULL)
-		return -1;
-	f->error[0] = '\0';
-	return f->ops->flush(f, removed);
+	return remove_routes(f, removed, f != NULL ? f->ops->flush : NULL);
 }
 
 size_t
