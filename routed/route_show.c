@@ -146,7 +146,7 @@ static int add_uninstalled(struct bgp_dest *dest, void *arg)
 {
 	struct collect *c = arg;
 
-	if (dest->best == NULL || dest->best->peer == NULL || dest->fib_installed)
+	if (bgp_dest_best(dest) == NULL || bgp_dest_best(dest)->peer == NULL || dest->fib_installed)
 		return 0;
 	struct route_row *r = new_row(c);
 	if (r == NULL)
@@ -155,7 +155,7 @@ static int add_uninstalled(struct bgp_dest *dest, void *arg)
 	set_kind(r, KIND_BGP);
 	const char *why = bgp_dest_fib_error(c->rib, dest);
 	snprintf(r->reason, sizeof(r->reason), "%s", why[0] ? why : "not installed yet");
-	const struct bgp_attrs *a = &dest->best->attrs->attrs;
+	const struct bgp_attrs *a = &bgp_dest_best(dest)->attrs->attrs;
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP) && dest->prefix.family == AF_INET)
 		inet_ntop(AF_INET, a->nexthop, r->nh[0].ip, sizeof(r->nh[0].ip));
 	else if (a->mp_nexthop.family == AF_INET6)

@@ -54,7 +54,7 @@ void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed)
 	for (struct bgp_dest *d = changed; d != NULL; d = d->queue_next) {
 		struct fib_nexthop nhs[FIB_NEXTHOP_MAX];
 		const struct bgp_path *paths[FIB_NEXTHOP_MAX];
-		const struct bgp_path *best = d->best;
+		const struct bgp_path *best = bgp_dest_best(d);
 		enum bgp_afi afi = bgp_afi_of(&d->prefix);
 		unsigned max_paths = best != NULL && !best->ebgp ? bgp->maximum_paths_ibgp[afi] : bgp->maximum_paths[afi];
 		size_t n = 0;

@@ -452,9 +452,9 @@ static int contribute(struct bgp_dest *dest, void *arg)
 	struct contributors *c = arg;
 	const struct bgp_attrs *a;
 
-	if (dest->best == NULL || dest->prefix.len <= c->agg->cfg.prefix.len)
+	if (bgp_dest_best(dest) == NULL || dest->prefix.len <= c->agg->cfg.prefix.len)
 		return 0;
-	a = &dest->best->attrs->attrs;
+	a = &bgp_dest_best(dest)->attrs->attrs;
 	c->n++;
 	/* RFC 4271 section 9.2.2.2: INCOMPLETE over EGP over IGP. */
 	if (a->origin > c->origin)
@@ -614,7 +614,7 @@ static bool track_inside(struct bgp_originate *o, const struct bgp_dest *d)
 
 	if (!inside_an_aggregate(o, &d->prefix))
 		return false;
-	if (d->best != NULL)
+	if (bgp_dest_best(d) != NULL)
 		radix_insert(o->inside[afi], &d->prefix, o, &prev);
 	else
 		radix_delete(o->inside[afi], &d->prefix);

@@ -294,12 +294,13 @@ size_t bgp_dest_multipath(const struct bgp_dest *dest, unsigned max_paths, const
 			  size_t max)
 {
 	size_t n = 0;
+	const struct bgp_path *best = bgp_dest_best(dest);
 
-	if (dest->best == NULL || max == 0)
+	if (best == NULL || max == 0)
 		return 0;
-	out[n++] = dest->best;
+	out[n++] = best;
 	for (const struct bgp_path *p = dest->paths; p != NULL && n < max && n < max_paths; p = p->next)
-		if (p != dest->best && multipath_equal(dest->best, p))
+		if (p != best && !p->held && multipath_equal(best, p))
 			out[n++] = p;
 	return n;
 }
@@ -456,9 +457,10 @@ static void decide(struct bgp_rib *rib, struct bgp_dest *dest)
 	struct bgp_path *best = NULL;
 
 	for (struct bgp_path *p = dest->paths; p != NULL; p = p->next)
-		if (best == NULL || bgp_path_compare(p, best, NULL) < 0)
+		if (!p->held && (best == NULL || bgp_path_compare(p, best, NULL) < 0))
 			best = p;
-	/* The best goes first: dest->best names the head of the list. */
+	dest->has_best = best != NULL;
+	/* The best goes first: bgp_dest_best() names the head of the list. */
 	if (best != NULL && best != dest->paths) {
 		struct bgp_path **pp = &dest->paths;
 		while (*pp != best)
@@ -565,6 +567,26 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 		peer->pfx_rcvd[bgp_afi_of(prefix) == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST]++;
 	decide(rib, dest);
 	return 0;
+}
+
+bool bgp_rib_set_held(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *prefix, bool held)
+{
+	struct prefix key = *prefix;
+
+	prefix_normalize(&key);
+	struct bgp_dest *dest = dest_find(rib, &key);
+	if (dest == NULL)
+		return false;
+	for (struct bgp_path *p = dest->paths; p != NULL; p = p->next) {
+		if (p->peer != peer)
+			continue;
+		if (p->held != held) {
+			p->held = held;
+			decide(rib, dest);
+		}
+		return true;
+	}
+	return false;
 }
 
 static void remove_path(struct bgp_rib *rib, struct bgp_dest *dest, struct bgp_path **pp)

@@ -55,12 +55,17 @@ struct bgp_path {
 	/* Kept from a session that went down while its peer restarts (RFC
 	 * 4724 section 4.2); refreshed or purged once it is back. */
 	bool stale;
+	/* In the Adj-RIB-In but not a candidate for the decision process
+	 * (awaiting approval, for example): never best, never forwarded or
+	 * sent. Changed only through bgp_rib_set_held(). */
+	bool held;
 };
 
 /*
  * One prefix of the RIB: 40 bytes from a slab, since a full table holds a
- * million of them.  The decision keeps the best path first in the list,
- * so `best` is another name for `paths` (NULL when there is none).  The
+ * million of them.  The decision keeps the best path first in the list;
+ * `has_best` says whether that head is a best path at all (every path may
+ * be held), and bgp_dest_best() reads the two together.  The
  * reason a route could not be installed is kept aside
  * (bgp_dest_fib_error), as few destinations ever have one.
  */
@@ -70,13 +75,17 @@ struct bgp_dest {
 	bool fib_installed : 1;          /* the best path is in the kernel */
 	bool fib_failed : 1;             /* and a reason why not is kept */
 	bool suppressed : 1;             /* inside a summary-only aggregate: not sent */
+	bool has_best : 1;               /* paths is the best path: set by the RIB only */
 	uint32_t id;                     /* dense, reused once freed: indexes Adj-RIBs-Out */
-	union {
-		struct bgp_path *paths;  /* the best first; set by the RIB only */
-		struct bgp_path *best;
-	};
+	struct bgp_path *paths;          /* the best first; set by the RIB only */
 	struct bgp_dest *queue_next;
 };
+
+/* dest's best path, NULL when no path is a candidate. */
+static inline struct bgp_path *bgp_dest_best(const struct bgp_dest *dest)
+{
+	return dest->has_best ? dest->paths : NULL;
+}
 
 struct bgp_rib *bgp_rib_new(struct bgp_instance *bgp);
 void bgp_rib_free(struct bgp_rib *rib);
@@ -92,6 +101,10 @@ size_t bgp_rib_attrset_count(const struct bgp_rib *rib);
  * one. Takes a new reference to set. Returns 0, or -1 out of memory. */
 int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
 		   struct bgp_attr_set *set);
+/* Hold (or release) the peer's path for prefix: a held path stays in the
+ * Adj-RIB-In but takes no part in the decision. Returns false when the
+ * peer has no path for prefix. */
+bool bgp_rib_set_held(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *prefix, bool held);
 /* The peer's path for prefix is gone (no-op if it had none). */
 void bgp_rib_withdraw(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *prefix);
 /* Every path of peer is gone (session down). */

@@ -95,7 +95,7 @@ static int show_dest_text(struct bgp_dest *dest, void *arg)
 		if (c->from != NULL && p->peer != c->from)
 			continue;
 		next_hop_text(p, nh, sizeof(nh));
-		print_line(c->out, dest->suppressed, p == dest->best, first ? pfx : "", nh, &p->attrs->attrs,
+		print_line(c->out, dest->suppressed, p == bgp_dest_best(dest), first ? pfx : "", nh, &p->attrs->attrs,
 			   p->peer == NULL ? BGP_WEIGHT_LOCAL : 0);
 		c->prefixes += first;
 		first = false;
@@ -126,7 +126,7 @@ static struct json_object *path_json(struct bgp_rib *rib, const struct bgp_dest 
 		json_object_object_add(o, "stale", json_object_new_boolean(true));
 	if (dest->suppressed)
 		json_object_object_add(o, "suppressed", json_object_new_boolean(true));
-	if (p == dest->best) {
+	if (p == bgp_dest_best(dest)) {
 		json_object_object_add(o, "bestpath", json_object_new_boolean(true));
 		if (p->peer != NULL) {
 			json_object_object_add(o, "installed", json_object_new_boolean(dest->fib_installed));
