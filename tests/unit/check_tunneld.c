@@ -131,6 +131,14 @@ static const struct {
      "tunnel ipsec e2\n source 192.0.2.1\n destination 192.0.2.3\n sa outbound spi 0x1002 null\n"
      " sa inbound spi 0x2001 null\n",
      "t.conf:11: ", "already tunnel e1's"},
+    {"tunnel gre g1\n source 192.0.2.1\n destination 2001:db8::2\n", "t.conf:4: ",
+     "must both be IPv4 or both IPv6"},
+    {"tunnel gre g1\n source 2001:db8::1\n destination 2001:db8::2\n keepalive 1 3\n", "t.conf:5: ",
+     "keepalives need an IPv4 underlay"},
+    {"tunnel gre g1\n source 2001:db8::1\n destination 2001:db8::1\n", "t.conf:4: ", "the same address"},
+    {"tunnel gre g1\n source 2001:db8::1\n destination 2001:db8::2\n"
+     "tunnel gre g2\n source 2001:db8::1\n destination 2001:db8::2\n",
+     "t.conf:7: ", "already has source 2001:db8::1 and destination 2001:db8::2"},
 };
 
 START_TEST(test_config_bad)
@@ -299,6 +307,78 @@ START_TEST(test_gre_round_trip_and_mss)
 }
 END_TEST
 
+/* GRE over IPv6 (RFC 7676) next to GRE over IPv4 between the same
+ * sides: each is found by its own family's address pair. */
+static const char CONF6_A[] = "tunnel gre g4\n source 192.0.2.1\n destination 192.0.2.2\n"
+                              " inside-address 169.254.10.1/30\n"
+                              "tunnel gre g6\n source 2001:db8:100::1\n destination 2001:db8:100::2\n"
+                              " inside-address 169.254.11.1/30\n inside-address 2001:db8:11::1/64\n";
+static const char CONF6_B[] = "tunnel gre g4\n source 192.0.2.2\n destination 192.0.2.1\n"
+                              " inside-address 169.254.10.2/30\n"
+                              "tunnel gre g6\n source 2001:db8:100::2\n destination 2001:db8:100::1\n"
+                              " inside-address 169.254.11.2/30\n inside-address 2001:db8:11::2/64\n";
+
+START_TEST(test_gre6_round_trip)
+{
+	struct side a, b;
+	static uint8_t buf[4096], icmp[1400], orig[2000];
+	uint8_t *pkt = buf + DP_HEADROOM + 64, *out;
+	uint8_t a6[16], b6[16], other6[16];
+	size_t out_len, len;
+	struct dp_rx rx;
+
+	side_init(&a, CONF6_A);
+	side_init(&b, CONF6_B);
+	inet_pton(AF_INET6, "2001:db8:100::1", a6);
+	inet_pton(AF_INET6, "2001:db8:100::2", b6);
+	inet_pton(AF_INET6, "2001:db8:100::9", other6);
+	struct tunnel *ga = tunnel_named(&a, "g6"), *gb = tunnel_named(&b, "g6");
+	ck_assert_uint_eq(ga->mtu, TCFG_GRE6_DEFAULT_MTU);
+	ck_assert_int_eq(ga->w[0].gre.cfg.version, 6);
+
+	len = make_v4(pkt, 300, "169.254.11.1", "169.254.11.2", false, 0, true);
+	memcpy(orig, pkt, len);
+	ck_assert_int_eq(dp_tx(&a.w, ga, pkt, len, &out, &out_len, icmp, sizeof(icmp)), DP_TX_SEND);
+	/* The raw IPv6 socket sends the GRE header and what follows. */
+	ck_assert_uint_eq(out_len, len + 4);
+	ck_assert_uint_eq(out[2] << 8 | out[3], 0x0800);
+	ck_assert_int_eq(dp_rx_gre6(&b.w, a6, b6, out, out_len, &rx), DP_RX_DELIVER);
+	ck_assert_ptr_eq(rx.t, gb);
+	ck_assert_uint_eq(rx.inner_len, len);
+	ck_assert_mem_eq(rx.inner, orig, len);
+
+	/* From an address no tunnel has, or to one that is not ours. */
+	len = make_v4(pkt, 100, "169.254.11.1", "169.254.11.2", false, 0, true);
+	ck_assert_int_eq(dp_tx(&a.w, ga, pkt, len, &out, &out_len, icmp, sizeof(icmp)), DP_TX_SEND);
+	ck_assert_int_eq(dp_rx_gre6(&b.w, other6, b6, out, out_len, &rx), DP_RX_DROP);
+	ck_assert_int_eq(dp_rx_gre6(&b.w, a6, other6, out, out_len, &rx), DP_RX_DROP);
+	ck_assert_uint_eq(wc_get(&b.td.gdrops[1][GD_UNKNOWN_PEER]), 2);
+
+	/* The IPv4 tunnel beside it still gets its own packets. */
+	struct tunnel *g4a = tunnel_named(&a, "g4"), *g4b = tunnel_named(&b, "g4");
+	ck_assert_uint_eq(g4a->mtu, TCFG_GRE_DEFAULT_MTU);
+	len = make_v4(pkt, 100, "169.254.10.1", "169.254.10.2", false, 0, true);
+	ck_assert_int_eq(dp_tx(&a.w, g4a, pkt, len, &out, &out_len, icmp, sizeof(icmp)), DP_TX_SEND);
+	uint8_t *wire = outer_v4(out, out_len, IP_PROTO_GRE, "192.0.2.1", "192.0.2.2");
+	ck_assert_int_eq(dp_rx_gre(&b.w, wire, out_len + 20, &rx), DP_RX_DELIVER);
+	ck_assert_ptr_eq(rx.t, g4b);
+
+	/* The configuration prints back as it was written. */
+	char text[2048];
+	FILE *f = fmemopen(text, sizeof(text), "w");
+	char err[512] = "";
+	struct tunneld_config *cfg = load(CONF6_A, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	tcfg_print(cfg, f, true);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, " source 2001:db8:100::1\n destination 2001:db8:100::2\n"));
+	tcfg_free(cfg);
+
+	side_fini(&a);
+	side_fini(&b);
+}
+END_TEST
+
 START_TEST(test_too_big_gets_icmp)
 {
 	struct side a;
@@ -403,6 +483,7 @@ static Suite *tunneld_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("datapath");
 	tcase_add_test(tc, test_gre_round_trip_and_mss);
+	tcase_add_test(tc, test_gre6_round_trip);
 	tcase_add_test(tc, test_too_big_gets_icmp);
 	tcase_add_test(tc, test_esp_round_trip_and_drops);
 	suite_add_tcase(s, tc);

@@ -183,30 +183,27 @@ enum dp_rx_verdict dp_rx_raw_esp(struct dp_worker *w, uint8_t *pkt, size_t len, 
 	return dp_rx_esp(w, pkt + ip.hdr_len, ip.tot_len - ip.hdr_len, out);
 }
 
-static struct tunnel *gre_tunnel_for(struct tunneld *td, const struct ip_pkt *ip)
+/* The GRE tunnel whose peer sent from src to our dst (af's addresses). */
+static struct tunnel *gre_tunnel_for(struct tunneld *td, int af, const uint8_t *src, const uint8_t *dst)
 {
 	const struct tunnel_table *tab = tunneld_table(td);
+	size_t alen = tcfg_addr_len(af);
 
 	for (size_t i = 0; i < tab->count; i++) {
 		struct tunnel *t = tab->list[i];
-		if (t->cfg.kind == TCFG_GRE && memcmp(t->cfg.destination, ip->src, 4) == 0 &&
-		    memcmp(t->cfg.source, ip->dst, 4) == 0)
+		if (t->cfg.kind == TCFG_GRE && tcfg_underlay_af(&t->cfg) == af &&
+		    memcmp(t->cfg.destination, src, alen) == 0 && memcmp(t->cfg.source, dst, alen) == 0)
 			return t;
 	}
 	return NULL;
 }
 
-enum dp_rx_verdict dp_rx_gre(struct dp_worker *w, uint8_t *pkt, size_t len, struct dp_rx *out)
+static enum dp_rx_verdict gre_rx(struct dp_worker *w, struct tunnel *t, uint8_t *gre, size_t len,
+                                 struct dp_rx *out)
 {
-	struct ip_pkt ip;
 	struct gre_rx rx;
 
-	if (outer_v4(pkt, len, IP_PROTO_GRE, &ip) != 0)
-		return gdrop(w, GD_MALFORMED);
-	struct tunnel *t = gre_tunnel_for(w->td, &ip);
-	if (t == NULL)
-		return gdrop(w, GD_UNKNOWN_PEER);
-	switch (gre_decap(&t->w[w->id].gre, pkt + ip.hdr_len, ip.tot_len - ip.hdr_len, &rx)) {
+	switch (gre_decap(&t->w[w->id].gre, gre, len, &rx)) {
 	case GRE_DELIVER:
 		break;
 	case GRE_KEEPALIVE_REPLY:
@@ -214,6 +211,10 @@ enum dp_rx_verdict dp_rx_gre(struct dp_worker *w, uint8_t *pkt, size_t len, stru
 		atomic_store_explicit(&t->ka_last_rx_ns, (int64_t)w->now_ns, memory_order_relaxed);
 		return DP_RX_CONSUMED;
 	case GRE_KEEPALIVE_REFLECT:
+		/* The reflected packet is an IPv4 GRE packet for an IPv4
+		 * delivery; RFC 7676 has no keepalives to answer. */
+		if (tcfg_underlay_af(&t->cfg) != AF_INET)
+			return DP_RX_CONSUMED;
 		wc_add(&ctr(w, t)->keepalive_reflect, 1);
 		out->t = t;
 		out->inner = rx.inner;
@@ -231,6 +232,28 @@ enum dp_rx_verdict dp_rx_gre(struct dp_worker *w, uint8_t *pkt, size_t len, stru
 	out->inner = rx.inner;
 	out->inner_len = rx.inner_len;
 	return DP_RX_DELIVER;
+}
+
+enum dp_rx_verdict dp_rx_gre(struct dp_worker *w, uint8_t *pkt, size_t len, struct dp_rx *out)
+{
+	struct ip_pkt ip;
+
+	if (outer_v4(pkt, len, IP_PROTO_GRE, &ip) != 0)
+		return gdrop(w, GD_MALFORMED);
+	struct tunnel *t = gre_tunnel_for(w->td, AF_INET, ip.src, ip.dst);
+	if (t == NULL)
+		return gdrop(w, GD_UNKNOWN_PEER);
+	return gre_rx(w, t, pkt + ip.hdr_len, ip.tot_len - ip.hdr_len, out);
+}
+
+enum dp_rx_verdict dp_rx_gre6(struct dp_worker *w, const uint8_t src[16], const uint8_t dst[16], uint8_t *gre,
+                              size_t len, struct dp_rx *out)
+{
+	struct tunnel *t = gre_tunnel_for(w->td, AF_INET6, src, dst);
+
+	if (t == NULL)
+		return gdrop(w, GD_UNKNOWN_PEER);
+	return gre_rx(w, t, gre, len, out);
 }
 
 /* ---- send ----------------------------------------------------------------------- */

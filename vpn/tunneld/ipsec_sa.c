@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define MAX_SAS        (2 * IPSEC_MAX_REQID * 4)
@@ -253,11 +254,17 @@ void ipsec_sadb_run_events(struct ipsec_sadb *db)
 
 /* ---- the ops ------------------------------------------------------------------- */
 
+size_t ipsec_addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
 static ssize_t find(const struct ipsec_sadb *db, const struct ipsec_sa_id *id)
 {
 	for (size_t i = 0; i < db->count; i++) {
 		const struct ipsec_sa_entry *e = db->all[i];
-		if (e->id.spi == id->spi && memcmp(e->id.dst, id->dst, 4) == 0)
+		if (e->id.spi == id->spi && ipsec_addr_len(e->id.family) == ipsec_addr_len(id->family) &&
+		    memcmp(e->id.dst, id->dst, ipsec_addr_len(id->family)) == 0)
 			return (ssize_t)i;
 	}
 	return -1;
@@ -385,8 +392,11 @@ static int op_update_sa(struct ipsec_sadb *db, const struct ipsec_sa_id *id, con
 		struct ipsec_sa_entry *old = db->all[at];
 		memcpy(e, old, sizeof(*e));
 		atomic_init(&e->last_use, atomic_load(&old->last_use));
-		memcpy(e->id.src, d->new_src, 4);
-		memcpy(e->id.dst, d->new_dst, 4);
+		e->id.family = d->new_family;
+		memset(e->id.src, 0, sizeof(e->id.src));
+		memset(e->id.dst, 0, sizeof(e->id.dst));
+		memcpy(e->id.src, d->new_src, ipsec_addr_len(d->new_family));
+		memcpy(e->id.dst, d->new_dst, ipsec_addr_len(d->new_family));
 		e->encap = d->encap;
 		e->encap_sport = d->encap_sport;
 		e->encap_dport = d->encap_dport;

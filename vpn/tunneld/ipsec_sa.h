@@ -45,9 +45,15 @@
 
 /* kernel_ipsec_sa_id_t: which SA (destination, SPI, protocol ESP). */
 struct ipsec_sa_id {
-	uint8_t src[4], dst[4]; /* IPv4 underlay, network order */
+	/* The underlay, network order: AF_INET (or 0, which means the same)
+	 * in src[0..3]/dst[0..3], AF_INET6 in all 16 octets. */
+	int family;
+	uint8_t src[16], dst[16];
 	uint32_t spi;
 };
+
+/* Octets of an address of an SA id's family: 4 or 16. */
+size_t ipsec_addr_len(int family);
 
 /* kernel_ipsec_add_sa_t, the parts this engine uses. */
 struct ipsec_add_sa {
@@ -67,9 +73,11 @@ struct ipsec_add_sa {
 	bool update;
 };
 
-/* kernel_ipsec_update_sa_t: the peer moved (MOBIKE, NAT mapping change). */
+/* kernel_ipsec_update_sa_t: the peer moved (MOBIKE, NAT mapping change),
+ * possibly to the other address family (new_family as ipsec_sa_id's). */
 struct ipsec_update_sa {
-	uint8_t new_src[4], new_dst[4];
+	int new_family;
+	uint8_t new_src[16], new_dst[16];
 	bool encap;
 	uint16_t encap_sport, encap_dport;
 };

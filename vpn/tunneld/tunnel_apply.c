@@ -54,9 +54,7 @@ static bool needs_rebuild(const struct tcfg_tunnel *a, const struct tcfg_tunnel 
 {
 	if (a->kind != b->kind)
 		return true;
-	return a->kind == TCFG_GRE &&
-	       (memcmp(a->source, b->source, 4) != 0 || memcmp(a->destination, b->destination, 4) != 0 ||
-	        a->has_key != b->has_key || a->key != b->key);
+	return a->kind == TCFG_GRE && (!tcfg_same_underlay(a, b) || a->has_key != b->has_key || a->key != b->key);
 }
 
 static unsigned changes(const struct tcfg_tunnel *a, const struct tcfg_tunnel *b)
@@ -78,7 +76,7 @@ static unsigned changes(const struct tcfg_tunnel *a, const struct tcfg_tunnel *b
 			w |= TDIFF_SA_OUT;
 		if (!sa_same(&a->sa_in, &b->sa_in))
 			w |= TDIFF_SA_IN;
-		if (memcmp(a->source, b->source, 4) != 0 || memcmp(a->destination, b->destination, 4) != 0)
+		if (!tcfg_same_underlay(a, b))
 			w |= TDIFF_PEER;
 		if (a->encap != b->encap)
 			w |= TDIFF_ENCAP;
@@ -158,12 +156,12 @@ static int sa_step_run(struct tunneld *td, uint32_t reqid, const struct sa_step 
 		/* Same SPI and addresses, new algorithm or key: one atomic swap. */
 		return tunnel_sa_add(td, to, reqid, sa_to, s->inbound, true, err, errlen);
 	case SA_UPDATE: {
-		struct ipsec_sa_id id = {.spi = sa_from->spi};
-		struct ipsec_update_sa up = {.encap = to->encap == TCFG_ENCAP_UDP};
-		memcpy(id.src, s->inbound ? from->destination : from->source, 4);
-		memcpy(id.dst, s->inbound ? from->source : from->destination, 4);
-		memcpy(up.new_src, s->inbound ? to->destination : to->source, 4);
-		memcpy(up.new_dst, s->inbound ? to->source : to->destination, 4);
+		struct ipsec_sa_id id = {.spi = sa_from->spi, .family = tcfg_underlay_af(from)};
+		struct ipsec_update_sa up = {.encap = to->encap == TCFG_ENCAP_UDP, .new_family = tcfg_underlay_af(to)};
+		memcpy(id.src, s->inbound ? from->destination : from->source, 16);
+		memcpy(id.dst, s->inbound ? from->source : from->destination, 16);
+		memcpy(up.new_src, s->inbound ? to->destination : to->source, 16);
+		memcpy(up.new_dst, s->inbound ? to->source : to->destination, 16);
 		if (td->sa_ops->update_sa(td->sadb, &id, &up) != 0) {
 			snprintf(err, errlen, "tunnel %s: cannot move the %s SA 0x%x: %s", from->name,
 			         s->inbound ? "inbound" : "outbound", sa_from->spi, strerror(errno));
@@ -357,8 +355,10 @@ static int change_tunnel(struct tunneld *td, struct worker_pool *pool, const str
 	atomic_store(&nt->ka_last_rx_ns, atomic_load(&t->ka_last_rx_ns));
 	nt->ka_started_ns = t->ka_started_ns;
 
-	/* ESP moved from UDP to IP protocol 50 needs the raw socket. */
-	if (pool != NULL && (d->what & TDIFF_ENCAP) && worker_pool_sockets_for(pool, d->new, err, errlen) != 0)
+	/* ESP moved from UDP to IP protocol 50, or to an IPv6 peer, needs
+	 * the sockets for it. */
+	if (pool != NULL && (d->what & (TDIFF_ENCAP | TDIFF_PEER)) &&
+	    worker_pool_sockets_for(pool, d->new, err, errlen) != 0)
 		goto fail;
 	if (pool != NULL && t->ifindex >= 0) {
 		ndev = dev_plan(d->old, d->new, d->what, dev);

@@ -253,10 +253,10 @@ struct json_object *tunnel_cli_config_json(const struct tunneld_config *cfg)
 		json_object_object_add(o, "kind", json_object_new_string(tcfg_kind_name(t->kind)));
 		if (t->has_source)
 			json_object_object_add(o, "source",
-			                       json_object_new_string(inet_ntop(AF_INET, t->source, buf, sizeof(buf))));
+			                       json_object_new_string(inet_ntop(t->source_af, t->source, buf, sizeof(buf))));
 		if (t->has_destination)
 			json_object_object_add(
-			    o, "destination", json_object_new_string(inet_ntop(AF_INET, t->destination, buf, sizeof(buf))));
+			    o, "destination", json_object_new_string(inet_ntop(t->destination_af, t->destination, buf, sizeof(buf))));
 		for (size_t k = 0; k < t->inside_count; k++)
 			json_object_array_add(a, json_object_new_string(prefix_format(&t->inside[k], buf, sizeof(buf))));
 		json_object_object_add(o, "insideAddresses", a);

@@ -54,7 +54,29 @@ uint32_t tcfg_mtu(const struct tcfg_tunnel *t)
 {
 	if (t->mtu != 0)
 		return t->mtu;
-	return t->kind == TCFG_GRE ? TCFG_GRE_DEFAULT_MTU : TCFG_IPSEC_DEFAULT_MTU;
+	if (t->kind == TCFG_GRE)
+		return tcfg_underlay_af(t) == AF_INET6 ? TCFG_GRE6_DEFAULT_MTU : TCFG_GRE_DEFAULT_MTU;
+	return TCFG_IPSEC_DEFAULT_MTU;
+}
+
+int tcfg_underlay_af(const struct tcfg_tunnel *t)
+{
+	if (t->has_source)
+		return t->source_af;
+	return t->has_destination ? t->destination_af : AF_INET;
+}
+
+size_t tcfg_addr_len(int af)
+{
+	return af == AF_INET6 ? 16 : 4;
+}
+
+bool tcfg_same_underlay(const struct tcfg_tunnel *a, const struct tcfg_tunnel *b)
+{
+	return a->has_source == b->has_source && a->has_destination == b->has_destination &&
+	       a->source_af == b->source_af && a->destination_af == b->destination_af &&
+	       memcmp(a->source, b->source, sizeof(a->source)) == 0 &&
+	       memcmp(a->destination, b->destination, sizeof(a->destination)) == 0;
 }
 
 /* ---- lookups --------------------------------------------------------------- */
@@ -143,8 +165,19 @@ static int check_one(const struct tunneld_config *cfg, const struct tcfg_tunnel 
 			return -1;
 		}
 	}
-	if (t->has_source && t->has_destination && memcmp(t->source, t->destination, 4) == 0) {
+	if (t->has_source && t->has_destination && t->source_af != t->destination_af) {
+		snprintf(msg, msglen, "tunnel %s%s: source and destination must both be IPv4 or both IPv6", t->name,
+		         where);
+		return -1;
+	}
+	if (t->has_source && t->has_destination && memcmp(t->source, t->destination, sizeof(t->source)) == 0) {
 		snprintf(msg, msglen, "tunnel %s%s: source and destination are the same address", t->name, where);
+		return -1;
+	}
+	if (t->keepalive_interval != 0 && tcfg_underlay_af(t) == AF_INET6) {
+		/* The Cisco-style keepalive is an IPv4 GRE packet inside GRE
+		 * (gre.h); RFC 7676 defines none for an IPv6 delivery. */
+		snprintf(msg, msglen, "tunnel %s%s: keepalives need an IPv4 underlay", t->name, where);
 		return -1;
 	}
 	uint32_t mtu = tcfg_mtu(t);
@@ -168,9 +201,8 @@ static int check_one(const struct tunneld_config *cfg, const struct tcfg_tunnel 
 			return -1;
 		}
 		if (t->kind == TCFG_IPSEC && o->kind == TCFG_IPSEC && t->sa_out.present && o->sa_out.present &&
-		    t->sa_out.spi == o->sa_out.spi && t->has_source && o->has_source && t->has_destination &&
-		    o->has_destination && memcmp(t->source, o->source, 4) == 0 &&
-		    memcmp(t->destination, o->destination, 4) == 0) {
+		    t->sa_out.spi == o->sa_out.spi && t->has_source && t->has_destination &&
+		    tcfg_same_underlay(t, o)) {
 			/* RFC 4303 2.1: destination and SPI name an SA; two
 			 * tunnels cannot send on one. */
 			snprintf(msg, msglen, "tunnel %s%s: outbound SPI 0x%x to the same destination is already tunnel %s's",
@@ -178,13 +210,12 @@ static int check_one(const struct tunneld_config *cfg, const struct tcfg_tunnel 
 			return -1;
 		}
 		if (t->kind == TCFG_GRE && o->kind == TCFG_GRE && t->has_source && t->has_destination &&
-		    o->has_source && o->has_destination && memcmp(t->source, o->source, 4) == 0 &&
-		    memcmp(t->destination, o->destination, 4) == 0) {
+		    tcfg_same_underlay(t, o)) {
 			/* Received GRE is matched to its tunnel by the address
 			 * pair alone, so even two keys (RFC 2890) cannot share it. */
-			char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-			inet_ntop(AF_INET, t->source, a, sizeof(a));
-			inet_ntop(AF_INET, t->destination, b, sizeof(b));
+			char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+			inet_ntop(t->source_af, t->source, a, sizeof(a));
+			inet_ntop(t->destination_af, t->destination, b, sizeof(b));
 			snprintf(msg, msglen, "tunnel %s%s: GRE tunnel %s already has source %s and destination %s%s",
 			         t->name, where, o->name, a, b,
 			         t->has_key == o->has_key && t->key == o->key ? " (and the same key)" : "");
@@ -291,13 +322,15 @@ static int cmd_no_tunnel(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
-static int parse_v4(const char *text, uint8_t out[4])
+/* An underlay address, IPv4 or IPv6 (the grammar has checked its form):
+ * its family, and the address in out[16], zero-padded. */
+static int parse_underlay(const char *text, uint8_t out[16])
 {
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, text, &a) != 1)
-		return -1;
-	memcpy(out, &a, 4);
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, text, out) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, text, out) == 1)
+		return AF_INET6;
 	return 0;
 }
 
@@ -310,9 +343,10 @@ static int cmd_source(void *ctx, const struct cmd_args *args)
 {
 	CUR_OR_FAIL(ctx, t);
 	t->has_source = !is_no(args);
-	memset(t->source, 0, 4);
+	memset(t->source, 0, sizeof(t->source));
+	t->source_af = 0;
 	if (t->has_source)
-		parse_v4(cmd_args_get(args, "addr"), t->source);
+		t->source_af = parse_underlay(cmd_args_get(args, "addr"), t->source);
 	return 0;
 }
 
@@ -320,9 +354,10 @@ static int cmd_destination(void *ctx, const struct cmd_args *args)
 {
 	CUR_OR_FAIL(ctx, t);
 	t->has_destination = !is_no(args);
-	memset(t->destination, 0, 4);
+	memset(t->destination, 0, sizeof(t->destination));
+	t->destination_af = 0;
 	if (t->has_destination)
-		parse_v4(cmd_args_get(args, "addr"), t->destination);
+		t->destination_af = parse_underlay(cmd_args_get(args, "addr"), t->destination);
 	return 0;
 }
 
@@ -495,10 +530,11 @@ static int cmd_exit_block(void *ctx, const struct cmd_args *args)
 #define NO_HELP "Negate a command or set its defaults\n"
 
 #define TUNNEL_COMMON(node)                                                                          \
-	{node, "source A.B.C.D$addr", "Underlay source address\nIPv4 address\n", cmd_source, 0},       \
+	{node, "source <A.B.C.D|X:X::X:X>$addr", "Underlay source address\nIPv4 address\nIPv6 address\n", \
+	 cmd_source, 0},                                                                               \
 	    {node, "no source", NO_HELP "Underlay source address\n", cmd_source, 0},                    \
-	    {node, "destination A.B.C.D$addr", "Underlay destination address\nIPv4 address\n",         \
-	     cmd_destination, 0},                                                                      \
+	    {node, "destination <A.B.C.D|X:X::X:X>$addr",                                              \
+	     "Underlay destination address\nIPv4 address\nIPv6 address\n", cmd_destination, 0},        \
 	    {node, "no destination", NO_HELP "Underlay destination address\n", cmd_destination, 0},     \
 	    {node, "inside-address <A.B.C.D/M|X:X::X:X/M>$pfx",                                        \
 	     "Address of the tunnel interface\nIPv4 address and length\nIPv6 address and length\n",      \
@@ -622,9 +658,9 @@ void tcfg_print(const struct tunneld_config *cfg, FILE *out, bool with_keys)
 		const struct tcfg_tunnel *t = &cfg->tunnels[i];
 		fprintf(out, "tunnel %s %s\n", tcfg_kind_name(t->kind), t->name);
 		if (t->has_source)
-			fprintf(out, " source %s\n", inet_ntop(AF_INET, t->source, buf, sizeof(buf)));
+			fprintf(out, " source %s\n", inet_ntop(t->source_af, t->source, buf, sizeof(buf)));
 		if (t->has_destination)
-			fprintf(out, " destination %s\n", inet_ntop(AF_INET, t->destination, buf, sizeof(buf)));
+			fprintf(out, " destination %s\n", inet_ntop(t->destination_af, t->destination, buf, sizeof(buf)));
 		if (t->kind == TCFG_IPSEC)
 			fprintf(out, " encapsulation %s\n", tcfg_encap_name(t->encap));
 		for (size_t a = 0; a < t->inside_count; a++)

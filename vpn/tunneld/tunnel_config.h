@@ -5,7 +5,8 @@
  * appliance's configuration (docs/tunneld-config.md).
  *
  *   tunnel gre NAME | tunnel ipsec NAME     enters the tunnel's node
- *    source / destination A.B.C.D           the underlay (IPv4)
+ *    source / destination A.B.C.D|X:X::X:X  the underlay (IPv4, or IPv6: RFC 7676
+ *                                           for GRE), one family for both
  *    inside-address PREFIX                  repeatable, IPv4 and IPv6
  *    mtu, tcp-mss, key, keepalive, shutdown, encapsulation, sa ...
  *
@@ -71,7 +72,10 @@ struct tcfg_tunnel {
 	char name[TCFG_NAME_MAX + 1];
 	enum tcfg_kind kind;
 	bool has_source, has_destination;
-	uint8_t source[4], destination[4]; /* network order */
+	/* The underlay addresses, network order: IPv4 in the first 4
+	 * octets (the rest zero), IPv6 in all 16. */
+	int source_af, destination_af; /* AF_INET or AF_INET6 when set */
+	uint8_t source[16], destination[16];
 	struct prefix inside[TCFG_MAX_INSIDE];
 	size_t inside_count;
 	uint32_t mtu;      /* 0: the default for the kind */
@@ -93,7 +97,16 @@ struct tunneld_config {
 
 /* Default tunnel MTUs: 1500 less the overhead of the kind. */
 #define TCFG_GRE_DEFAULT_MTU   1476
-#define TCFG_IPSEC_DEFAULT_MTU 1400
+#define TCFG_GRE6_DEFAULT_MTU  1456 /* a 40-octet IPv6 delivery header (RFC 7676 3.2) */
+#define TCFG_IPSEC_DEFAULT_MTU 1400 /* leaves room for ESP in UDP over IPv6 too */
+
+/* The underlay family of a tunnel (its source's; the checks keep the
+ * destination's the same): AF_INET or AF_INET6, AF_INET when unset. */
+int tcfg_underlay_af(const struct tcfg_tunnel *t);
+/* Octets of an address of family af: 4 or 16. */
+size_t tcfg_addr_len(int af);
+/* Both tunnels have the same source and destination (family and address). */
+bool tcfg_same_underlay(const struct tcfg_tunnel *a, const struct tcfg_tunnel *b);
 
 const char *tcfg_kind_name(enum tcfg_kind k);
 const char *tcfg_alg_name(enum tcfg_alg a);

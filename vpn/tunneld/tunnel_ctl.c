@@ -67,9 +67,9 @@ static struct json_object *tunnel_json(const struct tunnel_ctl *ctl, const struc
 	json_object_object_add(o, "kind", json_object_new_string(tcfg_kind_name(t->cfg.kind)));
 	json_object_object_add(o, "state", json_object_new_string(tunnel_state(t, mono_ns())));
 	json_object_object_add(o, "ifindex", json_object_new_int(t->ifindex));
-	inet_ntop(AF_INET, t->cfg.source, buf, sizeof(buf));
+	inet_ntop(t->cfg.source_af, t->cfg.source, buf, sizeof(buf));
 	json_object_object_add(o, "source", json_object_new_string(buf));
-	inet_ntop(AF_INET, t->cfg.destination, buf, sizeof(buf));
+	inet_ntop(t->cfg.destination_af, t->cfg.destination, buf, sizeof(buf));
 	json_object_object_add(o, "destination", json_object_new_string(buf));
 	json_object_object_add(o, "mtu", json_object_new_int((int)t->mtu));
 	if (t->cfg.tcp_mss != 0)
@@ -252,7 +252,8 @@ static void sa_json(void *arg, const struct ipsec_sa_entry *e)
 	const struct tunnel *t = e->reqid < TCFG_MAX_TUNNELS ? tunneld_table(td)->slot[e->reqid] : NULL;
 	struct json_object *o = json_object_new_object(), *res = json_object_new_object();
 	struct esp_sa_stats st;
-	char buf[INET_ADDRSTRLEN], spi[16];
+	char buf[INET6_ADDRSTRLEN], spi[16];
+	int af = e->id.family == AF_INET6 ? AF_INET6 : AF_INET;
 
 	esp_sa_stats(e->sa, &st);
 	snprintf(spi, sizeof(spi), "0x%08x", e->id.spi);
@@ -260,9 +261,9 @@ static void sa_json(void *arg, const struct ipsec_sa_entry *e)
 	json_object_object_add(o, "direction", json_object_new_string(e->inbound ? "inbound" : "outbound"));
 	json_object_object_add(o, "tunnel", json_object_new_string(t != NULL ? t->cfg.name : "?"));
 	json_object_object_add(o, "reqid", u64(e->reqid));
-	inet_ntop(AF_INET, e->id.src, buf, sizeof(buf));
+	inet_ntop(af, e->id.src, buf, sizeof(buf));
 	json_object_object_add(o, "source", json_object_new_string(buf));
-	inet_ntop(AF_INET, e->id.dst, buf, sizeof(buf));
+	inet_ntop(af, e->id.dst, buf, sizeof(buf));
 	json_object_object_add(o, "destination", json_object_new_string(buf));
 	json_object_object_add(o, "encapsulation", json_object_new_string(e->encap ? "udp" : "esp"));
 	json_object_object_add(o, "algorithm",

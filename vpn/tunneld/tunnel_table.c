@@ -20,8 +20,10 @@ static void init_gre(struct gre_tunnel *g, const struct tcfg_tunnel *c)
 	struct gre_config gc;
 
 	gre_config_default(&gc);
-	memcpy(gc.local, c->source, 4);
-	memcpy(gc.remote, c->destination, 4);
+	/* RFC 7676: the same GRE header after an IPv6 delivery header. */
+	gc.version = tcfg_underlay_af(c) == AF_INET6 ? 6 : 4;
+	memcpy(gc.local, c->source, 16);
+	memcpy(gc.remote, c->destination, 16);
 	gc.tx_key_on = gc.rx_key_on = c->has_key;
 	gc.tx_key = gc.rx_key = c->key;
 	gre_tunnel_init(g, &gc);
@@ -151,9 +153,9 @@ static void sa_id(const struct tcfg_tunnel *c, uint32_t spi, bool inbound, struc
 {
 	/* The SA id names the packet's addresses: inbound SAs are sent by
 	 * the peer to us. */
-	*id = (struct ipsec_sa_id){.spi = spi};
-	memcpy(id->src, inbound ? c->destination : c->source, 4);
-	memcpy(id->dst, inbound ? c->source : c->destination, 4);
+	*id = (struct ipsec_sa_id){.spi = spi, .family = tcfg_underlay_af(c)};
+	memcpy(id->src, inbound ? c->destination : c->source, 16);
+	memcpy(id->dst, inbound ? c->source : c->destination, 16);
 }
 
 int tunnel_sa_add(struct tunneld *td, const struct tcfg_tunnel *c, uint32_t reqid, const struct tcfg_sa *s,
@@ -195,7 +197,8 @@ int tunneld_init(struct tunneld *td, const struct tunneld_config *cfg, unsigned 
 	struct tunnel_table *tab;
 
 	memset(td, 0, sizeof(*td));
-	td->raw_gre_fd = td->raw_esp_fd = td->icmp4_fd = td->icmp6_fd = -1;
+	td->raw_gre_fd = td->raw_esp_fd = td->raw_gre6_fd = td->raw_esp6_fd = -1;
+	td->icmp4_fd = td->icmp6_fd = -1;
 	td->nworkers = nworkers;
 	td->sa_ops = &ipsec_sa_engine_ops;
 	if (nworkers == 0 || nworkers > TUNNELD_MAX_WORKERS) {

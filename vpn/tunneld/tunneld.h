@@ -138,6 +138,7 @@ struct tunneld {
 	 * -1 until a tunnel needs them (worker.c opens them before the
 	 * tunnel is published). Per-worker UDP sockets are theirs. */
 	int raw_gre_fd, raw_esp_fd;
+	int raw_gre6_fd, raw_esp6_fd; /* the same over an IPv6 underlay */
 	/* IPPROTO_RAW sockets that send our ICMP errors from the host stack:
 	 * written into a TUN device, a packet whose source is one of the
 	 * host's own addresses would be dropped as a martian. */
@@ -212,6 +213,14 @@ enum dp_rx_verdict dp_rx_udp(struct dp_worker *w, uint8_t *payload, size_t len, 
 enum dp_rx_verdict dp_rx_gre(struct dp_worker *w, uint8_t *pkt, size_t len, struct dp_rx *out);
 /* An IPv4 packet from the raw ESP socket (IP header included). */
 enum dp_rx_verdict dp_rx_raw_esp(struct dp_worker *w, uint8_t *pkt, size_t len, struct dp_rx *out);
+/*
+ * GRE over IPv6 (RFC 7676) from the raw IPv6 socket, which hands over
+ * what follows the IPv6 header chain: gre[0..len) starts at the GRE
+ * header, and src and dst are the delivery addresses (the sender's, and
+ * ours from IPV6_PKTINFO). Raw ESP over IPv6 is dp_rx_esp() as it is.
+ */
+enum dp_rx_verdict dp_rx_gre6(struct dp_worker *w, const uint8_t src[16], const uint8_t dst[16], uint8_t *gre,
+                              size_t len, struct dp_rx *out);
 
 /*
  * After decapsulation: check the inner packet and clamp a SYN's MSS.

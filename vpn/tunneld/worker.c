@@ -63,6 +63,9 @@ enum ev_kind {
 	EV_UDP,
 	EV_RAW_GRE,
 	EV_RAW_ESP,
+	EV_UDP6,     /* the same three over an IPv6 underlay */
+	EV_RAW_GRE6,
+	EV_RAW_ESP6,
 	EV_KICK,  /* the main thread waits for a grace period: pass a quiescent point now */
 };
 
@@ -72,12 +75,15 @@ struct worker {
 	pthread_t thread;
 	bool started;
 	int epfd;
-	int udp_fd;
-	/* Receive batch. */
+	int udp_fd, udp6_fd;
+	/* Receive batch. The names and control messages serve the IPv6 raw
+	 * GRE socket (the sender, and our address from IPV6_PKTINFO) and
+	 * the UDP sockets (UDP_GRO). */
 	uint8_t *rxbuf;
 	struct mmsghdr rxmsg[RAW_RX_BATCH];
 	struct iovec rxiov[RAW_RX_BATCH];
-	char rxcmsg[RX_BATCH][CMSG_SPACE(sizeof(int))];
+	struct sockaddr_in6 rxname[RAW_RX_BATCH];
+	char rxcmsg[RAW_RX_BATCH][CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	/* Send batch: packets read from one TUN queue, encapsulated in place. */
 	uint8_t *slots;
 	struct mmsghdr txmsg[SEND_BATCH];
@@ -99,7 +105,7 @@ struct worker_pool {
 	int kick_fd; /* eventfd, edge-triggered in every worker's epoll set */
 	struct tun_offload offload;
 	atomic_bool udp_gso;
-	bool udp_open; /* the workers' UDP 4500 sockets (main thread) */
+	bool udp_open, udp6_open; /* the workers' UDP 4500 sockets (main thread) */
 	bool offload_logged;
 };
 
@@ -107,30 +113,53 @@ struct worker_pool {
  * (update_sa() may have moved the peer or switched to UDP); for GRE, the
  * configuration. */
 struct peer {
-	struct sockaddr_in sin;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} addr;
+	socklen_t addr_len;
 	int fd;
 	bool udp;
 };
 
+/* addr (af's octets) and port (network order) into p. */
+static void peer_addr(struct peer *p, int af, const uint8_t *addr, uint16_t port)
+{
+	if (af == AF_INET6) {
+		p->addr.sin6 = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = port};
+		memcpy(&p->addr.sin6.sin6_addr, addr, 16);
+		p->addr_len = sizeof(p->addr.sin6);
+	} else {
+		p->addr.sin = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = port};
+		memcpy(&p->addr.sin.sin_addr, addr, 4);
+		p->addr_len = sizeof(p->addr.sin);
+	}
+}
+
 static void peer_of(struct worker *w, const struct tunnel *t, struct peer *p)
 {
 	const struct ipsec_sa_entry *e = NULL;
+	struct tunneld *td = w->pool->td;
+	int af = tcfg_underlay_af(&t->cfg);
 
 	memset(p, 0, sizeof(*p));
-	p->sin.sin_family = AF_INET;
-	memcpy(&p->sin.sin_addr, t->cfg.destination, 4);
 	if (t->cfg.kind == TCFG_GRE) {
-		p->fd = w->pool->td->raw_gre_fd;
+		peer_addr(p, af, t->cfg.destination, 0);
+		p->fd = af == AF_INET6 ? td->raw_gre6_fd : td->raw_gre_fd;
 		return;
 	}
 	if (t->index < IPSEC_MAX_REQID)
-		e = ipsec_sadb_snap(w->pool->td->sadb)->out[t->index];
+		e = ipsec_sadb_snap(td->sadb)->out[t->index];
 	p->udp = e != NULL ? e->encap : t->cfg.encap == TCFG_ENCAP_UDP;
 	if (e != NULL)
-		memcpy(&p->sin.sin_addr, e->id.dst, 4);
-	if (p->udp)
-		p->sin.sin_port = htons(e != NULL && e->encap_dport != 0 ? e->encap_dport : ESP_NATT_PORT);
-	p->fd = p->udp ? w->udp_fd : w->pool->td->raw_esp_fd;
+		af = e->id.family == AF_INET6 ? AF_INET6 : AF_INET;
+	uint16_t port = p->udp ? htons(e != NULL && e->encap_dport != 0 ? e->encap_dport : ESP_NATT_PORT) : 0;
+	peer_addr(p, af, e != NULL ? e->id.dst : t->cfg.destination, port);
+	if (af == AF_INET6)
+		p->fd = p->udp ? w->udp6_fd : td->raw_esp6_fd;
+	else
+		p->fd = p->udp ? w->udp_fd : td->raw_esp_fd;
 }
 
 /* ---- send ------------------------------------------------------------------------- */
@@ -146,8 +175,8 @@ static void send_many(struct worker *w, struct tunnel *t, struct iovec *iov, uns
 	peer_of(w, t, &peer);
 	for (unsigned i = 0; i < n; i++) {
 		memset(&m[i], 0, sizeof(m[i]));
-		m[i].msg_hdr.msg_name = &peer.sin;
-		m[i].msg_hdr.msg_namelen = sizeof(peer.sin);
+		m[i].msg_hdr.msg_name = &peer.addr;
+		m[i].msg_hdr.msg_namelen = peer.addr_len;
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -282,7 +311,7 @@ static bool send_udp_gso(struct worker *w, struct tunnel *t, uint8_t *base, size
 		size_t len = first + n == nsegs ? total - off : (size_t)n * stride;
 		char cbuf[CMSG_SPACE(sizeof(uint16_t))] = {0};
 		struct iovec iov = {.iov_base = base + off, .iov_len = len};
-		struct msghdr mh = {.msg_name = &peer.sin, .msg_namelen = sizeof(peer.sin), .msg_iov = &iov, .msg_iovlen = 1};
+		struct msghdr mh = {.msg_name = &peer.addr, .msg_namelen = peer.addr_len, .msg_iov = &iov, .msg_iovlen = 1};
 		if (n > 1) {
 			mh.msg_control = cbuf;
 			mh.msg_controllen = sizeof(cbuf);
@@ -323,7 +352,7 @@ static bool send_udp_gso_iov(struct worker *w, struct tunnel *t, const struct pe
                              unsigned n, size_t seg)
 {
 	char cbuf[CMSG_SPACE(sizeof(uint16_t))] = {0};
-	struct msghdr mh = {.msg_name = (void *)&peer->sin, .msg_namelen = sizeof(peer->sin), .msg_iov = iov,
+	struct msghdr mh = {.msg_name = (void *)&peer->addr, .msg_namelen = peer->addr_len, .msg_iov = iov,
 	                    .msg_iovlen = n, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	uint16_t gso = (uint16_t)seg;
@@ -524,6 +553,20 @@ static void deliver(struct worker *w, enum dp_rx_verdict v, struct dp_rx *rx)
 	}
 }
 
+/* Our address of an IPv6 packet (IPV6_PKTINFO); false when missing. */
+static bool pktinfo_dst(struct msghdr *mh, uint8_t dst[16])
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memcpy(dst, &pi.ipi6_addr, 16);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int gro_size(struct msghdr *mh)
 {
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
@@ -540,8 +583,9 @@ static void on_socket(struct worker *w, int fd, enum ev_kind kind)
 {
 	/* UDP reads may be GRO trains of up to 64 KB; raw reads are single
 	 * packets. */
-	const unsigned batch = kind == EV_UDP ? RX_BATCH : RAW_RX_BATCH;
-	const size_t slot = kind == EV_UDP ? RX_BUF : RAW_RX_SLOT;
+	const bool udp = kind == EV_UDP || kind == EV_UDP6;
+	const unsigned batch = udp ? RX_BATCH : RAW_RX_BATCH;
+	const size_t slot = udp ? RX_BUF : RAW_RX_SLOT;
 
 	for (unsigned rounds = 0; rounds < 8; rounds++) {
 		for (unsigned i = 0; i < batch; i++) {
@@ -550,9 +594,13 @@ static void on_socket(struct worker *w, int fd, enum ev_kind kind)
 			memset(&w->rxmsg[i], 0, sizeof(w->rxmsg[i]));
 			w->rxmsg[i].msg_hdr.msg_iov = &w->rxiov[i];
 			w->rxmsg[i].msg_hdr.msg_iovlen = 1;
-			if (kind == EV_UDP) {
+			if (udp || kind == EV_RAW_GRE6) {
 				w->rxmsg[i].msg_hdr.msg_control = w->rxcmsg[i];
 				w->rxmsg[i].msg_hdr.msg_controllen = sizeof(w->rxcmsg[i]);
+			}
+			if (kind == EV_RAW_GRE6) {
+				w->rxmsg[i].msg_hdr.msg_name = &w->rxname[i];
+				w->rxmsg[i].msg_hdr.msg_namelen = sizeof(w->rxname[i]);
 			}
 		}
 		int n = recvmmsg(fd, w->rxmsg, batch, MSG_DONTWAIT, NULL);
@@ -566,7 +614,7 @@ static void on_socket(struct worker *w, int fd, enum ev_kind kind)
 				wc_add(&w->pool->td->gdrops[w->dp.id][GD_MALFORMED], 1);
 				continue;
 			}
-			if (kind == EV_UDP) {
+			if (udp) {
 				/* With UDP_GRO one read may hold several datagrams of
 				 * gso bytes each, the last one shorter. */
 				int gso = gro_size(&w->rxmsg[i].msg_hdr);
@@ -577,6 +625,18 @@ static void on_socket(struct worker *w, int fd, enum ev_kind kind)
 				}
 			} else if (kind == EV_RAW_GRE) {
 				deliver(w, dp_rx_gre(&w->dp, data, len, &rx), &rx);
+			} else if (kind == EV_RAW_GRE6) {
+				uint8_t dst[16];
+				if (!pktinfo_dst(&w->rxmsg[i].msg_hdr, dst) ||
+				    w->rxmsg[i].msg_hdr.msg_namelen < sizeof(struct sockaddr_in6)) {
+					wc_add(&w->pool->td->gdrops[w->dp.id][GD_MALFORMED], 1);
+					continue;
+				}
+				deliver(w, dp_rx_gre6(&w->dp, w->rxname[i].sin6_addr.s6_addr, dst, data, len, &rx), &rx);
+			} else if (kind == EV_RAW_ESP6) {
+				/* An IPv6 raw socket gives what follows the headers:
+				 * the ESP header itself. */
+				deliver(w, dp_rx_esp(&w->dp, data, len, &rx), &rx);
 			} else {
 				deliver(w, dp_rx_raw_esp(&w->dp, data, len, &rx), &rx);
 			}
@@ -641,6 +701,15 @@ static void *worker_main(void *arg)
 			case EV_RAW_ESP:
 				on_socket(w, td->raw_esp_fd, EV_RAW_ESP);
 				break;
+			case EV_UDP6:
+				on_socket(w, w->udp6_fd, EV_UDP6);
+				break;
+			case EV_RAW_GRE6:
+				on_socket(w, td->raw_gre6_fd, EV_RAW_GRE6);
+				break;
+			case EV_RAW_ESP6:
+				on_socket(w, td->raw_esp6_fd, EV_RAW_ESP6);
+				break;
 			case EV_KICK:
 				break; /* the loop's next turn is the quiescent point */
 			}
@@ -663,15 +732,30 @@ static int watch(int epfd, int fd, enum ev_kind kind, uint32_t idx, bool exclusi
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static int raw_socket(int proto, char *err, size_t errlen)
+/* DF on every delivery packet (RFC 4459 section 3: the tunnel MTU, not
+ * fragmentation, keeps inner packets whole); for IPv6, no fragment
+ * header from our own stack either. */
+static int no_fragments(int fd, int af)
 {
-	int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-	/* DF on every delivery packet (RFC 4459 section 3: the tunnel
-	 * MTU, not fragmentation, keeps inner packets whole). */
-	int pmtu = IP_PMTUDISC_DO;
+	int pmtu = af == AF_INET6 ? IPV6_PMTUDISC_DO : IP_PMTUDISC_DO;
 
-	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) != 0) {
-		snprintf(err, errlen, "cannot open a raw socket for IP protocol %d: %s", proto, strerror(errno));
+	if (af == AF_INET6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	return setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+}
+
+static int raw_socket(int af, int proto, char *err, size_t errlen)
+{
+	int fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	int one = 1;
+
+	/* An IPv6 raw socket reads without the IPv6 header: GRE needs our
+	 * address of each packet to find its tunnel (RFC 7676 keeps the
+	 * address pair as GRE over IPv4 has it). */
+	if (fd < 0 || no_fragments(fd, af) != 0 ||
+	    (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) != 0)) {
+		snprintf(err, errlen, "cannot open a raw %s socket for protocol %d: %s",
+		         af == AF_INET6 ? "IPv6" : "IPv4", proto, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -689,18 +773,21 @@ static void set_buf(int fd, int force_opt, int opt, int bytes)
 		setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof(bytes));
 }
 
-static int udp_socket(bool *gro, char *err, size_t errlen)
+static int udp_socket(int af, bool *gro, char *err, size_t errlen)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1, pmtu = IP_PMTUDISC_DO, buf = 4 << 20;
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(ESP_NATT_PORT)};
+	int fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, buf = 4 << 20;
+	struct peer any;
 
+	peer_addr(&any, af, (const uint8_t[16]){0}, htons(ESP_NATT_PORT));
 	/* Every worker binds port 4500; the kernel spreads flows over them
-	 * (SO_REUSEPORT). */
+	 * (SO_REUSEPORT). The IPv6 sockets take IPv6 only: IPv4 has its own. */
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) != 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		snprintf(err, errlen, "cannot open UDP port %d: %s", ESP_NATT_PORT, strerror(errno));
+	    no_fragments(fd, af) != 0 ||
+	    (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	    bind(fd, &any.addr.sa, any.addr_len) != 0) {
+		snprintf(err, errlen, "cannot open UDP port %d (%s): %s", ESP_NATT_PORT,
+		         af == AF_INET6 ? "IPv6" : "IPv4", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -713,37 +800,43 @@ static int udp_socket(bool *gro, char *err, size_t errlen)
 
 /* Open the underlay sockets a tunnel of this kind needs and that are not
  * open yet, and give them to the workers. Main thread. */
-static int need_sockets(struct worker_pool *p, bool gre, bool esp, bool udp, char *err, size_t errlen)
+static int need_sockets(struct worker_pool *p, int af, bool gre, bool esp, bool udp, char *err, size_t errlen)
 {
 	struct tunneld *td = p->td;
+	bool v6 = af == AF_INET6;
+	int *gre_fd = v6 ? &td->raw_gre6_fd : &td->raw_gre_fd;
+	int *esp_fd = v6 ? &td->raw_esp6_fd : &td->raw_esp_fd;
+	bool *udp_open = v6 ? &p->udp6_open : &p->udp_open;
 	bool gro = false;
 	int rc = 0;
 
-	if (gre && td->raw_gre_fd < 0) {
-		if ((td->raw_gre_fd = raw_socket(IPPROTO_GRE, err, errlen)) < 0)
+	if (gre && *gre_fd < 0) {
+		if ((*gre_fd = raw_socket(af, IPPROTO_GRE, err, errlen)) < 0)
 			return -1;
 		/* A raw socket cannot spread flows over several sockets as
 		 * SO_REUSEPORT does for UDP, and two threads reading one
 		 * socket reorder a flow's packets (TCP then retransmits): each
 		 * raw socket is read by one worker. */
-		rc |= watch(p->w[0].epfd, td->raw_gre_fd, EV_RAW_GRE, 0, false);
+		rc |= watch(p->w[0].epfd, *gre_fd, v6 ? EV_RAW_GRE6 : EV_RAW_GRE, 0, false);
 	}
-	if (esp && td->raw_esp_fd < 0) {
-		if ((td->raw_esp_fd = raw_socket(IPPROTO_ESP, err, errlen)) < 0)
+	if (esp && *esp_fd < 0) {
+		if ((*esp_fd = raw_socket(af, IPPROTO_ESP, err, errlen)) < 0)
 			return -1;
-		rc |= watch(p->w[1 % td->nworkers].epfd, td->raw_esp_fd, EV_RAW_ESP, 0, false);
+		rc |= watch(p->w[1 % td->nworkers].epfd, *esp_fd, v6 ? EV_RAW_ESP6 : EV_RAW_ESP, 0, false);
 	}
-	if (udp && !p->udp_open) {
+	if (udp && !*udp_open) {
 		for (unsigned i = 0; i < td->nworkers; i++) {
-			if (p->w[i].udp_fd >= 0)
+			int *fd = v6 ? &p->w[i].udp6_fd : &p->w[i].udp_fd;
+			if (*fd >= 0)
 				continue; /* opened by an earlier, failed call */
-			if ((p->w[i].udp_fd = udp_socket(&gro, err, errlen)) < 0)
+			if ((*fd = udp_socket(af, &gro, err, errlen)) < 0)
 				return -1;
-			rc |= watch(p->w[i].epfd, p->w[i].udp_fd, EV_UDP, 0, false);
+			rc |= watch(p->w[i].epfd, *fd, v6 ? EV_UDP6 : EV_UDP, 0, false);
 		}
-		p->udp_open = true;
+		*udp_open = true;
 		td->need_udp = true;
-		log_info(LOG_TAG, "UDP %d open; UDP GRO %s", ESP_NATT_PORT, gro ? "on" : "off");
+		log_info(LOG_TAG, "UDP %d (%s) open; UDP GRO %s", ESP_NATT_PORT, v6 ? "IPv6" : "IPv4",
+		         gro ? "on" : "off");
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
@@ -754,7 +847,8 @@ static int need_sockets(struct worker_pool *p, bool gre, bool esp, bool udp, cha
 
 int worker_pool_sockets_for(struct worker_pool *p, const struct tcfg_tunnel *c, char *err, size_t errlen)
 {
-	return need_sockets(p, c->kind == TCFG_GRE, c->kind == TCFG_IPSEC && c->encap == TCFG_ENCAP_ESP,
+	return need_sockets(p, tcfg_underlay_af(c), c->kind == TCFG_GRE,
+	                    c->kind == TCFG_IPSEC && c->encap == TCFG_ENCAP_ESP,
 	                    c->kind == TCFG_IPSEC, err, errlen);
 }
 
@@ -851,7 +945,7 @@ struct worker_pool *worker_pool_new(struct tunneld *td, char *err, size_t errlen
 	}
 	for (unsigned i = 0; i < td->nworkers; i++) {
 		p->w[i].epfd = -1;
-		p->w[i].udp_fd = -1;
+		p->w[i].udp_fd = p->w[i].udp6_fd = -1;
 	}
 	/* IPPROTO_RAW: we write the IP header (IP_HDRINCL, and for IPv6
 	 * IPV6_HDRINCL implied since Linux 4.5). A host without IPv6 has no
@@ -936,6 +1030,8 @@ void worker_pool_free(struct worker_pool *p)
 			close(w->epfd);
 		if (w->udp_fd >= 0)
 			close(w->udp_fd);
+		if (w->udp6_fd >= 0)
+			close(w->udp6_fd);
 		free(w->rxbuf);
 		free(w->slots);
 		free(w->arena);
@@ -947,7 +1043,11 @@ void worker_pool_free(struct worker_pool *p)
 		close(td->raw_gre_fd);
 	if (td->raw_esp_fd >= 0)
 		close(td->raw_esp_fd);
-	td->raw_gre_fd = td->raw_esp_fd = -1;
+	if (td->raw_gre6_fd >= 0)
+		close(td->raw_gre6_fd);
+	if (td->raw_esp6_fd >= 0)
+		close(td->raw_esp6_fd);
+	td->raw_gre_fd = td->raw_esp_fd = td->raw_gre6_fd = td->raw_esp6_fd = -1;
 	if (td->icmp4_fd >= 0)
 		close(td->icmp4_fd);
 	if (td->icmp6_fd >= 0)
@@ -978,6 +1078,9 @@ int worker_pool_send_keepalive(struct worker_pool *p, struct tunnel *t)
 	struct sockaddr_in dst = {.sin_family = AF_INET};
 	static uint16_t id;
 
+	/* Keepalives are IPv4 only (the configuration refuses others). */
+	if (tcfg_underlay_af(&t->cfg) != AF_INET)
+		return -1;
 	memcpy(&dst.sin_addr, t->cfg.destination, 4);
 
 	builder_init_fixed(&b, buf, sizeof(buf));
