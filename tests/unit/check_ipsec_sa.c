@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "esp_packet.h"
 #include "ipsec_sa.h"
@@ -132,6 +133,113 @@ START_TEST(test_add_query_delete)
 }
 END_TEST
 
+/* Encrypt one small IPv4-looking packet with out, decrypt it with in. */
+static enum esp_result through(struct esp_sa *out, struct esp_sa *in, struct esp_crypto_ctx *cc)
+{
+	uint8_t mem[200] = {0};
+	struct esp_buf b;
+	uint8_t nh;
+
+	esp_buf_init(&b, mem, sizeof(mem), ESP_HEADROOM, 60);
+	b.data[0] = 0x45;
+	if (esp_encap(out, cc, &b, ESP_NH_IPV4) != ESP_OK)
+		return ESP_NO_ROOM;
+	return esp_decap(in, cc, &b, &nh);
+}
+
+static uint64_t seq_of(struct esp_sa *sa)
+{
+	struct esp_sa_stats st;
+
+	esp_sa_stats(sa, &st);
+	return st.seq;
+}
+
+/* add_sa with `update` on an SA that exists (same SPI and destination),
+ * with a new key: a new SA replaces it, so its sequence numbers, replay
+ * window and counters start again. The new key is what makes restarting
+ * the sequence numbers safe: the GCM nonce is salt || sequence number
+ * (RFC 4106 section 3.1), so under one key it must never repeat. */
+START_TEST(test_same_spi_new_key_starts_afresh)
+{
+	const struct ipsec_sa_ops *ops = &ipsec_sa_engine_ops;
+	struct ipsec_sadb *db = ipsec_sadb_new(NULL, NULL);
+	struct esp_crypto_ctx *cc = esp_crypto_ctx_new(ESP_CRYPTO_AUTO);
+	uint8_t key2[sizeof(KEYMAT)];
+	struct ipsec_sa_id out = id_of(A, B, 0x1001), in = id_of(B, A, 0x1001);
+	struct ipsec_add_sa add = {.reqid = 1, .keymat = KEYMAT, .keymat_len = sizeof(KEYMAT)};
+
+	for (size_t i = 0; i < sizeof(key2); i++)
+		key2[i] = (uint8_t)(KEYMAT[i] ^ 0x5a);
+	ck_assert_int_eq(ops->add_sa(db, &out, &add), 0);
+	add.reqid = 2;
+	add.inbound = true;
+	ck_assert_int_eq(ops->add_sa(db, &in, &add), 0);
+	for (int i = 0; i < 10; i++) {
+		const struct ipsec_sa_snap *snap = ipsec_sadb_snap(db);
+		ck_assert_int_eq(through(snap->out[1]->sa, ipsec_snap_lookup_in(snap, 0x1001)->sa, cc), ESP_OK);
+	}
+	ck_assert_uint_eq(seq_of(ipsec_snap_lookup_in(ipsec_sadb_snap(db), 0x1001)->sa), 10);
+
+	/* The receiver takes the new key first: what the old outbound SA
+	 * still sends fails the ICV. */
+	add.keymat = key2;
+	add.update = true;
+	ck_assert_int_eq(ops->add_sa(db, &in, &add), 0);
+	struct ipsec_sa_entry *e = ipsec_snap_lookup_in(ipsec_sadb_snap(db), 0x1001);
+	ck_assert_uint_eq(seq_of(e->sa), 0);
+	ck_assert_int_eq(through(ipsec_sadb_snap(db)->out[1]->sa, e->sa, cc), ESP_AUTH_FAIL);
+	/* Then the sender: it starts at 1, and the new window takes it (the
+	 * old one had seen 1 to 10 and would call it a replay). */
+	add.reqid = 1;
+	add.inbound = false;
+	ck_assert_int_eq(ops->add_sa(db, &out, &add), 0);
+	struct esp_sa *o = ipsec_sadb_snap(db)->out[1]->sa;
+	ck_assert_uint_eq(seq_of(o), 0);
+	ck_assert_int_eq(through(o, e->sa, cc), ESP_OK);
+	ck_assert_uint_eq(seq_of(o), 1);
+	struct ipsec_sa_usage u;
+	ck_assert_int_eq(ops->query_sa(db, &in, &u), 0);
+	ck_assert_uint_eq(u.packets, 1);
+	ck_assert_int_eq(ops->query_sa(db, &out, &u), 0);
+	ck_assert_uint_eq(u.packets, 1);
+	esp_crypto_ctx_free(cc);
+	ipsec_sadb_free(db);
+}
+END_TEST
+
+/* IPv6 ids: the family is part of the destination, so an IPv4 address
+ * equal to the first four octets of an IPv6 one is another SA. */
+START_TEST(test_ipv6_ids)
+{
+	const struct ipsec_sa_ops *ops = &ipsec_sa_engine_ops;
+	struct ipsec_sadb *db = ipsec_sadb_new(NULL, NULL);
+	struct ipsec_sa_id v6 = {.family = AF_INET6, .spi = 0x1001}, v4 = {.spi = 0x1001};
+	struct ipsec_add_sa add = {.reqid = 1, .keymat = KEYMAT, .keymat_len = sizeof(KEYMAT)};
+	struct ipsec_sa_usage u;
+
+	v6.src[0] = v6.dst[0] = 0x20;
+	v6.src[1] = v6.dst[1] = 0x01;
+	v6.src[15] = 1;
+	v6.dst[15] = 2;
+	memcpy(v4.dst, v6.dst, 4);
+	ck_assert_int_eq(ops->add_sa(db, &v6, &add), 0);
+	ck_assert_int_eq(ops->query_sa(db, &v6, &u), 0);
+	ck_assert_int_eq(ops->query_sa(db, &v4, &u), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(ipsec_sadb_snap(db)->out[1]->id.family, AF_INET6);
+	/* MOBIKE to IPv4 and back: update_sa takes the new family. */
+	struct ipsec_update_sa up = {.new_family = AF_INET};
+	memcpy(up.new_src, A, 4);
+	memcpy(up.new_dst, B, 4);
+	ck_assert_int_eq(ops->update_sa(db, &v6, &up), 0);
+	struct ipsec_sa_id moved = id_of(A, B, 0x1001);
+	ck_assert_int_eq(ops->query_sa(db, &moved, &u), 0);
+	ck_assert_int_eq(ops->query_sa(db, &v6, &u), -1);
+	ipsec_sadb_free(db);
+}
+END_TEST
+
 /* With several outbound SAs for one tunnel (a rekey), the newest carries
  * the traffic; deleting it falls back to the older one. */
 START_TEST(test_newest_outbound_wins)
@@ -243,6 +351,8 @@ static Suite *ipsec_sa_suite(void)
 	TCase *tc = tcase_create("api");
 
 	tcase_add_test(tc, test_add_query_delete);
+	tcase_add_test(tc, test_same_spi_new_key_starts_afresh);
+	tcase_add_test(tc, test_ipv6_ids);
 	tcase_add_test(tc, test_newest_outbound_wins);
 	tcase_add_test(tc, test_expiry_events);
 	tcase_add_test(tc, test_grace_period_with_worker);

@@ -68,8 +68,17 @@ struct ipsec_add_sa {
 	bool encap;             /* UDP encapsulation (RFC 3948) */
 	uint16_t encap_sport, encap_dport; /* 0: 4500 */
 	struct esp_lifetime life;
-	/* Replace an SA with the same id (rekey with the same SPI is not
-	 * allowed; strongSwan's `update` means "the SPI came from get_spi"). */
+	/* Replace an SA with the same id. strongSwan's `update` means "the
+	 * SPI came from get_spi"; here it also lets an SA with the same SPI
+	 * and destination be replaced, as the configuration does when an
+	 * SA's key or algorithm changes. The replacement is a new SA: its
+	 * sequence numbers, replay window, counters and lifetimes start
+	 * again (RFC 4303 3.3.3 and 3.4.3 apply per SA), as the peer's do
+	 * when it takes the same new key. The caller must give a new key:
+	 * the GCM nonce is the salt and the sequence number (RFC 4106 3.1),
+	 * so sequence numbers restarted under an old key would repeat
+	 * nonces. update_sa() is the call that keeps an SA (addresses and
+	 * encapsulation only, like strongSwan's). */
 	bool update;
 };
 

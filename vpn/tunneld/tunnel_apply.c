@@ -153,7 +153,9 @@ static int sa_step_run(struct tunneld *td, uint32_t reqid, const struct sa_step 
 		}
 		return 0;
 	case SA_REPLACE:
-		/* Same SPI and addresses, new algorithm or key: one atomic swap. */
+		/* Same SPI and addresses, new algorithm or key: one atomic swap
+		 * to a new SA, whose sequence numbers, replay window and
+		 * counters start again (ipsec_sa.h, `update`). */
 		return tunnel_sa_add(td, to, reqid, sa_to, s->inbound, true, err, errlen);
 	case SA_UPDATE: {
 		struct ipsec_sa_id id = {.spi = sa_from->spi, .family = tcfg_underlay_af(from)};
