@@ -121,7 +121,60 @@ struct peer {
 	socklen_t addr_len;
 	int fd;
 	bool udp;
+	/* Our address as the source (IP_PKTINFO / IPV6_PKTINFO): the
+	 * sockets are shared by every tunnel and bound to no address, and
+	 * the kernel's own choice would be the interface's first address,
+	 * not necessarily the tunnel's `source`, which the peer matches. */
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl;
+	size_t ctl_len;
 };
+
+/* The control message that makes src (af's octets) the source. */
+static void peer_source(struct peer *p, int af, const uint8_t *src)
+{
+	struct msghdr mh = {.msg_control = p->ctl.buf, .msg_controllen = sizeof(p->ctl.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	memset(p->ctl.buf, 0, sizeof(p->ctl.buf));
+	if (af == AF_INET6) {
+		struct in6_pktinfo pi = {0};
+		memcpy(&pi.ipi6_addr, src, 16);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		p->ctl_len = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in_pktinfo pi = {0};
+		memcpy(&pi.ipi_spec_dst, src, 4);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		p->ctl_len = CMSG_SPACE(sizeof(pi));
+	}
+}
+
+/* The peer's source control message followed by UDP_SEGMENT of seg
+ * octets, in buf; returns the control length. */
+#define GSO_CTL_SIZE (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t)))
+static size_t gso_control(const struct peer *p, char *buf, uint16_t seg)
+{
+	struct cmsghdr *cm;
+
+	memset(buf, 0, GSO_CTL_SIZE);
+	memcpy(buf, p->ctl.buf, p->ctl_len);
+	/* ctl_len is a CMSG_SPACE(), so the next header is aligned. */
+	cm = (struct cmsghdr *)(void *)(buf + p->ctl_len);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	return p->ctl_len + CMSG_SPACE(sizeof(uint16_t));
+}
 
 /* addr (af's octets) and port (network order) into p. */
 static void peer_addr(struct peer *p, int af, const uint8_t *addr, uint16_t port)
@@ -146,6 +199,7 @@ static void peer_of(struct worker *w, const struct tunnel *t, struct peer *p)
 	memset(p, 0, sizeof(*p));
 	if (t->cfg.kind == TCFG_GRE) {
 		peer_addr(p, af, t->cfg.destination, 0);
+		peer_source(p, af, t->cfg.source);
 		p->fd = af == AF_INET6 ? td->raw_gre6_fd : td->raw_gre_fd;
 		return;
 	}
@@ -156,6 +210,7 @@ static void peer_of(struct worker *w, const struct tunnel *t, struct peer *p)
 		af = e->id.family == AF_INET6 ? AF_INET6 : AF_INET;
 	uint16_t port = p->udp ? htons(e != NULL && e->encap_dport != 0 ? e->encap_dport : ESP_NATT_PORT) : 0;
 	peer_addr(p, af, e != NULL ? e->id.dst : t->cfg.destination, port);
+	peer_source(p, af, e != NULL ? e->id.src : t->cfg.source);
 	if (af == AF_INET6)
 		p->fd = p->udp ? w->udp6_fd : td->raw_esp6_fd;
 	else
@@ -179,6 +234,8 @@ static void send_many(struct worker *w, struct tunnel *t, struct iovec *iov, uns
 		m[i].msg_hdr.msg_namelen = peer.addr_len;
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
+		m[i].msg_hdr.msg_control = peer.ctl.buf;
+		m[i].msg_hdr.msg_controllen = peer.ctl_len;
 	}
 	/* Bounded: every round sends at least one packet or drops one. */
 	while (done < n) {
@@ -309,18 +366,13 @@ static bool send_udp_gso(struct worker *w, struct tunnel *t, uint8_t *base, size
 		unsigned n = nsegs - first < per ? nsegs - first : per;
 		size_t off = (size_t)first * stride;
 		size_t len = first + n == nsegs ? total - off : (size_t)n * stride;
-		char cbuf[CMSG_SPACE(sizeof(uint16_t))] = {0};
+		_Alignas(struct cmsghdr) char cbuf[GSO_CTL_SIZE];
 		struct iovec iov = {.iov_base = base + off, .iov_len = len};
-		struct msghdr mh = {.msg_name = &peer.addr, .msg_namelen = peer.addr_len, .msg_iov = &iov, .msg_iovlen = 1};
+		struct msghdr mh = {.msg_name = &peer.addr, .msg_namelen = peer.addr_len, .msg_iov = &iov, .msg_iovlen = 1,
+		                    .msg_control = peer.ctl.buf, .msg_controllen = peer.ctl_len};
 		if (n > 1) {
 			mh.msg_control = cbuf;
-			mh.msg_controllen = sizeof(cbuf);
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_UDP;
-			cm->cmsg_type = UDP_SEGMENT;
-			cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-			uint16_t gso = (uint16_t)stride;
-			memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+			mh.msg_controllen = gso_control(&peer, cbuf, (uint16_t)stride);
 		}
 		if (sendmsg(peer.fd, &mh, 0) < 0) {
 			if (first == 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
@@ -351,16 +403,11 @@ static bool send_udp_gso(struct worker *w, struct tunnel *t, uint8_t *base, size
 static bool send_udp_gso_iov(struct worker *w, struct tunnel *t, const struct peer *peer, struct iovec *iov,
                              unsigned n, size_t seg)
 {
-	char cbuf[CMSG_SPACE(sizeof(uint16_t))] = {0};
+	_Alignas(struct cmsghdr) char cbuf[GSO_CTL_SIZE];
 	struct msghdr mh = {.msg_name = (void *)&peer->addr, .msg_namelen = peer->addr_len, .msg_iov = iov,
-	                    .msg_iovlen = n, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	uint16_t gso = (uint16_t)seg;
+	                    .msg_iovlen = n, .msg_control = cbuf};
 
-	cm->cmsg_level = SOL_UDP;
-	cm->cmsg_type = UDP_SEGMENT;
-	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-	memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+	mh.msg_controllen = gso_control(peer, cbuf, (uint16_t)seg);
 	if (sendmsg(peer->fd, &mh, 0) < 0) {
 		/* EIO, ENOPROTOOPT: the path cannot do GSO at all. EINVAL:
 		 * this run cannot (a datagram over the path MTU, say); one by
@@ -1075,20 +1122,25 @@ int worker_pool_send_keepalive(struct worker_pool *p, struct tunnel *t)
 {
 	uint8_t buf[128];
 	struct builder b;
-	struct sockaddr_in dst = {.sin_family = AF_INET};
+	struct peer peer;
 	static uint16_t id;
 
 	/* Keepalives are IPv4 only (the configuration refuses others). */
 	if (tcfg_underlay_af(&t->cfg) != AF_INET)
 		return -1;
-	memcpy(&dst.sin_addr, t->cfg.destination, 4);
+	memset(&peer, 0, sizeof(peer));
+	peer_addr(&peer, AF_INET, t->cfg.destination, 0);
+	peer_source(&peer, AF_INET, t->cfg.source);
 
 	builder_init_fixed(&b, buf, sizeof(buf));
 	id++;
 	if (p->td->raw_gre_fd < 0 || gre_keepalive_build(&t->ka_gre, &b, id, id) != 0)
 		return -1;
 	/* The raw socket writes the delivery header: send what follows it. */
-	if (sendto(p->td->raw_gre_fd, buf + 20, builder_len(&b) - 20, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+	struct iovec iov = {.iov_base = buf + 20, .iov_len = builder_len(&b) - 20};
+	struct msghdr mh = {.msg_name = &peer.addr, .msg_namelen = peer.addr_len, .msg_iov = &iov, .msg_iovlen = 1,
+	                    .msg_control = peer.ctl.buf, .msg_controllen = peer.ctl_len};
+	if (sendmsg(p->td->raw_gre_fd, &mh, 0) < 0)
 		return -1;
 	wc_add(&t->w[0].c.keepalive_tx, 1);
 	return 0;
