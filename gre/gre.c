@@ -209,14 +209,9 @@ static int write_headers(struct gre_tunnel *t, uint8_t *hdr, size_t hdr_room,
 	return 0;
 }
 
-/* Validate an inner packet and size its encapsulation; counts refusals. */
-static int encap_prepare(struct gre_tunnel *t, const uint8_t *inner, size_t len,
-                         enum gre_outer outer, struct ip_pkt *ip, size_t *hdr_len)
+/* Size the encapsulation of a parsed inner packet; counts refusals. */
+static int encap_size(struct gre_tunnel *t, enum gre_outer outer, const struct ip_pkt *ip, size_t *hdr_len)
 {
-	if (ip_parse(inner, len, ip) != IP_PARSE_OK) {
-		t->stats.tx_drop[GRE_TX_DROP_NOT_IP]++;
-		return -1;
-	}
 	size_t glen = gre_header_len(t);
 	size_t dlen = outer == GRE_OUTER_IP ? delivery_len(t->cfg.version) : 0;
 	/* The delivery header's length field: IPv4 total length covers its
@@ -229,6 +224,17 @@ static int encap_prepare(struct gre_tunnel *t, const uint8_t *inner, size_t len,
 	}
 	*hdr_len = dlen + glen;
 	return 0;
+}
+
+/* Validate an inner packet and size its encapsulation; counts refusals. */
+static int encap_prepare(struct gre_tunnel *t, const uint8_t *inner, size_t len,
+                         enum gre_outer outer, struct ip_pkt *ip, size_t *hdr_len)
+{
+	if (ip_parse(inner, len, ip) != IP_PARSE_OK) {
+		t->stats.tx_drop[GRE_TX_DROP_NOT_IP]++;
+		return -1;
+	}
+	return encap_size(t, outer, ip, hdr_len);
 }
 
 static int encap_builder(struct gre_tunnel *t, struct builder *b, const uint8_t *inner, size_t len,
@@ -266,18 +272,29 @@ size_t gre_encap_prepend(struct gre_tunnel *t, uint8_t *inner, size_t headroom, 
                          enum gre_outer outer, uint16_t ip_id)
 {
 	struct ip_pkt ip;
+
+	if (ip_parse(inner, len, &ip) != IP_PARSE_OK) {
+		t->stats.tx_drop[GRE_TX_DROP_NOT_IP]++;
+		return 0;
+	}
+	return gre_encap_prepend_parsed(t, inner, headroom, &ip, outer, ip_id);
+}
+
+size_t gre_encap_prepend_parsed(struct gre_tunnel *t, uint8_t *inner, size_t headroom, const struct ip_pkt *ip,
+                                enum gre_outer outer, uint16_t ip_id)
+{
 	size_t hlen;
 
-	if (encap_prepare(t, inner, len, outer, &ip, &hlen) != 0)
+	if (encap_size(t, outer, ip, &hlen) != 0)
 		return 0;
 	if (headroom < hlen) {
 		t->stats.tx_drop[GRE_TX_DROP_NO_ROOM]++;
 		return 0;
 	}
-	if (write_headers(t, inner - hlen, hlen, inner, &ip, outer, ip_id) != 0)
+	if (write_headers(t, inner - hlen, hlen, inner, ip, outer, ip_id) != 0)
 		return 0;
 	t->stats.tx_packets++;
-	t->stats.tx_bytes += ip.tot_len;
+	t->stats.tx_bytes += ip->tot_len;
 	return hlen;
 }
 

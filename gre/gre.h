@@ -23,6 +23,8 @@
 
 #include "cursor.h"
 
+struct ip_pkt; /* ip_util.h */
+
 /* Flags and version, the first 16 bits of the header (RFC 2784 2, RFC 2890 2). */
 #define GRE_F_CSUM 0x8000 /* bit 0: Checksum Present */
 #define GRE_F_KEY  0x2000 /* bit 2: Key Present (RFC 2890) */
@@ -175,6 +177,17 @@ int gre_encap(struct gre_tunnel *t, struct builder *b, const uint8_t *inner, siz
  */
 size_t gre_encap_prepend(struct gre_tunnel *t, uint8_t *inner, size_t headroom, size_t len,
                          enum gre_outer outer, uint16_t ip_id);
+
+/*
+ * The same for an inner packet the caller has parsed already: ip is
+ * ip_parse()'s result for inner[0..ip->tot_len), which the caller may
+ * have changed since only where ip_parse() records nothing (an MSS
+ * option, a TCP checksum). The data path parses each packet once; a
+ * second parse here was an eighth of the GRE sender's user-space
+ * instructions (bench/README-tunnel.md).
+ */
+size_t gre_encap_prepend_parsed(struct gre_tunnel *t, uint8_t *inner, size_t headroom, const struct ip_pkt *ip,
+                                enum gre_outer outer, uint16_t ip_id);
 
 enum gre_verdict {
 	GRE_DELIVER,           /* an inner packet for the tunnel's TUN device */

@@ -248,6 +248,16 @@ START_TEST(test_roundtrip)
 		size_t pre = gre_encap_prepend(&a2, room + 128, 128, in_len, outer, 0x0102);
 		ck_assert_uint_eq(pre, dlen + glen);
 		ck_assert_mem_eq(room + 128 - pre, buf, builder_len(&bld));
+		/* And so does the form for a packet parsed already. */
+		struct gre_tunnel a3 = a;
+		a3.tx_seq = n;
+		uint8_t room3[256];
+		struct ip_pkt parsed;
+		memcpy(room3 + 128, in, in_len);
+		ck_assert_int_eq(ip_parse(room3 + 128, in_len, &parsed), IP_PARSE_OK);
+		ck_assert_uint_eq(gre_encap_prepend_parsed(&a3, room3 + 128, 128, &parsed, outer, 0x0102), pre);
+		ck_assert_mem_eq(room3 + 128 - pre, buf, builder_len(&bld));
+		ck_assert_uint_eq(a3.stats.tx_bytes, a2.stats.tx_bytes);
 
 		uint8_t *g = buf;
 		size_t glen_total = builder_len(&bld);

@@ -320,7 +320,8 @@ enum dp_tx_verdict dp_tx(struct dp_worker *w, struct tunnel *t, uint8_t *pkt, si
 		wc_add(&c->mss_clamped, 1);
 
 	if (t->cfg.kind == TCFG_GRE) {
-		size_t n = gre_encap_prepend(&t->w[w->id].gre, pkt, DP_HEADROOM, len, GRE_OUTER_NONE, 0);
+		/* ip describes pkt still: the MSS clamp changed only TCP. */
+		size_t n = gre_encap_prepend_parsed(&t->w[w->id].gre, pkt, DP_HEADROOM, &ip, GRE_OUTER_NONE, 0);
 		if (n == 0) {
 			wc_add(&c->drops[TD_TX_ENCAP], 1);
 			return DP_TX_DROP;
