@@ -210,7 +210,8 @@ static int write_headers(struct gre_tunnel *t, uint8_t *hdr, size_t hdr_room,
 }
 
 /* Size the encapsulation of a parsed inner packet; counts refusals. */
-static int encap_size(struct gre_tunnel *t, enum gre_outer outer, const struct ip_pkt *ip, size_t *hdr_len)
+static int encap_size(struct gre_tunnel *t, enum gre_outer outer, const struct ip_pkt *ip,
+                      size_t *hdr_len)
 {
 	size_t glen = gre_header_len(t);
 	size_t dlen = outer == GRE_OUTER_IP ? delivery_len(t->cfg.version) : 0;
@@ -280,8 +281,8 @@ size_t gre_encap_prepend(struct gre_tunnel *t, uint8_t *inner, size_t headroom, 
 	return gre_encap_prepend_parsed(t, inner, headroom, &ip, outer, ip_id);
 }
 
-size_t gre_encap_prepend_parsed(struct gre_tunnel *t, uint8_t *inner, size_t headroom, const struct ip_pkt *ip,
-                                enum gre_outer outer, uint16_t ip_id)
+size_t gre_encap_prepend_parsed(struct gre_tunnel *t, uint8_t *inner, size_t headroom,
+                                const struct ip_pkt *ip, enum gre_outer outer, uint16_t ip_id)
 {
 	size_t hlen;
 

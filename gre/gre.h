@@ -186,8 +186,8 @@ size_t gre_encap_prepend(struct gre_tunnel *t, uint8_t *inner, size_t headroom, 
  * second parse here was an eighth of the GRE sender's user-space
  * instructions (bench/README-tunnel.md).
  */
-size_t gre_encap_prepend_parsed(struct gre_tunnel *t, uint8_t *inner, size_t headroom, const struct ip_pkt *ip,
-                                enum gre_outer outer, uint16_t ip_id);
+size_t gre_encap_prepend_parsed(struct gre_tunnel *t, uint8_t *inner, size_t headroom,
+                                const struct ip_pkt *ip, enum gre_outer outer, uint16_t ip_id);
 
 enum gre_verdict {
 	GRE_DELIVER,           /* an inner packet for the tunnel's TUN device */

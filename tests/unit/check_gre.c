@@ -255,7 +255,8 @@ START_TEST(test_roundtrip)
 		struct ip_pkt parsed;
 		memcpy(room3 + 128, in, in_len);
 		ck_assert_int_eq(ip_parse(room3 + 128, in_len, &parsed), IP_PARSE_OK);
-		ck_assert_uint_eq(gre_encap_prepend_parsed(&a3, room3 + 128, 128, &parsed, outer, 0x0102), pre);
+		ck_assert_uint_eq(
+		    gre_encap_prepend_parsed(&a3, room3 + 128, 128, &parsed, outer, 0x0102), pre);
 		ck_assert_mem_eq(room3 + 128 - pre, buf, builder_len(&bld));
 		ck_assert_uint_eq(a3.stats.tx_bytes, a2.stats.tx_bytes);
 
