@@ -10,6 +10,8 @@
  *   1  raw IP protocol 50 (IPv4 header included)
  *   2  raw IP protocol 47 (IPv4 header included)
  *   3  a TUN read: virtio-net header, then the packet
+ *   4  raw IPv6 next header 47: the sender's and our address (16 octets
+ *      each, what the socket address and IPV6_PKTINFO give), then GRE
  * Each input is run against a fresh receiver (so the replay window never
  * hides the decryption path) configured with a keyed GRE tunnel, an
  * AES-GCM ESP tunnel and a NULL ESP tunnel; the seeds are real packets
@@ -49,15 +51,17 @@ static const char CONF_B[] = "tunnel gre g1\n source 192.0.2.2\n destination 192
                              " sa outbound spi 0x2001 aes-gcm-128 key " KEY_BA "\n"
                              " sa inbound spi 0x1001 aes-gcm-128 key " KEY_AB "\n"
                              "tunnel ipsec n1\n source 192.0.2.2\n destination 192.0.2.3\n encapsulation esp\n"
-                             " tcp-mss 1200\n sa outbound spi 0x4001 null\n sa inbound spi 0x3001 null\n";
+                             " tcp-mss 1200\n sa outbound spi 0x4001 null\n sa inbound spi 0x3001 null\n"
+                             "tunnel gre g6\n source 2001:db8:100::2\n destination 2001:db8:100::1\n";
 static const char CONF_A[] = "tunnel gre g1\n source 192.0.2.1\n destination 192.0.2.2\n key 42\n"
                              "tunnel ipsec e1\n source 192.0.2.1\n destination 192.0.2.2\n"
                              " sa outbound spi 0x1001 aes-gcm-128 key " KEY_AB "\n"
                              " sa inbound spi 0x2001 aes-gcm-128 key " KEY_BA "\n"
                              "tunnel ipsec n1\n source 192.0.2.3\n destination 192.0.2.2\n encapsulation esp\n"
-                             " sa outbound spi 0x3001 null\n sa inbound spi 0x4001 null\n";
+                             " sa outbound spi 0x3001 null\n sa inbound spi 0x4001 null\n"
+                             "tunnel gre g6\n source 2001:db8:100::1\n destination 2001:db8:100::2\n";
 
-enum { MODE_UDP, MODE_RAW_ESP, MODE_RAW_GRE, MODE_TUN, MODE_COUNT };
+enum { MODE_UDP, MODE_RAW_ESP, MODE_RAW_GRE, MODE_TUN, MODE_RAW_GRE6, MODE_COUNT };
 
 static struct tunneld_config *config_b;
 static enum dp_rx_verdict last_verdict; /* for the seed check */
@@ -178,6 +182,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case MODE_TUN:
 		run_tun(&w, buf, len);
 		break;
+	case MODE_RAW_GRE6:
+		if (len >= 32)
+			v = dp_rx_gre6(&w, buf, buf + 16, buf + 32, len - 32, &rx);
+		break;
 	}
 	last_verdict = v;
 	if (v == DP_RX_DELIVER)
@@ -278,7 +286,13 @@ static size_t make_seeds(struct seed *seeds)
 			if (dp_tx(&w, tab->list[t], pkt, len, &out, &out_len, icmp, sizeof(icmp)) != DP_TX_SEND)
 				abort();
 			const struct tcfg_tunnel *c = &tab->list[t]->cfg;
-			if (c->kind == TCFG_GRE) {
+			if (c->kind == TCFG_GRE && c->source_af == AF_INET6) {
+				/* What the raw IPv6 socket gives: addresses, then GRE. */
+				uint8_t *at = out - 32;
+				memmove(at, c->source, 16);
+				memmove(at + 16, c->destination, 16);
+				fuzz_seed_add(seeds, &n, MODE_RAW_GRE6, at, out_len + 32);
+			} else if (c->kind == TCFG_GRE) {
 				fuzz_seed_add(seeds, &n, MODE_RAW_GRE, outer(out, out_len, 47, 1, 2), out_len + 20);
 			} else if (c->encap == TCFG_ENCAP_UDP) {
 				fuzz_seed_add(seeds, &n, MODE_UDP, out, out_len);
