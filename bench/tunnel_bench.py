@@ -61,8 +61,12 @@ from lib.strongswan import Charon, CharonEnd, StrongswanError, strongswan_availa
 from benchlib import BenchError, first_line, interrupt_on_signals, say, signals_held  # noqa: E402
 
 SETUPS = ("veth", "null", "gre", "esp-udp", "esp-raw", "charon")
-TUNNELD_SETUPS = ("null", "gre", "esp-udp", "esp-raw")
+#: The same tunnels over an IPv6 underlay: on request only (--setups).
+IPV6_SETUPS = ("gre6", "esp-udp6", "esp-raw6")
+ALL_SETUPS = SETUPS + IPV6_SETUPS
+TUNNELD_SETUPS = ("null", "gre", "esp-udp", "esp-raw") + IPV6_SETUPS
 A_UNDER, B_UNDER = "192.0.2.1", "192.0.2.2"
+A_UNDER6, B_UNDER6 = "2001:db8:100::1", "2001:db8:100::2"
 IPERF_PORT = 5201
 UDP_PACKET = 1400  # IP packet size of the UDP tests
 UDP_PAYLOAD = UDP_PACKET - 20 - 8
@@ -80,6 +84,11 @@ TUNNELS = {
                 "encap": "udp", "transform": "aes-gcm-256"},
     "esp-raw": {"name": "tb-espr", "net": "169.254.21", "mtu": 1400, "kind": "ipsec",
                 "encap": "esp", "transform": "aes-gcm-256"},
+    "gre6": {"name": "tb-gre6", "net": "169.254.11", "mtu": 1400, "kind": "gre", "v6": True},
+    "esp-udp6": {"name": "tb-espu6", "net": "169.254.23", "mtu": 1400, "kind": "ipsec",
+                 "encap": "udp", "transform": "aes-gcm-256", "v6": True},
+    "esp-raw6": {"name": "tb-espr6", "net": "169.254.24", "mtu": 1400, "kind": "ipsec",
+                 "encap": "esp", "transform": "aes-gcm-256", "v6": True},
 }
 CHARON_INSIDE = ("169.254.30.1", "169.254.30.2")
 SPI_A_TO_B, SPI_B_TO_A = 0x1001, 0x2001
@@ -260,8 +269,8 @@ class TunneldSetup(Setup):
         t = TUNNELS[self.kind]
         # Fresh AES-256 keys and salts (RFC 4106 8.1: 32 + 4 bytes) per run.
         keys = {SPI_A_TO_B: os.urandom(36).hex(), SPI_B_TO_A: os.urandom(36).hex()}
-        for side, (ns, local, remote) in enumerate(((self.a, A_UNDER, B_UNDER),
-                                                    (self.b, B_UNDER, A_UNDER))):
+        ua, ub = (A_UNDER6, B_UNDER6) if t.get("v6") else (A_UNDER, B_UNDER)
+        for side, (ns, local, remote) in enumerate(((self.a, ua, ub), (self.b, ub, ua))):
             rundir = self.topo.make_dir(f"tunneld{side}")
             conf = rundir / "tunneld.conf"
             conf.write_text(tunneld_config(self.kind, local, remote, side, keys))
@@ -417,7 +426,8 @@ def run_setup(args, name: str, rep: int, result: dict) -> None:
     try:
         a = topo.add_namespace("tba")
         b = topo.add_namespace("tbb")
-        topo.add_link(a, b, [f"{A_UNDER}/24"], [f"{B_UNDER}/24"], a_if="eth0", b_if="eth0")
+        topo.add_link(a, b, [f"{A_UNDER}/24", f"{A_UNDER6}/64"], [f"{B_UNDER}/24", f"{B_UNDER6}/64"],
+                      a_if="eth0", b_if="eth0")
         setup = make_setup(name, args, topo, a, b)
         ep = setup.start()
         ping_through(a, ep, 30)
@@ -616,7 +626,7 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="3 s per test instead of 10")
     p.add_argument("--seconds", type=int, help="seconds per test (overrides --quick)")
     p.add_argument("--setups", default=",".join(SETUPS),
-                   help=f"comma-separated subset of {','.join(SETUPS)}")
+                   help=f"comma-separated subset of {','.join(ALL_SETUPS)} (default: all but the IPv6 ones)")
     p.add_argument("--udp-rates", default="500M,2G",
                    help="UDP offered rates, iperf3 suffixes (default 500M,2G)")
     p.add_argument("--repeat", type=int, default=1,
@@ -628,7 +638,7 @@ def parse_args(argv=None):
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     args = p.parse_args(argv)
     args.setups = [s for s in args.setups.split(",") if s]
-    bad = [s for s in args.setups if s not in SETUPS]
+    bad = [s for s in args.setups if s not in ALL_SETUPS]
     if bad:
         p.error(f"unknown setup: {', '.join(bad)}")
     args.udp_rates = [r for r in args.udp_rates.split(",") if r]

@@ -85,7 +85,7 @@ def summary_perf(raw: Path) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--setup", default="gre", choices=[k for k in TUNNELS])
+    p.add_argument("--setup", default="gre", choices=[k for k in TUNNELS if not TUNNELS[k].get("v6")])
     p.add_argument("--tool", default="callgrind", choices=["callgrind", "perf"])
     p.add_argument("--bytes", default="200M", type=bytes_arg, help="iperf3 -n: TCP payload to send")
     p.add_argument("--build", type=Path, default=ROOT / "build" / "main")
