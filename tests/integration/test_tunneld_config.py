@@ -379,3 +379,38 @@ def test_gre_key_source_destination_change_live(linked, topo):
     rows = cap6.fields("gre && icmp.type == 8", ["ipv6.src", "ipv6.dst", "gre.key", "ip.src"])
     assert rows and all(r == ["2001:db8:100::1", "2001:db8:100::2", "0x00000007", GRE_A] for r in rows), rows
     assert a.show("show tunnel json")["globalDrops"]["unknown_peer"] == 0
+
+
+def test_esp_moves_to_an_ipv6_underlay_live(linked):
+    """An IPsec tunnel's source and destination changed to IPv6 addresses
+    in one transaction: both SAs move (update_sa, as MOBIKE would move
+    them), keeping their keys, sequence numbers and windows; the IPv6
+    sockets open on demand and traffic resumes."""
+    a, b, link = linked
+    a.configure(*esp_lines(A_UNDER, B_UNDER, ESP_A, 0x1001, KEY_AB, 0x2001, KEY_BA))
+    b.configure(*esp_lines(B_UNDER, A_UNDER, ESP_B, 0x2001, KEY_BA, 0x1001, KEY_AB))
+    wait_until(lambda: ping_ok(a.ns, ESP_B), 30, "ping through the ESP tunnel")
+    assert ping(a.ns, ESP_B, count=10, interval=0.02).returncode == 0
+
+    def out_sa(t: Tunneld) -> dict:
+        return [s for s in t.show("show ipsec sa json")["sas"] if s["direction"] == "outbound"][0]
+    before = out_sa(a)
+    assert before["sequence"] >= 10
+
+    a.ns.add_address(link.a_if, "2001:db8:100::1/64")
+    b.ns.add_address(link.b_if, "2001:db8:100::2/64")
+    for t, local, remote in ((a, "2001:db8:100::1", "2001:db8:100::2"), (b, "2001:db8:100::2", "2001:db8:100::1")):
+        change = t.rundir / "to-ipv6.conf"
+        change.write_text(f"tunnel ipsec esp1\n source {local}\n destination {remote}\n")
+        t.skysh("-f", str(change))
+    moved = out_sa(a)
+    assert (moved["source"], moved["destination"]) == ("2001:db8:100::1", "2001:db8:100::2"), moved
+    assert moved["sequence"] >= before["sequence"], (moved, before)
+    wait_until(lambda: ping_ok(a.ns, ESP_B), 30, "ping over the IPv6 underlay")
+    r = ping(a.ns, ESP_B, count=5, interval=0.05)
+    assert r.returncode == 0 and " 0% packet loss" in r.stdout, r.stdout
+    after = out_sa(a)
+    # The same SA carried on: its numbers went on from where they were.
+    assert after["sequence"] >= before["sequence"] + 5, (after, before)
+    assert b.tunnels()["esp1"]["drops"]["rx_esp_replay"] == 0
+    assert b.tunnels()["esp1"]["source"] == "2001:db8:100::2"
