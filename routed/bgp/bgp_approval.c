@@ -109,6 +109,15 @@ void bgp_approval_learned(struct bgp_peer *peer, const struct prefix *p, bool he
 		peer->bgp->approval_stats.released++;
 }
 
+char bgp_approval_status_code(const struct bgp_dest *dest, const struct bgp_path *path)
+{
+	const struct bgp_instance *bgp = path->peer != NULL ? path->peer->bgp : NULL;
+
+	if (bgp == NULL || bgp->approval == NULL)
+		return 'p';
+	return appr_lookup(bgp->approval, &path->peer->cfg.addr, &dest->prefix, NULL) == APPR_REJECT ? 'r' : 'p';
+}
+
 /* ---- re-evaluation ------------------------------------------------------------- */
 
 static bool want_held(const struct bgp_dest *dest, const struct bgp_path *path, void *arg)

@@ -158,6 +158,9 @@ bool bgp_approval_wanted_held(const struct bgp_peer *peer, const struct prefix *
  * being held (was_held) or not: logs and counts a newly pending or
  * rejected route. */
 void bgp_approval_learned(struct bgp_peer *peer, const struct prefix *p, bool held, bool was_held);
+/* Status code of a held path in `show bgp`: 'r' when a reject rule
+ * holds it, 'p' when it is pending. */
+char bgp_approval_status_code(const struct bgp_dest *dest, const struct bgp_path *path);
 /* After a configuration change: re-evaluate every path when the mode or
  * a neighbor's `approval` changed. */
 void bgp_approval_follow(struct bgp_instance *bgp);
