@@ -280,39 +280,55 @@ static const char *addr_text(const struct prefix *p, char *buf, size_t len)
 	return buf;
 }
 
+/* show_ctx.only: list no route, count them only. */
+#define SHOW_NO_ROUTES (-2)
+
 struct show_ctx {
 	struct cli_session *s;
-	int only;                    /* -1: every state, else enum bgp_approval_state */
+	int only;                    /* -1: every state, SHOW_NO_ROUTES, else enum bgp_approval_state */
 	bool json;
-	struct json_object *routes;
+	bool listed;                 /* a route was written (JSON: a comma before the next) */
 	size_t count[3];
 };
 
+/* A rule as compact JSON text, for the hand-written lists below. */
+static void print_rule_json(FILE *out, const struct appr_rule *r)
+{
+	struct json_object *o = rule_json(r);
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), out);
+	json_object_put(o);
+}
+
+/* JSON routes are written as they are walked, not built as json-c
+ * objects first: 100,000 pending routes list in a fraction of the time
+ * (bench/README-approval.md). Prefixes, addresses and state names need
+ * no escaping; the rule's free text goes through json-c. */
 static int show_route(const struct bgp_approval_route *r, void *arg)
 {
 	struct show_ctx *c = arg;
 	char pfx[PREFIX_STRLEN], nbr[PREFIX_STRLEN], age[32], range[96] = "";
+	FILE *out = c->s->out;
 
 	c->count[r->state]++;
-	if (c->only >= 0 && (int)r->state != c->only)
+	if (c->only != -1 && (int)r->state != c->only)
 		return 0;
 	prefix_format(&r->prefix, pfx, sizeof(pfx));
 	addr_text(&r->neighbor, nbr, sizeof(nbr));
 	if (c->json) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "prefix", json_object_new_string(pfx));
-		json_object_object_add(o, "neighbor", json_object_new_string(nbr));
-		json_object_object_add(o, "state", json_object_new_string(bgp_approval_state_name(r->state)));
-		json_object_object_add(o, "age", json_object_new_int64(r->age));
-		if (r->rule != NULL)
-			json_object_object_add(o, "rule", rule_json(r->rule));
-		json_object_array_add(c->routes, o);
+		fprintf(out, "%s\n    {\"prefix\": \"%s\", \"neighbor\": \"%s\", \"state\": \"%s\", \"age\": %u",
+			c->listed ? "," : "", pfx, nbr, bgp_approval_state_name(r->state), r->age);
+		if (r->rule != NULL) {
+			fputs(", \"rule\": ", out);
+			print_rule_json(out, r->rule);
+		}
+		fputc('}', out);
+		c->listed = true;
 		return 0;
 	}
 	age_text(r->age, age, sizeof(age));
 	if (r->rule != NULL)
 		appr_rule_range_text(r->rule, range, sizeof(range));
-	fprintf(c->s->out, "%-9s %-24s %-18s %-10s %s%s%s%s\n", bgp_approval_state_name(r->state), pfx, nbr, age, range,
+	fprintf(out, "%-9s %-24s %-18s %-10s %s%s%s%s\n", bgp_approval_state_name(r->state), pfx, nbr, age, range,
 		r->rule ? " (" : "", r->rule ? r->rule->who : "", r->rule ? ")" : "");
 	return 0;
 }
@@ -320,7 +336,9 @@ static int show_route(const struct bgp_approval_route *r, void *arg)
 struct rules_ctx {
 	struct cli_session *s;
 	enum appr_action only;       /* APPR_NONE: every rule */
-	struct json_object *array;
+	struct json_object *array;   /* the audit trail's JSON */
+	bool json;                   /* rules: written as JSON text */
+	bool listed;
 };
 
 static int show_rule(const struct appr_rule *r, void *arg)
@@ -330,8 +348,10 @@ static int show_rule(const struct appr_rule *r, void *arg)
 
 	if (c->only != APPR_NONE && r->action != c->only)
 		return 0;
-	if (c->array != NULL) {
-		json_object_array_add(c->array, rule_json(r));
+	if (c->json) {
+		fputs(c->listed ? ",\n    " : "\n    ", c->s->out);
+		print_rule_json(c->s->out, r);
+		c->listed = true;
 		return 0;
 	}
 	if (r->neighbor.family != 0)
@@ -345,6 +365,7 @@ static int show_rule(const struct appr_rule *r, void *arg)
 static int cmd_show(void *ctx, const struct cmd_args *args)
 {
 	struct cli_session *s = ctx;
+	bool summary = cmd_args_has(args, "summary");
 	struct appr_db *db = s->env->approval;
 	const char *state = cmd_args_get(args, "state"), *nbr = cmd_args_get(args, "nbr");
 	bool json = cmd_args_has(args, "json");
@@ -355,7 +376,9 @@ static int cmd_show(void *ctx, const struct cmd_args *args)
 		return store(s) == NULL ? -1 : 0;
 	if (nbr != NULL && prefix_parse(nbr, &addr) != 0)
 		return cli_error(s, "Malformed address '%s'", nbr);
-	if (state != NULL)
+	if (summary)
+		c.only = SHOW_NO_ROUTES;
+	else if (state != NULL)
 		c.only = strcmp(state, "pending") == 0    ? BGP_APPROVAL_PENDING
 			 : strcmp(state, "approved") == 0 ? BGP_APPROVAL_APPROVED
 							  : BGP_APPROVAL_REJECTED;
@@ -366,34 +389,36 @@ static int cmd_show(void *ctx, const struct cmd_args *args)
 				       : c.only == BGP_APPROVAL_REJECTED ? APPR_REJECT
 									 : APPR_NONE};
 	if (json) {
-		struct json_object *o = json_object_new_object();
-		c.routes = json_object_new_array();
+		FILE *out = s->out;
+		fprintf(out, "{\n  \"mode\": \"%s\",\n", rcfg_approval_mode_name(mode));
+		if (!summary)
+			fputs("  \"routes\": [", out);
 		if (bgp != NULL)
 			bgp_approval_routes(bgp, nbr ? &addr : NULL, show_route, &c);
-		json_object_object_add(o, "mode", json_object_new_string(rcfg_approval_mode_name(mode)));
-		struct json_object *k = json_object_new_object();
-		json_object_object_add(k, "pending", json_object_new_int64((int64_t)c.count[BGP_APPROVAL_PENDING]));
-		json_object_object_add(k, "approved", json_object_new_int64((int64_t)c.count[BGP_APPROVAL_APPROVED]));
-		json_object_object_add(k, "rejected", json_object_new_int64((int64_t)c.count[BGP_APPROVAL_REJECTED]));
-		json_object_object_add(k, "rules", json_object_new_int64((int64_t)appr_rule_count(db)));
+		if (!summary)
+			fputs(c.listed ? "\n  ],\n" : "],\n", out);
+		fprintf(out, "  \"counters\": {\"pending\": %zu, \"approved\": %zu, \"rejected\": %zu, \"rules\": %zu",
+			c.count[BGP_APPROVAL_PENDING], c.count[BGP_APPROVAL_APPROVED], c.count[BGP_APPROVAL_REJECTED],
+			appr_rule_count(db));
 		if (bgp != NULL) {
 			const struct bgp_approval_stats *st = bgp_approval_stats(bgp);
-			json_object_object_add(k, "pendingLearned", json_object_new_int64((int64_t)st->pending_learned));
-			json_object_object_add(k, "rejectedLearned", json_object_new_int64((int64_t)st->rejected_learned));
-			json_object_object_add(k, "released", json_object_new_int64((int64_t)st->released));
+			fprintf(out, ", \"pendingLearned\": %llu, \"rejectedLearned\": %llu, \"released\": %llu",
+				(unsigned long long)st->pending_learned, (unsigned long long)st->rejected_learned,
+				(unsigned long long)st->released);
 		}
-		json_object_object_add(o, "counters", k);
-		json_object_object_add(o, "routes", c.routes);
-		if (c.only != BGP_APPROVAL_PENDING) {
-			rc.array = json_object_new_array();
+		fputc('}', out);
+		if (!summary && c.only != BGP_APPROVAL_PENDING) {
+			rc.json = true;
+			fputs(",\n  \"rules\": [", out);
 			appr_rule_walk(db, show_rule, &rc);
-			json_object_object_add(o, "rules", rc.array);
+			fputs(rc.listed ? "\n  ]" : "]", out);
 		}
-		print_json(s, o);
+		fputs("\n}\n", out);
 		return 0;
 	}
 	fprintf(s->out, "Route approval mode: %s\n\n", rcfg_approval_mode_name(mode));
-	fprintf(s->out, "%-9s %-24s %-18s %-10s %s\n", "State", "Network", "Neighbor", "Age", "Rule");
+	if (!summary)
+		fprintf(s->out, "%-9s %-24s %-18s %-10s %s\n", "State", "Network", "Neighbor", "Age", "Rule");
 	if (bgp != NULL)
 		bgp_approval_routes(bgp, nbr ? &addr : NULL, show_route, &c);
 	fprintf(s->out, "\nRoutes: %zu pending, %zu approved, %zu rejected\n", c.count[BGP_APPROVAL_PENDING],
@@ -403,6 +428,10 @@ static int cmd_show(void *ctx, const struct cmd_args *args)
 		fprintf(s->out, "Since start: %llu became pending, %llu held by a reject, %llu released\n",
 			(unsigned long long)st->pending_learned, (unsigned long long)st->rejected_learned,
 			(unsigned long long)st->released);
+	}
+	if (summary) {
+		fprintf(s->out, "Rules: %zu\n", appr_rule_count(db));
+		return 0;
 	}
 	if (c.only == BGP_APPROVAL_PENDING)
 		return 0;
@@ -511,6 +540,8 @@ static const struct cmd_def approval_commands[] = {
 	{NODE_EXEC, "show [ip] bgp approval [<pending|approved|rejected>$state] [neighbor " ADDR_ARG "] [json]",
 	 SHOW_HELP "Routes waiting for approval\nApproved routes and approve rules\nRejected routes and reject rules\n"
 	 "Only routes from this neighbor\n" ADDR_HELP JSON_HELP, cmd_show, 0},
+	{NODE_EXEC, "show [ip] bgp approval summary [json]",
+	 SHOW_HELP "The mode and counters only\n" JSON_HELP, cmd_show, 0},
 	{NODE_EXEC, "show [ip] bgp approval audit [json]",
 	 SHOW_HELP "Who decided what, when and why (the last 1000 changes)\n" JSON_HELP, cmd_show_audit, 0},
 	{NODE_EXEC, "show [ip] bgp approval preview " PREFIX_ARG " [json]",
