@@ -39,6 +39,7 @@ import json
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -80,8 +81,9 @@ def timed(session: Session, line: str) -> tuple[float, str]:
 
 
 class Gateway:
-    def __init__(self, topo, ns, binary: str, statedir: Path):
+    def __init__(self, topo, ns, binary: str, statedir: Path, callgrind: str | None = None):
         self.topo, self.ns, self.binary, self.statedir = topo, ns, binary, statedir
+        self.callgrind = callgrind
         self.daemon = None
         self.session: Session | None = None
 
@@ -89,15 +91,26 @@ class Gateway:
         """Start routed; seconds until its CLI answers."""
         rundir = self.topo.make_dir("gw")
         start = time.monotonic()
+        argv = [self.binary, "--rundir", "{rundir}", "-f", "{rundir}/routed.conf",
+                "--statedir", str(self.statedir), "--no-fib", "--log-level", "warning"]
+        if self.callgrind:
+            # Instruction counts of the approve-all alone: collection is
+            # switched on around it (instrument()).
+            argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                    f"--callgrind-out-file={self.callgrind}", *argv]
         self.daemon = self.topo.start_daemon(
-            self.ns, "routed", [self.binary, "--rundir", "{rundir}", "-f", "{rundir}/routed.conf",
-                                "--statedir", str(self.statedir), "--no-fib", "--log-level", "warning"],
+            self.ns, "routed", argv,
             rundir=rundir, files={"routed.conf": routed_config()},
             ready=lambda: (rundir / "routed.sock").exists(), ready_s=120)
         self.session = Session(str(rundir / "routed.sock"), timeout=120)
         self.topo.add_cleanup("close CLI session", self.session.close)
         self.session.run("show bgp summary json")
         return time.monotonic() - start
+
+    def instrument(self, on: bool) -> None:
+        if self.callgrind:
+            subprocess.run(["callgrind_control", "-i", "on" if on else "off", str(self.daemon.pid)],
+                           check=True, capture_output=True, timeout=60)
 
     def stop(self) -> None:
         self.session.close()
@@ -117,7 +130,8 @@ def run_one(args, rep: int) -> dict:
     try:
         feed_ns, rcv_ns = topo.add_namespace("feed"), topo.add_namespace("rcv")
         topo.add_link(feed_ns, rcv_ns, [f"{FEEDER}/24"], [f"{GW}/24"])
-        gw = Gateway(topo, rcv_ns, str(args.build / "routed" / "skygate-routed"), topo.make_dir("state"))
+        gw = Gateway(topo, rcv_ns, str(args.build / "routed" / "skygate-routed"), topo.make_dir("state"),
+                     args.callgrind)
         gw.start()
 
         def feed():
@@ -148,15 +162,21 @@ def run_one(args, rep: int) -> dict:
         result["list_text_s"] = took
         say(args, f"[{rep}] listed: json {result['list_json_s']:.3f} s, text {took:.3f} s")
 
+        gw.instrument(True)
         start = time.monotonic()
         took, out = timed(gw.session, "bgp approval approve all-pending reason bench")
         result["approve_all_s"] = took
+        gw.instrument(False)
         if f"Approved {args.prefixes} " not in out:
             raise BenchError(f"approve all-pending said: {out.strip()}")
         poll("every route approved", 120, lambda: gw.counters()["approved"] >= args.prefixes)
         result["approved_in_locrib_s"] = time.monotonic() - start
         say(args, f"[{rep}] approve all-pending {took:.3f} s")
 
+        if args.callgrind:
+            gw.stop()
+            result["ok"] = True
+            return result
         gw.stop()
         feeder.stop()
         result["restart_to_cli_s"] = gw.start()
@@ -185,6 +205,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true", help="print every run as JSON")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--callgrind", metavar="FILE",
+                    help="run routed under callgrind, counting the approve-all only (no restart phase)")
     args = ap.parse_args()
     interrupt_on_signals()
     runs = [run_one(args, rep) for rep in range(1, args.repeat + 1)]
@@ -195,7 +217,9 @@ def main() -> int:
     print(f"route approval, {args.prefixes} pending prefixes, median of {len(runs)} runs "
           f"(load average at start: {loads})")
     for m in METRICS:
-        values = [r[m] for r in runs]
+        values = [r[m] for r in runs if m in r]
+        if not values:
+            continue
         print(f"  {m:24s} {statistics.median(values):8.3f} s   (min {min(values):.3f}, max {max(values):.3f})")
     print(f"  {'list_json_bytes':24s} {runs[0]['list_json_bytes']:8d}")
     return 0

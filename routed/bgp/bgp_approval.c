@@ -216,7 +216,8 @@ static int list_dest(struct bgp_dest *dest, void *arg)
 	return 0;
 }
 
-int bgp_approval_routes(struct bgp_instance *bgp, const struct prefix *neighbor, bgp_approval_route_fn fn, void *arg)
+int bgp_approval_routes(struct bgp_instance *bgp, const struct prefix *neighbor, bool ordered,
+			bgp_approval_route_fn fn, void *arg)
 {
 	struct list_ctx c = {bgp, neighbor, fn, arg, (uint32_t)bgp_now()};
 	int rc = 0;
@@ -226,7 +227,7 @@ int bgp_approval_routes(struct bgp_instance *bgp, const struct prefix *neighbor,
 	/* A neighbor's routes may be of either family (an IPv4 session
 	 * carries IPv6 routes too), so both tables are walked. */
 	for (int afi = 0; afi < BGP_AFI_COUNT && rc == 0; afi++)
-		rc = bgp_rib_walk(bgp->rib, (enum bgp_afi)afi, list_dest, &c);
+		rc = (ordered ? bgp_rib_walk : bgp_rib_scan)(bgp->rib, (enum bgp_afi)afi, list_dest, &c);
 	return rc;
 }
 

@@ -205,13 +205,13 @@ static int cmd_approve_all(void *ctx, const struct cmd_args *args)
 		return -1;
 	if (s->env->bgp == NULL)
 		return cli_error(s, "No BGP process is configured");
-	bgp_approval_routes(s->env->bgp, spec.neighbor.family ? &spec.neighbor : NULL, collect_pending, &l);
+	bgp_approval_routes(s->env->bgp, spec.neighbor.family ? &spec.neighbor : NULL, false, collect_pending, &l);
 	if (l.oom) {
 		free(l.items);
 		return cli_error(s, "Out of memory");
 	}
-	/* The walk is in prefix order: a prefix pending from two neighbors
-	 * comes twice in a row and needs one rule. */
+	/* The routes of one prefix come together: a prefix pending from two
+	 * neighbors comes twice in a row and needs one rule. */
 	size_t k = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		if (k > 0 && prefix_equal(&l.items[k - 1].prefix, &l.items[i].prefix))
@@ -394,7 +394,7 @@ static int cmd_show(void *ctx, const struct cmd_args *args)
 		if (!summary)
 			fputs("  \"routes\": [", out);
 		if (bgp != NULL)
-			bgp_approval_routes(bgp, nbr ? &addr : NULL, show_route, &c);
+			bgp_approval_routes(bgp, nbr ? &addr : NULL, !summary, show_route, &c);
 		if (!summary)
 			fputs(c.listed ? "\n  ],\n" : "],\n", out);
 		fprintf(out, "  \"counters\": {\"pending\": %zu, \"approved\": %zu, \"rejected\": %zu, \"rules\": %zu",
@@ -420,7 +420,7 @@ static int cmd_show(void *ctx, const struct cmd_args *args)
 	if (!summary)
 		fprintf(s->out, "%-9s %-24s %-18s %-10s %s\n", "State", "Network", "Neighbor", "Age", "Rule");
 	if (bgp != NULL)
-		bgp_approval_routes(bgp, nbr ? &addr : NULL, show_route, &c);
+		bgp_approval_routes(bgp, nbr ? &addr : NULL, !summary, show_route, &c);
 	fprintf(s->out, "\nRoutes: %zu pending, %zu approved, %zu rejected\n", c.count[BGP_APPROVAL_PENDING],
 		c.count[BGP_APPROVAL_APPROVED], c.count[BGP_APPROVAL_REJECTED]);
 	if (bgp != NULL) {

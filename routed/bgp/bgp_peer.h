@@ -138,11 +138,13 @@ struct bgp_approval_route {
 	uint32_t age;                  /* seconds since it arrived or last changed */
 };
 typedef int (*bgp_approval_route_fn)(const struct bgp_approval_route *route, void *arg);
-/* Visit those routes in prefix order (IPv4 first), only neighbor's when
- * neighbor is not NULL. Non-zero from fn stops the walk; fn must not
- * change the RIB or the rules. */
-int bgp_approval_routes(struct bgp_instance *bgp, const struct prefix *neighbor, bgp_approval_route_fn fn,
-			void *arg);
+/* Visit those routes, only neighbor's when neighbor is not NULL: in prefix
+ * order (IPv4 first) when ordered, else in no particular order without
+ * the cost of a sort (the routes of one prefix still come together).
+ * Non-zero from fn stops the walk; fn must not change the RIB or the
+ * rules. */
+int bgp_approval_routes(struct bgp_instance *bgp, const struct prefix *neighbor, bool ordered,
+			bgp_approval_route_fn fn, void *arg);
 /* The mode, and the counters. */
 enum bgp_approval_mode bgp_approval_mode(const struct bgp_instance *bgp);
 const struct bgp_approval_stats *bgp_approval_stats(const struct bgp_instance *bgp);
