@@ -105,16 +105,24 @@ static int parse_spec(struct cli_session *s, const struct cmd_args *args, struct
 }
 
 /* One event per decision, with the same structured data as a pending
- * route's, so a collector sees a prefix's whole story. */
+ * route's (prefix, neighbor, state), so a collector sees a prefix's whole
+ * story; range says what the rule covers ("198.18.0.0/15 le 24"), and an
+ * approve-all names no single prefix. */
 static void log_decision(const char *state, const char *range, const struct prefix *nbr, const char *who,
 			 const char *reason)
 {
-	char sd[LOG_SD_MAX], n[PREFIX_STRLEN] = "";
+	char sd[LOG_SD_MAX], n[PREFIX_STRLEN] = "", pfx[PREFIX_STRLEN];
 	size_t used = (size_t)snprintf(sd, sizeof(sd), "[%s", SD_ID);
 
-	if (nbr != NULL && nbr->family != 0)
+	if (nbr != NULL && nbr->family != 0) {
 		prefix_format(nbr, n, sizeof(n));
-	used = log_sd_param(sd, sizeof(sd), used, "prefix", range);
+		*strchr(n, '/') = '\0';
+	}
+	snprintf(pfx, sizeof(pfx), "%s", range);
+	pfx[strcspn(pfx, " ")] = '\0';
+	if (strchr(pfx, '/') != NULL)
+		used = log_sd_param(sd, sizeof(sd), used, "prefix", pfx);
+	used = log_sd_param(sd, sizeof(sd), used, "range", range);
 	if (n[0] != '\0')
 		used = log_sd_param(sd, sizeof(sd), used, "neighbor", n);
 	used = log_sd_param(sd, sizeof(sd), used, "state", state);
