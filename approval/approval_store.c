@@ -91,29 +91,31 @@ int appr_schema_version(struct appr_db *db)
 }
 
 /* Bring the schema to APPR_SCHEMA_VERSION, one transaction per step. */
+/* Bring the schema to APPR_SCHEMA_VERSION in one transaction. The version
+ * is read inside it: two daemons starting on one state directory (tests
+ * run several) must not both migrate. */
 static int migrate(struct appr_db *db, char *err, size_t errlen)
 {
 	char sql[sizeof(migrate_1_to_2) + sizeof(schema_v2) + 128];
-	int v = appr_schema_version(db);
+	char ignored[64];
 
-	if (v < 0) {
-		snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db->sql));
+	if (exec(db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
-	}
-	if (v > APPR_SCHEMA_VERSION) {
-		snprintf(err, errlen, "schema version %d is newer than this program's (%d)", v, APPR_SCHEMA_VERSION);
+	int v = appr_schema_version(db);
+	if (v < 0 || v > APPR_SCHEMA_VERSION) {
+		if (v < 0)
+			snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db->sql));
+		else
+			snprintf(err, errlen, "schema version %d is newer than this program's (%d)", v,
+				 APPR_SCHEMA_VERSION);
+		exec(db, "ROLLBACK", ignored, sizeof(ignored));
 		return -1;
 	}
 	if (v == APPR_SCHEMA_VERSION)
-		return 0;
-	if (v == 0)
-		snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE;%sPRAGMA user_version = %d;COMMIT;", schema_v2,
-			 APPR_SCHEMA_VERSION);
-	else
-		snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE;%s%sPRAGMA user_version = 2;COMMIT;", schema_v2,
-			 migrate_1_to_2);
+		return exec(db, "COMMIT", err, errlen);
+	snprintf(sql, sizeof(sql), "%s%sPRAGMA user_version = %d;COMMIT;", schema_v2, v == 1 ? migrate_1_to_2 : "",
+		 APPR_SCHEMA_VERSION);
 	if (exec(db, sql, err, errlen) != 0) {
-		char ignored[64];
 		exec(db, "ROLLBACK", ignored, sizeof(ignored));
 		return -1;
 	}
