@@ -11,6 +11,8 @@ the CLI socket, as an operator or the controller would:
   approve     `bgp approval approve all-pending`: one SQLite transaction of
               N rules and N audit records, committed, then every held path
               released; request to reply
+  approved    `show bgp approval approved json`: N routes, each with its
+              rule, and the N rules
   loc-rib     from the approve-all request until `show bgp summary json`
               says every route is best (ribCount is fed while held paths
               already count, so this polls the approval counters instead)
@@ -172,6 +174,12 @@ def run_one(args, rep: int) -> dict:
         poll("every route approved", 120, lambda: gw.counters()["approved"] >= args.prefixes)
         result["approved_in_locrib_s"] = time.monotonic() - start
         say(args, f"[{rep}] approve all-pending {took:.3f} s")
+        # Each approved route is listed with its rule (who, when, why),
+        # and the N rules follow.
+        took, out = timed(gw.session, "show bgp approval approved json")
+        result["list_approved_json_s"] = took
+        if len(json.loads(out)["routes"]) != args.prefixes:
+            raise BenchError("the approved list is short")
 
         if args.callgrind:
             gw.stop()
@@ -195,6 +203,7 @@ def run_one(args, rep: int) -> dict:
 
 
 METRICS = ("list_json_s", "list_json_parsed_s", "list_text_s", "approve_all_s", "approved_in_locrib_s",
+           "list_approved_json_s",
            "restart_to_cli_s", "relearn_approved_s")
 
 

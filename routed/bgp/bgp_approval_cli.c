@@ -256,29 +256,6 @@ static void when_text(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static struct json_object *rule_json(const struct appr_rule *r)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[96], when[32];
-
-	json_object_object_add(o, "id", json_object_new_int64(r->id));
-	json_object_object_add(o, "action", json_object_new_string(appr_action_name(r->action)));
-	json_object_object_add(o, "prefix", json_object_new_string(prefix_format(&r->prefix, buf, sizeof(buf))));
-	json_object_object_add(o, "ge", json_object_new_int(r->ge));
-	json_object_object_add(o, "le", json_object_new_int(r->le));
-	json_object_object_add(o, "range", json_object_new_string(appr_rule_range_text(r, buf, sizeof(buf))));
-	if (r->neighbor.family != 0) {
-		prefix_format(&r->neighbor, buf, sizeof(buf));
-		*strchr(buf, '/') = '\0';
-		json_object_object_add(o, "neighbor", json_object_new_string(buf));
-	}
-	json_object_object_add(o, "who", json_object_new_string(r->who));
-	when_text(r->created, when, sizeof(when));
-	json_object_object_add(o, "when", json_object_new_string(when));
-	json_object_object_add(o, "reason", json_object_new_string(r->reason));
-	return o;
-}
-
 static const char *addr_text(const struct prefix *p, char *buf, size_t len)
 {
 	prefix_format(p, buf, len);
@@ -299,12 +276,40 @@ struct show_ctx {
 	size_t count[3];
 };
 
-/* A rule as compact JSON text, for the hand-written lists below. */
+/* s as a JSON string (RFC 8259 section 7): quote, backslash and control
+ * characters escaped; other bytes as they are (the CLI's text is UTF-8). */
+static void print_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if (*c < 0x20)
+			fprintf(out, "\\u%04x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+/* A rule as compact JSON, written directly: a list of 100,000 approved
+ * routes carries one per route. */
 static void print_rule_json(FILE *out, const struct appr_rule *r)
 {
-	struct json_object *o = rule_json(r);
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), out);
-	json_object_put(o);
+	char pfx[PREFIX_STRLEN], range[96], nbr[PREFIX_STRLEN], when[32];
+
+	prefix_format(&r->prefix, pfx, sizeof(pfx));
+	appr_rule_range_text(r, range, sizeof(range));
+	when_text(r->created, when, sizeof(when));
+	fprintf(out, "{\"id\": %lld, \"action\": \"%s\", \"prefix\": \"%s\", \"ge\": %u, \"le\": %u, \"range\": \"%s\"",
+		(long long)r->id, appr_action_name(r->action), pfx, r->ge, r->le, range);
+	if (r->neighbor.family != 0)
+		fprintf(out, ", \"neighbor\": \"%s\"", addr_text(&r->neighbor, nbr, sizeof(nbr)));
+	fputs(", \"who\": ", out);
+	print_json_string(out, r->who);
+	fprintf(out, ", \"when\": \"%s\", \"reason\": ", when);
+	print_json_string(out, r->reason);
+	fputc('}', out);
 }
 
 /* JSON routes are written as they are walked, not built as json-c

@@ -60,18 +60,25 @@ static struct json_object *key(struct json_object *o, const char *k)
 START_TEST(decisions_and_rules)
 {
 	ok("bgp approval approve 198.18.0.0/15 le 24 reason the DC's \"block\"");
+	/* A control character (tab would split the line) and a backslash
+	 * come back intact through the hand-written JSON. */
+	ok("bgp approval approve 198.18.200.0/24 reason back\\slash\001ctl");
 	ok("bgp approval reject 198.18.8.0/24 neighbor 192.0.2.2");
 	ok("bgp approval approve 2001:db8:1::/48 ge 56 le 64");
 	struct json_object *o = show_json("show bgp approval json");
 	ck_assert_str_eq(json_object_get_string(key(o, "mode")), "none");
 	ck_assert_int_eq(json_object_array_length(key(o, "routes")), 0);
-	ck_assert_int_eq(json_object_get_int(key(key(o, "counters"), "rules")), 3);
+	ck_assert_int_eq(json_object_get_int(key(key(o, "counters"), "rules")), 4);
 	struct json_object *rules = key(o, "rules");
-	ck_assert_int_eq(json_object_array_length(rules), 3);
+	ck_assert_int_eq(json_object_array_length(rules), 4);
+	ck_assert_str_eq(json_object_get_string(key(json_object_array_get_idx(rules, 2), "reason")), "back\\slash\001ctl");
 	struct json_object *first = json_object_array_get_idx(rules, 0);
 	ck_assert_str_eq(json_object_get_string(key(first, "range")), "198.18.0.0/15 le 24");
 	ck_assert_str_eq(json_object_get_string(key(first, "who")), "cli:tester");
 	ck_assert_str_eq(json_object_get_string(key(first, "reason")), "the DC's \"block\"");
+	ck_assert_int_eq(json_object_get_int(key(first, "le")), 24);
+	ck_assert_int_gt(json_object_get_int64(key(first, "id")), 0);
+	ck_assert_str_eq(json_object_get_string(key(first, "when")) + 19, "Z");
 	struct json_object *second = json_object_array_get_idx(rules, 1);
 	ck_assert_str_eq(json_object_get_string(key(second, "action")), "reject");
 	ck_assert_str_eq(json_object_get_string(key(second, "neighbor")), "192.0.2.2");
@@ -94,14 +101,14 @@ START_TEST(decisions_and_rules)
 
 	o = show_json("show bgp approval audit json");
 	struct json_object *audit = key(o, "audit");
-	ck_assert_int_eq(json_object_array_length(audit), 5);
-	struct json_object *last = json_object_array_get_idx(audit, 3);
+	ck_assert_int_eq(json_object_array_length(audit), 6);
+	struct json_object *last = json_object_array_get_idx(audit, 4);
 	ck_assert_str_eq(json_object_get_string(key(last, "event")), "remove-approve");
 	ck_assert_str_eq(json_object_get_string(key(last, "reason")), "done");
 	json_object_put(o);
 
 	o = show_json("show bgp approval summary json");
-	ck_assert_int_eq(json_object_get_int(key(key(o, "counters"), "rules")), 1);
+	ck_assert_int_eq(json_object_get_int(key(key(o, "counters"), "rules")), 2);
 	ck_assert(!json_object_object_get_ex(o, "routes", NULL));
 	json_object_put(o);
 }
