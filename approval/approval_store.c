@@ -148,43 +148,14 @@ static int prepare_all(struct appr_db *db, char *err, size_t errlen)
 		       : 0;
 }
 
-static char *put_decimal(char *out, unsigned v)
-{
-	char digits[3];
-	int n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0 && n < 3);
-	while (n > 0)
-		*out++ = digits[--n];
-	return out;
-}
-
-/* The prefix as text (prefix_format's), IPv4 without inet_ntop and
- * printf: an approve-all formats each of its prefixes, and this was a
- * sixth of its instructions. buf holds PREFIX_STRLEN bytes. */
+/* The prefix as text; without its length for a neighbor. buf holds
+ * PREFIX_STRLEN bytes. */
 static const char *pfx_text(const struct prefix *p, char *buf, bool with_len)
 {
-	if (p->family != AF_INET) {
-		prefix_format(p, buf, PREFIX_STRLEN);
-		char *slash = strchr(buf, '/');
-		if (!with_len && slash != NULL)
-			*slash = '\0';
-		return buf;
-	}
-	char *o = buf;
-	for (int i = 0; i < 4; i++) {
-		o = put_decimal(o, p->addr[i]);
-		if (i < 3)
-			*o++ = '.';
-	}
-	if (with_len) {
-		*o++ = '/';
-		o = put_decimal(o, p->len);
-	}
-	*o = '\0';
+	prefix_format(p, buf, PREFIX_STRLEN);
+	char *slash = strchr(buf, '/');
+	if (!with_len && slash != NULL)
+		*slash = '\0';
 	return buf;
 }
 

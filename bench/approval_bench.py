@@ -164,7 +164,7 @@ def run_one(args, rep: int) -> dict:
         result["list_text_s"] = took
         say(args, f"[{rep}] listed: json {result['list_json_s']:.3f} s, text {took:.3f} s")
 
-        gw.instrument(True)
+        gw.instrument(args.callgrind_step == "approve")
         start = time.monotonic()
         took, out = timed(gw.session, "bgp approval approve all-pending reason bench")
         result["approve_all_s"] = took
@@ -176,8 +176,10 @@ def run_one(args, rep: int) -> dict:
         say(args, f"[{rep}] approve all-pending {took:.3f} s")
         # Each approved route is listed with its rule (who, when, why),
         # and the N rules follow.
+        gw.instrument(args.callgrind_step == "approved")
         took, out = timed(gw.session, "show bgp approval approved json")
         result["list_approved_json_s"] = took
+        gw.instrument(False)
         if len(json.loads(out)["routes"]) != args.prefixes:
             raise BenchError("the approved list is short")
 
@@ -215,7 +217,9 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print every run as JSON")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--callgrind", metavar="FILE",
-                    help="run routed under callgrind, counting the approve-all only (no restart phase)")
+                    help="run routed under callgrind, counting one step only (no restart phase)")
+    ap.add_argument("--callgrind-step", choices=("approve", "approved"), default="approve",
+                    help="the step --callgrind counts: approve-all, or listing the approved routes")
     args = ap.parse_args()
     interrupt_on_signals()
     runs = [run_one(args, rep) for rep in range(1, args.repeat + 1)]

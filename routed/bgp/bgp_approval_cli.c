@@ -330,9 +330,12 @@ static int show_route(const struct bgp_approval_route *r, void *arg)
 	if (c->json) {
 		fprintf(out, "%s\n    {\"prefix\": \"%s\", \"neighbor\": \"%s\", \"state\": \"%s\", \"age\": %u",
 			c->listed ? "," : "", pfx, nbr, bgp_approval_state_name(r->state), r->age);
+		/* The deciding rule by reference: its who, when and why come
+		 * once, in "rules", not once per route it covers. */
 		if (r->rule != NULL) {
-			fputs(", \"rule\": ", out);
-			print_rule_json(out, r->rule);
+			appr_rule_range_text(r->rule, range, sizeof(range));
+			fprintf(out, ", \"rule\": {\"id\": %lld, \"action\": \"%s\", \"range\": \"%s\"}",
+				(long long)r->rule->id, appr_action_name(r->rule->action), range);
 		}
 		fputc('}', out);
 		c->listed = true;
