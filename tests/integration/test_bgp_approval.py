@@ -8,7 +8,8 @@ session reset; rejecting keeps them out; a withdrawn pending prefix leaves
 the list; an approved prefix learned again needs no new approval; each
 new pending prefix is one RFC 5424 syslog event. Decisions survive a
 restart, and a `kill -9` during a burst of approvals loses none that
-skysh saw return OK."""
+skysh saw return OK. Switching to `approval mode gateway` and to `no
+approval` re-evaluates every route without resetting a session."""
 
 from __future__ import annotations
 
@@ -273,3 +274,25 @@ def test_decisions_survive_restart_and_kill9(lab, skygate_bin):
     assert not missing, f"{len(missing)} acknowledged approvals lost, e.g. {missing[:5]}"
     assert FRR_NETS[0] in rules
     wait_for(lab.bird_routes, on_bird(FRR_NETS[0]), SESSION_S, what="approved route at BIRD after kill -9")
+
+
+def configure(lab: Lab, *lines: str) -> None:
+    for line in ("configure terminal", f"router bgp {GW_AS}", *lines, "end"):
+        lab.run(line)
+
+
+def test_modes_change_without_session_reset(lab):
+    """`approval mode gateway` holds every connection's routes (BIRD's
+    too); `no approval` lets everything flow; neither resets a session."""
+    settled(lab)
+    before = {a: n["connectionsEstablished"] for a, n in lab.json("show bgp neighbors json").items()}
+    configure(lab, "approval mode gateway")
+    wait_for(lab.states, {BIRD_NET: "pending", FRR_NETS[0]: "pending"}, 20, what="BIRD's route pending too")
+    wait_until(lambda: BIRD_NET not in lab.kernel(), 20, what="BIRD's route out of the kernel")
+    configure(lab, "no approval")
+    assert lab.approval()["mode"] == "none"
+    wait_for(lab.bird_routes, {p: [{}] for p in FRR_NETS}, 20, what="without approval FRR's routes reach BIRD")
+    wait_until(lambda: {BIRD_NET, *FRR_NETS} <= lab.kernel(), 20, what="every route in the kernel")
+    assert lab.approval()["routes"] == []  # no connection is subject to approval
+    after = {a: n["connectionsEstablished"] for a, n in lab.json("show bgp neighbors json").items()}
+    assert after == before
