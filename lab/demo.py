@@ -8,8 +8,10 @@
 The gateway runs skygate-routed: it speaks eBGP to the on-prem router and to
 the cloud edge, learns each side's workload prefix and passes it to the
 other with its own AS prepended, and originates a summary of its own. It is
-configured from a file and then live through skysh. Later capabilities
-(route approval, domains, tunnels, the FIB) join this lab as they land.
+configured from a file and then live through skysh. Then route approval
+goes on for the on-prem connection: a new on-prem prefix waits pending,
+is approved with a reason, and arrives at the cloud edge. Later
+capabilities (domains, tunnels) join this lab as they land.
 
 Run as root: scripts/lab.sh (installs and builds first), or
     /usr/bin/python3 lab/demo.py [--keep] [--build DIR]
@@ -35,6 +37,8 @@ ONPREM_AS, CLOUD_AS = 64512, 64513
 ONPREM_IP, GW_ONPREM_IP = "192.0.2.1", "192.0.2.2"
 CLOUD_IP, GW_CLOUD_IP = "198.51.100.1", "198.51.100.2"
 ONPREM_NETS = ["198.18.10.0/24"]
+#: The prefix on-prem announces later, which waits for approval.
+ONPREM_NEW_NET = "198.18.11.0/24"
 CLOUD_NETS = ["198.19.20.0/24"]
 #: One host address in each workload prefix, on the namespaces' loopback.
 ONPREM_HOST, CLOUD_HOST = "198.18.10.1", "198.19.20.1"
@@ -126,7 +130,7 @@ def run_lab(build: Path, keep: bool) -> int:
         rundir = topo.make_dir("gw-routed")
         (rundir / "routed.conf").write_text(GW_CONFIG)
         routed = topo.start_daemon(gw, "routed", [str(routed_bin), "--rundir", "{rundir}",
-                                                  "-f", "{rundir}/routed.conf"],
+                                                  "-f", "{rundir}/routed.conf", "--statedir", "{rundir}"],
                                    rundir=rundir, ready=lambda: (rundir / "routed.sock").exists())
         wait_until(lambda: routed_running(rundir, routed.pid), 10, "routed pid file")
         say(f"  gw: skygate-routed pid {routed.pid}, run directory {rundir}")
@@ -228,6 +232,42 @@ def run_lab(build: Path, keep: bool) -> int:
         saved = (rundir / "routed.conf").read_text()
         say(f"  saved to {rundir / 'routed.conf'} ({len(saved.splitlines())} lines, "
             f"previous kept as routed.conf.bak)")
+
+        heading("route approval for the on-prem connection")
+        # The workload already in use is approved first, so turning
+        # approval on holds back only what is new.
+        sh(f"bgp approval approve {ONPREM_NETS[0]} reason existing on-prem workload")
+        sh("configure terminal", f"router bgp {GW_AS}", "approval mode connection",
+           f"neighbor {ONPREM_IP} approval", "end")
+        say(f"  $ skysh -c 'bgp approval approve {ONPREM_NETS[0]} reason existing on-prem workload'")
+        say(f"  $ skysh -c 'configure terminal' -c 'router bgp {GW_AS}' -c 'approval mode connection' "
+            f"-c 'neighbor {ONPREM_IP} approval' -c end")
+        frr.configure(f"router bgp {ONPREM_AS}", "address-family ipv4 unicast", f"network {ONPREM_NEW_NET}")
+        say(f"  onprem announces a new prefix, {ONPREM_NEW_NET}")
+        wait_for(lambda: sh_json("show bgp approval pending"),
+                 {"routes": [{"prefix": ONPREM_NEW_NET, "neighbor": ONPREM_IP, "state": "pending"}]},
+                 SESSION_S, what="the new on-prem prefix is pending")
+        say("  $ skysh -c 'show bgp approval pending'")
+        for line in sh("show bgp approval pending").strip().splitlines():
+            say(f"    {line}")
+        # Positive control first: the approved workload is at BIRD, so the
+        # absence of the pending one is not a slow session.
+        wait_for(lambda: bird.routes(), {"master4": {ONPREM_NETS[0]: [{}]}}, SESSION_S,
+                 what="BIRD keeps the approved workload")
+        if ONPREM_NEW_NET in bird.routes().get("master4", {}):
+            raise RuntimeError(f"BIRD learned {ONPREM_NEW_NET} before it was approved")
+        say(f"  BIRD (cloud) does not have {ONPREM_NEW_NET}: pending routes are not advertised")
+        say(f"  $ skysh -c 'show bgp approval preview {ONPREM_NEW_NET}'")
+        for line in sh(f"show bgp approval preview {ONPREM_NEW_NET}").strip().splitlines():
+            say(f"    {line}")
+        sh(f"bgp approval approve {ONPREM_NEW_NET} reason new on-prem subnet, change 4711")
+        say(f"  $ skysh -c 'bgp approval approve {ONPREM_NEW_NET} reason new on-prem subnet, change 4711'")
+        wait_for(lambda: bird.routes(), {"master4": {ONPREM_NEW_NET: [{"attributes": {
+            "BGP.as_path": f"{GW_AS} {ONPREM_AS}"}}]}}, SESSION_S, what="BIRD learned the approved prefix")
+        say(f"  BIRD (cloud) learned {ONPREM_NEW_NET} from AS {GW_AS} once approved")
+        say("  $ skysh -c 'show bgp approval approved'")
+        for line in sh("show bgp approval approved").strip().splitlines():
+            say(f"    {line}")
 
         if keep:
             heading("lab is up (--keep)")

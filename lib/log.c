@@ -330,7 +330,8 @@ size_t log_format_5424(char *buf, size_t buflen, int facility, enum log_level le
 	return tb.len;
 }
 
-void log_vmsg(enum log_level level, const char *module, const char *fmt, va_list ap)
+/* One message with optional structured data (already formatted SD-ELEMENTs). */
+static void log_vmsg_sd(enum log_level level, const char *module, const char *sd, const char *fmt, va_list ap)
 {
 	char text[LOG_LINE_MAX];
 	struct timespec now;
@@ -349,18 +350,55 @@ void log_vmsg(enum log_level level, const char *module, const char *fmt, va_list
 		char stamp[32];
 		localtime_r(&now.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ld %s %s: %s\n", stamp, now.tv_nsec / 1000000,
-			log_level_name(level), module ? module : "-", text);
+		fprintf(stderr, "%s.%03ld %s %s: %s%s%s\n", stamp, now.tv_nsec / 1000000,
+			log_level_name(level), module ? module : "-", sd != NULL ? sd : "", sd != NULL ? " " : "", text);
 	}
 	if (logger.syslog_fd >= 0) {
-		char line[LOG_LINE_MAX + 512];
+		char line[LOG_LINE_MAX + LOG_SD_MAX + 512];
 		size_t n = log_format_5424(line, sizeof(line), LOG_FACILITY_DAEMON, level, &now,
-					   logger.hostname, logger.app, (long)getpid(), module, NULL, text);
+					   logger.hostname, logger.app, (long)getpid(), module, sd, text);
 		/* Best effort: a full or absent collector must never stall the daemon. */
 		ssize_t sent = send(logger.syslog_fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 		(void)sent;
 	}
 	pthread_mutex_unlock(&logger.lock);
+}
+
+void log_vmsg(enum log_level level, const char *module, const char *fmt, va_list ap)
+{
+	log_vmsg_sd(level, module, NULL, fmt, ap);
+}
+
+void log_msg_sd(enum log_level level, const char *module, const char *sd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg_sd(level, module, sd, fmt, ap);
+	va_end(ap);
+}
+
+size_t log_sd_param(char *buf, size_t buflen, size_t used, const char *name, const char *value)
+{
+	/* RFC 5424 section 6.3.3: inside PARAM-VALUE, '"', '\\' and ']'
+	 * must be escaped with a backslash. */
+	if (used >= buflen)
+		return used;
+	int n = snprintf(buf + used, buflen - used, " %s=\"", name);
+	if (n < 0 || (size_t)n >= buflen - used)
+		return buflen;
+	used += (size_t)n;
+	for (const char *c = value != NULL ? value : ""; *c != '\0'; c++) {
+		bool esc = *c == '"' || *c == '\\' || *c == ']';
+		if (used + (esc ? 2 : 1) + 2 >= buflen)
+			return buflen;
+		if (esc)
+			buf[used++] = '\\';
+		buf[used++] = *c;
+	}
+	buf[used++] = '"';
+	buf[used] = '\0';
+	return used;
 }
 
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)

@@ -76,6 +76,23 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 void log_vmsg(enum log_level level, const char *module, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/*
+ * The same with RFC 5424 structured data (section 6.3): sd is one or more
+ * complete SD-ELEMENTs, e.g. `[skygate-approval@32473 prefix="..."]`,
+ * built with log_sd_param(). The stderr target prints it before the text.
+ */
+#define LOG_SD_MAX 1024
+void log_msg_sd(enum log_level level, const char *module, const char *sd, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Append ` name="value"` to the SD-ELEMENT being built in buf (buflen
+ * bytes, used of them taken), escaping '"', '\\' and ']' in value as RFC
+ * 5424 section 6.3.3 requires. Returns the new length; buflen when it did
+ * not fit (the caller then drops the structured data).
+ */
+size_t log_sd_param(char *buf, size_t buflen, size_t used, const char *name, const char *value);
+
 #define log_err(module, ...) log_msg(LOG_LVL_ERR, (module), __VA_ARGS__)
 #define log_warn(module, ...) log_msg(LOG_LVL_WARNING, (module), __VA_ARGS__)
 #define log_notice(module, ...) log_msg(LOG_LVL_NOTICE, (module), __VA_ARGS__)

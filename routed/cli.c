@@ -32,7 +32,7 @@ static const struct node_info nodes[NODE_COUNT] = {
 
 void cli_session_init(struct cli_session *s, struct cli_env *env, FILE *out)
 {
-	*s = (struct cli_session){.env = env, .node = NODE_EXEC, .out = out};
+	*s = (struct cli_session){.env = env, .node = NODE_EXEC, .out = out, .user = "cli"};
 }
 
 struct routed_config *cli_config(const struct cli_session *s)
@@ -496,7 +496,8 @@ struct cmd_registry *cli_registry_new(char *err, size_t errlen)
 	    cli_register_config_commands(reg, err, errlen) != 0 ||
 	    cli_register_policy_commands(reg, err, errlen) != 0 ||
 	    cli_register_bgp_show_commands(reg, err, errlen) != 0 ||
-	    cli_register_route_show_commands(reg, err, errlen) != 0) {
+	    cli_register_route_show_commands(reg, err, errlen) != 0 ||
+	    cli_register_approval_commands(reg, err, errlen) != 0) {
 		cmd_registry_free(reg);
 		return NULL;
 	}

@@ -34,6 +34,7 @@ enum routed_node {
 };
 
 struct bgp_instance;
+struct appr_db;
 
 struct cli_env {
 	struct cmd_registry *reg;
@@ -47,6 +48,9 @@ struct cli_env {
 	void *config_changed_arg;
 	/* The BGP speaker, for show commands; NULL without `router bgp`. */
 	struct bgp_instance *bgp;
+	/* The route approval store (approval/approval.h), owned by the
+	 * daemon; NULL when none is open (unit tests). */
+	struct appr_db *approval;
 };
 
 struct cli_session {
@@ -55,6 +59,9 @@ struct cli_session {
 	/* Non-NULL while a transaction runs: the private copy being edited. */
 	struct routed_config *txn;
 	FILE *out;                      /* where commands write (borrowed) */
+	/* Who is typing, for the audit trail: "cli:NAME" from the socket
+	 * peer's uid ("cli" when unknown). */
+	char user[64];
 	bool closing;                   /* `exit` at the top: end the session */
 	/* NODE_ROUTE_MAP: the entry being edited (POLICY_NAME_MAX + 1). */
 	char route_map[64];

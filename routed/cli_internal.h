@@ -27,6 +27,10 @@ int cli_register_bgp_show_commands(struct cmd_registry *reg, char *err, size_t e
 /* `show ip route`, `show ipv6 route` (routed/route_show.c). */
 int cli_register_route_show_commands(struct cmd_registry *reg, char *err, size_t errlen);
 
+/* Route approval: `approval mode`, `neighbor X approval`, `bgp approval
+ * ...` decisions and `show bgp approval` (routed/bgp/bgp_approval_cli.c). */
+int cli_register_approval_commands(struct cmd_registry *reg, char *err, size_t errlen);
+
 /* Prefix-lists, AS-path and community lists, route-maps
  * (routed/policy/policy_cli.c). */
 int cli_register_policy_commands(struct cmd_registry *reg, char *err, size_t errlen);

@@ -4,6 +4,7 @@
  */
 #include "cli_server.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,10 +22,17 @@ static void *session_open(void *arg, const struct ipc_peer *peer)
 	struct cli_server *srv = arg;
 	struct cli_session *s = malloc(sizeof(*s));
 
-	(void)peer;
 	if (s == NULL)
 		return NULL;
 	cli_session_init(s, srv->env, NULL);
+	/* The audit trail of route approval names the user behind the
+	 * socket (SO_PEERCRED, which the kernel vouches for). */
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+	if (getpwuid_r(peer->uid, &pw, buf, sizeof(buf), &found) == 0 && found != NULL)
+		snprintf(s->user, sizeof(s->user), "cli:%s", found->pw_name);
+	else
+		snprintf(s->user, sizeof(s->user), "cli:uid%u", (unsigned)peer->uid);
 	srv->env->sessions_open++;
 	return s;
 }

@@ -155,7 +155,7 @@ static bool neighbor_equal(const struct bgp_neighbor_config *a, const struct bgp
 	    a->advertisement_interval_set != b->advertisement_interval_set ||
 	    a->advertisement_interval != b->advertisement_interval || a->timers_set != b->timers_set ||
 	    (a->timers_set && (a->keepalive != b->keepalive || a->holdtime != b->holdtime)) ||
-	    a->connect_retry != b->connect_retry)
+	    a->connect_retry != b->connect_retry || a->approval != b->approval)
 		return false;
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
 		if (a->active[afi] != b->active[afi] || !neighbor_af_equal(&a->af[afi], &b->af[afi]))
@@ -176,7 +176,7 @@ bool rcfg_equal(const struct routed_config *a, const struct routed_config *b)
 	    x->log_neighbor_changes != y->log_neighbor_changes || x->ebgp_requires_policy != y->ebgp_requires_policy ||
 	    x->keepalive != y->keepalive || x->holdtime != y->holdtime || x->graceful_restart != y->graceful_restart ||
 	    x->restart_time != y->restart_time || x->stalepath_time != y->stalepath_time ||
-	    x->neighbor_count != y->neighbor_count)
+	    x->approval_mode != y->approval_mode || x->neighbor_count != y->neighbor_count)
 		return false;
 	for (size_t i = 0; i < x->neighbor_count; i++)
 		if (!neighbor_equal(&x->neighbors[i], &y->neighbors[i]))
@@ -373,6 +373,15 @@ static void print_remote_as(const struct bgp_neighbor_config *n, FILE *out)
 
 /* Options of one neighbor outside address families, in the order FRR's
  * `show running-config` writes them. */
+const char *rcfg_approval_mode_name(enum bgp_approval_mode mode)
+{
+	switch (mode) {
+	case APPROVAL_MODE_GATEWAY: return "gateway";
+	case APPROVAL_MODE_CONNECTION: return "connection";
+	default: return "none";
+	}
+}
+
 static void print_neighbor(const struct bgp_neighbor_config *n, FILE *out)
 {
 	char a[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
@@ -392,6 +401,8 @@ static void print_neighbor(const struct bgp_neighbor_config *n, FILE *out)
 		fprintf(out, " neighbor %s password %s\n", a, n->password);
 	if (n->passive)
 		fprintf(out, " neighbor %s passive\n", a);
+	if (n->approval)
+		fprintf(out, " neighbor %s approval\n", a);
 	/* The maximum TTL is written without a number, as FRR does. */
 	if (n->ebgp_multihop == CONFIG_BGP_MAXTTL)
 		fprintf(out, " neighbor %s ebgp-multihop\n", a);
@@ -479,6 +490,8 @@ static void print_bgp(const struct bgp_config *bgp, FILE *out)
 		fputs(" bgp graceful-restart\n", out);
 	if (bgp->keepalive != CONFIG_BGP_DEFAULT_KEEPALIVE || bgp->holdtime != CONFIG_BGP_DEFAULT_HOLDTIME)
 		fprintf(out, " timers bgp %u %u\n", bgp->keepalive, bgp->holdtime);
+	if (bgp->approval_mode != APPROVAL_MODE_NONE)
+		fprintf(out, " approval mode %s\n", rcfg_approval_mode_name(bgp->approval_mode));
 	for (size_t i = 0; i < bgp->neighbor_count; i++)
 		print_neighbor(&bgp->neighbors[i], out);
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
@@ -576,6 +589,7 @@ static struct json_object *neighbor_json(const struct bgp_neighbor_config *n)
 	/* The key itself stays out of JSON, which goes to monitoring and logs. */
 	json_object_object_add(o, "passwordSet", json_object_new_boolean(n->password[0] != '\0'));
 	json_object_object_add(o, "passive", json_object_new_boolean(n->passive));
+	json_object_object_add(o, "approval", json_object_new_boolean(n->approval));
 	if (n->ebgp_multihop != 0)
 		json_object_object_add(o, "ebgpMultihop", json_object_new_int(n->ebgp_multihop));
 	if (n->ttl_security_hops != 0)
@@ -624,6 +638,7 @@ struct json_object *rcfg_to_json(const struct routed_config *cfg)
 	}
 	json_object_object_add(b, "logNeighborChanges", json_object_new_boolean(bgp->log_neighbor_changes));
 	json_object_object_add(b, "ebgpRequiresPolicy", json_object_new_boolean(bgp->ebgp_requires_policy));
+	json_object_object_add(b, "approvalMode", json_object_new_string(rcfg_approval_mode_name(bgp->approval_mode)));
 	json_object_object_add(b, "keepaliveTimer", json_object_new_int(bgp->keepalive));
 	json_object_object_add(b, "holdTimer", json_object_new_int(bgp->holdtime));
 	json_object_object_add(b, "gracefulRestart", json_object_new_boolean(bgp->graceful_restart));

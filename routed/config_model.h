@@ -67,6 +67,14 @@ enum bgp_remote_as_kind {
 	REMOTE_AS_EXTERNAL,  /* remote-as external: any AS but ours */
 };
 
+/* Route approval (docs/approval.md): which connections' routes wait for
+ * an operator's or the controller's approval before they are used. */
+enum bgp_approval_mode {
+	APPROVAL_MODE_NONE = 0,   /* no approval: every route flows (the default) */
+	APPROVAL_MODE_GATEWAY,    /* every BGP connection */
+	APPROVAL_MODE_CONNECTION, /* neighbors with `neighbor X approval` only */
+};
+
 enum bgp_update_source_kind {
 	UPDATE_SOURCE_NONE = 0,   /* the kernel picks our address */
 	UPDATE_SOURCE_ADDRESS,    /* bind to update_source_addr */
@@ -148,6 +156,9 @@ struct bgp_neighbor_config {
 	 * for IPv4 neighbors; the printer writes only what differs. */
 	bool active[BGP_AFI_COUNT];
 	struct bgp_neighbor_af_config af[BGP_AFI_COUNT];
+	/* `neighbor X approval`: its routes wait for approval when the mode
+	 * is APPROVAL_MODE_CONNECTION (kept, but unused, in other modes). */
+	bool approval;
 };
 
 /* `aggregate-address P [as-set] [summary-only]` (RFC 4271 section 9.2.2.2). */
@@ -195,6 +206,7 @@ struct bgp_config {
 	bool graceful_restart;
 	uint16_t restart_time;
 	uint16_t stalepath_time;
+	enum bgp_approval_mode approval_mode;
 	struct bgp_neighbor_config *neighbors; /* sorted by address, unique */
 	size_t neighbor_count;
 	size_t neighbor_cap;
@@ -217,7 +229,8 @@ bool rcfg_equal(const struct routed_config *a, const struct routed_config *b);
 /* RFC 1123 host name label: letters, digits, '-', not at either end. */
 bool rcfg_hostname_valid(const char *name);
 
-const char *bgp_afi_name(enum bgp_afi afi);  /* "ipv4" / "ipv6" */
+const char *bgp_afi_name(enum bgp_afi afi);
+const char *rcfg_approval_mode_name(enum bgp_approval_mode mode); /* "none", "gateway", "connection" */  /* "ipv4" / "ipv6" */
 enum bgp_afi bgp_afi_of(const struct prefix *p);
 
 /* `router bgp ASN`: creates the instance, with defaults, if none. Returns

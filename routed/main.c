@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "approval.h"
 #include "bgp_peer.h"
 #include "cli.h"
 #include "cli_server.h"
@@ -31,6 +32,7 @@
 
 struct routed_options {
 	const char *rundir;           /* NULL: from the settings */
+	const char *statedir;         /* NULL: from the settings */
 	const char *settings_path;
 	bool settings_explicit;
 	const char *config_path;
@@ -57,6 +59,7 @@ static void usage(FILE *out)
 		"  -f, --config FILE   routing configuration (default " DEFAULT_CONFIG "; `write memory` saves here)\n"
 		"  --settings FILE     appliance settings (default " DEFAULT_SETTINGS ")\n"
 		"  --rundir DIR        run directory for the pid file and CLI socket (default from settings, " DAEMON_DEFAULT_RUNDIR ")\n"
+		"  --statedir DIR      state directory: the route approval store (default from settings, /var/lib/skygate)\n"
 		"  --log-level LEVEL   debug, info, notice, warning, error (default from settings, info)\n"
 		"  --syslog TARGET     also log RFC 5424 to udp:HOST:PORT or unix:PATH\n"
 		"  --bgp-port PORT     TCP port for BGP, listening and connecting (default 179)\n"
@@ -70,11 +73,12 @@ static void usage(FILE *out)
 /* Returns 0 to run, 1 to exit successfully (help/version), -1 on bad usage. */
 static int parse_options(int argc, char **argv, struct routed_options *opt)
 {
-	enum { OPT_RUNDIR = 256, OPT_LOG_LEVEL, OPT_SYSLOG, OPT_SETTINGS, OPT_CHECK, OPT_CLI_REF, OPT_BGP_PORT,
+	enum { OPT_RUNDIR = 256, OPT_STATEDIR, OPT_LOG_LEVEL, OPT_SYSLOG, OPT_SETTINGS, OPT_CHECK, OPT_CLI_REF, OPT_BGP_PORT,
 	       OPT_NO_FIB };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'f'},
 		{"rundir", required_argument, NULL, OPT_RUNDIR},
+		{"statedir", required_argument, NULL, OPT_STATEDIR},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"syslog", required_argument, NULL, OPT_SYSLOG},
 		{"settings", required_argument, NULL, OPT_SETTINGS},
@@ -98,6 +102,9 @@ static int parse_options(int argc, char **argv, struct routed_options *opt)
 			break;
 		case OPT_RUNDIR:
 			opt->rundir = optarg;
+			break;
+		case OPT_STATEDIR:
+			opt->statedir = optarg;
 			break;
 		case OPT_LOG_LEVEL:
 			if (log_level_parse(optarg, &opt->level) != 0) {
@@ -227,6 +234,7 @@ static void on_config_changed(void *arg, const struct routed_config *cfg)
 			return;
 		}
 		log_notice(LOG_TAG, "BGP instance AS %u started", cfg->bgp->asn);
+		bgp_instance_set_approval(env->bgp, env->approval);
 	}
 	bgp_instance_apply(env->bgp, cfg);
 }
@@ -273,6 +281,19 @@ int main(int argc, char **argv)
 		log_err(LOG_TAG, "%s", err);
 		goto out;
 	}
+	/* Route approval decisions outlive the process (SQLite under the
+	 * state directory): without them routes would flow unapproved, so
+	 * the daemon does not start without its store. */
+	const char *statedir = opt.statedir != NULL ? opt.statedir : settings.statedir;
+	if (daemon_make_rundir(statedir, 0750, err, sizeof(err)) != 0) {
+		log_err(LOG_TAG, "%s", err);
+		goto out;
+	}
+	env.approval = appr_open(statedir, err, sizeof(err));
+	if (env.approval == NULL) {
+		log_err(LOG_TAG, "cannot open the route approval store: %s", err);
+		goto out;
+	}
 	if (loop_init(&loop) != 0 || loop_default_signals(&loop) != 0) {
 		log_err(LOG_TAG, "cannot set up the event loop");
 		goto out;
@@ -298,6 +319,7 @@ int main(int argc, char **argv)
 	loop_fini(&loop);
 	log_notice(LOG_TAG, "stopped");
 out:
+	appr_close(env.approval);
 	daemon_pidfile_release(&pidfile);
 	rcfg_free(env.running);
 	cmd_registry_free(env.reg);

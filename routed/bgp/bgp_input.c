@@ -1,8 +1,8 @@
 /*
  * Received UPDATEs into the RIB: RFC 7606 outcomes, loop detection (RFC
  * 4271 section 9.1.2), the eBGP first-AS check (section 6.3), the
- * neighbor's inbound policy (bgp_policy.c), and the per-family attribute
- * sets the RIB interns.
+ * neighbor's inbound policy (bgp_policy.c), route approval (held paths,
+ * bgp_approval.c), and the per-family attribute sets the RIB interns.
  */
 #include "bgp_internal.h"
 
@@ -171,6 +171,20 @@ static void family_attrs(const struct bgp_attrs *attrs, bool ipv6, struct bgp_at
 	}
 }
 
+/* One route into the RIB after inbound policy: held when the peer is
+ * subject to approval and no rule approves it (bgp_approval.c). */
+static int rib_add(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *p,
+		   struct bgp_attr_set *set, bool approval)
+{
+	if (!approval)
+		return bgp_rib_update(rib, peer, ebgp, p, set);
+	bool held = bgp_approval_wanted_held(peer, p), was_held;
+	int rc = bgp_rib_update_held(rib, peer, ebgp, p, set, held, &was_held);
+	if (rc == 0)
+		bgp_approval_learned(peer, p, held, was_held);
+	return rc;
+}
+
 /* Inbound policy, route by route: a deny is a withdraw of the peer's path
  * (the peer may have sent an accepted one before); what the route-map
  * changed is interned per route (equal results still share a set). */
@@ -180,6 +194,7 @@ static int announce_with_policy(struct bgp_rib *rib, struct bgp_peer *peer, bool
 	uint8_t buf[BGP_POLICY_SCRATCH];
 	struct bgp_arena scratch;
 	struct bgp_attrs out;
+	bool approval = bgp_approval_applies(peer);
 
 	for (size_t i = 0; i < n; i++) {
 		bgp_arena_init(&scratch, buf, sizeof(buf));
@@ -191,7 +206,7 @@ static int announce_with_policy(struct bgp_rib *rib, struct bgp_peer *peer, bool
 		struct bgp_attr_set *set = bgp_attrset_intern(rib, &out);
 		if (set == NULL)
 			return -1;
-		int rc = bgp_rib_update(rib, peer, ebgp, &list[i], set);
+		int rc = rib_add(rib, peer, ebgp, &list[i], set, approval);
 		bgp_attrset_unref(rib, set);
 		if (rc != 0)
 			return rc;
@@ -214,8 +229,9 @@ static int announce(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const
 	if (set == NULL)
 		return -1;
 	int rc = 0;
+	bool approval = bgp_approval_applies(peer);
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = bgp_rib_update(rib, peer, ebgp, &list[i], set);
+		rc = rib_add(rib, peer, ebgp, &list[i], set, approval);
 	bgp_attrset_unref(rib, set);
 	return rc;
 }

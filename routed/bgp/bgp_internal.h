@@ -134,9 +134,36 @@ struct bgp_instance {
 	 * each change, so this never outlives the object. */
 	struct policy_config *policy;
 	bool ebgp_requires_policy;      /* RFC 8212 */
+	/* Route approval (bgp_approval.c): the store (borrowed from the
+	 * daemon, which outlives every instance; NULL: no store, nothing is
+	 * ever held), the mode, and what the last re-evaluation saw of the
+	 * configuration (mode and neighbors' `approval`), to know when to
+	 * re-evaluate. */
+	struct appr_db *approval;
+	enum bgp_approval_mode approval_mode;
+	uint64_t approval_sig;
+	struct bgp_approval_stats approval_stats;
 	uint8_t *arena_buf;             /* scratch for one UPDATE's parse */
 	size_t arena_cap;
 };
+
+/* Route approval (bgp_approval.c): between inbound policy and the
+ * Loc-RIB (bgp_policy.c shows the whole order). */
+/* Are routes from peer subject to approval (mode and `neighbor X
+ * approval`, with a store open)? */
+bool bgp_approval_applies(const struct bgp_peer *peer);
+/* Should a route for p from peer (subject to approval) be held? */
+bool bgp_approval_wanted_held(const struct bgp_peer *peer, const struct prefix *p);
+/* A route from a subject peer went into the RIB, held or not, after
+ * being held (was_held) or not: logs and counts a newly pending or
+ * rejected route. */
+void bgp_approval_learned(struct bgp_peer *peer, const struct prefix *p, bool held, bool was_held);
+/* Status code of a held path in `show bgp`: 'r' when a reject rule
+ * holds it, 'p' when it is pending. */
+char bgp_approval_status_code(const struct bgp_dest *dest, const struct bgp_path *path);
+/* After a configuration change: re-evaluate every path when the mode or
+ * a neighbor's `approval` changed. */
+void bgp_approval_follow(struct bgp_instance *bgp);
 
 /* Monotonic seconds, for uptimes. */
 time_t bgp_now(void);
@@ -221,6 +248,11 @@ typedef int (*bgp_adj_out_fn)(const struct prefix *p, const struct bgp_attr_set 
 int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg);
 /* The peer's MRAI timer ran out: send what waited (its timer callback). */
 void bgp_output_mrai_expired(void *arg);
+/* The attribute set peer would be sent if best were dest's best path
+ * (the export rules and the neighbor's outbound policy), interned with
+ * one reference for the caller, or NULL when nothing would be sent.
+ * `show bgp approval preview` asks it about held paths. */
+struct bgp_attr_set *bgp_output_export(struct bgp_peer *peer, const struct bgp_dest *dest, const struct bgp_path *best);
 /* Forget what was sent to peer (its session is gone). */
 void bgp_output_peer_down(struct bgp_peer *peer);
 /* What peer's Adj-RIB-Out holds for dest: the attribute set announced

@@ -114,11 +114,8 @@ static int prepend_as(struct bgp_attrs *a, uint32_t asn, struct aspath_scratch *
 	return 0;
 }
 
-/* The attribute set peer should see for dest's best path, interned (one
- * reference for the caller), or NULL when nothing should be sent. */
-static struct bgp_attr_set *export_set(struct bgp_peer *peer, const struct bgp_dest *dest)
+struct bgp_attr_set *bgp_output_export(struct bgp_peer *peer, const struct bgp_dest *dest, const struct bgp_path *best)
 {
-	const struct bgp_path *best = bgp_dest_best(dest);
 	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
 	bool to_ebgp = bgp_peer_is_ebgp(peer);
 	struct aspath_scratch scratch = {0};
@@ -180,6 +177,13 @@ out:
 	free(scratch.segs);
 	free(scratch.asns);
 	return set;
+}
+
+/* The attribute set peer should see for dest's best path, interned (one
+ * reference for the caller), or NULL when nothing should be sent. */
+static struct bgp_attr_set *export_set(struct bgp_peer *peer, const struct bgp_dest *dest)
+{
+	return bgp_output_export(peer, dest, bgp_dest_best(dest));
 }
 
 /* ---- grouping announcements by attribute set --------------------------------- */

@@ -1345,6 +1345,7 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	snprintf(bgp->hostname, sizeof(bgp->hostname), "%s", rcfg->hostname);
 	bgp->policy = rcfg->policy;
 	bgp->ebgp_requires_policy = cfg->ebgp_requires_policy;
+	bgp->approval_mode = cfg->approval_mode;
 	bgp->keepalive = cfg->keepalive;
 	bgp->holdtime = cfg->holdtime;
 	bgp->log_neighbor_changes = cfg->log_neighbor_changes;
@@ -1439,6 +1440,7 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	if (bgp->router_id == 0)
 		log_warn(LOG_TAG, "no router-id: configure `bgp router-id A.B.C.D` (no IPv4 address to take one from)");
 	bgp_policy_follow(bgp);
+	bgp_approval_follow(bgp);
 	bgp_output_networks_changed(bgp);
 }
 

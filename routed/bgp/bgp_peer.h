@@ -105,6 +105,57 @@ int bgp_show_neighbor_routes(struct bgp_instance *bgp, const struct prefix *addr
 struct json_object *bgp_show_neighbor_routes_json(struct bgp_instance *bgp, const struct prefix *addr,
 						  enum bgp_afi afi, enum bgp_neighbor_view view);
 
+/* ---- route approval (bgp_approval.c, docs/approval.md) ---- */
+struct appr_db;
+struct appr_rule;
+
+/* Counted since the instance started. */
+struct bgp_approval_stats {
+	uint64_t pending_learned;    /* routes that became pending (one syslog event each) */
+	uint64_t rejected_learned;   /* routes held because a reject rule matched */
+	uint64_t released;           /* held routes released by an approval or a mode change */
+};
+
+/* Use the store db (borrowed; NULL: none) for the instance's decisions. */
+void bgp_instance_set_approval(struct bgp_instance *bgp, struct appr_db *db);
+/* Rules changed: hold and release paths to match. Returns how many paths
+ * changed; their routes go out from the next loop turn. */
+size_t bgp_approval_reevaluate(struct bgp_instance *bgp);
+
+enum bgp_approval_state {
+	BGP_APPROVAL_PENDING,
+	BGP_APPROVAL_APPROVED,
+	BGP_APPROVAL_REJECTED,
+};
+const char *bgp_approval_state_name(enum bgp_approval_state state); /* "pending", ... */
+
+/* A route learned from a connection subject to approval. */
+struct bgp_approval_route {
+	struct prefix prefix;
+	struct prefix neighbor;
+	enum bgp_approval_state state;
+	const struct appr_rule *rule;  /* the deciding rule, NULL when pending (borrowed) */
+	uint32_t age;                  /* seconds since it arrived or last changed */
+};
+typedef int (*bgp_approval_route_fn)(const struct bgp_approval_route *route, void *arg);
+/* Visit those routes, only neighbor's when neighbor is not NULL: in prefix
+ * order (IPv4 first) when ordered, else in no particular order without
+ * the cost of a sort (the routes of one prefix still come together).
+ * Non-zero from fn stops the walk; fn must not change the RIB or the
+ * rules. */
+int bgp_approval_routes(struct bgp_instance *bgp, const struct prefix *neighbor, bool ordered,
+			bgp_approval_route_fn fn, void *arg);
+/* The mode, and the counters. */
+enum bgp_approval_mode bgp_approval_mode(const struct bgp_instance *bgp);
+const struct bgp_approval_stats *bgp_approval_stats(const struct bgp_instance *bgp);
+
+/* `show bgp approval preview P`: for each established peer, what it would
+ * be sent for P if P's held paths were approved (the real export path:
+ * built-in rules and outbound policy). Returns -1 when no path for P is
+ * in the RIB. */
+int bgp_approval_preview(struct bgp_instance *bgp, const struct prefix *p, FILE *out);
+struct json_object *bgp_approval_preview_json(struct bgp_instance *bgp, const struct prefix *p);
+
 /* The instance's RIB (for show commands and the FIB). */
 struct bgp_rib *bgp_instance_rib(struct bgp_instance *bgp);
 

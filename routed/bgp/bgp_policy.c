@@ -5,8 +5,14 @@
  *
  * Where it sits in the processing of a route:
  *
- *   Adj-RIB-In -> inbound policy -> Loc-RIB -> best path -> outbound policy
- *   -> Adj-RIB-Out
+ *   Adj-RIB-In -> inbound policy -> approval -> Loc-RIB -> best path
+ *   -> outbound policy -> Adj-RIB-Out
+ *
+ * Approval (bgp_approval.c, docs/approval.md) sees the route as the
+ * inbound policy made it: a route the policy denies is never pending, and
+ * a rule decides about the prefix the policy let through. An unapproved
+ * route stays in the Adj-RIB-In, held: it takes no part in the decision,
+ * so it is neither installed nor advertised.
  *
  * Inbound (bgp_input.c) runs after the RFC 4271 section 9.1.2 checks and
  * before the attributes are interned; outbound (bgp_output.c) after the

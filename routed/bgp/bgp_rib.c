@@ -530,11 +530,13 @@ static void dest_maybe_release(struct bgp_rib *rib, struct bgp_dest *dest)
 	free_dest(rib, dest);
 }
 
-int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
-		   struct bgp_attr_set *set)
+int bgp_rib_update_held(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
+			struct bgp_attr_set *set, bool held, bool *was_held)
 {
 	struct bgp_dest *dest = dest_get(rib, prefix);
 
+	if (was_held != NULL)
+		*was_held = false;
 	if (dest == NULL)
 		return -1;
 	struct bgp_path *p;
@@ -543,11 +545,16 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 			break;
 	if (p != NULL) {
 		p->stale = false;
-		if (p->attrs == set)
+		if (was_held != NULL)
+			*was_held = p->held;
+		if (p->attrs == set && p->held == held)
 			return 0; /* nothing new: an implicit refresh */
-		bgp_attrset_unref(rib, p->attrs);
-		p->attrs = bgp_attrset_ref(set);
-		p->since = (uint32_t)bgp_now();
+		if (p->attrs != set) {
+			bgp_attrset_unref(rib, p->attrs);
+			p->attrs = bgp_attrset_ref(set);
+			p->since = (uint32_t)bgp_now();
+		}
+		p->held = held;
 		/* The best path's attributes changed even if it stays best. */
 		decide(rib, dest);
 		return 0;
@@ -559,6 +566,7 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 	}
 	p->peer = peer;
 	p->ebgp = ebgp;
+	p->held = held;
 	p->attrs = bgp_attrset_ref(set);
 	p->since = (uint32_t)bgp_now();
 	p->next = dest->paths;
@@ -567,6 +575,29 @@ int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 		peer->pfx_rcvd[bgp_afi_of(prefix) == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST]++;
 	decide(rib, dest);
 	return 0;
+}
+
+int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
+		   struct bgp_attr_set *set)
+{
+	return bgp_rib_update_held(rib, peer, ebgp, prefix, set, false, NULL);
+}
+
+size_t bgp_rib_dest_hold(struct bgp_rib *rib, struct bgp_dest *dest, bgp_hold_fn want, void *arg)
+{
+	size_t changed = 0;
+
+	/* Flags first, one decision after: the decision reorders the list. */
+	for (struct bgp_path *p = dest->paths; p != NULL; p = p->next) {
+		bool held = want(dest, p, arg);
+		if (held != p->held) {
+			p->held = held;
+			changed++;
+		}
+	}
+	if (changed > 0)
+		decide(rib, dest);
+	return changed;
 }
 
 bool bgp_rib_set_held(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *prefix, bool held)

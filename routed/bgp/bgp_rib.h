@@ -101,6 +101,16 @@ size_t bgp_rib_attrset_count(const struct bgp_rib *rib);
  * one. Takes a new reference to set. Returns 0, or -1 out of memory. */
 int bgp_rib_update(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
 		   struct bgp_attr_set *set);
+/* The same, the path held (held: it takes no part in the decision) or
+ * not; *was_held (may be NULL) says whether the peer's previous path for
+ * prefix was held (false for a new path). */
+int bgp_rib_update_held(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *prefix,
+			struct bgp_attr_set *set, bool held, bool *was_held);
+/* Set the held flag of every path of dest to want(dest, path, arg), then
+ * decide once; for walks (bgp_rib_scan callbacks may call it: it adds and
+ * removes nothing). Returns how many paths changed. */
+typedef bool (*bgp_hold_fn)(const struct bgp_dest *dest, const struct bgp_path *path, void *arg);
+size_t bgp_rib_dest_hold(struct bgp_rib *rib, struct bgp_dest *dest, bgp_hold_fn want, void *arg);
 /* Hold (or release) the peer's path for prefix: a held path stays in the
  * Adj-RIB-In but takes no part in the decision. Returns false when the
  * peer has no path for prefix. */

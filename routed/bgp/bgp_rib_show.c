@@ -49,7 +49,7 @@ struct show_ctx {
 	unsigned prefixes;
 };
 
-static void print_line(FILE *out, bool suppressed, bool best, const char *pfx, const char *nh, const struct bgp_attrs *a,
+static void print_line(FILE *out, char status, bool best, const char *pfx, const char *nh, const struct bgp_attrs *a,
 		       unsigned weight)
 {
 	char path[512], med[16] = "", lp[16] = "";
@@ -59,7 +59,7 @@ static void print_line(FILE *out, bool suppressed, bool best, const char *pfx, c
 		snprintf(med, sizeof(med), "%u", a->med);
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF))
 		snprintf(lp, sizeof(lp), "%u", a->local_pref);
-	fprintf(out, "%s%s %-18s %-18s %10s %6s %6u %s%s%c\n", suppressed ? "s" : "*", best ? ">" : " ", pfx, nh, med, lp, weight,
+	fprintf(out, "%c%s %-18s %-18s %10s %6s %6u %s%s%c\n", status, best ? ">" : " ", pfx, nh, med, lp, weight,
 		path, path[0] ? " " : "", origin_code[a->origin <= 2 ? a->origin : 2]);
 }
 
@@ -78,7 +78,7 @@ static void show_walk(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix
 
 static void print_header(FILE *out)
 {
-	fputs("Status codes:  * valid, > best, s suppressed\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\n\n", out);
+	fputs("Status codes:  * valid, > best, s suppressed, p pending approval, r rejected\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\n\n", out);
 	fprintf(out, "   %-18s %-18s %10s %6s %6s Path\n", "Network", "Next Hop", "Metric", "LocPrf", "Weight");
 }
 
@@ -95,7 +95,10 @@ static int show_dest_text(struct bgp_dest *dest, void *arg)
 		if (c->from != NULL && p->peer != c->from)
 			continue;
 		next_hop_text(p, nh, sizeof(nh));
-		print_line(c->out, dest->suppressed, p == bgp_dest_best(dest), first ? pfx : "", nh, &p->attrs->attrs,
+		/* A held path awaits approval ('p') or was rejected ('r'):
+		 * it is in the Adj-RIB-In but not a candidate. */
+		char status = p->held ? bgp_approval_status_code(dest, p) : dest->suppressed ? 's' : '*';
+		print_line(c->out, status, p == bgp_dest_best(dest), first ? pfx : "", nh, &p->attrs->attrs,
 			   p->peer == NULL ? BGP_WEIGHT_LOCAL : 0);
 		c->prefixes += first;
 		first = false;
@@ -124,6 +127,9 @@ static struct json_object *path_json(struct bgp_rib *rib, const struct bgp_dest 
 	json_object_object_add(o, "valid", json_object_new_boolean(true));
 	if (p->stale)
 		json_object_object_add(o, "stale", json_object_new_boolean(true));
+	if (p->held)
+		json_object_object_add(o, bgp_approval_status_code(dest, p) == 'r' ? "rejected" : "pending",
+				       json_object_new_boolean(true));
 	if (dest->suppressed)
 		json_object_object_add(o, "suppressed", json_object_new_boolean(true));
 	if (p == bgp_dest_best(dest)) {
@@ -224,7 +230,7 @@ static int advertised_text(const struct prefix *p, const struct bgp_attr_set *se
 	char pfx[PREFIX_STRLEN], nh[INET6_ADDRSTRLEN];
 
 	attrs_next_hop_text(&set->attrs, false, nh, sizeof(nh));
-	print_line(c->out, false, true, prefix_format(p, pfx, sizeof(pfx)), nh, &set->attrs, 0);
+	print_line(c->out, '*', true, prefix_format(p, pfx, sizeof(pfx)), nh, &set->attrs, 0);
 	c->prefixes++;
 	return 0;
 }

@@ -30,6 +30,11 @@ def test_lab_demo_runs_and_cleans_up(skygate_bin):
     assert "FRR and BIRD both learned 198.18.0.0/15 from AS 64520" in out
     assert "      network 198.18.0.0/15\n" in out
     assert "previous kept as routed.conf.bak" in out
+    # Route approval: the new on-prem prefix waits, then reaches the cloud.
+    assert "pending   198.18.11.0/24           192.0.2.1" in out
+    assert "BIRD (cloud) does not have 198.18.11.0/24: pending routes are not advertised" in out
+    assert "BIRD (cloud) learned 198.18.11.0/24 from AS 64520 once approved" in out
+    assert "approved  198.18.11.0/24           192.0.2.1" in out
     # Traffic between the workloads follows the routes skygate installed.
     assert "gw# ip route show proto 211:  198.18.10.0/24 via 192.0.2.1" in out
     assert "198.18.10.1 -> 198.19.20.1: 3 packets transmitted, 3 received, 0% packet loss" in out

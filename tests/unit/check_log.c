@@ -163,6 +163,20 @@ START_TEST(test_syslog_unix_delivery)
 	ck_assert_int_eq(recv(rx, got, sizeof(got), MSG_DONTWAIT), -1);
 	ck_assert_int_eq(errno, EAGAIN);
 
+	/* Structured data goes between MSGID and MSG. */
+	char sd[LOG_SD_MAX] = "[skygate-approval@32473";
+	size_t used = log_sd_param(sd, sizeof(sd), strlen(sd), "prefix", "198.18.1.0/24");
+	used = log_sd_param(sd, sizeof(sd), used, "reason", "say \"hi\" [x]");
+	ck_assert_uint_lt(used, sizeof(sd) - 1);
+	sd[used++] = ']';
+	sd[used] = '\0';
+	log_msg_sd(LOG_LVL_NOTICE, "approval", sd, "pending");
+	n = recv(rx, got, sizeof(got) - 1, MSG_DONTWAIT);
+	ck_assert_int_gt(n, 0);
+	got[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(got, " approval [skygate-approval@32473 prefix=\"198.18.1.0/24\" "
+					  "reason=\"say \\\"hi\\\" [x\\]\"] pending"));
+
 	log_close();
 	log_warn("bgp", "after close");
 	ck_assert_int_eq(recv(rx, got, sizeof(got), MSG_DONTWAIT), -1);

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from lib.skyipc import Session
 from lib.topo import Daemon, Namespace, Topology, rundir_argv
@@ -17,10 +18,18 @@ class Gateway:
     session: Session
 
 
-def start_routed(topo: Topology, ns: Namespace, config: str, binary: str, name: str = "gw") -> Gateway:
-    """Start skygate-routed (binary) in ns with config as routed.conf."""
+def start_routed(topo: Topology, ns: Namespace, config: str, binary: str, name: str = "gw",
+                 statedir: Path | None = None, extra_args: Sequence[str] = ()) -> Gateway:
+    """Start skygate-routed (binary) in ns with config as routed.conf.
+
+    The state directory (the route approval store) is the run directory
+    unless statedir is given: a test that restarts the gateway passes the
+    same statedir again to keep its decisions.  extra_args go to routed
+    as they are (e.g. --syslog unix:PATH)."""
     rundir = topo.make_dir(name)
-    daemon = topo.start_daemon(ns, "routed", rundir_argv(binary, "routed.conf"), rundir=rundir,
+    argv = rundir_argv(binary, "routed.conf", "--statedir", str(statedir) if statedir else "{rundir}",
+                       *extra_args)
+    daemon = topo.start_daemon(ns, "routed", argv, rundir=rundir,
                                files={"routed.conf": config},
                                ready=lambda: (rundir / "routed.sock").exists())
     session = Session(str(rundir / "routed.sock"))
