@@ -118,7 +118,8 @@ static int prepend_as(struct bgp_attrs *a, uint32_t asn, struct aspath_scratch *
  * reference for the caller), or NULL when nothing should be sent. */
 static struct bgp_attr_set *export_set(struct bgp_peer *peer, const struct bgp_dest *dest)
 {
-	const struct bgp_path *best = bgp_dest_best(dest);
+	/* What the peer's domain sees (docs/domains.md). */
+	const struct bgp_path *best = bgp_view_best(peer->bgp, dest, peer->domain);
 	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
 	bool to_ebgp = bgp_peer_is_ebgp(peer);
 	struct aspath_scratch scratch = {0};

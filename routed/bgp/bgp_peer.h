@@ -108,4 +108,13 @@ struct json_object *bgp_show_neighbor_routes_json(struct bgp_instance *bgp, cons
 /* The instance's RIB (for show commands and the FIB). */
 struct bgp_rib *bgp_instance_rib(struct bgp_instance *bgp);
 
+/* Network domains as the speaker has them in effect (bgp_domain.c): a
+ * domain's number by name (-1: not in effect), how many prefixes its view
+ * holds, and `show bgp domain NAME [ipv4|ipv6] [json]` (caller owns the
+ * JSON object). */
+int bgp_domain_number_of(const struct bgp_instance *bgp, const char *name);
+uint32_t bgp_domain_route_count(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi);
+void bgp_domain_show(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi, FILE *out);
+struct json_object *bgp_domain_show_json(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi);
+
 #endif

@@ -1,0 +1,167 @@
+"""Network domains (docs/domains.md) in namespaces, against two FRR peers
+in two domains that both announce 198.18.1.0/24: the overlapping prefixes
+coexist, each domain's kernel table holds its own next hop, each peer
+receives only its domain's routes; `domain-policy` leaks routes both ways
+and its removal withdraws them. Data plane: hosts behind gateway
+interfaces of the two domains cannot reach each other (the nftables drop
+counter of the domain they send from grows) until a policy connects the
+domains."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from lib.gateway import start_routed
+from lib.jsonmatch import ABSENT, wait_for, wait_until
+from lib.peers import BgpNeighbor, FrrRouter, frr_bgp_config
+
+pytestmark = pytest.mark.requires("frr")
+
+GW_AS, RED_AS, BLUE_AS = 64512, 64601, 64602
+SHARED = "198.18.1.0/24"          # announced in both domains
+RED_ONLY, BLUE_ONLY = "198.18.11.0/24", "198.18.21.0/24"
+RED_TABLE = 1100
+
+
+def configure(session, *lines: str) -> None:
+    for line in ("configure terminal", *lines, "end"):
+        reply = session.run(line)
+        assert reply.ok, (line, reply.output)
+
+
+def show(session, command: str):
+    reply = session.run(command)
+    assert reply.ok, (command, reply.output)
+    return json.loads(reply.output)
+
+
+def table_nexthops(ns, table) -> dict:
+    """{prefix: gateway} of a kernel table, as `ip -j route` has it."""
+    # The kernel has no table until its first route: that is an empty one.
+    proc = ns.ip("-j", "route", "show", "table", str(table), check=False)
+    routes = json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
+    return {r["dst"]: r.get("gateway") for r in routes if r.get("protocol") in ("211", 211)}
+
+
+def ping(ns, addr: str) -> bool:
+    """One echo, one second to answer: whether it came back."""
+    proc = ns.run(["ping", "-n", "-q", "-c", "1", "-W", "1", addr], check=False, timeout=10)
+    return proc.returncode == 0
+
+
+@pytest.fixture
+def segmented(topo, skygate_bin):
+    gw_ns = topo.add_namespace("gw")
+    red_ns, blue_ns = topo.add_namespace("red"), topo.add_namespace("blue")
+    hred_ns, hblue_ns = topo.add_namespace("hred"), topo.add_namespace("hblue")
+    red = topo.add_link(gw_ns, red_ns, ["192.0.2.1/24"], ["192.0.2.2/24"])
+    blue = topo.add_link(gw_ns, blue_ns, ["198.51.100.1/24"], ["198.51.100.2/24"])
+    hred = topo.add_link(gw_ns, hred_ns, ["203.0.113.1/28"], ["203.0.113.2/28"])
+    hblue = topo.add_link(gw_ns, hblue_ns, ["203.0.113.17/28"], ["203.0.113.18/28"])
+    gw_ns.enable_forwarding()
+    hred_ns.add_route("203.0.113.16/28", via="203.0.113.1")
+    hblue_ns.add_route("203.0.113.0/28", via="203.0.113.17")
+    config = (
+        f"domain red\n table {RED_TABLE}\n interface {red.a_if}\n interface {hred.a_if}\nexit\n"
+        f"domain blue\n interface {blue.a_if}\n interface {hblue.a_if}\nexit\n"
+        f"router bgp {GW_AS}\n bgp router-id 192.0.2.1\n"
+        f" neighbor 192.0.2.2 remote-as {RED_AS}\n neighbor 192.0.2.2 domain red\n"
+        f" neighbor 198.51.100.2 remote-as {BLUE_AS}\n neighbor 198.51.100.2 domain blue\n")
+    gw = start_routed(topo, gw_ns, config, skygate_bin("skygate-routed"))
+    frr_red = FrrRouter(topo, red_ns, {"bgpd": frr_bgp_config(
+        RED_AS, "192.0.2.2", [BgpNeighbor("192.0.2.1", GW_AS, "gw")], networks=[SHARED, RED_ONLY])}).start()
+    frr_blue = FrrRouter(topo, blue_ns, {"bgpd": frr_bgp_config(
+        BLUE_AS, "198.51.100.2", [BgpNeighbor("198.51.100.1", GW_AS, "gw")],
+        networks=[SHARED, BLUE_ONLY])}).start()
+    # FRR installs what it learns only with zebra; the routes it is sent
+    # are read from its BGP table, which is what the test asserts on.
+    blue_table = show(gw.session, "show domain blue json")["blue"]["table"]
+    return {"gw": gw, "gw_ns": gw_ns, "red": frr_red, "blue": frr_blue, "hred": hred_ns, "hblue": hblue_ns,
+            "blue_table": blue_table}
+
+
+def separated(s) -> None:
+    """Unconnected: each domain has its own next hop for the shared prefix,
+    and each peer hears nothing of the other domain."""
+    session, gw_ns = s["gw"].session, s["gw_ns"]
+    wait_until(lambda: table_nexthops(gw_ns, RED_TABLE) == {SHARED: "192.0.2.2", RED_ONLY: "192.0.2.2"}, 60,
+               what="red's table holds red's routes only")
+    wait_until(lambda: table_nexthops(gw_ns, s["blue_table"]) == {SHARED: "198.51.100.2",
+                                                                   BLUE_ONLY: "198.51.100.2"}, 30,
+               what="blue's table holds blue's routes only")
+    wait_for(lambda: show(session, "show bgp domain red ipv4 json"), {"routes": {
+        SHARED: {"nexthop": "192.0.2.2", "learnedInDomain": "red"}, RED_ONLY: {"nexthop": "192.0.2.2"},
+        BLUE_ONLY: ABSENT}}, 30, what="red's view")
+    wait_for(lambda: s["red"].bgp_routes("ipv4"), {"routes": {BLUE_ONLY: ABSENT}}, 5,
+             what="the red peer is sent nothing of blue")
+    wait_for(lambda: s["blue"].bgp_routes("ipv4"), {"routes": {RED_ONLY: ABSENT}}, 5,
+             what="the blue peer is sent nothing of red")
+    # Nothing of either domain reaches the default domain's table (main).
+    assert table_nexthops(gw_ns, "main") == {}
+
+
+def test_overlapping_prefixes_and_leaking(segmented):
+    s = segmented
+    session = s["gw"].session
+    separated(s)
+    assert show(session, "show domain red json")["red"]["bgpRoutes"]["ipv4"] == 2
+
+    configure(session, "domain-policy red blue")
+    # Leaked both ways: each peer now hears the other domain's own prefix.
+    wait_for(lambda: s["red"].bgp_routes("ipv4"), {"routes": {BLUE_ONLY: [{"path": f"{GW_AS} {BLUE_AS}"}]}}, 30,
+             what="blue's route leaked to the red peer")
+    wait_for(lambda: s["blue"].bgp_routes("ipv4"), {"routes": {RED_ONLY: [{"path": f"{GW_AS} {RED_AS}"}]}}, 30,
+             what="red's route leaked to the blue peer")
+    wait_until(lambda: table_nexthops(s["gw_ns"], RED_TABLE).get(BLUE_ONLY) == "198.51.100.2", 30,
+               what="blue's route in red's table")
+    wait_for(lambda: show(session, "show domain-policy json"), {"policies": [
+        {"domainA": "blue", "domainB": "red"}], "transitive": False}, 5, what="the policy shown")
+    assert show(session, "show domain red json")["red"]["connectedDomains"] == ["blue"]
+
+    configure(session, "no domain-policy red blue")
+    separated(s)
+
+
+def test_forwarding_between_domains(segmented):
+    s = segmented
+    session = s["gw"].session
+    hblue_addr = "203.0.113.18"
+    wait_until(lambda: s["gw_ns"].run(["nft", "list", "table", "inet", "skygate"], check=False).returncode == 0, 20,
+               what="the nftables table of the domains")
+    rules = s["gw_ns"].run(["ip", "-j", "rule", "show"]).stdout
+    assert any(r.get("iif") and r.get("table") == str(RED_TABLE) for r in json.loads(rules)), rules
+
+    before = show(session, "show domain red json")["red"]["dropped"]["packets"]
+    assert not ping(s["hred"], hblue_addr)
+    wait_until(lambda: show(session, "show domain red json")["red"]["dropped"]["packets"] > before, 10,
+               what="red's drop counter to count the echo request")
+
+    configure(session, "domain-policy red blue")
+    wait_until(lambda: ping(s["hred"], hblue_addr), 20, what="hosts of connected domains to reach each other")
+    assert ping(s["hblue"], "203.0.113.2")
+
+    # Removing the policy takes the forwarding permission away again.
+    configure(session, "no domain-policy red blue")
+    wait_until(lambda: not ping(s["hred"], hblue_addr), 20, what="the hosts to be separated again")
+
+
+def test_bad_input_changes_nothing(segmented):
+    session = segmented["gw"].session
+    before = session.run("show running-config").output
+    assert session.run("configure terminal").ok
+    for line, want in (("domain-policy red red", "two different domains"),
+                       ("domain-policy red purple", "No such domain purple"),
+                       ("no domain red", "in use by neighbor 192.0.2.2"),
+                       ("no domain default", "cannot be removed")):
+        reply = session.run(line)
+        assert not reply.ok and want in reply.output, (line, reply.output)
+    assert session.run("domain blue").ok
+    reply = session.run(f"table {RED_TABLE}")
+    assert not reply.ok and "already used by domain red" in reply.output, reply.output
+    assert session.run("end").ok
+    assert session.run("show running-config").output == before
+    reply = session.run("show ip route domain purple json")
+    assert not reply.ok and "No such domain purple" in reply.output
