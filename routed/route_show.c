@@ -80,6 +80,7 @@ static int prefix_from_nl(struct nl_addr *a, int family, struct prefix *out)
 }
 
 struct collect {
+	struct bgp_instance *bgp; /* NULL: no BGP instance */
 	struct bgp_rib *rib; /* NULL: no BGP instance */
 	uint32_t table;      /* the kernel table shown: main, or a domain's */
 	int family;
@@ -147,8 +148,10 @@ static void add_kernel_route(struct nl_object *obj, void *arg)
 static int add_uninstalled(struct bgp_dest *dest, void *arg)
 {
 	struct collect *c = arg;
+	/* The main table holds the default domain's view (docs/domains.md). */
+	const struct bgp_path *best = bgp_default_view_best(c->bgp, dest);
 
-	if (bgp_dest_best(dest) == NULL || bgp_dest_best(dest)->peer == NULL || dest->fib_installed)
+	if (best == NULL || best->peer == NULL || dest->fib_installed)
 		return 0;
 	struct route_row *r = new_row(c);
 	if (r == NULL)
@@ -157,7 +160,7 @@ static int add_uninstalled(struct bgp_dest *dest, void *arg)
 	set_kind(r, KIND_BGP);
 	const char *why = bgp_dest_fib_error(c->rib, dest);
 	snprintf(r->reason, sizeof(r->reason), "%s", why[0] ? why : "not installed yet");
-	const struct bgp_attrs *a = &bgp_dest_best(dest)->attrs->attrs;
+	const struct bgp_attrs *a = &best->attrs->attrs;
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP) && dest->prefix.family == AF_INET)
 		inet_ntop(AF_INET, a->nexthop, r->nh[0].ip, sizeof(r->nh[0].ip));
 	else if (a->mp_nexthop.family == AF_INET6)
@@ -192,6 +195,7 @@ static int collect_routes(struct cli_session *s, struct collect *c)
 	nl_cache_foreach(cache, add_kernel_route, c);
 	/* Why a route is missing is kept for the main table only. */
 	if (s->env->bgp != NULL && c->table == RT_TABLE_MAIN && (c->only == KIND_ANY || c->only == KIND_BGP)) {
+		c->bgp = s->env->bgp;
 		c->rib = bgp_instance_rib(s->env->bgp);
 		bgp_rib_scan(c->rib, c->family == AF_INET6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4, add_uninstalled, c);
 	}

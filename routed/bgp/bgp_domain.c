@@ -87,6 +87,11 @@ size_t bgp_view_multipath(const struct bgp_instance *bgp, const struct bgp_dest 
 	return bgp_view_multipath_of(&bgp->domains->view, dest, domain, max_paths, out, max);
 }
 
+const struct bgp_path *bgp_default_view_best(const struct bgp_instance *bgp, const struct bgp_dest *dest)
+{
+	return bgp_view_best(bgp, dest, 0);
+}
+
 unsigned bgp_domain_count(const struct bgp_instance *bgp)
 {
 	return bgp->domains != NULL ? bgp->domains->view.count : 1;

@@ -31,6 +31,8 @@
 struct bgp_instance;
 struct bgp_peer;
 struct bgp_rib;
+struct bgp_dest;
+struct bgp_path;
 struct json_object;
 
 /* FRR's defaults, so a configuration moved from FRR behaves the same. */
@@ -113,6 +115,8 @@ struct bgp_rib *bgp_instance_rib(struct bgp_instance *bgp);
  * holds, and `show bgp domain NAME [ipv4|ipv6] [json]` (caller owns the
  * JSON object). */
 int bgp_domain_number_of(const struct bgp_instance *bgp, const char *name);
+/* The default domain's best path for dest: what the main table holds. */
+const struct bgp_path *bgp_default_view_best(const struct bgp_instance *bgp, const struct bgp_dest *dest);
 uint32_t bgp_domain_route_count(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi);
 void bgp_domain_show(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi, FILE *out);
 struct json_object *bgp_domain_show_json(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi);

@@ -99,8 +99,13 @@ def separated(s) -> None:
              what="the red peer is sent nothing of blue")
     wait_for(lambda: s["blue"].bgp_routes("ipv4"), {"routes": {RED_ONLY: ABSENT}}, 5,
              what="the blue peer is sent nothing of red")
-    # Nothing of either domain reaches the default domain's table (main).
+    # Nothing of either domain reaches the default domain's table (main),
+    # nor is shown as missing from it.
     assert table_nexthops(gw_ns, "main") == {}
+    assert SHARED not in show(session, "show ip route json")
+    wait_for(lambda: show(session, "show ip route domain red json"), {
+        SHARED: [{"protocol": "bgp", "table": RED_TABLE, "installed": True, "nexthops": [{"ip": "192.0.2.2"}]}]},
+        10, what="red's table as `show ip route domain red` reads it")
 
 
 def test_overlapping_prefixes_and_leaking(segmented):
