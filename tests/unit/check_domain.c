@@ -7,6 +7,7 @@
  * nftables ruleset.
  */
 #include <check.h>
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -281,6 +282,58 @@ START_TEST(test_cli_refusals)
 }
 END_TEST
 
+START_TEST(test_cli_show)
+{
+	struct cli_session s;
+
+	/* No kernel here: nothing is programmed, every counter reads 0. */
+	domain_dataplane_enable(false);
+	cli_session_init(&s, &env, out);
+	run_ok(&s, "configure terminal");
+	run_ok(&s, "domain red");
+	run_ok(&s, "interface veth1");
+	run_ok(&s, "exit");
+	run_ok(&s, "domain blue");
+	run_ok(&s, "exit");
+	run_ok(&s, "domain-policy red blue");
+	run_ok(&s, "router bgp 64512");
+	run_ok(&s, "neighbor 192.0.2.2 remote-as 64513");
+	run_ok(&s, "neighbor 192.0.2.2 domain red");
+	run_ok(&s, "end");
+	output();
+	run_ok(&s, "show domain red");
+	ck_assert_str_eq(output(), "Domain red, table 1000\n"
+				   "  Interfaces: veth1\n"
+				   "  BGP neighbors: 192.0.2.2\n"
+				   "  Connected domains: blue\n"
+				   "  BGP routes: 0 IPv4, 0 IPv6\n"
+				   "  Dropped toward unconnected domains: 0 packets, 0 bytes\n");
+	run_ok(&s, "show domain default");
+	ck_assert_str_eq(output(), "Domain default, table 254\n"
+				   "  Interfaces: (every interface no other domain lists)\n"
+				   "  BGP neighbors: none\n"
+				   "  Connected domains: none\n"
+				   "  BGP routes: 0 IPv4, 0 IPv6\n"
+				   "  Dropped toward unconnected domains: 0 packets, 0 bytes\n");
+	run_ok(&s, "show domain json");
+	struct json_object *o = json_tokener_parse(output()), *v;
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_object_object_get_ex(o, "blue", &v));
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(v, "table")), 1001);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(json_object_object_get(v, "connectedDomains"),
+										  0)), "red");
+	ck_assert_int_eq(json_object_object_length(o), 3);
+	json_object_put(o);
+	run_ok(&s, "show domain-policy");
+	ck_assert_str_eq(output(), "blue <-> red\n");
+	ck_assert_int_eq(cli_execute(&s, "show domain purple"), -1);
+	ck_assert_str_eq(output(), "% No such domain purple\n");
+	ck_assert_int_eq(cli_execute(&s, "show bgp domain red"), -1);
+	ck_assert_str_eq(output(), "% No BGP process is configured\n");
+	domain_dataplane_enable(true);
+}
+END_TEST
+
 START_TEST(test_ruleset)
 {
 	struct domain_config *dc = domain_config_new();
@@ -323,6 +376,7 @@ static Suite *domain_suite(void)
 	tc = tcase_create("cli");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_cli_refusals);
+	tcase_add_test(tc, test_cli_show);
 	suite_add_tcase(s, tc);
 	return s;
 }
