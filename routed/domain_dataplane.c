@@ -314,6 +314,7 @@ static bool rule_wanted(const struct domain_config *dc, struct rtnl_rule *r)
 struct rule_scan {
 	const struct domain_config *dc;   /* NULL: every rule of ours goes */
 	struct nl_sock *sock;
+	int family;                       /* the cache may hold every family's rules */
 	int errors;
 	char *have;                       /* per interface of dc, in order: a rule exists */
 };
@@ -323,7 +324,7 @@ static void scan_rule(struct nl_object *obj, void *arg)
 	struct rule_scan *sc = arg;
 	struct rtnl_rule *r = (struct rtnl_rule *)obj;
 
-	if (!rule_is_ours(r))
+	if (rtnl_rule_get_family(r) != sc->family || !rule_is_ours(r))
 		return;
 	if (sc->dc != NULL && rule_wanted(sc->dc, r)) {
 		size_t k = 0;
@@ -353,7 +354,7 @@ static int rules_sync(const struct domain_config *dc, char *err, size_t errlen)
 		total += dc->domains[i].ifname_count;
 	for (size_t fi = 0; fi < sizeof(families) / sizeof(families[0]); fi++) {
 		struct nl_cache *cache = NULL;
-		struct rule_scan sc = {.dc = dc, .sock = sock, .have = calloc(total + 1, 1)};
+		struct rule_scan sc = {.dc = dc, .sock = sock, .family = families[fi], .have = calloc(total + 1, 1)};
 		int e = rtnl_rule_alloc_cache(sock, families[fi], &cache);
 		if (e < 0 || sc.have == NULL) {
 			snprintf(err, errlen, "cannot read the rules: %s", e < 0 ? nl_geterror(e) : "out of memory");

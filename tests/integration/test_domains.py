@@ -23,6 +23,7 @@ pytestmark = pytest.mark.requires("frr")
 GW_AS, RED_AS, BLUE_AS = 64512, 64601, 64602
 SHARED = "198.18.1.0/24"          # announced in both domains
 RED_ONLY, BLUE_ONLY = "198.18.11.0/24", "198.18.21.0/24"
+SHARED6 = "2001:db8:100::/48"     # announced in both domains, over IPv6 sessions
 RED_TABLE = 1100
 
 
@@ -38,10 +39,10 @@ def show(session, command: str):
     return json.loads(reply.output)
 
 
-def table_nexthops(ns, table) -> dict:
-    """{prefix: gateway} of a kernel table, as `ip -j route` has it."""
+def table_nexthops(ns, table, family: str = "-4") -> dict:
+    """{prefix: gateway} of our routes in a kernel table, as `ip -j route` has it."""
     # The kernel has no table until its first route: that is an empty one.
-    proc = ns.ip("-j", "route", "show", "table", str(table), check=False)
+    proc = ns.ip("-j", family, "route", "show", "table", str(table), check=False)
     routes = json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
     return {r["dst"]: r.get("gateway") for r in routes if r.get("protocol") in ("211", 211)}
 
@@ -57,8 +58,9 @@ def segmented(topo, skygate_bin):
     gw_ns = topo.add_namespace("gw")
     red_ns, blue_ns = topo.add_namespace("red"), topo.add_namespace("blue")
     hred_ns, hblue_ns = topo.add_namespace("hred"), topo.add_namespace("hblue")
-    red = topo.add_link(gw_ns, red_ns, ["192.0.2.1/24"], ["192.0.2.2/24"])
-    blue = topo.add_link(gw_ns, blue_ns, ["198.51.100.1/24"], ["198.51.100.2/24"])
+    red = topo.add_link(gw_ns, red_ns, ["192.0.2.1/24", "2001:db8:1::1/64"], ["192.0.2.2/24", "2001:db8:1::2/64"])
+    blue = topo.add_link(gw_ns, blue_ns, ["198.51.100.1/24", "2001:db8:2::1/64"],
+                         ["198.51.100.2/24", "2001:db8:2::2/64"])
     hred = topo.add_link(gw_ns, hred_ns, ["203.0.113.1/28"], ["203.0.113.2/28"])
     hblue = topo.add_link(gw_ns, hblue_ns, ["203.0.113.17/28"], ["203.0.113.18/28"])
     gw_ns.enable_forwarding()
@@ -69,13 +71,17 @@ def segmented(topo, skygate_bin):
         f"domain blue\n interface {blue.a_if}\n interface {hblue.a_if}\nexit\n"
         f"router bgp {GW_AS}\n bgp router-id 192.0.2.1\n"
         f" neighbor 192.0.2.2 remote-as {RED_AS}\n neighbor 192.0.2.2 domain red\n"
-        f" neighbor 198.51.100.2 remote-as {BLUE_AS}\n neighbor 198.51.100.2 domain blue\n")
+        f" neighbor 198.51.100.2 remote-as {BLUE_AS}\n neighbor 198.51.100.2 domain blue\n"
+        f" neighbor 2001:db8:1::2 remote-as {RED_AS}\n neighbor 2001:db8:1::2 domain red\n"
+        f" neighbor 2001:db8:2::2 remote-as {BLUE_AS}\n neighbor 2001:db8:2::2 domain blue\n")
     gw = start_routed(topo, gw_ns, config, skygate_bin("skygate-routed"))
     frr_red = FrrRouter(topo, red_ns, {"bgpd": frr_bgp_config(
-        RED_AS, "192.0.2.2", [BgpNeighbor("192.0.2.1", GW_AS, "gw")], networks=[SHARED, RED_ONLY])}).start()
+        RED_AS, "192.0.2.2", [BgpNeighbor("192.0.2.1", GW_AS, "gw"), BgpNeighbor("2001:db8:1::1", GW_AS, "gw6")],
+        networks=[SHARED, RED_ONLY, SHARED6])}).start()
     frr_blue = FrrRouter(topo, blue_ns, {"bgpd": frr_bgp_config(
-        BLUE_AS, "198.51.100.2", [BgpNeighbor("198.51.100.1", GW_AS, "gw")],
-        networks=[SHARED, BLUE_ONLY])}).start()
+        BLUE_AS, "198.51.100.2", [BgpNeighbor("198.51.100.1", GW_AS, "gw"),
+                                  BgpNeighbor("2001:db8:2::1", GW_AS, "gw6")],
+        networks=[SHARED, BLUE_ONLY, SHARED6])}).start()
     # FRR installs what it learns only with zebra; the routes it is sent
     # are read from its BGP table, which is what the test asserts on.
     blue_table = show(gw.session, "show domain blue json")["blue"]["table"]
@@ -130,6 +136,23 @@ def test_overlapping_prefixes_and_leaking(segmented):
     separated(s)
 
 
+def test_ipv6_overlap(segmented):
+    s = segmented
+    session, gw_ns = s["gw"].session, s["gw_ns"]
+    wait_until(lambda: table_nexthops(gw_ns, RED_TABLE, "-6") == {SHARED6: "2001:db8:1::2"}, 60,
+               what="red's IPv6 table holds red's next hop")
+    wait_until(lambda: table_nexthops(gw_ns, s["blue_table"], "-6") == {SHARED6: "2001:db8:2::2"}, 30,
+               what="blue's IPv6 table holds blue's next hop")
+    wait_for(lambda: show(session, "show ipv6 route domain blue json"), {
+        SHARED6: [{"protocol": "bgp", "installed": True, "nexthops": [{"ip": "2001:db8:2::2"}]}]}, 10,
+        what="blue's IPv6 table as `show ipv6 route domain blue` reads it")
+    wait_for(lambda: show(session, "show bgp domain red ipv6 json"), {"routes": {
+        SHARED6: {"nexthop": "2001:db8:1::2", "learnedInDomain": "red"}}}, 10, what="red's IPv6 view")
+    assert table_nexthops(gw_ns, "main", "-6") == {}
+    rules = json.loads(gw_ns.run(["ip", "-j", "-6", "rule", "show"]).stdout)
+    assert sum(1 for r in rules if r.get("table") == str(RED_TABLE)) == 2, rules
+
+
 def test_forwarding_between_domains(segmented):
     s = segmented
     session = s["gw"].session
@@ -151,6 +174,16 @@ def test_forwarding_between_domains(segmented):
     # Removing the policy takes the forwarding permission away again.
     configure(session, "no domain-policy red blue")
     wait_until(lambda: not ping(s["hred"], hblue_addr), 20, what="the hosts to be separated again")
+
+    # A clean stop takes our rules, our nftables table and the domains'
+    # routes away.
+    assert s["gw"].daemon.stop() == 0
+    gw_ns = s["gw_ns"]
+    for family in ("-4", "-6"):
+        rules = json.loads(gw_ns.run(["ip", "-j", family, "rule", "show"]).stdout)
+        assert not [r for r in rules if r.get("table") == str(RED_TABLE)], rules
+        assert table_nexthops(gw_ns, RED_TABLE, family) == {}
+    assert gw_ns.run(["nft", "list", "table", "inet", "skygate"], check=False).returncode != 0
 
 
 def test_bad_input_changes_nothing(segmented):
