@@ -203,3 +203,24 @@ def test_bad_input_changes_nothing(segmented):
     assert session.run("show running-config").output == before
     reply = session.run("show ip route domain purple json")
     assert not reply.ok and "No such domain purple" in reply.output
+
+
+def test_aggregate_covers_the_default_view(segmented):
+    """An aggregate is the default domain's: red's and blue's routes make
+    it only once a policy lets the default domain see them."""
+    session = segmented["gw"].session
+    separated(segmented)
+    configure(session, "router bgp 64512", "address-family ipv4 unicast", "aggregate-address 198.18.0.0/16")
+    aggregate = "198.18.0.0/16"
+    wait_for(lambda: show(session, "show bgp ipv4 unicast json"), {"routes": {aggregate: ABSENT}}, 5,
+             what="no aggregate from routes the default domain does not see")
+    configure(session, "domain-policy default red")
+    wait_for(lambda: show(session, "show bgp ipv4 unicast json"), {"routes": {aggregate: [{"valid": True}]}}, 20,
+             what="the aggregate once the default domain sees red")
+    wait_for(lambda: segmented["red"].bgp_routes("ipv4"), {"routes": {aggregate: [{"path": f"{GW_AS}"}]}}, 20,
+             what="red's peer hears the default domain's aggregate")
+    wait_for(lambda: segmented["blue"].bgp_routes("ipv4"), {"routes": {aggregate: ABSENT}}, 5,
+             what="blue's peer does not")
+    configure(session, "no domain-policy default red")
+    wait_for(lambda: show(session, "show bgp ipv4 unicast json"), {"routes": {aggregate: ABSENT}}, 20,
+             what="the aggregate gone with the policy")
