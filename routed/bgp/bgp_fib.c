@@ -24,7 +24,8 @@
 #define LOG_TAG "fib"
 
 /* The next hop a path's attributes name, as the kernel wants it. */
-static int path_nexthop(const struct bgp_path *p, const struct prefix *prefix, struct fib_nexthop *nh)
+static inline __attribute__((always_inline)) int path_nexthop(const struct bgp_path *p, const struct prefix *prefix,
+								 struct fib_nexthop *nh)
 {
 	const struct bgp_attrs *a = &p->attrs->attrs;
 
@@ -42,8 +43,10 @@ static int path_nexthop(const struct bgp_path *p, const struct prefix *prefix, s
 	return -1;
 }
 
-size_t bgp_fib_nexthops(const struct bgp_instance *bgp, const struct bgp_dest *d, unsigned domain,
-			struct fib_nexthop *nhs)
+/* Inlined into bgp_fib_sync(): with only the default domain its cost is
+ * what it was before domains existed. */
+static inline __attribute__((always_inline)) size_t
+view_nexthops(const struct bgp_instance *bgp, const struct bgp_dest *d, unsigned domain, struct fib_nexthop *nhs)
 {
 	const struct bgp_path *paths[FIB_NEXTHOP_MAX];
 	const struct bgp_path *best = bgp_view_best(bgp, d, domain);
@@ -53,7 +56,9 @@ size_t bgp_fib_nexthops(const struct bgp_instance *bgp, const struct bgp_dest *d
 
 	if (best == NULL || best->peer == NULL)
 		return 0;
-	size_t np = bgp_view_multipath(bgp, d, domain, max_paths ? max_paths : 1, paths, FIB_NEXTHOP_MAX);
+	max_paths = max_paths ? max_paths : 1;
+	size_t np = bgp->domains == NULL ? bgp_dest_multipath(d, max_paths, paths, FIB_NEXTHOP_MAX)
+					 : bgp_view_multipath(bgp, d, domain, max_paths, paths, FIB_NEXTHOP_MAX);
 	for (size_t i = 0; i < np; i++) {
 		if (path_nexthop(paths[i], &d->prefix, &nhs[n]) != 0)
 			continue;
@@ -66,6 +71,12 @@ size_t bgp_fib_nexthops(const struct bgp_instance *bgp, const struct bgp_dest *d
 	return n;
 }
 
+size_t bgp_fib_nexthops(const struct bgp_instance *bgp, const struct bgp_dest *d, unsigned domain,
+			struct fib_nexthop *nhs)
+{
+	return view_nexthops(bgp, d, domain, nhs);
+}
+
 void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed)
 {
 	char pfx[PREFIX_STRLEN];
@@ -75,7 +86,7 @@ void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed)
 	for (struct bgp_dest *d = changed; d != NULL; d = d->queue_next) {
 		struct fib_nexthop nhs[FIB_NEXTHOP_MAX];
 		/* The main table is the default domain's. */
-		size_t n = bgp_fib_nexthops(bgp, d, 0, nhs);
+		size_t n = view_nexthops(bgp, d, 0, nhs);
 		if (n == 0) {
 			/* Not installed from here on, whatever the kernel says. */
 			d->fib_installed = false;
