@@ -119,21 +119,38 @@ static void domain_fib_result(const struct prefix *prefix, bool removal, int rc,
 			 removal ? "removed" : "installed", reason);
 }
 
-static struct fib *domain_fib_open(const char *name, uint32_t table, const char *result_name)
+/* The previous run's routes still stale in the domains' tables go now:
+ * what the domains relearned was installed again (and unmarked) meanwhile. */
+static void domain_sweep(void *arg)
+{
+	struct bgp_instance *bgp = arg;
+	struct bgp_domains *ds = bgp->domains;
+	size_t removed = 0;
+
+	for (unsigned i = 1; ds != NULL && i < ds->view.count; i++)
+		if (ds->fib[i] != NULL && fib_sweep(ds->fib[i], &removed) == 0 && removed > 0)
+			log_notice(LOG_TAG, "%s: removed %zu stale routes of a previous run", ds->names[i], removed);
+}
+
+static struct fib *domain_fib_open(struct bgp_instance *bgp, const char *name, uint32_t table)
 {
 	char err[FIB_ERR_MAX];
-	size_t removed = 0;
 	struct fib *f = fib_netlink_new(FIB_PROTO_SKYGATE, table, err, sizeof(err));
 
 	if (f == NULL) {
 		log_err(LOG_TAG, "%s: no forwarding table %u: %s; its routes will not be installed", name, table, err);
 		return NULL;
 	}
-	/* A previous run's routes in a domain table go at once: the domain
-	 * relearns them within the first round of updates. */
-	if (fib_mark_stale(f) == 0 && fib_sweep(f, &removed) == 0 && removed > 0)
-		log_notice(LOG_TAG, "%s: removed %zu routes of a previous run from table %u", name, removed, table);
-	fib_set_result_fn(f, domain_fib_result, (void *)result_name);
+	/* As the main table (bgp_fib_open()): a previous run's routes keep
+	 * forwarding while the domain relearns them; what is not relearned
+	 * within BGP_FIB_STALE_SECONDS goes. */
+	if (fib_mark_stale(f) == 0 && fib_stale_count(f) > 0) {
+		log_notice(LOG_TAG, "%s: %zu routes of a previous run in table %u kept until relearned", name,
+			   fib_stale_count(f), table);
+		if (!timer_pending(&bgp->domain_sweep) &&
+		    (bgp->domain_sweep.ev != NULL || timer_init(&bgp->domain_sweep, bgp->loop, domain_sweep, bgp) == 0))
+			timer_start(&bgp->domain_sweep, BGP_FIB_STALE_SECONDS * 1000u);
+	}
 	return f;
 }
 
@@ -217,7 +234,7 @@ void bgp_domain_apply(struct bgp_instance *bgp, const struct routed_config *cfg)
 			}
 		}
 		if (next->fib[i] == NULL && bgp->fib != NULL)
-			next->fib[i] = domain_fib_open(next->names[i], next->tables[i], next->names[i]);
+			next->fib[i] = domain_fib_open(bgp, next->names[i], next->tables[i]);
 		if (next->fib[i] != NULL)
 			fib_set_result_fn(next->fib[i], domain_fib_result, next->names[i]);
 	}
@@ -244,6 +261,7 @@ void bgp_domain_free(struct bgp_instance *bgp)
 {
 	struct bgp_domains *ds = bgp->domains;
 
+	timer_fini(&bgp->domain_sweep);
 	if (ds == NULL)
 		return;
 	for (unsigned k = 1; k < ds->view.count; k++)

@@ -141,6 +141,7 @@ struct bgp_instance {
 	 * while only the default exists, which keeps that case as fast as
 	 * a speaker without domains. */
 	struct bgp_domains *domains;
+	struct timer domain_sweep;      /* removes a previous run's leftovers from domain tables */
 	uint8_t *arena_buf;             /* scratch for one UPDATE's parse */
 	size_t arena_cap;
 };

@@ -86,7 +86,7 @@ def segmented(topo, skygate_bin):
     # are read from its BGP table, which is what the test asserts on.
     blue_table = show(gw.session, "show domain blue json")["blue"]["table"]
     return {"gw": gw, "gw_ns": gw_ns, "red": frr_red, "blue": frr_blue, "hred": hred_ns, "hblue": hblue_ns,
-            "blue_table": blue_table}
+            "blue_table": blue_table, "config": config, "topo": topo, "binary": skygate_bin("skygate-routed")}
 
 
 def separated(s) -> None:
@@ -224,3 +224,24 @@ def test_aggregate_covers_the_default_view(segmented):
     configure(session, "no domain-policy default red")
     wait_for(lambda: show(session, "show bgp ipv4 unicast json"), {"routes": {aggregate: ABSENT}}, 20,
              what="the aggregate gone with the policy")
+
+
+def test_crash_and_restart_keep_domain_tables(segmented):
+    """Routes a crashed run left in a domain's table keep forwarding while
+    the next run relearns them (as the main table's do, docs/fib.md)."""
+    s = segmented
+    gw_ns = s["gw_ns"]
+    separated(s)
+    daemon = s["gw"].daemon
+    daemon.proc.kill()
+    daemon.proc.wait(timeout=10)
+    daemon.stop()
+    want = {SHARED: "192.0.2.2", RED_ONLY: "192.0.2.2"}
+    assert table_nexthops(gw_ns, RED_TABLE) == want
+    gw = start_routed(s["topo"], gw_ns, s["config"], s["binary"], name="gw2")
+    wait_until(lambda: "routes of a previous run in table 1100 kept until relearned" in gw.daemon.tail(200), 20,
+               what="the new run to keep red's routes")
+    assert table_nexthops(gw_ns, RED_TABLE) == want
+    wait_for(lambda: show(gw.session, "show bgp domain red ipv4 json"), {"routes": {
+        SHARED: {"nexthop": "192.0.2.2"}, RED_ONLY: {"nexthop": "192.0.2.2"}}}, 60, what="red's routes relearned")
+    assert table_nexthops(gw_ns, RED_TABLE) == want
