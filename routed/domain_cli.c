@@ -22,7 +22,7 @@ _Static_assert(sizeof(((struct cli_session *)0)->domain) == DOMAIN_NAME_MAX + 1,
 #define NO_HELP "Negate a command or set its defaults\n"
 #define SHOW_HELP "Show running system information\n"
 #define JSON_HELP "JavaScript Object Notation\n"
-#define DOMAIN_HELP "Network domain (segment)\nDomain name\n"
+#define DOMAIN_HELP "Network domain (segment)\n"
 
 static struct domain_config *domains_of(struct cli_session *s)
 {
@@ -376,28 +376,34 @@ static int cmd_show_bgp_domain(void *ctx, const struct cmd_args *args)
 }
 
 static const struct cmd_def domain_commands[] = {
-	{NODE_CONFIG, "domain WORD$name", DOMAIN_HELP, cmd_domain, 0},
-	{NODE_CONFIG, "no domain WORD$name", NO_HELP DOMAIN_HELP, cmd_no_domain, 0},
+	{NODE_CONFIG, "domain WORD$name", DOMAIN_HELP "Create or edit the network domain of this name\n", cmd_domain, 0},
+	{NODE_CONFIG, "no domain WORD$name", NO_HELP DOMAIN_HELP "Remove the network domain of this name\n",
+	 cmd_no_domain, 0},
 	{NODE_DOMAIN, "table (1-4294967295)$table",
-	 "Kernel routing table of the domain\nTable number (not 252-255)\n", cmd_domain_table, 0},
+	 "Kernel routing table of the domain\nUse this table for the domain's routes (not 0 or 252-255)\n",
+	 cmd_domain_table, 0},
 	{NODE_DOMAIN, "no table [(1-4294967295)]",
-	 NO_HELP "Kernel routing table of the domain\nTable number (not 252-255)\n", cmd_domain_table, 0},
+	 NO_HELP "Use the lowest free table from 1000 for the domain's routes\nTable number\n", cmd_domain_table, 0},
 	{NODE_DOMAIN, "[no] interface IFNAME$ifname",
-	 NO_HELP "An interface of the domain\nInterface name\n", cmd_domain_interface, 0},
+	 NO_HELP "An interface of the domain\nInterface whose traffic belongs to the domain\n",
+	 cmd_domain_interface, 0},
 	{NODE_CONFIG, "[no] domain-policy WORD$a WORD$b",
-	 NO_HELP "Connect two domains, both ways\nA domain\nAnother domain\n", cmd_domain_policy, 0},
+	 NO_HELP "Connect two domains, both ways\nA domain\nThe domain whose routes and traffic it may exchange with "
+	 "the first\n", cmd_domain_policy, 0},
 	{NODE_BGP, "neighbor <A.B.C.D|X:X::X:X>$peer domain WORD$name",
 	 "Specify neighbor router\nNeighbor address\nIPv6 neighbor address\nThe network domain of the session\n"
-	 "Domain name\n", cmd_neighbor_domain, 0},
+	 "Put the session in this domain\n", cmd_neighbor_domain, 0},
 	{NODE_BGP, "no neighbor <A.B.C.D|X:X::X:X>$peer domain [WORD$name]",
 	 NO_HELP "Specify neighbor router\nNeighbor address\nIPv6 neighbor address\n"
-	 "The network domain of the session\nDomain name\n", cmd_neighbor_domain, 0},
-	{NODE_EXEC, "show domain [WORD$name] [json]", SHOW_HELP "Network domains\nDomain name\n" JSON_HELP,
+	 "Put the session back in the default domain\nDomain name\n", cmd_neighbor_domain, 0},
+	{NODE_EXEC, "show domain [WORD$name] [json]",
+	 SHOW_HELP "Network domains: members, connected domains, table, routes, drops\nDomain name\n" JSON_HELP,
 	 cmd_show_domain, 0},
 	{NODE_EXEC, "show domain-policy [json]", SHOW_HELP "Policies connecting network domains\n" JSON_HELP,
 	 cmd_show_domain_policy, 0},
 	{NODE_EXEC, "show bgp domain WORD$name [<ipv4|ipv6>$afi] [json]",
-	 SHOW_HELP "BGP information\nOne network domain's view of the BGP routes\nDomain name\nIPv4 routes\n"
+	 SHOW_HELP "BGP information\nOne network domain's view of the BGP routes\n"
+	 "The domain whose view of the BGP routes to show\nIPv4 routes\n"
 	 "IPv6 routes\n" JSON_HELP, cmd_show_bgp_domain, 0},
 };
 

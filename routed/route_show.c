@@ -327,7 +327,7 @@ static const struct cmd_def route_show_commands[] = {
 	 cmd_show_route, 0},
 	{NODE_EXEC, "show <ip|ipv6>$family route domain WORD$domain [json]",
 	 "Show running system information\nIP information\nIPv6 information\nIP routing table\n"
-	 "The routing table of one network domain\nDomain name\n" JSON_HELP,
+	 "The routing table of one network domain\nThe domain whose kernel table to show\n" JSON_HELP,
 	 cmd_show_route, 0},
 };
 
