@@ -245,3 +245,24 @@ def test_crash_and_restart_keep_domain_tables(segmented):
     wait_for(lambda: show(gw.session, "show bgp domain red ipv4 json"), {"routes": {
         SHARED: {"nexthop": "192.0.2.2"}, RED_ONLY: {"nexthop": "192.0.2.2"}}}, 60, what="red's routes relearned")
     assert table_nexthops(gw_ns, RED_TABLE) == want
+
+
+def test_neighbor_moves_between_domains(segmented):
+    """A session that changes domain takes its routes along and is sent
+    its new domain's view, without a reset."""
+    s = segmented
+    session, gw_ns = s["gw"].session, s["gw_ns"]
+    separated(s)
+    established = show(session, "show bgp neighbors json")["198.51.100.2"]["connectionsEstablished"]
+    configure(session, "router bgp 64512", "neighbor 198.51.100.2 domain red")
+    wait_until(lambda: table_nexthops(gw_ns, RED_TABLE).get(BLUE_ONLY) == "198.51.100.2", 30,
+               what="the moved session's route in red's table")
+    wait_until(lambda: table_nexthops(gw_ns, s["blue_table"]) == {}, 30,
+               what="blue's IPv4 table empty once its only IPv4 session left")
+    wait_for(lambda: s["blue"].bgp_routes("ipv4"), {"routes": {RED_ONLY: [{"path": f"{GW_AS} {RED_AS}"}]}}, 30,
+             what="the moved peer is sent red's routes")
+    wait_for(lambda: s["red"].bgp_routes("ipv4"), {"routes": {BLUE_ONLY: [{"path": f"{GW_AS} {BLUE_AS}"}]}}, 30,
+             what="red's peer hears the moved peer's route")
+    configure(session, "router bgp 64512", "neighbor 198.51.100.2 domain blue")
+    separated(s)
+    assert show(session, "show bgp neighbors json")["198.51.100.2"]["connectionsEstablished"] == established
