@@ -25,6 +25,9 @@
 /* Longest an nft run may take before it is stopped. */
 #define NFT_TIMEOUT_MS 10000
 #define NFT_OUTPUT_MAX (256u << 10)
+/* Counter names are this and the domain's name: a domain named like an
+ * nft keyword ("counter", "drop") stays a valid identifier. */
+#define COUNTER_PREFIX "from_"
 
 static bool enabled = true;
 /* The ruleset last loaded, so that an unchanged one is not loaded again
@@ -77,6 +80,8 @@ static int run_nft(const char *const args[], const char *input, char **out, char
 		for (size_t i = 0; args[i] != NULL && n < 7; i++)
 			argv[n++] = (char *)args[i];
 		argv[n] = NULL;
+		/* Only the pipes: no socket of the daemon's lives on in nft. */
+		closefrom(3);
 		execvp("nft", argv);
 		_exit(127);
 	}
@@ -211,7 +216,7 @@ char *domain_dataplane_ruleset(const struct domain_config *dc)
 	if (listed > 0 && domain_view_build(&v, dc) == 0) {
 		fputs("table inet " DOMAIN_NFT_TABLE " {\n", f);
 		for (unsigned n = 0; n < v.count; n++)
-			fprintf(f, "\tcounter %s { }\n", domain_view_name(dc, n));
+			fprintf(f, "\tcounter " COUNTER_PREFIX "%s { }\n", domain_view_name(dc, n));
 		fputs("\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n", f);
 		for (unsigned from = 0; from < v.count; from++) {
 			for (unsigned to = 0; to < v.count; to++) {
@@ -223,7 +228,7 @@ char *domain_dataplane_ruleset(const struct domain_config *dc)
 				put_match(f, "iifname", dc, from);
 				fputc(' ', f);
 				put_match(f, "oifname", dc, to);
-				fprintf(f, " counter name \"%s\" drop\n", domain_view_name(dc, from));
+				fprintf(f, " counter name \"" COUNTER_PREFIX "%s\" drop\n", domain_view_name(dc, from));
 			}
 		}
 		fputs("\t}\n}\n", f);
@@ -281,12 +286,13 @@ struct json_object *domain_dataplane_counters(void)
 		struct json_object *c = NULL, *name = NULL, *p = NULL, *b = NULL;
 		if (!json_object_object_get_ex(json_object_array_get_idx(list, i), "counter", &c) ||
 		    !json_object_object_get_ex(c, "name", &name) || !json_object_object_get_ex(c, "packets", &p) ||
-		    !json_object_object_get_ex(c, "bytes", &b))
+		    !json_object_object_get_ex(c, "bytes", &b) ||
+		    strncmp(json_object_get_string(name), COUNTER_PREFIX, strlen(COUNTER_PREFIX)) != 0)
 			continue;
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "packets", json_object_new_int64(json_object_get_int64(p)));
 		json_object_object_add(o, "bytes", json_object_new_int64(json_object_get_int64(b)));
-		json_object_object_add(result, json_object_get_string(name), o);
+		json_object_object_add(result, json_object_get_string(name) + strlen(COUNTER_PREFIX), o);
 	}
 	json_object_put(doc);
 	return result;

@@ -346,17 +346,17 @@ START_TEST(test_ruleset)
 	domain_interface_add(domain_get(dc, "red"), "veth-r");
 	domain_interface_add(domain_get(dc, "blue"), "veth-b");
 	text = domain_dataplane_ruleset(dc);
-	ck_assert_ptr_nonnull(strstr(text, "iifname { \"veth-r\" } oifname { \"veth-b\" } counter name \"red\" drop\n"));
-	ck_assert_ptr_nonnull(strstr(text, "iifname { \"veth-b\" } oifname { \"veth-r\" } counter name \"blue\" drop\n"));
+	ck_assert_ptr_nonnull(strstr(text, "iifname { \"veth-r\" } oifname { \"veth-b\" } counter name \"from_red\" drop\n"));
+	ck_assert_ptr_nonnull(strstr(text, "iifname { \"veth-b\" } oifname { \"veth-r\" } counter name \"from_blue\" drop\n"));
 	ck_assert_ptr_nonnull(strstr(text, "iifname != { \"veth-b\", \"veth-r\" } oifname { \"veth-b\" } counter name "
-					   "\"default\" drop\n"));
+					   "\"from_default\" drop\n"));
 	free(text);
 	domain_policy_add(dc, "red", "blue");
 	text = domain_dataplane_ruleset(dc);
-	ck_assert_ptr_null(strstr(text, "oifname { \"veth-b\" } counter name \"red\""));
-	ck_assert_ptr_null(strstr(text, "oifname { \"veth-r\" } counter name \"blue\""));
+	ck_assert_ptr_null(strstr(text, "oifname { \"veth-b\" } counter name \"from_red\""));
+	ck_assert_ptr_null(strstr(text, "oifname { \"veth-r\" } counter name \"from_blue\""));
 	ck_assert_ptr_nonnull(strstr(text, "iifname { \"veth-r\" } oifname != { \"veth-b\", \"veth-r\" } counter name "
-					   "\"red\" drop\n"));
+					   "\"from_red\" drop\n"));
 	free(text);
 	domain_config_free(dc);
 }
