@@ -412,8 +412,19 @@ int domain_dataplane_apply(const struct domain_config *dc, char *err, size_t err
 	err[0] = '\0';
 	if (!enabled)
 		return 0;
-	if (dc->count == 0 && loaded == NULL)
+	if (dc->count == 0 && loaded == NULL) {
+		/* Once: a crashed run's table may still drop traffic. Quietly,
+		 * as a gateway without domains need not have nft at all. */
+		static bool cleaned;
+		if (!cleaned) {
+			cleaned = true;
+			char *none = domain_dataplane_ruleset(dc);
+			if (none != NULL && nft_load(none, nft_err, sizeof(nft_err)) != 0)
+				log_info(LOG_TAG, "removing a previous run's table inet " DOMAIN_NFT_TABLE ": %s", nft_err);
+			free(none);
+		}
 		return rules_sync(NULL, err, errlen);
+	}
 	if (rules_sync(dc, err, errlen) != 0)
 		rc = -1;
 	char *text = domain_dataplane_ruleset(dc);

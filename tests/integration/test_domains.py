@@ -246,6 +246,19 @@ def test_crash_and_restart_keep_domain_tables(segmented):
         SHARED: {"nexthop": "192.0.2.2"}, RED_ONLY: {"nexthop": "192.0.2.2"}}}, 60, what="red's routes relearned")
     assert table_nexthops(gw_ns, RED_TABLE) == want
 
+    # Another crash, and a run without domains: the leftover rules and
+    # the leftover filter go at once (its routes after the stale time).
+    gw.daemon.proc.kill()
+    gw.daemon.proc.wait(timeout=10)
+    gw.daemon.stop()
+    assert gw_ns.run(["nft", "list", "table", "inet", "skygate"], check=False).returncode == 0
+    plain = start_routed(s["topo"], gw_ns, "router bgp 64512\n bgp router-id 192.0.2.1\n", s["binary"], name="gw3")
+    wait_until(lambda: gw_ns.run(["nft", "list", "table", "inet", "skygate"], check=False).returncode != 0, 20,
+               what="the crashed run's nftables table removed")
+    rules = json.loads(gw_ns.run(["ip", "-j", "rule", "show"]).stdout)
+    assert not [r for r in rules if r.get("table") == str(RED_TABLE)], rules
+    assert plain.daemon.running()
+
 
 def test_neighbor_moves_between_domains(segmented):
     """A session that changes domain takes its routes along and is sent
