@@ -255,9 +255,19 @@ struct ipc_server *ipc_server_new(struct loop *loop, const char *dir, const char
 		return NULL;
 	}
 	memcpy(srv->path, path, n + 1);
-	memcpy(sun.sun_path, path, n + 1);
+	/* The socket is bound under a temporary name and renamed once it
+	 * listens: whoever sees the socket file can connect at once. */
+	if (n + 2 > sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		free(srv);
+		return NULL;
+	}
+	char tmp[sizeof(sun.sun_path)];
+	snprintf(tmp, sizeof(tmp), "%s~", path);
+	memcpy(sun.sun_path, tmp, n + 2);
 	/* The pid lock is held, so a socket file here is a crashed run's. */
 	unlink(srv->path);
+	unlink(tmp);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	mode_t old_mask = umask(0117);
 	int bound = fd >= 0 ? bind(fd, (struct sockaddr *)&sun, sizeof(sun)) : -1;
@@ -272,14 +282,17 @@ struct ipc_server *ipc_server_new(struct loop *loop, const char *dir, const char
 	struct group *grp = getgrnam(group);
 	if (grp == NULL)
 		log_warn(LOG_TAG, "group '%s' does not exist: only root can use %s", group, srv->path);
-	else if (chown(srv->path, (uid_t)-1, grp->gr_gid) != 0)
+	else if (chown(tmp, (uid_t)-1, grp->gr_gid) != 0)
 		log_warn(LOG_TAG, "cannot give %s to group '%s': %s", srv->path, group, strerror(errno));
-	chmod(srv->path, 0660);
+	chmod(tmp, 0660);
 	srv->listener = evconnlistener_new(loop->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE, 16, fd);
-	if (srv->listener == NULL) {
+	if (srv->listener == NULL || rename(tmp, srv->path) != 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", srv->path, strerror(errno));
-		close(fd);
-		unlink(srv->path);
+		if (srv->listener != NULL)
+			evconnlistener_free(srv->listener);
+		else
+			close(fd);
+		unlink(tmp);
 		free(srv);
 		return NULL;
 	}

@@ -28,6 +28,7 @@ static const struct node_info nodes[NODE_COUNT] = {
 	[NODE_BGP_AF_IPV4] = {"address-family ipv4 unicast", "(config-router-af)# ", NODE_BGP},
 	[NODE_BGP_AF_IPV6] = {"address-family ipv6 unicast", "(config-router-af)# ", NODE_BGP},
 	[NODE_ROUTE_MAP] = {"route-map NAME permit|deny N", "(config-route-map)# ", NODE_CONFIG},
+	[NODE_DOMAIN] = {"domain NAME", "(config-domain)# ", NODE_CONFIG},
 };
 
 void cli_session_init(struct cli_session *s, struct cli_env *env, FILE *out)
@@ -71,6 +72,10 @@ static const char *node_gone(struct cli_session *s)
 	if (s->node == NODE_ROUTE_MAP && !cli_route_map_node_valid(s)) {
 		s->node = NODE_CONFIG;
 		return "the route-map entry";
+	}
+	if (s->node == NODE_DOMAIN && !cli_domain_node_valid(s)) {
+		s->node = NODE_CONFIG;
+		return "the domain";
 	}
 	return NULL;
 }
@@ -495,6 +500,7 @@ struct cmd_registry *cli_registry_new(char *err, size_t errlen)
 	    cli_register_all(reg, exec_commands, sizeof(exec_commands) / sizeof(exec_commands[0]), err, errlen) != 0 ||
 	    cli_register_config_commands(reg, err, errlen) != 0 ||
 	    cli_register_policy_commands(reg, err, errlen) != 0 ||
+	    cli_register_domain_commands(reg, err, errlen) != 0 ||
 	    cli_register_bgp_show_commands(reg, err, errlen) != 0 ||
 	    cli_register_route_show_commands(reg, err, errlen) != 0 ||
 	    cli_register_approval_commands(reg, err, errlen) != 0) {

@@ -30,6 +30,7 @@ enum routed_node {
 	NODE_BGP_AF_IPV4,
 	NODE_BGP_AF_IPV6,
 	NODE_ROUTE_MAP, /* route-map NAME permit|deny N */
+	NODE_DOMAIN,    /* domain NAME */
 	NODE_COUNT,
 };
 
@@ -66,6 +67,8 @@ struct cli_session {
 	/* NODE_ROUTE_MAP: the entry being edited (POLICY_NAME_MAX + 1). */
 	char route_map[64];
 	uint32_t route_map_seq;
+	/* NODE_DOMAIN: the domain being edited (DOMAIN_NAME_MAX + 1). */
+	char domain[32];
 };
 
 /* Build the registry with every routed command. Returns NULL with a reason

@@ -37,4 +37,9 @@ int cli_register_policy_commands(struct cmd_registry *reg, char *err, size_t err
 /* Whether the route-map entry a NODE_ROUTE_MAP session edits still exists. */
 bool cli_route_map_node_valid(struct cli_session *s);
 
+/* Network domains and their show commands (routed/domain_cli.c). */
+int cli_register_domain_commands(struct cmd_registry *reg, char *err, size_t errlen);
+/* Whether the domain a NODE_DOMAIN session edits still exists. */
+bool cli_domain_node_valid(struct cli_session *s);
+
 #endif

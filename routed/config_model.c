@@ -3,6 +3,7 @@
  */
 #include "config_model.h"
 
+#include "domain_config.h"
 #include "policy.h"
 #include "sorted_array.h"
 
@@ -21,8 +22,9 @@ struct routed_config *rcfg_new(void)
 		return NULL;
 	snprintf(cfg->hostname, sizeof(cfg->hostname), "%s", CONFIG_DEFAULT_HOSTNAME);
 	cfg->policy = policy_config_new();
-	if (cfg->policy == NULL) {
-		free(cfg);
+	cfg->domains = domain_config_new();
+	if (cfg->policy == NULL || cfg->domains == NULL) {
+		rcfg_free(cfg);
 		return NULL;
 	}
 	return cfg;
@@ -46,6 +48,7 @@ void rcfg_free(struct routed_config *cfg)
 		return;
 	bgp_free(cfg->bgp);
 	policy_config_free(cfg->policy);
+	domain_config_free(cfg->domains);
 	free(cfg);
 }
 
@@ -73,7 +76,10 @@ struct routed_config *rcfg_clone(const struct routed_config *cfg)
 	*copy = *cfg;
 	copy->bgp = NULL;
 	copy->policy = policy_config_clone(cfg->policy);
-	if (copy->policy == NULL) {
+	copy->domains = domain_config_clone(cfg->domains);
+	if (copy->policy == NULL || copy->domains == NULL) {
+		policy_config_free(copy->policy);
+		domain_config_free(copy->domains);
 		free(copy);
 		return NULL;
 	}
@@ -104,6 +110,7 @@ struct routed_config *rcfg_clone(const struct routed_config *cfg)
 }
 
 _Static_assert(CONFIG_POLICY_NAME_MAX == POLICY_NAME_MAX, "a neighbor's policy names are policy names");
+_Static_assert(CONFIG_DOMAIN_NAME_MAX == DOMAIN_NAME_MAX, "a neighbor names its domain like the domain does");
 
 static bool policy_names_equal(const struct bgp_neighbor_af_config *a, const struct bgp_neighbor_af_config *b)
 {
@@ -155,7 +162,8 @@ static bool neighbor_equal(const struct bgp_neighbor_config *a, const struct bgp
 	    a->advertisement_interval_set != b->advertisement_interval_set ||
 	    a->advertisement_interval != b->advertisement_interval || a->timers_set != b->timers_set ||
 	    (a->timers_set && (a->keepalive != b->keepalive || a->holdtime != b->holdtime)) ||
-	    a->connect_retry != b->connect_retry || a->approval != b->approval)
+	    a->connect_retry != b->connect_retry || a->approval != b->approval ||
+	    strcmp(a->domain, b->domain) != 0)
 		return false;
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
 		if (a->active[afi] != b->active[afi] || !neighbor_af_equal(&a->af[afi], &b->af[afi]))
@@ -166,7 +174,7 @@ static bool neighbor_equal(const struct bgp_neighbor_config *a, const struct bgp
 bool rcfg_equal(const struct routed_config *a, const struct routed_config *b)
 {
 	if (strcmp(a->hostname, b->hostname) != 0 || (a->bgp == NULL) != (b->bgp == NULL) ||
-	    !policy_config_equal(a->policy, b->policy))
+	    !policy_config_equal(a->policy, b->policy) || !domain_config_equal(a->domains, b->domains))
 		return false;
 	if (a->bgp == NULL)
 		return true;
@@ -422,6 +430,8 @@ static void print_neighbor(const struct bgp_neighbor_config *n, FILE *out)
 		fprintf(out, " neighbor %s timers %u %u\n", a, n->keepalive, n->holdtime);
 	if (n->connect_retry != 0)
 		fprintf(out, " neighbor %s timers connect %u\n", a, n->connect_retry);
+	if (n->domain[0] != '\0')
+		fprintf(out, " neighbor %s domain %s\n", a, n->domain);
 }
 
 static bool neighbor_af_is_default(const struct bgp_neighbor_config *n, enum bgp_afi afi)
@@ -528,6 +538,8 @@ static void print_bgp(const struct bgp_config *bgp, FILE *out)
 void rcfg_print(const struct routed_config *cfg, FILE *out)
 {
 	fprintf(out, "hostname %s\n!\n", cfg->hostname);
+	/* Before router bgp: neighbors name their domains. */
+	domain_config_print(cfg->domains, out);
 	if (cfg->bgp != NULL) {
 		print_bgp(cfg->bgp, out);
 		fputs("!\n", out);
@@ -583,8 +595,7 @@ static struct json_object *neighbor_json(const struct bgp_neighbor_config *n)
 		json_object_object_add(o, "localAsNoPrepend", json_object_new_boolean(n->local_as_no_prepend));
 		json_object_object_add(o, "localAsReplaceAs", json_object_new_boolean(n->local_as_replace_as));
 	}
-	if (n->description[0] != '\0')
-		json_object_object_add(o, "description", json_object_new_string(n->description));
+	json_object_object_add(o, "domain", json_object_new_string(n->domain[0] ? n->domain : DOMAIN_DEFAULT_NAME));
 	json_object_object_add(o, "shutdown", json_object_new_boolean(n->shutdown));
 	/* The key itself stays out of JSON, which goes to monitoring and logs. */
 	json_object_object_add(o, "passwordSet", json_object_new_boolean(n->password[0] != '\0'));
@@ -627,6 +638,7 @@ struct json_object *rcfg_to_json(const struct routed_config *cfg)
 
 	json_object_object_add(root, "hostname", json_object_new_string(cfg->hostname));
 	json_object_object_add(root, "policy", policy_config_to_json(cfg->policy));
+	json_object_object_add(root, "segmentation", domain_config_to_json(cfg->domains));
 	if (cfg->bgp == NULL)
 		return root;
 	const struct bgp_config *bgp = cfg->bgp;

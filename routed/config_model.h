@@ -28,6 +28,7 @@
 
 struct json_object;
 struct policy_config;
+struct domain_config;
 
 #define CONFIG_HOSTNAME_MAX 63     /* one RFC 1123 label */
 #define CONFIG_DESCRIPTION_MAX 80  /* as FRR */
@@ -35,6 +36,7 @@ struct policy_config;
 /* The longest TCP-MD5 key (RFC 2385) Linux takes: TCP_MD5SIG_MAXKEYLEN. */
 #define CONFIG_PASSWORD_MAX 80
 #define CONFIG_IFNAME_MAX 15       /* IFNAMSIZ less the NUL */
+#define CONFIG_DOMAIN_NAME_MAX 31  /* DOMAIN_NAME_MAX of domain_config.h */
 
 /* Defaults: what an option that is not configured means. The printer leaves
  * out whatever equals them. */
@@ -151,6 +153,9 @@ struct bgp_neighbor_config {
 	/* ConnectRetryTime (RFC 4271 section 8) in seconds; 0: the speaker's
 	 * default. */
 	uint16_t connect_retry;
+	/* The network domain of the session (docs/domains.md); "" is the
+	 * default domain. */
+	char domain[CONFIG_DOMAIN_NAME_MAX + 1];
 	/* Activation per address family. A neighbor starts active in the
 	 * family of its transport address, as FRR's default ipv4-unicast does
 	 * for IPv4 neighbors; the printer writes only what differs. */
@@ -219,6 +224,9 @@ struct routed_config {
 	/* Prefix-lists, AS-path and community lists, route-maps
 	 * (routed/policy/policy.h); owned, never NULL after rcfg_new(). */
 	struct policy_config *policy;
+	/* Network domains and domain policies (domain_config.h); owned,
+	 * never NULL after rcfg_new(). */
+	struct domain_config *domains;
 };
 
 struct routed_config *rcfg_new(void);

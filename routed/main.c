@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "cli_server.h"
 #include "daemon.h"
+#include "domain_dataplane.h"
 #include "log.h"
 #include "loop.h"
 #include "settings.h"
@@ -140,6 +141,7 @@ static int parse_options(int argc, char **argv, struct routed_options *opt)
 		}
 		case OPT_NO_FIB:
 			bgp_fib_enable(false);
+			domain_dataplane_enable(false);
 			break;
 		case 'h':
 			usage(stdout);
@@ -220,6 +222,11 @@ static void on_config_changed(void *arg, const struct routed_config *cfg)
 	struct routed_ctx *ctx = arg;
 	struct cli_env *env = ctx->env;
 	char err[256];
+
+	/* Rules and filters first: a domain's table selection and its
+	 * isolation exist before its routes do. */
+	if (domain_dataplane_apply(cfg->domains, err, sizeof(err)) != 0)
+		log_err(LOG_TAG, "network domains: %s", err);
 
 	if (env->bgp != NULL && (cfg->bgp == NULL || bgp_instance_asn(env->bgp) != cfg->bgp->asn)) {
 		bgp_instance_free(env->bgp);
@@ -315,6 +322,7 @@ int main(int argc, char **argv)
 	/* Peers are told (Cease) before the loop goes away. */
 	bgp_instance_free(env.bgp);
 	env.bgp = NULL;
+	domain_dataplane_clear();
 	cli_server_free(cli);
 	loop_fini(&loop);
 	log_notice(LOG_TAG, "stopped");

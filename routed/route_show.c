@@ -19,6 +19,7 @@
 #include "bgp_peer.h"
 #include "bgp_rib.h"
 #include "cli_internal.h"
+#include "domain_config.h"
 #include "fib.h"
 
 #define JSON_HELP "JavaScript Object Notation\n"
@@ -79,7 +80,9 @@ static int prefix_from_nl(struct nl_addr *a, int family, struct prefix *out)
 }
 
 struct collect {
+	struct bgp_instance *bgp; /* NULL: no BGP instance */
 	struct bgp_rib *rib; /* NULL: no BGP instance */
+	uint32_t table;      /* the kernel table shown: main, or a domain's */
 	int family;
 	enum route_kind only;
 	struct route_row *rows;
@@ -121,7 +124,7 @@ static void add_kernel_route(struct nl_object *obj, void *arg)
 	struct rtnl_route *route = (struct rtnl_route *)obj;
 	struct collect *c = arg;
 
-	if (rtnl_route_get_table(route) != RT_TABLE_MAIN || rtnl_route_get_type(route) != RTN_UNICAST)
+	if (rtnl_route_get_table(route) != c->table || rtnl_route_get_type(route) != RTN_UNICAST)
 		return;
 	struct rtnl_nexthop *first = rtnl_route_nexthop_n(route, 0);
 	bool has_gateway = first != NULL && rtnl_route_nh_get_gateway(first) != NULL;
@@ -145,8 +148,10 @@ static void add_kernel_route(struct nl_object *obj, void *arg)
 static int add_uninstalled(struct bgp_dest *dest, void *arg)
 {
 	struct collect *c = arg;
+	/* The main table holds the default domain's view (docs/domains.md). */
+	const struct bgp_path *best = bgp_default_view_best(c->bgp, dest);
 
-	if (bgp_dest_best(dest) == NULL || bgp_dest_best(dest)->peer == NULL || dest->fib_installed)
+	if (best == NULL || best->peer == NULL || dest->fib_installed)
 		return 0;
 	struct route_row *r = new_row(c);
 	if (r == NULL)
@@ -155,7 +160,7 @@ static int add_uninstalled(struct bgp_dest *dest, void *arg)
 	set_kind(r, KIND_BGP);
 	const char *why = bgp_dest_fib_error(c->rib, dest);
 	snprintf(r->reason, sizeof(r->reason), "%s", why[0] ? why : "not installed yet");
-	const struct bgp_attrs *a = &bgp_dest_best(dest)->attrs->attrs;
+	const struct bgp_attrs *a = &best->attrs->attrs;
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP) && dest->prefix.family == AF_INET)
 		inet_ntop(AF_INET, a->nexthop, r->nh[0].ip, sizeof(r->nh[0].ip));
 	else if (a->mp_nexthop.family == AF_INET6)
@@ -188,7 +193,9 @@ static int collect_routes(struct cli_session *s, struct collect *c)
 		goto out;
 	}
 	nl_cache_foreach(cache, add_kernel_route, c);
-	if (s->env->bgp != NULL && (c->only == KIND_ANY || c->only == KIND_BGP)) {
+	/* Why a route is missing is kept for the main table only. */
+	if (s->env->bgp != NULL && c->table == RT_TABLE_MAIN && (c->only == KIND_ANY || c->only == KIND_BGP)) {
+		c->bgp = s->env->bgp;
 		c->rib = bgp_instance_rib(s->env->bgp);
 		bgp_rib_scan(c->rib, c->family == AF_INET6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4, add_uninstalled, c);
 	}
@@ -229,7 +236,7 @@ static void print_text(FILE *out, const struct collect *c)
 	}
 }
 
-static struct json_object *row_json(const struct route_row *r, const char *pfx)
+static struct json_object *row_json(const struct route_row *r, const char *pfx, uint32_t table)
 {
 	struct json_object *o = json_object_new_object(), *nhs = json_object_new_array();
 
@@ -242,7 +249,7 @@ static struct json_object *row_json(const struct route_row *r, const char *pfx)
 		json_object_object_add(o, "notInstalledReason", json_object_new_string(r->reason));
 	}
 	json_object_object_add(o, "metric", json_object_new_int64(r->metric));
-	json_object_object_add(o, "table", json_object_new_int(RT_TABLE_MAIN));
+	json_object_object_add(o, "table", json_object_new_int64(table));
 	for (size_t k = 0; k < r->n; k++) {
 		struct json_object *nh = json_object_new_object();
 		json_object_object_add(nh, "fib", json_object_new_boolean(r->installed));
@@ -275,7 +282,7 @@ static void print_json(FILE *out, const struct collect *c)
 			list = json_object_new_array();
 			json_object_object_add(root, pfx, list);
 		}
-		json_object_array_add(list, row_json(&c->rows[i], pfx));
+		json_object_array_add(list, row_json(&c->rows[i], pfx, c->table));
 	}
 	fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 	json_object_put(root);
@@ -285,7 +292,16 @@ static int cmd_show_route(void *ctx, const struct cmd_args *args)
 {
 	struct cli_session *s = ctx;
 	const char *fam = cmd_args_get(args, "family"), *proto = cmd_args_get(args, "proto");
-	struct collect c = {.family = strcmp(fam, "ipv6") == 0 ? AF_INET6 : AF_INET, .only = KIND_ANY};
+	const char *domain = cmd_args_get(args, "domain");
+	struct collect c = {.family = strcmp(fam, "ipv6") == 0 ? AF_INET6 : AF_INET, .only = KIND_ANY,
+			    .table = RT_TABLE_MAIN};
+
+	if (domain != NULL && !domain_is_default(domain)) {
+		const struct domain_def *d = domain_find(cli_config(s)->domains, domain);
+		if (d == NULL)
+			return cli_error(s, "No such domain %s", domain);
+		c.table = d->table;
+	}
 
 	if (proto != NULL)
 		c.only = strcmp(proto, "bgp") == 0 ? KIND_BGP
@@ -308,6 +324,10 @@ static const struct cmd_def route_show_commands[] = {
 	 "Show running system information\nIP information\nIPv6 information\nIP routing table\n"
 	 "Border Gateway Protocol (BGP)\nConnected routes (directly attached subnet or host)\n"
 	 "Kernel routes (not installed via the zebra RIB)\nStatically configured routes\n" JSON_HELP,
+	 cmd_show_route, 0},
+	{NODE_EXEC, "show <ip|ipv6>$family route domain WORD$domain [json]",
+	 "Show running system information\nIP information\nIPv6 information\nIP routing table\n"
+	 "The routing table of one network domain\nThe domain whose kernel table to show\n" JSON_HELP,
 	 cmd_show_route, 0},
 };
 

@@ -22,12 +22,10 @@
 #include "log.h"
 
 #define LOG_TAG "fib"
-/* Kernel route metric for BGP routes, as FRR's zebra uses for eBGP (its
- * administrative distance 20). */
-#define BGP_FIB_METRIC 20
 
 /* The next hop a path's attributes name, as the kernel wants it. */
-static int path_nexthop(const struct bgp_path *p, const struct prefix *prefix, struct fib_nexthop *nh)
+static inline __attribute__((always_inline)) int path_nexthop(const struct bgp_path *p, const struct prefix *prefix,
+								 struct fib_nexthop *nh)
 {
 	const struct bgp_attrs *a = &p->attrs->attrs;
 
@@ -45,6 +43,40 @@ static int path_nexthop(const struct bgp_path *p, const struct prefix *prefix, s
 	return -1;
 }
 
+/* Inlined into bgp_fib_sync(): with only the default domain its cost is
+ * what it was before domains existed. */
+static inline __attribute__((always_inline)) size_t
+view_nexthops(const struct bgp_instance *bgp, const struct bgp_dest *d, unsigned domain, struct fib_nexthop *nhs)
+{
+	const struct bgp_path *paths[FIB_NEXTHOP_MAX];
+	const struct bgp_path *best = bgp_view_best(bgp, d, domain);
+	enum bgp_afi afi = bgp_afi_of(&d->prefix);
+	unsigned max_paths = best != NULL && !best->ebgp ? bgp->maximum_paths_ibgp[afi] : bgp->maximum_paths[afi];
+	size_t n = 0;
+
+	if (best == NULL || best->peer == NULL)
+		return 0;
+	max_paths = max_paths ? max_paths : 1;
+	size_t np = bgp->domains == NULL ? bgp_dest_multipath(d, max_paths, paths, FIB_NEXTHOP_MAX)
+					 : bgp_view_multipath(bgp, d, domain, max_paths, paths, FIB_NEXTHOP_MAX);
+	for (size_t i = 0; i < np; i++) {
+		if (path_nexthop(paths[i], &d->prefix, &nhs[n]) != 0)
+			continue;
+		/* Two paths through one next hop are one path. */
+		bool dup = false;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = fib_nexthop_equal(&nhs[k], &nhs[n]);
+		n += !dup;
+	}
+	return n;
+}
+
+size_t bgp_fib_nexthops(const struct bgp_instance *bgp, const struct bgp_dest *d, unsigned domain,
+			struct fib_nexthop *nhs)
+{
+	return view_nexthops(bgp, d, domain, nhs);
+}
+
 void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed)
 {
 	char pfx[PREFIX_STRLEN];
@@ -53,23 +85,8 @@ void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed)
 		return;
 	for (struct bgp_dest *d = changed; d != NULL; d = d->queue_next) {
 		struct fib_nexthop nhs[FIB_NEXTHOP_MAX];
-		const struct bgp_path *paths[FIB_NEXTHOP_MAX];
-		const struct bgp_path *best = bgp_dest_best(d);
-		enum bgp_afi afi = bgp_afi_of(&d->prefix);
-		unsigned max_paths = best != NULL && !best->ebgp ? bgp->maximum_paths_ibgp[afi] : bgp->maximum_paths[afi];
-		size_t n = 0;
-		if (best != NULL && best->peer != NULL) {
-			size_t np = bgp_dest_multipath(d, max_paths ? max_paths : 1, paths, FIB_NEXTHOP_MAX);
-			for (size_t i = 0; i < np; i++) {
-				if (path_nexthop(paths[i], &d->prefix, &nhs[n]) != 0)
-					continue;
-				/* Two paths through one next hop are one path. */
-				bool dup = false;
-				for (size_t k = 0; k < n && !dup; k++)
-					dup = fib_nexthop_equal(&nhs[k], &nhs[n]);
-				n += !dup;
-			}
-		}
+		/* The main table is the default domain's. */
+		size_t n = view_nexthops(bgp, d, 0, nhs);
 		if (n == 0) {
 			/* Not installed from here on, whatever the kernel says. */
 			d->fib_installed = false;
@@ -90,6 +107,7 @@ void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed)
 	/* The kernel answers inside the send: read the answers now, so the
 	 * routes show as installed without waiting for the next loop turn. */
 	fib_process(bgp->fib);
+	bgp_domain_fib_sync(bgp, changed);
 }
 
 /* The kernel's answer to a queued change. Answers come in the order the

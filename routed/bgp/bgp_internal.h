@@ -97,6 +97,9 @@ struct bgp_peer {
 	/* What the peer's policy was when last applied, per family and
 	 * direction (bgp_policy.c); 0 before the first configuration. */
 	uint64_t policy_sig[BGP_AFI_COUNT][BGP_POLICY_DIR_COUNT];
+	/* The network domain of the session: its number in the views of
+	 * bgp_domain.c (0, the default, unless `neighbor X domain NAME`). */
+	uint8_t domain;
 };
 
 struct bgp_instance {
@@ -143,6 +146,11 @@ struct bgp_instance {
 	enum bgp_approval_mode approval_mode;
 	uint64_t approval_sig;
 	struct bgp_approval_stats approval_stats;
+	/* Network domains other than the default one (bgp_domain.c); NULL
+	 * while only the default exists, which keeps that case as fast as
+	 * a speaker without domains. */
+	struct bgp_domains *domains;
+	struct timer domain_sweep;      /* removes a previous run's leftovers from domain tables */
 	uint8_t *arena_buf;             /* scratch for one UPDATE's parse */
 	size_t arena_cap;
 };
@@ -219,9 +227,46 @@ void bgp_peer_request_refresh(struct bgp_peer *peer, enum bgp_afi afi);
  * and reason follow once the kernel has answered), and flush it (clean
  * stop). */
 struct fib;
+struct fib_nexthop;
 int bgp_fib_open(struct bgp_instance *bgp, uint32_t table);
+/* Kernel route metric for BGP routes, as FRR's zebra uses for eBGP (its
+ * administrative distance 20). */
+#define BGP_FIB_METRIC 20
+/* The next hops domain's view of dest forwards over (FIB_NEXTHOP_MAX of
+ * nhs at most); 0 when nothing is to be installed. */
+size_t bgp_fib_nexthops(const struct bgp_instance *bgp, const struct bgp_dest *dest, unsigned domain,
+			struct fib_nexthop *nhs);
 void bgp_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed);
 void bgp_fib_close(struct bgp_instance *bgp);
+
+/* Network domains (bgp_domain.c): one view of the RIB per domain. */
+struct bgp_domains;
+struct domain_view;
+/* The best path domain sees for dest: its own paths' and those of the
+ * domains connected to it, held ones never (NULL: none). */
+const struct bgp_path *bgp_view_best_of(const struct domain_view *v, const struct bgp_dest *dest, unsigned domain);
+/* As bgp_dest_multipath(), within domain's view. */
+size_t bgp_view_multipath_of(const struct domain_view *v, const struct bgp_dest *dest, unsigned domain,
+			     unsigned max_paths, const struct bgp_path **out, size_t max);
+const struct bgp_path *bgp_view_best_slow(const struct bgp_instance *bgp, const struct bgp_dest *dest,
+					  unsigned domain);
+/* The instance's view for domain; the RIB's best while only the default
+ * domain exists. */
+static inline const struct bgp_path *bgp_view_best(const struct bgp_instance *bgp, const struct bgp_dest *dest,
+						   unsigned domain)
+{
+	return bgp->domains == NULL ? bgp_dest_best(dest) : bgp_view_best_slow(bgp, dest, domain);
+}
+size_t bgp_view_multipath(const struct bgp_instance *bgp, const struct bgp_dest *dest, unsigned domain,
+			  unsigned max_paths, const struct bgp_path **out, size_t max);
+/* Follow the configuration's domains: views, tables, each peer's domain;
+ * requeues every destination when any view changed. */
+void bgp_domain_apply(struct bgp_instance *bgp, const struct routed_config *cfg);
+void bgp_domain_free(struct bgp_instance *bgp);
+/* Bring the domains' own tables up to date with changed destinations. */
+void bgp_domain_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed);
+/* Domains in the views (1 while only the default exists). */
+unsigned bgp_domain_count(const struct bgp_instance *bgp);
 
 /* Locally originated routes (bgp_originate.c): make them match the
  * configuration; bring aggregates up to date with the queued changes

@@ -389,6 +389,7 @@ static int watch_start(struct bgp_originate *o)
 
 struct contributors {
 	const struct aggregate *agg;
+	const struct bgp_instance *bgp;
 	struct bgp_rib *rib;
 	size_t n;
 	uint8_t origin;
@@ -452,9 +453,12 @@ static int contribute(struct bgp_dest *dest, void *arg)
 	struct contributors *c = arg;
 	const struct bgp_attrs *a;
 
-	if (bgp_dest_best(dest) == NULL || dest->prefix.len <= c->agg->cfg.prefix.len)
+	/* An aggregate is ours, so of the default domain: it covers what
+	 * that domain sees (docs/domains.md). */
+	const struct bgp_path *best = bgp_view_best(c->bgp, dest, 0);
+	if (best == NULL || dest->prefix.len <= c->agg->cfg.prefix.len)
 		return 0;
-	a = &bgp_dest_best(dest)->attrs->attrs;
+	a = &best->attrs->attrs;
 	c->n++;
 	/* RFC 4271 section 9.2.2.2: INCOMPLETE over EGP over IGP. */
 	if (a->origin > c->origin)
@@ -578,6 +582,7 @@ static void compute_aggregates(struct bgp_originate *o, enum bgp_afi afi)
 		c->agg = agg;
 		c->first = true;
 		c->rib = o->bgp->rib;
+		c->bgp = o->bgp;
 		radix_walk_covered(o->inside[afi], &agg->cfg.prefix, contribute_prefix, c);
 		if (c->truncated)
 			log_warn(LOG_TAG, "aggregate: more ASes or communities than %d; the rest are left out",
@@ -614,7 +619,7 @@ static bool track_inside(struct bgp_originate *o, const struct bgp_dest *d)
 
 	if (!inside_an_aggregate(o, &d->prefix))
 		return false;
-	if (bgp_dest_best(d) != NULL)
+	if (bgp_view_best(o->bgp, d, 0) != NULL)
 		radix_insert(o->inside[afi], &d->prefix, o, &prev);
 	else
 		radix_delete(o->inside[afi], &d->prefix);

@@ -183,7 +183,8 @@ out:
  * reference for the caller), or NULL when nothing should be sent. */
 static struct bgp_attr_set *export_set(struct bgp_peer *peer, const struct bgp_dest *dest)
 {
-	return bgp_output_export(peer, dest, bgp_dest_best(dest));
+	/* What the peer's domain sees (docs/domains.md). */
+	return bgp_output_export(peer, dest, bgp_view_best(peer->bgp, dest, peer->domain));
 }
 
 /* ---- grouping announcements by attribute set --------------------------------- */

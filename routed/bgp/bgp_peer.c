@@ -1312,6 +1312,7 @@ void bgp_instance_free(struct bgp_instance *bgp)
 		evconnlistener_free(bgp->listener);
 	timer_fini(&bgp->flush);
 	timer_fini(&bgp->gr_deferral);
+	bgp_domain_free(bgp);
 	bgp_fib_close(bgp);
 	bgp_originate_free(bgp);
 	bgp_rib_free(bgp->rib);
@@ -1439,6 +1440,7 @@ void bgp_instance_apply(struct bgp_instance *bgp, const struct routed_config *rc
 	}
 	if (bgp->router_id == 0)
 		log_warn(LOG_TAG, "no router-id: configure `bgp router-id A.B.C.D` (no IPv4 address to take one from)");
+	bgp_domain_apply(bgp, rcfg);
 	bgp_policy_follow(bgp);
 	bgp_approval_follow(bgp);
 	bgp_output_networks_changed(bgp);

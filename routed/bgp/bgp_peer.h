@@ -31,6 +31,8 @@
 struct bgp_instance;
 struct bgp_peer;
 struct bgp_rib;
+struct bgp_dest;
+struct bgp_path;
 struct json_object;
 
 /* FRR's defaults, so a configuration moved from FRR behaves the same. */
@@ -158,5 +160,16 @@ struct json_object *bgp_approval_preview_json(struct bgp_instance *bgp, const st
 
 /* The instance's RIB (for show commands and the FIB). */
 struct bgp_rib *bgp_instance_rib(struct bgp_instance *bgp);
+
+/* Network domains as the speaker has them in effect (bgp_domain.c): a
+ * domain's number by name (-1: not in effect), how many prefixes its view
+ * holds, and `show bgp domain NAME [ipv4|ipv6] [json]` (caller owns the
+ * JSON object). */
+int bgp_domain_number_of(const struct bgp_instance *bgp, const char *name);
+/* The default domain's best path for dest: what the main table holds. */
+const struct bgp_path *bgp_default_view_best(const struct bgp_instance *bgp, const struct bgp_dest *dest);
+uint32_t bgp_domain_route_count(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi);
+void bgp_domain_show(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi, FILE *out);
+struct json_object *bgp_domain_show_json(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi);
 
 #endif

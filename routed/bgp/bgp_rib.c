@@ -282,7 +282,7 @@ int bgp_path_compare(const struct bgp_path *a, const struct bgp_path *b, const c
  * AS_PATH of the same length, what FRR calls `bgp bestpath as-path
  * multipath-relax` (its default asks for the identical AS_PATH, which
  * paths from two different neighbouring ASes never have). */
-static bool multipath_equal(const struct bgp_path *a, const struct bgp_path *b)
+bool bgp_path_multipath_equal(const struct bgp_path *a, const struct bgp_path *b)
 {
 	if (a->peer == NULL || b->peer == NULL || a->ebgp != b->ebgp || compare_steps(a, b, NULL, false) != 0)
 		return false;
@@ -300,7 +300,7 @@ size_t bgp_dest_multipath(const struct bgp_dest *dest, unsigned max_paths, const
 		return 0;
 	out[n++] = best;
 	for (const struct bgp_path *p = dest->paths; p != NULL && n < max && n < max_paths; p = p->next)
-		if (p != best && !p->held && multipath_equal(best, p))
+		if (p != best && !p->held && bgp_path_multipath_equal(best, p))
 			out[n++] = p;
 	return n;
 }

@@ -182,6 +182,10 @@ int bgp_path_compare(const struct bgp_path *a, const struct bgp_path *b, const c
 size_t bgp_dest_multipath(const struct bgp_dest *dest, unsigned max_paths, const struct bgp_path **out,
 			  size_t max);
 
+/* Whether b may share forwarding with the best path a (the steps of the
+ * decision up to the tie-breakers, same kind of peer). */
+bool bgp_path_multipath_equal(const struct bgp_path *a, const struct bgp_path *b);
+
 /* `show bgp [ipv4|ipv6] unicast [PREFIX] [json]` */
 void bgp_rib_show(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only, FILE *out);
 struct json_object *bgp_rib_show_json(struct bgp_rib *rib, enum bgp_afi afi, const struct prefix *only);

@@ -31,7 +31,7 @@ static char *read_golden(const char *name)
 	return text;
 }
 
-static const char *const goldens[] = {"empty", "full", "parents", "neighbor-options", "approval"};
+static const char *const goldens[] = {"empty", "full", "parents", "neighbor-options", "approval", "domains"};
 
 START_TEST(test_golden_round_trip)
 {

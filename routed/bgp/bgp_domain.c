@@ -1,0 +1,367 @@
+/*
+ * One Loc-RIB per network domain (docs/domains.md).
+ *
+ * The RIB keeps one list of paths per prefix, whatever domain each came
+ * from; a domain's view of a prefix is the best of the paths it may see:
+ * not held, and learned in a domain it sees (domain_view.h) -- its own or
+ * one a domain-policy connects directly. Locally originated routes
+ * (`network`, `aggregate-address`, `redistribute`) belong to the default
+ * domain, where `router bgp` itself is.
+ *
+ * With only the default domain configured, bgp->domains is NULL and every
+ * view is the RIB's own best (bgp_dest_best()): the decision, the output
+ * and the FIB cost what they did before domains existed. With more, each
+ * domain other than the default has its own forwarding table (struct fib
+ * on the domain's kernel table); the default domain keeps bgp->fib, on the
+ * main table. Whether a prefix is installed in a domain's table is what
+ * that fib recorded (fib_route_find()), so struct bgp_dest stays 40 bytes.
+ */
+#include "bgp_internal.h"
+
+#include <arpa/inet.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain_view.h"
+#include "fib.h"
+#include "log.h"
+
+#define LOG_TAG "domain"
+
+struct bgp_domains {
+	struct domain_view view;
+	char names[DOMAIN_MAX][DOMAIN_NAME_MAX + 1];
+	uint32_t tables[DOMAIN_MAX];      /* [0]: the main table */
+	struct fib *fib[DOMAIN_MAX];      /* [0] unused: the default domain's is bgp->fib */
+};
+
+static unsigned path_domain(const struct bgp_path *p)
+{
+	return p->peer != NULL ? p->peer->domain : 0;
+}
+
+const struct bgp_path *bgp_view_best_of(const struct domain_view *v, const struct bgp_dest *dest, unsigned domain)
+{
+	const struct bgp_path *head = bgp_dest_best(dest);
+
+	/* The RIB's best is the best of every candidate: when this domain
+	 * sees it, it is the domain's best too. */
+	if (head == NULL || domain_view_sees(v, domain, path_domain(head)))
+		return head;
+	const struct bgp_path *best = NULL;
+	for (const struct bgp_path *p = dest->paths; p != NULL; p = p->next)
+		if (!p->held && domain_view_sees(v, domain, path_domain(p)) &&
+		    (best == NULL || bgp_path_compare(p, best, NULL) < 0))
+			best = p;
+	return best;
+}
+
+size_t bgp_view_multipath_of(const struct domain_view *v, const struct bgp_dest *dest, unsigned domain,
+			     unsigned max_paths, const struct bgp_path **out, size_t max)
+{
+	const struct bgp_path *best = bgp_view_best_of(v, dest, domain);
+	size_t n = 0;
+
+	if (best == NULL || max == 0)
+		return 0;
+	out[n++] = best;
+	for (const struct bgp_path *p = dest->paths; p != NULL && n < max && n < max_paths; p = p->next)
+		if (p != best && !p->held && domain_view_sees(v, domain, path_domain(p)) &&
+		    bgp_path_multipath_equal(best, p))
+			out[n++] = p;
+	return n;
+}
+
+const struct bgp_path *bgp_view_best_slow(const struct bgp_instance *bgp, const struct bgp_dest *dest,
+					  unsigned domain)
+{
+	return bgp_view_best_of(&bgp->domains->view, dest, domain);
+}
+
+size_t bgp_view_multipath(const struct bgp_instance *bgp, const struct bgp_dest *dest, unsigned domain,
+			  unsigned max_paths, const struct bgp_path **out, size_t max)
+{
+	if (bgp->domains == NULL)
+		return bgp_dest_multipath(dest, max_paths, out, max);
+	return bgp_view_multipath_of(&bgp->domains->view, dest, domain, max_paths, out, max);
+}
+
+const struct bgp_path *bgp_default_view_best(const struct bgp_instance *bgp, const struct bgp_dest *dest)
+{
+	return bgp_view_best(bgp, dest, 0);
+}
+
+unsigned bgp_domain_count(const struct bgp_instance *bgp)
+{
+	return bgp->domains != NULL ? bgp->domains->view.count : 1;
+}
+
+int bgp_domain_number_of(const struct bgp_instance *bgp, const char *name)
+{
+	if (name[0] == '\0' || domain_is_default(name))
+		return 0;
+	for (unsigned i = 1; bgp->domains != NULL && i < bgp->domains->view.count; i++)
+		if (strcmp(bgp->domains->names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- forwarding tables of the domains other than the default ------------------ */
+
+static void domain_fib_result(const struct prefix *prefix, bool removal, int rc, const char *reason, void *arg)
+{
+	const char *name = arg;
+	char pfx[PREFIX_STRLEN];
+
+	if (rc != 0)
+		log_info(LOG_TAG, "%s: %s not %s: %s", name, prefix_format(prefix, pfx, sizeof(pfx)),
+			 removal ? "removed" : "installed", reason);
+}
+
+/* The previous run's routes still stale in the domains' tables go now:
+ * what the domains relearned was installed again (and unmarked) meanwhile. */
+static void domain_sweep(void *arg)
+{
+	struct bgp_instance *bgp = arg;
+	struct bgp_domains *ds = bgp->domains;
+	size_t removed = 0;
+
+	for (unsigned i = 1; ds != NULL && i < ds->view.count; i++)
+		if (ds->fib[i] != NULL && fib_sweep(ds->fib[i], &removed) == 0 && removed > 0)
+			log_notice(LOG_TAG, "%s: removed %zu stale routes of a previous run", ds->names[i], removed);
+}
+
+static struct fib *domain_fib_open(struct bgp_instance *bgp, const char *name, uint32_t table)
+{
+	char err[FIB_ERR_MAX];
+	struct fib *f = fib_netlink_new(FIB_PROTO_SKYGATE, table, err, sizeof(err));
+
+	if (f == NULL) {
+		log_err(LOG_TAG, "%s: no forwarding table %u: %s; its routes will not be installed", name, table, err);
+		return NULL;
+	}
+	/* As the main table (bgp_fib_open()): a previous run's routes keep
+	 * forwarding while the domain relearns them; what is not relearned
+	 * within BGP_FIB_STALE_SECONDS goes. */
+	if (fib_mark_stale(f) == 0 && fib_stale_count(f) > 0) {
+		log_notice(LOG_TAG, "%s: %zu routes of a previous run in table %u kept until relearned", name,
+			   fib_stale_count(f), table);
+		if (!timer_pending(&bgp->domain_sweep) &&
+		    (bgp->domain_sweep.ev != NULL || timer_init(&bgp->domain_sweep, bgp->loop, domain_sweep, bgp) == 0))
+			timer_start(&bgp->domain_sweep, BGP_FIB_STALE_SECONDS * 1000u);
+	}
+	return f;
+}
+
+static void domain_fib_close(struct fib *f)
+{
+	size_t removed = 0;
+
+	if (f == NULL)
+		return;
+	fib_set_result_fn(f, NULL, NULL);
+	fib_flush(f, &removed);
+	fib_free(f);
+}
+
+void bgp_domain_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed)
+{
+	struct bgp_domains *ds = bgp->domains;
+	struct fib_nexthop nhs[FIB_NEXTHOP_MAX];
+
+	if (ds == NULL)
+		return;
+	for (unsigned dom = 1; dom < ds->view.count; dom++) {
+		struct fib *f = ds->fib[dom];
+		if (f == NULL)
+			continue;
+		for (struct bgp_dest *d = changed; d != NULL; d = d->queue_next) {
+			size_t n = bgp_fib_nexthops(bgp, d, dom, nhs);
+			if (n == 0)
+				fib_route_del_queued(f, &d->prefix);
+			else if (fib_route_set_queued(f, &d->prefix, nhs, n, BGP_FIB_METRIC) != 0)
+				domain_fib_result(&d->prefix, false, -1, fib_last_error(f), ds->names[dom]);
+		}
+		fib_submit(f);
+		fib_process(f);
+	}
+}
+
+/* ---- following the configuration ------------------------------------------- */
+
+static bool same_domains(const struct bgp_domains *a, const struct bgp_domains *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->view.count != b->view.count || memcmp(a->view.sees, b->view.sees, sizeof(a->view.sees)) != 0)
+		return false;
+	for (unsigned i = 0; i < a->view.count; i++)
+		if (strcmp(a->names[i], b->names[i]) != 0 || a->tables[i] != b->tables[i])
+			return false;
+	return true;
+}
+
+void bgp_domain_apply(struct bgp_instance *bgp, const struct routed_config *cfg)
+{
+	const struct domain_config *dc = cfg->domains;
+	struct bgp_domains *old = bgp->domains, *next = NULL;
+	bool changed = false;
+
+	if (dc != NULL && dc->count > 0) {
+		next = calloc(1, sizeof(*next));
+		if (next == NULL || domain_view_build(&next->view, dc) != 0) {
+			log_err(LOG_TAG, "cannot build the domains' views (out of memory); keeping the previous ones");
+			free(next);
+			return;
+		}
+		snprintf(next->names[0], sizeof(next->names[0]), "%s", DOMAIN_DEFAULT_NAME);
+		next->tables[0] = DOMAIN_TABLE_MAIN;
+		for (size_t i = 0; i < dc->count; i++) {
+			snprintf(next->names[i + 1], sizeof(next->names[i + 1]), "%s", dc->domains[i].name);
+			next->tables[i + 1] = dc->domains[i].table;
+		}
+	}
+	changed = !same_domains(old, next);
+	/* Keep the table of a domain whose name and table stay; open the
+	 * others; flush and close what is left over. */
+	for (unsigned i = 1; next != NULL && i < next->view.count; i++) {
+		for (unsigned k = 1; old != NULL && k < old->view.count && next->fib[i] == NULL; k++) {
+			if (old->fib[k] != NULL && old->tables[k] == next->tables[i] &&
+			    strcmp(old->names[k], next->names[i]) == 0) {
+				next->fib[i] = old->fib[k];
+				old->fib[k] = NULL;
+			}
+		}
+		if (next->fib[i] == NULL && bgp->fib != NULL)
+			next->fib[i] = domain_fib_open(bgp, next->names[i], next->tables[i]);
+		if (next->fib[i] != NULL)
+			fib_set_result_fn(next->fib[i], domain_fib_result, next->names[i]);
+	}
+	for (unsigned k = 1; old != NULL && k < old->view.count; k++)
+		domain_fib_close(old->fib[k]);
+	free(old);
+	bgp->domains = next;
+
+	for (struct bgp_peer *p = bgp->peers; p != NULL; p = p->next) {
+		int n = dc != NULL ? domain_view_number(dc, p->cfg.domain) : 0;
+		/* The configuration refuses a neighbor in an unknown domain. */
+		unsigned dom = n < 0 ? 0 : (unsigned)n;
+		changed |= p->domain != dom;
+		p->domain = (uint8_t)dom;
+	}
+	/* Every view may differ now: the output side compares each peer's
+	 * Adj-RIB-Out and each table with the new views and sends only the
+	 * differences (leaked routes withdrawn, new ones announced). */
+	if (changed)
+		bgp_rib_requeue_all(bgp->rib);
+}
+
+void bgp_domain_free(struct bgp_instance *bgp)
+{
+	struct bgp_domains *ds = bgp->domains;
+
+	timer_fini(&bgp->domain_sweep);
+	if (ds == NULL)
+		return;
+	for (unsigned k = 1; k < ds->view.count; k++)
+		domain_fib_close(ds->fib[k]);
+	free(ds);
+	bgp->domains = NULL;
+}
+
+/* ---- show -------------------------------------------------------------------- */
+
+struct view_count {
+	const struct bgp_instance *bgp;
+	unsigned domain;
+	uint32_t n;
+};
+
+static int count_one(struct bgp_dest *dest, void *arg)
+{
+	struct view_count *c = arg;
+
+	c->n += bgp_view_best(c->bgp, dest, c->domain) != NULL;
+	return 0;
+}
+
+uint32_t bgp_domain_route_count(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi)
+{
+	struct view_count c = {.bgp = bgp, .domain = domain};
+
+	bgp_rib_scan(bgp->rib, afi, count_one, &c);
+	return c.n;
+}
+
+struct view_rows {
+	const struct bgp_instance *bgp;
+	unsigned domain;
+	FILE *out;                     /* text, or */
+	struct json_object *routes;    /* JSON */
+};
+
+static void path_nexthop_text(const struct bgp_path *p, const struct prefix *prefix, char *buf, size_t len)
+{
+	const struct bgp_attrs *a = &p->attrs->attrs;
+
+	snprintf(buf, len, "0.0.0.0");
+	if (prefix->family == AF_INET && (a->present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP)))
+		inet_ntop(AF_INET, a->nexthop, buf, (socklen_t)len);
+	else if (prefix->family == AF_INET6 && a->mp_nexthop.family == AF_INET6)
+		inet_ntop(AF_INET6, a->mp_nexthop.global, buf, (socklen_t)len);
+	else if (prefix->family == AF_INET6)
+		snprintf(buf, len, "::");
+}
+
+static const char *path_domain_name(const struct bgp_instance *bgp, const struct bgp_path *p)
+{
+	return bgp->domains != NULL ? bgp->domains->names[path_domain(p)] : DOMAIN_DEFAULT_NAME;
+}
+
+static int show_one(struct bgp_dest *dest, void *arg)
+{
+	struct view_rows *r = arg;
+	const struct bgp_path *best = bgp_view_best(r->bgp, dest, r->domain);
+	char pfx[PREFIX_STRLEN], nh[INET6_ADDRSTRLEN];
+
+	if (best == NULL)
+		return 0;
+	prefix_format(&dest->prefix, pfx, sizeof(pfx));
+	path_nexthop_text(best, &dest->prefix, nh, sizeof(nh));
+	const char *from = best->peer != NULL ? best->peer->name : "local";
+	if (r->out != NULL) {
+		fprintf(r->out, "*> %-24s %-24s %-24s %s\n", pfx, nh, from, path_domain_name(r->bgp, best));
+		return 0;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "nexthop", json_object_new_string(nh));
+	json_object_object_add(o, "peer", json_object_new_string(from));
+	json_object_object_add(o, "learnedInDomain", json_object_new_string(path_domain_name(r->bgp, best)));
+	json_object_object_add(o, "ebgp", json_object_new_boolean(best->ebgp));
+	json_object_object_add(r->routes, pfx, o);
+	return 0;
+}
+
+void bgp_domain_show(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi, FILE *out)
+{
+	struct view_rows r = {.bgp = bgp, .domain = domain, .out = out};
+
+	fprintf(out, "Domain %s, %s unicast\n", bgp->domains != NULL ? bgp->domains->names[domain] : DOMAIN_DEFAULT_NAME,
+		bgp_afi_name(afi));
+	fprintf(out, "   %-24s %-24s %-24s %s\n", "Network", "Next Hop", "From", "Learned in");
+	bgp_rib_walk(bgp->rib, afi, show_one, &r);
+}
+
+struct json_object *bgp_domain_show_json(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi)
+{
+	struct json_object *root = json_object_new_object();
+	struct view_rows r = {.bgp = bgp, .domain = domain, .routes = json_object_new_object()};
+
+	bgp_rib_walk(bgp->rib, afi, show_one, &r);
+	json_object_object_add(root, "domain", json_object_new_string(
+		bgp->domains != NULL ? bgp->domains->names[domain] : DOMAIN_DEFAULT_NAME));
+	json_object_object_add(root, "afi", json_object_new_string(bgp_afi_name(afi)));
+	json_object_object_add(root, "routes", r.routes);
+	return root;
+}
