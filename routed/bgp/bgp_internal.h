@@ -97,6 +97,11 @@ struct bgp_peer {
 	/* What the peer's policy was when last applied, per family and
 	 * direction (bgp_policy.c); 0 before the first configuration. */
 	uint64_t policy_sig[BGP_AFI_COUNT][BGP_POLICY_DIR_COUNT];
+	/* maximum-prefix-out, advertise-summary, advertise-cidrs
+	 * (bgp_advertise.c): NULL unless the neighbor has one of them and
+	 * its session is up. While set, adj_out holds what the outbound
+	 * policy allows and this decides what is sent. */
+	struct bgp_advertise *advertise;
 };
 
 struct bgp_instance {
@@ -229,6 +234,30 @@ struct bgp_attr_set *bgp_output_adj_out(const struct bgp_peer *peer, const struc
 /* dest is being freed: drop whatever an Adj-RIB-Out still holds under its
  * id (the RIB calls this; normally nothing is left). */
 void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest);
+
+/* Send withdrawals and announcements (grouped by attribute set) of one
+ * family to peer, as they are; for bgp_advertise.c. Borrows everything. */
+void bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn, size_t nwithdrawn,
+		     const struct prefix *announced, struct bgp_attr_set *const *sets, size_t nannounced);
+/* Our address on the session as a's next hop, for family afi; -1 when we
+ * have no usable address. */
+int bgp_output_self_next_hop(struct bgp_attrs *a, const struct bgp_conn *conn, enum bgp_afi afi);
+
+/* Outbound shaping (bgp_advertise.c, docs/advertise.md). */
+struct bgp_advertise;
+/* Make or drop peer->advertise to match the configuration (at a full
+ * sync of an established session). */
+void bgp_advertise_configure(struct bgp_peer *peer);
+/* The Adj-RIB-Out of a shaped peer changed in afi: plan again soon. */
+void bgp_advertise_changed(struct bgp_peer *peer, enum bgp_afi afi);
+/* Plan and send now (after a full sync); nothing for unshaped peers. */
+void bgp_advertise_run(struct bgp_peer *peer, enum bgp_afi afi);
+/* Forget what was sent in afi, so the next run sends everything again. */
+void bgp_advertise_forget(struct bgp_peer *peer, enum bgp_afi afi);
+/* The session went down: free the state. */
+void bgp_advertise_peer_down(struct bgp_peer *peer);
+/* Visit what a shaped peer was sent, in prefix order. */
+int bgp_advertise_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg);
 
 /* The update context (RFC 6793 AS size, families, our addresses) of the
  * peer's current session. */

@@ -312,6 +312,30 @@ static int ensure_adj_out(struct bgp_peer *peer)
 	return 0;
 }
 
+/* ---- outbound shaping (bgp_advertise.c) --------------------------------------- */
+
+/* A peer with maximum-prefix-out, advertise-summary or advertise-cidrs:
+ * the Adj-RIB-Out keeps what the policy allows (takes the reference to
+ * want), and bgp_advertise.c decides, once per burst, what is sent. */
+static int shaped_candidate(struct bgp_peer *peer, const struct bgp_dest *dest, struct bgp_attr_set *want,
+			    struct bgp_attr_set *have)
+{
+	if (want != NULL && ensure_adj_out(peer) != 0) {
+		bgp_attrset_unref(peer->bgp->rib, want);
+		return -1;
+	}
+	if (want != NULL || have != NULL)
+		peer->adj_out[dest->id] = want;
+	bgp_attrset_unref(peer->bgp->rib, have);
+	bgp_advertise_changed(peer, bgp_afi_of(&dest->prefix));
+	return 0;
+}
+
+int bgp_output_self_next_hop(struct bgp_attrs *a, const struct bgp_conn *conn, enum bgp_afi afi)
+{
+	return set_self_next_hop(a, conn, afi);
+}
+
 /* Bring the peer's Adj-RIB-Out entry for dest up to date, noting the
  * change in the batch. */
 static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, struct batch *b)
@@ -330,6 +354,8 @@ static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, stru
 		b->deferred = true;
 		return 0;
 	}
+	if (peer->advertise != NULL)
+		return shaped_candidate(peer, dest, want, have);
 	if (want == NULL) {
 		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(rib, have);
@@ -358,7 +384,8 @@ void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest)
 			continue;
 		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(bgp->rib, have);
-		peer->pfx_sent[afsafi_of(bgp_afi_of(&dest->prefix))]--;
+		if (peer->advertise == NULL)
+			peer->pfx_sent[afsafi_of(bgp_afi_of(&dest->prefix))]--;
 	}
 }
 
@@ -453,12 +480,14 @@ static void sync_family(struct bgp_peer *peer, enum bgp_afi afi)
 {
 	struct dump d = {.peer = peer};
 
+	bgp_advertise_configure(peer);
 	/* Order does not matter on the wire (UPDATEs group by attribute
 	 * set): no sort of the whole table. */
 	bgp_rib_scan(peer->bgp->rib, afi, dump_one, &d);
 	mrai_after_send(peer, &d.batch);
 	batch_send(peer, &d.batch, afi);
 	batch_free(&d.batch);
+	bgp_advertise_run(peer, afi);
 }
 
 /* Bring the peer's whole Adj-RIB-Out up to date from the Loc-RIB, each
@@ -491,6 +520,7 @@ void bgp_output_peer_down(struct bgp_peer *peer)
 {
 	timer_stop(&peer->mrai);
 	peer->mrai_deferred = false;
+	bgp_advertise_peer_down(peer);
 	for (uint32_t id = 0; id < peer->adj_out_cap; id++)
 		bgp_attrset_unref(peer->bgp->rib, peer->adj_out[id]);
 	free(peer->adj_out);
@@ -524,6 +554,7 @@ void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi)
 		return;
 	/* Forget what was sent, so the scan sends every route again. */
 	bgp_rib_scan(peer->bgp->rib, afi, forget_one, &f);
+	bgp_advertise_forget(peer, afi);
 	peer->pfx_sent[afsafi_of(afi)] = 0;
 	sync_family(peer, afi);
 }
@@ -546,6 +577,8 @@ int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_f
 {
 	struct adj_out_walk w = {.peer = peer, .fn = fn, .arg = arg};
 
+	if (peer->advertise != NULL)
+		return bgp_advertise_walk(peer, afi, fn, arg);
 	return bgp_rib_walk(peer->bgp->rib, afi, adj_out_visit, &w);
 }
 
@@ -561,4 +594,21 @@ void bgp_output_mrai_expired(void *arg)
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
 		if (family_negotiated(peer, (enum bgp_afi)afi))
 			sync_family(peer, (enum bgp_afi)afi);
+}
+
+void bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn, size_t nwithdrawn,
+		     const struct prefix *announced, struct bgp_attr_set *const *sets, size_t nannounced)
+{
+	struct batch b = {0};
+
+	for (size_t i = 0; i < nwithdrawn; i++)
+		if (push_prefix(&b.withdrawn, &b.nwithdrawn, &b.wcap, &withdrawn[i]) != 0)
+			goto out;
+	for (size_t i = 0; i < nannounced; i++)
+		if (batch_announce(&b, sets[i], &announced[i]) != 0)
+			goto out;
+	mrai_after_send(peer, &b);
+	batch_send(peer, &b, afi);
+out:
+	batch_free(&b);
 }

@@ -105,6 +105,14 @@ int bgp_show_neighbor_routes(struct bgp_instance *bgp, const struct prefix *addr
 struct json_object *bgp_show_neighbor_routes_json(struct bgp_instance *bgp, const struct prefix *addr,
 						  enum bgp_afi afi, enum bgp_neighbor_view view);
 
+/* `show bgp [ipv4|ipv6 unicast] neighbors X advertise-plan [json]`: what
+ * the last plan of a shaped neighbor sends, what it holds back and what
+ * it summarised (bgp_advertise.c). The text form returns -1 when no
+ * neighbor has that address; the JSON then has "warning". */
+int bgp_show_advertise_plan(const struct bgp_instance *bgp, const struct prefix *addr, enum bgp_afi afi, FILE *out);
+struct json_object *bgp_show_advertise_plan_json(const struct bgp_instance *bgp, const struct prefix *addr,
+						 enum bgp_afi afi);
+
 /* The instance's RIB (for show commands and the FIB). */
 struct bgp_rib *bgp_instance_rib(struct bgp_instance *bgp);
 

@@ -1,0 +1,193 @@
+"""Outbound limits toward a peer that takes only so many routes (a cloud
+gateway), with FRR as that peer: `maximum-prefix-out` sends at most N and
+logs the 80% warning, withdrawals let held-back prefixes through;
+`advertise-summary` sends covering prefixes that hold no unrouted address
+(or, with allow-overreach, fit the limit) and `advertise-plan` shows what
+each replaced; `advertise-cidrs` sends exactly the reachable CIDRs of its
+list. FRR itself enforces the limit (`maximum-prefix`, which drops the
+session when exceeded), and no change resets the session."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+
+import pytest
+
+from lib.gateway import start_routed
+from lib.jsonmatch import wait_for, wait_until
+from lib.peers import BgpNeighbor, FrrRouter, frr_bgp_config
+
+pytestmark = pytest.mark.requires("frr")
+
+GW_AS, FRR_AS = 64512, 64514
+GW_ADDR, FRR_ADDR = "198.51.100.1", "198.51.100.2"
+
+
+def slash24s(thirds) -> list[str]:
+    return [f"198.18.{i}.0/24" for i in thirds]
+
+
+def gw_config(networks, af_lines: str = "") -> str:
+    nets = "".join(f"  network {n}\n" for n in networks)
+    return (f"router bgp {GW_AS}\n bgp router-id {GW_ADDR}\n neighbor {FRR_ADDR} remote-as {FRR_AS}\n"
+            f" address-family ipv4 unicast\n{nets}{af_lines} exit-address-family\n")
+
+
+@pytest.fixture
+def make_pair(topo, skygate_bin):
+    """The gateway (networks, af_lines) and FRR, which drops the session
+    if sent more than frr_max prefixes (0: no limit)."""
+    def make(networks, af_lines: str = "", frr_max: int = 0):
+        gw_ns, frr_ns = topo.add_namespace("gw"), topo.add_namespace("frr")
+        topo.add_link(gw_ns, frr_ns, [f"{GW_ADDR}/24"], [f"{FRR_ADDR}/24"])
+        gw = start_routed(topo, gw_ns, gw_config(networks, af_lines), skygate_bin("skygate-routed"))
+        extra = (f" address-family ipv4 unicast\n  neighbor {GW_ADDR} maximum-prefix {frr_max}\n"
+                 " exit-address-family\n") if frr_max else ""
+        frr = FrrRouter(topo, frr_ns, {"bgpd": frr_bgp_config(
+            FRR_AS, FRR_ADDR, [BgpNeighbor(GW_ADDR, GW_AS, "gw")], extra=extra)}).start()
+        return gw, frr
+    return make
+
+
+def frr_prefixes(frr) -> set[str]:
+    return set(frr.bgp_routes("ipv4").get("routes", {}))
+
+
+def wait_frr_has(frr, expected, what: str, deadline: float = 30) -> None:
+    expected = set(expected)
+    wait_until(lambda: frr_prefixes(frr) == expected, deadline,
+               what=f"{what}: FRR has exactly {sorted(expected)}")
+
+
+def frr_connections(frr) -> int:
+    return frr.bgp_neighbor(GW_ADDR)["connectionsEstablished"]
+
+
+def gw_connections(session) -> int:
+    return json.loads(session.run("show bgp neighbors json").output)[FRR_ADDR]["connectionsEstablished"]
+
+
+def plan(session) -> dict:
+    return json.loads(session.run(f"show bgp ipv4 unicast neighbors {FRR_ADDR} advertise-plan json").output)
+
+
+def configure(session, *lines: str) -> None:
+    for line in ("configure terminal", f"router bgp {GW_AS}", "address-family ipv4 unicast", *lines, "end"):
+        reply = session.run(line)
+        assert reply.ok, (line, reply.output)
+
+
+def covered_addresses(prefix: str, networks) -> int:
+    net = ipaddress.ip_network(prefix)
+    return sum(ipaddress.ip_network(n).num_addresses for n in networks if ipaddress.ip_network(n).subnet_of(net))
+
+
+def test_maximum_prefix_out(make_pair):
+    nets = slash24s(range(15))
+    gw, frr = make_pair(nets, f"  neighbor {FRR_ADDR} maximum-prefix-out 10\n", frr_max=10)
+    session = gw.session
+    # All 15 are there when the session comes up: the first ten in prefix
+    # order go, the other five are held back.
+    wait_frr_has(frr, nets[:10], "the limit")
+    wait_for(lambda: plan(session), {"maximumPrefixOut": 10, "warningThreshold": 8, "wantedCount": 15,
+                                     "sentCount": 10, "heldCount": 5,
+                                     "heldBack": [{"prefix": p, "kind": "route"} for p in nets[10:]]}, 10,
+             what="advertise-plan shows the five held back")
+    wait_until(lambda: "warning threshold 8 (80%) reached" in gw.daemon.stderr_path.read_text(errors="replace"),
+               10, what="the 80% warning is logged")
+    wait_until(lambda: "maximum-prefix-out 10 in ipv4 reached: 5 prefixes held back"
+               in gw.daemon.stderr_path.read_text(errors="replace"), 10, what="the limit is logged")
+    assert json.loads(session.run(f"show bgp neighbors {FRR_ADDR} json").output)[FRR_ADDR][
+        "addressFamilyInfo"]["ipv4Unicast"]["sentPrefixCounter"] == 10
+    before, frr_before = gw_connections(session), frr_connections(frr)
+
+    # Withdrawing five of those sent makes room for the five held back.
+    configure(session, *(f"no network {p}" for p in nets[:5]))
+    wait_frr_has(frr, nets[5:], "withdrawals make room")
+    wait_for(lambda: plan(session), {"sentCount": 10, "heldCount": 0, "heldBack": []}, 10,
+             what="nothing held back any more")
+    # A new prefix now waits: it is the eleventh.
+    configure(session, "network 198.18.100.0/24")
+    wait_for(lambda: plan(session), {"wantedCount": 11, "sentCount": 10,
+                                     "heldBack": [{"prefix": "198.18.100.0/24"}]}, 10, what="a new prefix waits")
+    assert frr_prefixes(frr) == set(nets[5:])
+    # Raising the limit sends it, without a session reset.
+    configure(session, f"neighbor {FRR_ADDR} maximum-prefix-out 20")
+    wait_frr_has(frr, nets[5:] + ["198.18.100.0/24"], "a higher limit")
+    assert gw_connections(session) == before
+    assert frr_connections(frr) == frr_before
+
+
+def test_advertise_summary(make_pair):
+    # 40 /24s in two runs, with unrouted space between them.
+    nets = slash24s(list(range(0, 32)) + list(range(64, 72)))
+    gw, frr = make_pair(nets, frr_max=40)
+    session = gw.session
+    wait_frr_has(frr, nets, "no options: every route")
+    before, frr_before = gw_connections(session), frr_connections(frr)
+
+    configure(session, f"neighbor {FRR_ADDR} maximum-prefix-out 5", f"neighbor {FRR_ADDR} advertise-summary")
+    wait_frr_has(frr, ["198.18.0.0/19", "198.18.64.0/21"], "the summary")
+    for prefix in frr_prefixes(frr):
+        # Every address of what FRR has is one we route.
+        assert covered_addresses(prefix, nets) == ipaddress.ip_network(prefix).num_addresses, prefix
+    detail = frr.bgp_routes("ipv4", "198.18.0.0/19")["paths"][0]
+    assert detail["aggregatorAs"] == GW_AS and detail["aggregatorId"] == GW_ADDR, detail
+    assert detail["aspath"]["string"] == str(GW_AS), detail
+    wait_for(lambda: plan(session), {"mode": "summary", "sentCount": 2, "heldCount": 0, "summarizedCount": 40,
+                                     "summaries": {"198.18.0.0/19": nets[:32], "198.18.64.0/21": nets[32:]}}, 10,
+             what="advertise-plan shows what each summary replaced")
+    text = session.run(f"show bgp neighbors {FRR_ADDR} advertise-plan").output
+    assert "198.18.0.0/19" in text and "summary of 32" in text, text
+
+    # Below the limit again, the routes go out as they are.
+    configure(session, *(f"no network {p}" for p in nets[2:]))
+    wait_frr_has(frr, nets[:2], "under the limit, no summary")
+    assert gw_connections(session) == before
+    assert frr_connections(frr) == frr_before
+
+
+def test_advertise_summary_allow_overreach(make_pair):
+    # Every other /24 of 198.18.0.0/20: only overreach covers them in 2.
+    nets = slash24s(range(0, 16, 2))
+    gw, frr = make_pair(nets, f"  neighbor {FRR_ADDR} maximum-prefix-out 2\n  neighbor {FRR_ADDR} advertise-summary\n",
+                        frr_max=2)
+    session = gw.session
+    # Without overreach the smallest honest cover is the eight themselves:
+    # two go, six wait.
+    wait_frr_has(frr, nets[:2], "no overreach-free cover fits")
+    wait_for(lambda: plan(session), {"summaryOverLimit": True, "sentCount": 2, "heldCount": 6}, 10,
+             what="the plan says no cover fits")
+    frr_before = frr_connections(frr)
+
+    configure(session, f"neighbor {FRR_ADDR} advertise-summary allow-overreach")
+    wait_until(lambda: 0 < len(frr_prefixes(frr)) <= 2 and all(
+        any(ipaddress.ip_network(n).subnet_of(ipaddress.ip_network(p)) for p in frr_prefixes(frr)) for n in nets),
+        30, what="at most two prefixes covering all eight")
+    wait_for(lambda: plan(session), {"summaryOverLimit": False, "heldCount": 0, "summarizedCount": 8}, 10,
+             what="the plan shows the overreaching summary")
+    assert frr_connections(frr) == frr_before
+
+
+def test_advertise_cidrs(make_pair):
+    nets = ["198.18.1.0/24", "198.18.2.0/24", "198.19.5.0/24"]
+    cidrs = ["198.18.0.0/16", "198.19.0.0/17", "198.19.128.0/17"]
+    gw, frr = make_pair(nets, f"  neighbor {FRR_ADDR} advertise-cidrs {' '.join(cidrs)}\n")
+    session = gw.session
+    # 198.19.128.0/17 holds nothing we route.
+    wait_frr_has(frr, cidrs[:2], "the reachable CIDRs")
+    before, frr_before = gw_connections(session), frr_connections(frr)
+    wait_for(lambda: plan(session), {"mode": "cidrs", "advertised": [{"prefix": cidrs[0], "kind": "cidr"},
+                                                                     {"prefix": cidrs[1], "kind": "cidr"}]}, 10,
+             what="advertise-plan lists the CIDRs")
+
+    configure(session, "no network 198.19.5.0/24")
+    wait_frr_has(frr, cidrs[:1], "nothing reachable under 198.19.0.0/17")
+    configure(session, "network 198.19.5.0/24", "network 198.19.200.0/24")
+    wait_frr_has(frr, cidrs, "reachable again, and the third")
+
+    configure(session, f"no neighbor {FRR_ADDR} advertise-cidrs")
+    wait_frr_has(frr, nets + ["198.19.200.0/24"], "the learned set again")
+    assert gw_connections(session) == before
+    assert frr_connections(frr) == frr_before
