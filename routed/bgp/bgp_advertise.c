@@ -62,6 +62,10 @@ struct adv_family {
 	struct prefix cidrs[CONFIG_ADVERTISE_CIDRS_MAX];
 	bool planned;
 	bool dirty;               /* the Adj-RIB-Out changed since the plan */
+	/* Announce everything again at the next plan (ROUTE-REFRESH, RFC
+	 * 2918 section 4); what was sent still guides the limit, so the
+	 * peer gets the same prefixes and keeps no others beyond it. */
+	bool resend;
 	/* Logged once per crossing, re-armed when the count drops below. */
 	bool warned, limited, summarized;
 };
@@ -328,7 +332,7 @@ static int send_difference(struct bgp_peer *peer, enum bgp_afi afi, struct adv_f
 			announced[na] = target[j].prefix;
 			sets[na++] = target[j++].set;
 		} else {
-			if (fam->sent[i].set != target[j].set) {
+			if (fam->sent[i].set != target[j].set || fam->resend) {
 				announced[na] = target[j].prefix;
 				sets[na++] = target[j].set;
 			}
@@ -337,6 +341,7 @@ static int send_difference(struct bgp_peer *peer, enum bgp_afi afi, struct adv_f
 		}
 	}
 	bgp_output_send(peer, afi, withdrawn, nw, announced, sets, na);
+	fam->resend = false;
 	sent_clear(rib, fam);
 	free(fam->sent);
 	fam->sent = target;
@@ -510,10 +515,10 @@ void bgp_advertise_run(struct bgp_peer *peer, enum bgp_afi afi)
 		run_family(peer, afi, false);
 }
 
-void bgp_advertise_forget(struct bgp_peer *peer, enum bgp_afi afi)
+void bgp_advertise_resend(struct bgp_peer *peer, enum bgp_afi afi)
 {
 	if (peer->advertise != NULL)
-		sent_clear(peer->bgp->rib, &peer->advertise->af[afi]);
+		peer->advertise->af[afi].resend = true;
 }
 
 void bgp_advertise_peer_down(struct bgp_peer *peer)

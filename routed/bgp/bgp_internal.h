@@ -252,8 +252,9 @@ void bgp_advertise_configure(struct bgp_peer *peer);
 void bgp_advertise_changed(struct bgp_peer *peer, enum bgp_afi afi);
 /* Plan and send now (after a full sync); nothing for unshaped peers. */
 void bgp_advertise_run(struct bgp_peer *peer, enum bgp_afi afi);
-/* Forget what was sent in afi, so the next run sends everything again. */
-void bgp_advertise_forget(struct bgp_peer *peer, enum bgp_afi afi);
+/* The next plan of afi announces everything it sends again (the peer
+ * asked for our routes). */
+void bgp_advertise_resend(struct bgp_peer *peer, enum bgp_afi afi);
 /* The session went down: free the state. */
 void bgp_advertise_peer_down(struct bgp_peer *peer);
 /* Visit what a shaped peer was sent, in prefix order. */

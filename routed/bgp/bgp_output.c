@@ -554,7 +554,7 @@ void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi)
 		return;
 	/* Forget what was sent, so the scan sends every route again. */
 	bgp_rib_scan(peer->bgp->rib, afi, forget_one, &f);
-	bgp_advertise_forget(peer, afi);
+	bgp_advertise_resend(peer, afi);
 	peer->pfx_sent[afsafi_of(afi)] = 0;
 	sync_family(peer, afi);
 }

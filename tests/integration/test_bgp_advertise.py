@@ -46,6 +46,9 @@ def make_pair(topo, skygate_bin):
                  " exit-address-family\n") if frr_max else ""
         frr = FrrRouter(topo, frr_ns, {"bgpd": frr_bgp_config(
             FRR_AS, FRR_ADDR, [BgpNeighbor(GW_ADDR, GW_AS, "gw")], extra=extra)}).start()
+        if frr_max:
+            wait_for(lambda: frr.bgp_neighbor(GW_ADDR), {"addressFamilyInfo": {"ipv4Unicast": {
+                "prefixAllowedMax": frr_max}}}, 10, what="FRR enforces the limit itself")
         return gw, frr
     return make
 
@@ -61,7 +64,10 @@ def wait_frr_has(frr, expected, what: str, deadline: float = 30) -> None:
 
 
 def frr_connections(frr) -> int:
-    return frr.bgp_neighbor(GW_ADDR)["connectionsEstablished"]
+    """Sessions FRR has had with the gateway; asserts the current one is up."""
+    neighbor = frr.bgp_neighbor(GW_ADDR)
+    assert neighbor["bgpState"] == "Established", neighbor.get("lastResetDueTo")
+    return neighbor["connectionsEstablished"]
 
 
 def gw_connections(session) -> int:
@@ -107,14 +113,21 @@ def test_maximum_prefix_out(make_pair):
     wait_frr_has(frr, nets[5:], "withdrawals make room")
     wait_for(lambda: plan(session), {"sentCount": 10, "heldCount": 0, "heldBack": []}, 10,
              what="nothing held back any more")
-    # A new prefix now waits: it is the eleventh.
-    configure(session, "network 198.18.100.0/24")
-    wait_for(lambda: plan(session), {"wantedCount": 11, "sentCount": 10,
-                                     "heldBack": [{"prefix": "198.18.100.0/24"}]}, 10, what="a new prefix waits")
+    # The five come back: what was sent stays, they wait.
+    configure(session, *(f"network {p}" for p in nets[:5]))
+    wait_for(lambda: plan(session), {"wantedCount": 15, "sentCount": 10,
+                                     "heldBack": [{"prefix": p} for p in nets[:5]]}, 10, what="the new ones wait")
     assert frr_prefixes(frr) == set(nets[5:])
-    # Raising the limit sends it, without a session reset.
-    configure(session, f"neighbor {FRR_ADDR} maximum-prefix-out 20")
-    wait_frr_has(frr, nets[5:] + ["198.18.100.0/24"], "a higher limit")
+    # Sending everything again (RFC 2918) sends the same ten, not the
+    # first ten in prefix order, which would leave FRR with fifteen.
+    updates = frr.bgp_neighbor(GW_ADDR)["messageStats"]["updatesRecv"]
+    assert session.run(f"clear bgp {FRR_ADDR} soft out").ok
+    wait_until(lambda: frr.bgp_neighbor(GW_ADDR)["messageStats"]["updatesRecv"] > updates, 10,
+               what="FRR receives our routes again")
+    assert frr_prefixes(frr) == set(nets[5:])
+    # One more withdrawal: the lowest held-back prefix takes its place.
+    configure(session, f"no network {nets[14]}")
+    wait_frr_has(frr, nets[:1] + nets[5:14], "the lowest held-back prefix fills the room")
     assert gw_connections(session) == before
     assert frr_connections(frr) == frr_before
 
