@@ -376,7 +376,8 @@ static void run_family(struct bgp_peer *peer, enum bgp_afi afi, bool now)
 	bgp_rib_scan(peer->bgp->rib, afi, collect_dest, &c);
 	if (c.failed)
 		goto oom;
-	qsort(c.cand, c.ncand, sizeof(*c.cand), candidate_cmp);
+	if (c.ncand > 1)
+		qsort(c.cand, c.ncand, sizeof(*c.cand), candidate_cmp);
 	sent = malloc((fam->nsent + 1) * sizeof(*sent));
 	cand = malloc((c.ncand + 1) * sizeof(*cand));
 	if (sent == NULL || cand == NULL)
@@ -489,7 +490,8 @@ void bgp_advertise_configure(struct bgp_peer *peer)
 				bgp_advertise_peer_down(peer);
 				return;
 			}
-			qsort(adv->af[afi].sent, adv->af[afi].nsent, sizeof(*adv->af[afi].sent), sent_cmp);
+			if (adv->af[afi].nsent > 1)
+				qsort(adv->af[afi].sent, adv->af[afi].nsent, sizeof(*adv->af[afi].sent), sent_cmp);
 		}
 		return;
 	}

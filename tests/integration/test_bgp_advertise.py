@@ -204,3 +204,45 @@ def test_advertise_cidrs(make_pair):
     wait_frr_has(frr, nets + ["198.19.200.0/24"], "the learned set again")
     assert gw_connections(session) == before
     assert frr_connections(frr) == frr_before
+
+
+@pytest.mark.requires("gobgp")
+def test_summary_attributes_from_learned_routes(topo, skygate_bin):
+    """Routes learned from GoBGP with different AS paths and origins, summarised
+    toward FRR: ORIGIN the worst, the shared leading AS_SEQUENCE after ours,
+    ATOMIC_AGGREGATE since a longer path was cut, AGGREGATOR us (RFC 4271
+    section 9.2.2.2). A CIDR holding only routes FRR itself sent is not
+    announced back to it."""
+    from lib.gobgp import GobgpRouter, gobgp_config
+    src_ns, gw_ns, frr_ns = topo.add_namespace("src"), topo.add_namespace("gw"), topo.add_namespace("frr")
+    topo.add_link(gw_ns, src_ns, ["192.0.2.1/24"], ["192.0.2.2/24"])
+    topo.add_link(gw_ns, frr_ns, [f"{GW_ADDR}/24"], [f"{FRR_ADDR}/24"])
+    src_as = 64513
+    gw = start_routed(topo, gw_ns, (
+        f"router bgp {GW_AS}\n bgp router-id {GW_ADDR}\n neighbor 192.0.2.2 remote-as {src_as}\n"
+        f" neighbor {FRR_ADDR} remote-as {FRR_AS}\n address-family ipv4 unicast\n"
+        f"  neighbor {FRR_ADDR} maximum-prefix-out 2\n  neighbor {FRR_ADDR} advertise-summary\n"
+        " exit-address-family\n"), skygate_bin("skygate-routed"))
+    frr = FrrRouter(topo, frr_ns, {"bgpd": frr_bgp_config(
+        FRR_AS, FRR_ADDR, [BgpNeighbor(GW_ADDR, GW_AS, "gw")], networks=["198.19.7.0/24"])}).start()
+    src = GobgpRouter(topo, src_ns, gobgp_config(src_as, "192.0.2.2", [BgpNeighbor("192.0.2.1", GW_AS, "gw")])).start()
+    wait_until(lambda: src.neighbors().get("192.0.2.1", {}).get("state") == "established", 30,
+               what="GoBGP session up")
+    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.0.0/24", "origin", "igp")
+    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.1.0/24", "origin", "igp")
+    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.2.0/24", "origin", "egp", "aspath", "65010")
+    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.3.0/24", "origin", "igp", "aspath", "65010,65020")
+    # FRR's own route and the four from GoBGP: one summary for the four.
+    wait_frr_has(frr, ["198.18.0.0/22", "198.19.7.0/24"], "the summary of GoBGP's routes")
+    path = next(p for p in frr.bgp_routes("ipv4", "198.18.0.0/22")["paths"] if p["aspath"]["string"] != "")
+    assert path["aspath"]["string"] == f"{GW_AS} {src_as}", path
+    assert path["origin"] == "EGP", path
+    assert path.get("atomicAggregate") is True, path
+    assert path["aggregatorAs"] == GW_AS and path["aggregatorId"] == GW_ADDR, path
+
+    # advertise-cidrs: 198.19.0.0/16 holds only FRR's own route, so it is
+    # not sent; 198.18.0.0/16 is.
+    configure(gw.session, f"neighbor {FRR_ADDR} advertise-cidrs 198.18.0.0/16 198.19.0.0/16")
+    wait_frr_has(frr, ["198.18.0.0/16", "198.19.7.0/24"], "CIDRs of what we reach through others")
+    path = next(p for p in frr.bgp_routes("ipv4", "198.18.0.0/16")["paths"])
+    assert path["aspath"]["string"] == f"{GW_AS} {src_as}" and path["origin"] == "EGP", path
