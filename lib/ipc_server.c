@@ -255,9 +255,20 @@ struct ipc_server *ipc_server_new(struct loop *loop, const char *dir, const char
 		return NULL;
 	}
 	memcpy(srv->path, path, n + 1);
-	memcpy(sun.sun_path, path, n + 1);
+	/* The socket is made under a temporary name and renamed into place
+	 * once it listens, so whoever waits for the file to appear (a test,
+	 * a service manager) can connect as soon as it sees it: between
+	 * bind() and listen() a connect() is refused. */
+	int tn = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.new", path);
+	if (tn < 0 || (size_t)tn >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		free(srv);
+		return NULL;
+	}
+	const char *tmp = sun.sun_path;
 	/* The pid lock is held, so a socket file here is a crashed run's. */
 	unlink(srv->path);
+	unlink(tmp);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	mode_t old_mask = umask(0117);
 	int bound = fd >= 0 ? bind(fd, (struct sockaddr *)&sun, sizeof(sun)) : -1;
@@ -272,14 +283,21 @@ struct ipc_server *ipc_server_new(struct loop *loop, const char *dir, const char
 	struct group *grp = getgrnam(group);
 	if (grp == NULL)
 		log_warn(LOG_TAG, "group '%s' does not exist: only root can use %s", group, srv->path);
-	else if (chown(srv->path, (uid_t)-1, grp->gr_gid) != 0)
+	else if (chown(tmp, (uid_t)-1, grp->gr_gid) != 0)
 		log_warn(LOG_TAG, "cannot give %s to group '%s': %s", srv->path, group, strerror(errno));
-	chmod(srv->path, 0660);
+	chmod(tmp, 0660);
 	srv->listener = evconnlistener_new(loop->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE, 16, fd);
 	if (srv->listener == NULL) {
 		snprintf(err, errlen, "cannot listen on %s: %s", srv->path, strerror(errno));
 		close(fd);
-		unlink(srv->path);
+		unlink(tmp);
+		free(srv);
+		return NULL;
+	}
+	if (rename(tmp, srv->path) != 0) {
+		snprintf(err, errlen, "cannot create socket %s: %s", srv->path, strerror(errno));
+		evconnlistener_free(srv->listener);
+		unlink(tmp);
 		free(srv);
 		return NULL;
 	}
