@@ -215,7 +215,9 @@ static int push_prefix(struct prefix **list, size_t *n, size_t *cap, const struc
 	return 0;
 }
 
-static int batch_announce(struct batch *b, struct bgp_attr_set *set, const struct prefix *p)
+/* inline: refresh_dest() calls it for every route to every peer, and it
+ * should stay in its body as when it was the only caller. */
+static inline int batch_announce(struct batch *b, struct bgp_attr_set *set, const struct prefix *p)
 {
 	/* Most batches hold few distinct sets; search from the newest, which
 	 * is where consecutive prefixes of one peer's table land. */
@@ -315,19 +317,11 @@ static int ensure_adj_out(struct bgp_peer *peer)
 /* ---- outbound shaping (bgp_advertise.c) --------------------------------------- */
 
 /* A peer with maximum-prefix-out, advertise-summary or advertise-cidrs:
- * the Adj-RIB-Out keeps what the policy allows (takes the reference to
- * want), and bgp_advertise.c decides, once per burst, what is sent. */
-static int shaped_candidate(struct bgp_peer *peer, const struct bgp_dest *dest, struct bgp_attr_set *want,
-			    struct bgp_attr_set *have)
+ * its Adj-RIB-Out keeps what the policy allows, and bgp_advertise.c
+ * decides, once per burst, what is sent. */
+static int shaped_changed(struct bgp_peer *peer, enum bgp_afi afi)
 {
-	if (want != NULL && ensure_adj_out(peer) != 0) {
-		bgp_attrset_unref(peer->bgp->rib, want);
-		return -1;
-	}
-	if (want != NULL || have != NULL)
-		peer->adj_out[dest->id] = want;
-	bgp_attrset_unref(peer->bgp->rib, have);
-	bgp_advertise_changed(peer, bgp_afi_of(&dest->prefix));
+	bgp_advertise_changed(peer, afi);
 	return 0;
 }
 
@@ -354,11 +348,11 @@ static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, stru
 		b->deferred = true;
 		return 0;
 	}
-	if (peer->advertise != NULL)
-		return shaped_candidate(peer, dest, want, have);
 	if (want == NULL) {
 		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(rib, have);
+		if (peer->advertise != NULL)
+			return shaped_changed(peer, afi);
 		peer->pfx_sent[afsafi_of(afi)]--;
 		return push_prefix(&b->withdrawn, &b->nwithdrawn, &b->wcap, &dest->prefix);
 	}
@@ -369,8 +363,10 @@ static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, stru
 	peer->adj_out[dest->id] = want;
 	if (have != NULL)
 		bgp_attrset_unref(rib, have);
-	else
+	else if (peer->advertise == NULL)
 		peer->pfx_sent[afsafi_of(afi)]++;
+	if (peer->advertise != NULL)
+		return shaped_changed(peer, afi);
 	return batch_announce(b, want, &dest->prefix);
 }
 
