@@ -511,6 +511,19 @@ void bgp_advertise_changed(struct bgp_peer *peer, enum bgp_afi afi)
 		timer_start(&adv->rerun, ADVERTISE_DELAY_MS);
 }
 
+void bgp_advertise_rib_changed(struct bgp_peer *peer, enum bgp_afi afi, const struct bgp_dest *changed)
+{
+	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
+
+	if (peer->advertise->af[afi].dirty || (f->advertise_cidr_count == 0 && !f->advertise_summary))
+		return;
+	for (const struct bgp_dest *d = changed; d != NULL; d = d->queue_next)
+		if (bgp_afi_of(&d->prefix) == afi) {
+			bgp_advertise_changed(peer, afi);
+			return;
+		}
+}
+
 void bgp_advertise_run(struct bgp_peer *peer, enum bgp_afi afi)
 {
 	if (peer->advertise != NULL)

@@ -250,6 +250,11 @@ struct bgp_advertise;
 void bgp_advertise_configure(struct bgp_peer *peer);
 /* The Adj-RIB-Out of a shaped peer changed in afi: plan again soon. */
 void bgp_advertise_changed(struct bgp_peer *peer, enum bgp_afi afi);
+/* The Loc-RIB changed (the queue of changed destinations): a peer with
+ * advertise-cidrs or advertise-summary plans again when afi is among
+ * them, since CIDR reachability and the routed set follow the Loc-RIB,
+ * not only the peer's Adj-RIB-Out. */
+void bgp_advertise_rib_changed(struct bgp_peer *peer, enum bgp_afi afi, const struct bgp_dest *changed);
 /* Plan and send now (after a full sync); nothing for unshaped peers. */
 void bgp_advertise_run(struct bgp_peer *peer, enum bgp_afi afi);
 /* The next plan of afi announces everything it sends again (the peer

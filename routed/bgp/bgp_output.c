@@ -429,6 +429,8 @@ static void flush(void *arg)
 			mrai_after_send(peer, &b);
 			batch_send(peer, &b, (enum bgp_afi)afi);
 			batch_free(&b);
+			if (peer->advertise != NULL)
+				bgp_advertise_rib_changed(peer, (enum bgp_afi)afi, changed);
 		}
 	}
 	bgp_fib_sync(bgp, changed);

@@ -202,6 +202,16 @@ def test_advertise_cidrs(make_pair):
 
     configure(session, f"no neighbor {FRR_ADDR} advertise-cidrs")
     wait_frr_has(frr, nets + ["198.19.200.0/24"], "the learned set again")
+
+    # With an outbound prefix-list that lets no learned route through, the
+    # list still follows what the Loc-RIB reaches.
+    for line in ("configure terminal", "ip prefix-list NOTHING seq 5 deny 0.0.0.0/0 le 32", "end"):
+        assert session.run(line).ok, line
+    configure(session, f"neighbor {FRR_ADDR} prefix-list NOTHING out",
+              f"neighbor {FRR_ADDR} advertise-cidrs 198.18.0.0/16 198.19.0.0/17")
+    wait_frr_has(frr, ["198.18.0.0/16", "198.19.0.0/17"], "CIDRs despite the prefix-list")
+    configure(session, "no network 198.19.5.0/24")
+    wait_frr_has(frr, ["198.18.0.0/16"], "reachability followed without a learned route to send")
     assert gw_connections(session) == before
     assert frr_connections(frr) == frr_before
 
