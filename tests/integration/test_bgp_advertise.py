@@ -256,3 +256,32 @@ def test_summary_attributes_from_learned_routes(topo, skygate_bin):
     wait_frr_has(frr, ["198.18.0.0/16", "198.19.7.0/24"], "CIDRs of what we reach through others")
     path = next(p for p in frr.bgp_routes("ipv4", "198.18.0.0/16")["paths"])
     assert path["aspath"]["string"] == f"{GW_AS} {src_as}" and path["origin"] == "EGP", path
+
+
+def test_ipv6_limit_and_cidrs(topo, skygate_bin):
+    """The same options in IPv6 unicast, over an IPv6 session: the limit,
+    then a CIDR list, with our address as the next hop."""
+    gw_ns, frr_ns = topo.add_namespace("gw"), topo.add_namespace("frr")
+    topo.add_link(gw_ns, frr_ns, ["2001:db8:0:1::1/64"], ["2001:db8:0:1::2/64"])
+    nets = [str(ipaddress.ip_network(f"2001:db8:100:{i}::/64")) for i in range(5)]
+    gw = start_routed(topo, gw_ns, (
+        f"router bgp {GW_AS}\n bgp router-id {GW_ADDR}\n neighbor 2001:db8:0:1::2 remote-as {FRR_AS}\n"
+        " address-family ipv6 unicast\n" + "".join(f"  network {n}\n" for n in nets) +
+        "  neighbor 2001:db8:0:1::2 maximum-prefix-out 3\n exit-address-family\n"), skygate_bin("skygate-routed"))
+    frr = FrrRouter(topo, frr_ns, {"bgpd": frr_bgp_config(
+        FRR_AS, FRR_ADDR, [BgpNeighbor("2001:db8:0:1::1", GW_AS, "gw")])}).start()
+    session = gw.session
+
+    def frr6() -> set[str]:
+        return set(frr.bgp_routes("ipv6").get("routes", {}))
+
+    wait_until(lambda: frr6() == set(nets[:3]), 30, what="FRR has the first three IPv6 prefixes")
+    plan6 = json.loads(session.run("show bgp ipv6 unicast neighbors 2001:db8:0:1::2 advertise-plan json").output)
+    assert plan6["addressFamily"] == "ipv6Unicast" and plan6["sentCount"] == 3 and plan6["heldCount"] == 2, plan6
+    for line in ("configure terminal", f"router bgp {GW_AS}", "address-family ipv6 unicast",
+                 "neighbor 2001:db8:0:1::2 advertise-cidrs 2001:db8:100::/48 2001:db8:200::/48", "end"):
+        assert session.run(line).ok, line
+    wait_until(lambda: frr6() == {"2001:db8:100::/48"}, 30, what="FRR has the reachable IPv6 CIDR")
+    path = frr.bgp_routes("ipv6", "2001:db8:100::/48")["paths"][0]
+    assert path["aspath"]["string"] == str(GW_AS), path
+    assert any(h.get("ip") == "2001:db8:0:1::1" for h in path["nexthops"]), path
