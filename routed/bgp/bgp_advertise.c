@@ -40,7 +40,7 @@
 #include "bgp_advertise_plan.h"
 #include "log.h"
 
-#define LOG_TAG "bgp"
+#define LOG_TAG            "bgp"
 #define ADVERTISE_DELAY_MS 200
 /* Longest shared AS_SEQUENCE a summary keeps: an AS_PATH segment holds
  * 255 ASes, and two may be ours. */
@@ -52,7 +52,7 @@ struct adv_sent {
 };
 
 struct adv_family {
-	struct adv_sent *sent;    /* what the peer has, sorted by prefix_cmp */
+	struct adv_sent *sent; /* what the peer has, sorted by prefix_cmp */
 	size_t nsent, cap;
 	/* The last plan, for `show bgp neighbors X advertise-plan`, with the
 	 * candidate prefixes and CIDRs its indices refer to. */
@@ -61,7 +61,7 @@ struct adv_family {
 	size_t ncandidates;
 	struct prefix cidrs[CONFIG_ADVERTISE_CIDRS_MAX];
 	bool planned;
-	bool dirty;               /* the Adj-RIB-Out changed since the plan */
+	bool dirty; /* the Adj-RIB-Out changed since the plan */
 	/* Announce everything again at the next plan (ROUTE-REFRESH, RFC
 	 * 2918 section 4); what was sent still guides the limit, so the
 	 * peer gets the same prefixes and keeps no others beyond it. */
@@ -84,13 +84,15 @@ static bool shaped(const struct bgp_peer *peer)
 
 static bool negotiated(const struct bgp_peer *peer, enum bgp_afi afi)
 {
-	enum bgp_afsafi as = afi == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST;
+	enum bgp_afsafi as =
+	    afi == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST;
 	return bgp_peer_established(peer) && (peer->conn->neg.afsafi & BGP_AFSAFI_BIT(as));
 }
 
 static uint32_t *pfx_sent_of(struct bgp_peer *peer, enum bgp_afi afi)
 {
-	return &peer->pfx_sent[afi == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST : BGP_AFSAFI_IPV4_UNICAST];
+	return &peer->pfx_sent[afi == BGP_AFI_IPV6 ? BGP_AFSAFI_IPV6_UNICAST
+	                                           : BGP_AFSAFI_IPV4_UNICAST];
 }
 
 /* ---- growing arrays ---------------------------------------------------------------- */
@@ -130,7 +132,7 @@ static void family_free(struct bgp_rib *rib, struct adv_family *fam)
 
 struct adv_agg {
 	bool any;
-	bool extra;               /* a path had more than a leading AS_SEQUENCE */
+	bool extra; /* a path had more than a leading AS_SEQUENCE */
 	size_t longest_lead;
 	uint8_t origin;
 	uint32_t common[COMMON_MAX];
@@ -141,7 +143,7 @@ static void agg_add(struct adv_agg *g, const struct bgp_attrs *a)
 {
 	const struct bgp_aspath *path = &a->aspath;
 	const struct bgp_as_segment *lead =
-		path->nsegs > 0 && path->segs[0].type == BGP_AS_SEQUENCE ? &path->segs[0] : NULL;
+	    path->nsegs > 0 && path->segs[0].type == BGP_AS_SEQUENCE ? &path->segs[0] : NULL;
 	size_t lead_len = lead != NULL ? lead->count : 0;
 
 	if (path->nsegs > (lead != NULL ? 1u : 0u))
@@ -167,7 +169,8 @@ static void agg_add(struct adv_agg *g, const struct bgp_attrs *a)
 
 /* The summary's attributes as peer sees them, interned; NULL without an
  * address for the next hop, or out of memory. */
-static struct bgp_attr_set *agg_set(struct bgp_peer *peer, enum bgp_afi afi, const struct adv_agg *g)
+static struct bgp_attr_set *agg_set(struct bgp_peer *peer, enum bgp_afi afi,
+                                    const struct adv_agg *g)
 {
 	struct bgp_instance *bgp = peer->bgp;
 	uint32_t asns[COMMON_MAX + 2];
@@ -190,7 +193,7 @@ static struct bgp_attr_set *agg_set(struct bgp_peer *peer, enum bgp_afi afi, con
 	n += g->ncommon;
 	struct bgp_as_segment seg = {.type = BGP_AS_SEQUENCE, .count = (uint32_t)n, .asns = asns};
 	a.present |= BGP_ATTR_MASK(BGP_ATTR_ORIGIN) | BGP_ATTR_MASK(BGP_ATTR_AS_PATH) |
-		     BGP_ATTR_MASK(BGP_ATTR_AGGREGATOR);
+	             BGP_ATTR_MASK(BGP_ATTR_AGGREGATOR);
 	a.origin = g->origin;
 	a.aspath.segs = n > 0 ? &seg : NULL;
 	a.aspath.nsegs = n > 0 ? 1 : 0;
@@ -259,22 +262,26 @@ fail:
 
 static int candidate_cmp(const void *a, const void *b)
 {
-	return prefix_cmp(&((const struct candidate *)a)->prefix, &((const struct candidate *)b)->prefix);
+	return prefix_cmp(&((const struct candidate *)a)->prefix,
+	                  &((const struct candidate *)b)->prefix);
 }
 
 /* ---- running a plan ----------------------------------------------------------------------- */
 
 /* The attribute set an entry of the plan goes with: one new reference. */
-static struct bgp_attr_set *entry_set(struct bgp_peer *peer, enum bgp_afi afi, const struct adv_plan *plan,
-				      const struct adv_entry *e, const struct collect *c)
+static struct bgp_attr_set *entry_set(struct bgp_peer *peer, enum bgp_afi afi,
+                                      const struct adv_plan *plan, const struct adv_entry *e,
+                                      const struct collect *c)
 {
 	if (e->kind == ADV_ROUTE)
-		return bgp_attrset_ref(bgp_output_adj_out(peer, c->cand[plan->members[e->first]].dest));
+		return bgp_attrset_ref(
+		    bgp_output_adj_out(peer, c->cand[plan->members[e->first]].dest));
 	if (e->kind == ADV_CIDR)
 		return agg_set(peer, afi, &c->cidr_agg[e->first]);
 	struct adv_agg g = {0};
 	for (size_t k = 0; k < e->count; k++) {
-		const struct bgp_path *best = bgp_dest_best(c->cand[plan->members[e->first + k]].dest);
+		const struct bgp_path *best =
+		    bgp_dest_best(c->cand[plan->members[e->first + k]].dest);
 		if (best != NULL)
 			agg_add(&g, &best->attrs->attrs);
 	}
@@ -291,26 +298,29 @@ static void log_crossings(struct bgp_peer *peer, enum bgp_afi afi, struct adv_fa
 	bool over_warn = f->max_prefix_out != 0 && p->nentries >= warn_at;
 
 	if (over_warn && !fam->warned)
-		log_warn(LOG_TAG, "%s: maximum-prefix-out %u in %s: %zu prefixes to send, warning threshold %zu (80%%) "
-			 "reached", peer->name, f->max_prefix_out, bgp_afi_name(afi), p->nentries, warn_at);
+		log_warn(LOG_TAG,
+		         "%s: maximum-prefix-out %u in %s: %zu prefixes to send, warning threshold "
+		         "%zu (80%%) "
+		         "reached",
+		         peer->name, f->max_prefix_out, bgp_afi_name(afi), p->nentries, warn_at);
 	fam->warned = over_warn;
 	if (p->nheld > 0 && !fam->limited)
-		log_warn(LOG_TAG, "%s: maximum-prefix-out %u in %s reached: %zu prefixes held back", peer->name,
-			 f->max_prefix_out, bgp_afi_name(afi), p->nheld);
+		log_warn(LOG_TAG, "%s: maximum-prefix-out %u in %s reached: %zu prefixes held back",
+		         peer->name, f->max_prefix_out, bgp_afi_name(afi), p->nheld);
 	else if (p->nheld == 0 && fam->limited)
-		log_notice(LOG_TAG, "%s: maximum-prefix-out in %s: nothing held back any more", peer->name,
-			   bgp_afi_name(afi));
+		log_notice(LOG_TAG, "%s: maximum-prefix-out in %s: nothing held back any more",
+		           peer->name, bgp_afi_name(afi));
 	fam->limited = p->nheld > 0;
 	if (p->summarized > 0 && !fam->summarized)
-		log_notice(LOG_TAG, "%s: advertise-summary in %s: %zu prefixes sent as summaries", peer->name,
-			   bgp_afi_name(afi), p->summarized);
+		log_notice(LOG_TAG, "%s: advertise-summary in %s: %zu prefixes sent as summaries",
+		           peer->name, bgp_afi_name(afi), p->summarized);
 	fam->summarized = p->summarized > 0;
 }
 
 /* Send the difference between what the peer has and target (sorted, one
  * reference each, taken over). */
-static int send_difference(struct bgp_peer *peer, enum bgp_afi afi, struct adv_family *fam, struct adv_sent *target,
-			   size_t ntarget)
+static int send_difference(struct bgp_peer *peer, enum bgp_afi afi, struct adv_family *fam,
+                           struct adv_sent *target, size_t ntarget)
 {
 	struct bgp_rib *rib = peer->bgp->rib;
 	struct prefix *withdrawn = malloc((fam->nsent + 1) * sizeof(*withdrawn));
@@ -325,7 +335,9 @@ static int send_difference(struct bgp_peer *peer, enum bgp_afi afi, struct adv_f
 		return -1;
 	}
 	while (i < fam->nsent || j < ntarget) {
-		int c = i == fam->nsent ? 1 : j == ntarget ? -1 : prefix_cmp(&fam->sent[i].prefix, &target[j].prefix);
+		int c = i == fam->nsent ? 1
+		        : j == ntarget  ? -1
+		                        : prefix_cmp(&fam->sent[i].prefix, &target[j].prefix);
 		if (c < 0) {
 			withdrawn[nw++] = fam->sent[i++].prefix;
 		} else if (c > 0) {
@@ -359,7 +371,8 @@ static void run_family(struct bgp_peer *peer, enum bgp_afi afi, bool now)
 {
 	struct adv_family *fam = &peer->advertise->af[afi];
 	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
-	struct collect c = {.peer = peer, .f = f, .want_routed = f->advertise_summary && f->max_prefix_out != 0};
+	struct collect c = {
+	    .peer = peer, .f = f, .want_routed = f->advertise_summary && f->max_prefix_out != 0};
 	struct prefix *sent = NULL, *cand = NULL;
 	struct adv_sent *target = NULL;
 	struct adv_plan plan;
@@ -386,11 +399,18 @@ static void run_family(struct bgp_peer *peer, enum bgp_afi afi, bool now)
 		sent[i] = fam->sent[i].prefix;
 	for (size_t i = 0; i < c.ncand; i++)
 		cand[i] = c.cand[i].prefix;
-	struct adv_plan_input in = {.candidates = cand, .ncandidates = c.ncand, .sent = sent, .nsent = fam->nsent,
-				    .routed = c.routed, .nrouted = c.nrouted, .cidrs = f->advertise_cidrs,
-				    .cidr_reachable = c.reachable, .ncidrs = f->advertise_cidr_count,
-				    .limit = f->max_prefix_out, .summary = f->advertise_summary,
-				    .allow_overreach = f->advertise_summary_overreach};
+	struct adv_plan_input in = {.candidates = cand,
+	                            .ncandidates = c.ncand,
+	                            .sent = sent,
+	                            .nsent = fam->nsent,
+	                            .routed = c.routed,
+	                            .nrouted = c.nrouted,
+	                            .cidrs = f->advertise_cidrs,
+	                            .cidr_reachable = c.reachable,
+	                            .ncidrs = f->advertise_cidr_count,
+	                            .limit = f->max_prefix_out,
+	                            .summary = f->advertise_summary,
+	                            .allow_overreach = f->advertise_summary_overreach};
 	if (adv_plan_compute(&in, &plan) != 0)
 		goto oom;
 	target = malloc((plan.nsent + 1) * sizeof(*target));
@@ -425,8 +445,8 @@ static void run_family(struct bgp_peer *peer, enum bgp_afi afi, bool now)
 	log_crossings(peer, afi, fam);
 	goto out;
 oom:
-	log_err(LOG_TAG, "%s: out of memory planning what to send in %s; will try again", peer->name,
-		bgp_afi_name(afi));
+	log_err(LOG_TAG, "%s: out of memory planning what to send in %s; will try again",
+	        peer->name, bgp_afi_name(afi));
 	fam->dirty = true;
 	timer_start(&peer->advertise->rerun, ADVERTISE_DELAY_MS);
 out:
@@ -457,13 +477,15 @@ static int seed_one(struct bgp_dest *dest, void *arg)
 		return 0;
 	if (grow((void **)&fam->sent, &fam->cap, fam->nsent + 1, sizeof(*fam->sent)) != 0)
 		return -1;
-	fam->sent[fam->nsent++] = (struct adv_sent){.prefix = dest->prefix, .set = bgp_attrset_ref(set)};
+	fam->sent[fam->nsent++] =
+	    (struct adv_sent){.prefix = dest->prefix, .set = bgp_attrset_ref(set)};
 	return 0;
 }
 
 static int sent_cmp(const void *a, const void *b)
 {
-	return prefix_cmp(&((const struct adv_sent *)a)->prefix, &((const struct adv_sent *)b)->prefix);
+	return prefix_cmp(&((const struct adv_sent *)a)->prefix,
+	                  &((const struct adv_sent *)b)->prefix);
 }
 
 void bgp_advertise_configure(struct bgp_peer *peer)
@@ -476,8 +498,10 @@ void bgp_advertise_configure(struct bgp_peer *peer)
 		struct bgp_advertise *adv = calloc(1, sizeof(*adv));
 		if (adv == NULL || timer_init(&adv->rerun, peer->bgp->loop, rerun_due, peer) != 0) {
 			free(adv);
-			log_err(LOG_TAG, "%s: out of memory: maximum-prefix-out and advertise options not applied",
-				peer->name);
+			log_err(LOG_TAG,
+			        "%s: out of memory: maximum-prefix-out and advertise options not "
+			        "applied",
+			        peer->name);
 			return;
 		}
 		adv->peer = peer;
@@ -485,13 +509,16 @@ void bgp_advertise_configure(struct bgp_peer *peer)
 		/* Until now the Adj-RIB-Out was what the peer has. */
 		for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
 			if (bgp_rib_scan(rib, (enum bgp_afi)afi, seed_one, peer) != 0) {
-				log_err(LOG_TAG, "%s: out of memory: maximum-prefix-out and advertise options not applied",
-					peer->name);
+				log_err(LOG_TAG,
+				        "%s: out of memory: maximum-prefix-out and advertise "
+				        "options not applied",
+				        peer->name);
 				bgp_advertise_peer_down(peer);
 				return;
 			}
 			if (adv->af[afi].nsent > 1)
-				qsort(adv->af[afi].sent, adv->af[afi].nsent, sizeof(*adv->af[afi].sent), sent_cmp);
+				qsort(adv->af[afi].sent, adv->af[afi].nsent,
+				      sizeof(*adv->af[afi].sent), sent_cmp);
 		}
 		return;
 	}
@@ -511,11 +538,13 @@ void bgp_advertise_changed(struct bgp_peer *peer, enum bgp_afi afi)
 		timer_start(&adv->rerun, ADVERTISE_DELAY_MS);
 }
 
-void bgp_advertise_rib_changed(struct bgp_peer *peer, enum bgp_afi afi, const struct bgp_dest *changed)
+void bgp_advertise_rib_changed(struct bgp_peer *peer, enum bgp_afi afi,
+                               const struct bgp_dest *changed)
 {
 	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
 
-	if (peer->advertise->af[afi].dirty || (f->advertise_cidr_count == 0 && !f->advertise_summary))
+	if (peer->advertise->af[afi].dirty ||
+	    (f->advertise_cidr_count == 0 && !f->advertise_summary))
 		return;
 	for (const struct bgp_dest *d = changed; d != NULL; d = d->queue_next)
 		if (bgp_afi_of(&d->prefix) == afi) {
@@ -563,7 +592,8 @@ int bgp_advertise_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_ou
 
 /* ---- show bgp neighbors X advertise-plan -------------------------------------------------- */
 
-static const char *const kind_name[] = {[ADV_ROUTE] = "route", [ADV_SUMMARY] = "summary", [ADV_CIDR] = "cidr"};
+static const char *const kind_name[] = {
+    [ADV_ROUTE] = "route", [ADV_SUMMARY] = "summary", [ADV_CIDR] = "cidr"};
 
 static const char *mode_name(const struct bgp_neighbor_af_config *f)
 {
@@ -575,13 +605,16 @@ static struct json_object *entry_json(const struct adv_family *fam, const struct
 	struct json_object *o = json_object_new_object();
 	char buf[PREFIX_STRLEN];
 
-	json_object_object_add(o, "prefix", json_object_new_string(prefix_format(&e->prefix, buf, sizeof(buf))));
+	json_object_object_add(o, "prefix",
+	                       json_object_new_string(prefix_format(&e->prefix, buf, sizeof(buf))));
 	json_object_object_add(o, "kind", json_object_new_string(kind_name[e->kind]));
 	if (e->kind == ADV_SUMMARY) {
 		struct json_object *list = json_object_new_array();
 		for (size_t k = 0; k < e->count; k++)
-			json_object_array_add(list, json_object_new_string(prefix_format(
-				&fam->candidates[fam->plan.members[e->first + k]], buf, sizeof(buf))));
+			json_object_array_add(list,
+			                      json_object_new_string(prefix_format(
+			                          &fam->candidates[fam->plan.members[e->first + k]],
+			                          buf, sizeof(buf))));
 		json_object_object_add(o, "replaces", list);
 	}
 	return o;
@@ -595,8 +628,8 @@ static const struct bgp_peer *find_peer(const struct bgp_instance *bgp, const st
 	return NULL;
 }
 
-struct json_object *bgp_show_advertise_plan_json(const struct bgp_instance *bgp, const struct prefix *addr,
-						 enum bgp_afi afi)
+struct json_object *bgp_show_advertise_plan_json(const struct bgp_instance *bgp,
+                                                 const struct prefix *addr, enum bgp_afi afi)
 {
 	const struct bgp_peer *peer = find_peer(bgp, addr);
 	struct json_object *o = json_object_new_object();
@@ -608,25 +641,31 @@ struct json_object *bgp_show_advertise_plan_json(const struct bgp_instance *bgp,
 	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
 	const struct adv_family *fam = peer->advertise != NULL ? &peer->advertise->af[afi] : NULL;
 	json_object_object_add(o, "neighbor", json_object_new_string(peer->name));
-	json_object_object_add(o, "addressFamily", json_object_new_string(afi == BGP_AFI_IPV6 ? "ipv6Unicast"
-												: "ipv4Unicast"));
+	json_object_object_add(
+	    o, "addressFamily",
+	    json_object_new_string(afi == BGP_AFI_IPV6 ? "ipv6Unicast" : "ipv4Unicast"));
 	json_object_object_add(o, "mode", json_object_new_string(mode_name(f)));
 	json_object_object_add(o, "maximumPrefixOut", json_object_new_int64(f->max_prefix_out));
 	if (f->max_prefix_out != 0)
-		json_object_object_add(o, "warningThreshold", json_object_new_int64(
-			(int64_t)adv_plan_warn_at(f->max_prefix_out)));
-	json_object_object_add(o, "advertiseSummary", json_object_new_boolean(f->advertise_summary));
-	json_object_object_add(o, "allowOverreach", json_object_new_boolean(f->advertise_summary_overreach));
+		json_object_object_add(
+		    o, "warningThreshold",
+		    json_object_new_int64((int64_t)adv_plan_warn_at(f->max_prefix_out)));
+	json_object_object_add(o, "advertiseSummary",
+	                       json_object_new_boolean(f->advertise_summary));
+	json_object_object_add(o, "allowOverreach",
+	                       json_object_new_boolean(f->advertise_summary_overreach));
 	json_object_object_add(o, "planned", json_object_new_boolean(fam != NULL && fam->planned));
 	if (fam == NULL || !fam->planned)
 		return o;
 	const struct adv_plan *p = &fam->plan;
-	json_object_object_add(o, "candidateCount", json_object_new_int64((int64_t)fam->ncandidates));
+	json_object_object_add(o, "candidateCount",
+	                       json_object_new_int64((int64_t)fam->ncandidates));
 	json_object_object_add(o, "wantedCount", json_object_new_int64((int64_t)p->nentries));
 	json_object_object_add(o, "sentCount", json_object_new_int64((int64_t)p->nsent));
 	json_object_object_add(o, "heldCount", json_object_new_int64((int64_t)p->nheld));
 	json_object_object_add(o, "summarizedCount", json_object_new_int64((int64_t)p->summarized));
-	json_object_object_add(o, "summaryOverLimit", json_object_new_boolean(p->summary_over_limit));
+	json_object_object_add(o, "summaryOverLimit",
+	                       json_object_new_boolean(p->summary_over_limit));
 	json_object_object_add(o, "pending", json_object_new_boolean(fam->dirty));
 	struct json_object *sent = json_object_new_array(), *held = json_object_new_array();
 	struct json_object *summaries = json_object_new_object();
@@ -639,8 +678,10 @@ struct json_object *bgp_show_advertise_plan_json(const struct bgp_instance *bgp,
 		struct json_object *list = json_object_new_array();
 		for (size_t m = 0; m < e->count; m++)
 			json_object_array_add(list, json_object_new_string(prefix_format(
-				&fam->candidates[p->members[e->first + m]], buf, sizeof(buf))));
-		json_object_object_add(summaries, prefix_format(&e->prefix, buf, sizeof(buf)), list);
+			                                &fam->candidates[p->members[e->first + m]],
+			                                buf, sizeof(buf))));
+		json_object_object_add(summaries, prefix_format(&e->prefix, buf, sizeof(buf)),
+		                       list);
 	}
 	json_object_object_add(o, "advertised", sent);
 	json_object_object_add(o, "heldBack", held);
@@ -648,7 +689,8 @@ struct json_object *bgp_show_advertise_plan_json(const struct bgp_instance *bgp,
 	return o;
 }
 
-int bgp_show_advertise_plan(const struct bgp_instance *bgp, const struct prefix *addr, enum bgp_afi afi, FILE *out)
+int bgp_show_advertise_plan(const struct bgp_instance *bgp, const struct prefix *addr,
+                            enum bgp_afi afi, FILE *out)
 {
 	const struct bgp_peer *peer = find_peer(bgp, addr);
 	char buf[PREFIX_STRLEN];
@@ -658,24 +700,26 @@ int bgp_show_advertise_plan(const struct bgp_instance *bgp, const struct prefix 
 	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
 	const struct adv_family *fam = peer->advertise != NULL ? &peer->advertise->af[afi] : NULL;
 	fprintf(out, "Advertise plan for %s, %s unicast: %s\n", peer->name, bgp_afi_name(afi),
-		f->advertise_cidr_count > 0 ? "advertise-cidrs"
-		: f->advertise_summary	    ? (f->advertise_summary_overreach ? "advertise-summary allow-overreach"
-									     : "advertise-summary")
-					    : "learned routes");
+	        f->advertise_cidr_count > 0 ? "advertise-cidrs"
+	        : f->advertise_summary
+	            ? (f->advertise_summary_overreach ? "advertise-summary allow-overreach"
+	                                              : "advertise-summary")
+	            : "learned routes");
 	if (f->max_prefix_out != 0)
 		fprintf(out, "  maximum-prefix-out %u, warning at %zu\n", f->max_prefix_out,
-			adv_plan_warn_at(f->max_prefix_out));
+		        adv_plan_warn_at(f->max_prefix_out));
 	else
 		fputs("  no maximum-prefix-out\n", out);
 	if (fam == NULL || !fam->planned) {
-		fputs("  no plan: the session is down or the neighbor has no outbound options\n", out);
+		fputs("  no plan: the session is down or the neighbor has no outbound options\n",
+		      out);
 		return 0;
 	}
 	const struct adv_plan *p = &fam->plan;
-	fprintf(out, "  %zu candidates, %zu wanted, %zu sent, %zu held back, %zu summarised%s%s\n", fam->ncandidates,
-		p->nentries, p->nsent, p->nheld, p->summarized,
-		p->summary_over_limit ? "; no summary without overreach fits the limit" : "",
-		fam->dirty ? "; changes pending" : "");
+	fprintf(out, "  %zu candidates, %zu wanted, %zu sent, %zu held back, %zu summarised%s%s\n",
+	        fam->ncandidates, p->nentries, p->nsent, p->nheld, p->summarized,
+	        p->summary_over_limit ? "; no summary without overreach fits the limit" : "",
+	        fam->dirty ? "; changes pending" : "");
 	for (int held = 0; held < 2; held++) {
 		bool first = true;
 		for (size_t k = 0; k < p->nentries; k++) {
@@ -685,12 +729,15 @@ int bgp_show_advertise_plan(const struct bgp_instance *bgp, const struct prefix 
 			if (first)
 				fputs(held ? "Held back by the limit:\n" : "Sent:\n", out);
 			first = false;
-			fprintf(out, "  %-20s %s", prefix_format(&e->prefix, buf, sizeof(buf)), kind_name[e->kind]);
+			fprintf(out, "  %-20s %s", prefix_format(&e->prefix, buf, sizeof(buf)),
+			        kind_name[e->kind]);
 			if (e->kind == ADV_SUMMARY) {
 				fprintf(out, " of %zu:", e->count);
 				for (size_t m = 0; m < e->count; m++)
-					fprintf(out, " %s", prefix_format(&fam->candidates[p->members[e->first + m]], buf,
-									  sizeof(buf)));
+					fprintf(out, " %s",
+					        prefix_format(
+					            &fam->candidates[p->members[e->first + m]], buf,
+					            sizeof(buf)));
 			}
 			fputc('\n', out);
 		}

@@ -16,7 +16,8 @@ size_t adv_plan_warn_at(uint32_t limit)
 
 static int entry_cmp(const void *a, const void *b)
 {
-	return prefix_cmp(&((const struct adv_entry *)a)->prefix, &((const struct adv_entry *)b)->prefix);
+	return prefix_cmp(&((const struct adv_entry *)a)->prefix,
+	                  &((const struct adv_entry *)b)->prefix);
 }
 
 static bool was_sent(const struct adv_plan_input *in, const struct prefix *p)
@@ -42,7 +43,8 @@ static void wanted_cidrs(const struct adv_plan_input *in, struct adv_plan *out)
 		if (!in->cidr_reachable[i])
 			continue;
 		struct adv_entry *e = &out->entries[out->nentries++];
-		*e = (struct adv_entry){.prefix = in->cidrs[i], .kind = ADV_CIDR, .first = i, .count = 1};
+		*e = (struct adv_entry){
+		    .prefix = in->cidrs[i], .kind = ADV_CIDR, .first = i, .count = 1};
 		prefix_normalize(&e->prefix);
 	}
 	qsort(out->entries, out->nentries, sizeof(*out->entries), entry_cmp);
@@ -52,8 +54,8 @@ static void wanted_candidates(const struct adv_plan_input *in, struct adv_plan *
 {
 	for (size_t i = 0; i < in->ncandidates; i++) {
 		out->members[i] = i;
-		out->entries[out->nentries++] =
-			(struct adv_entry){.prefix = in->candidates[i], .kind = ADV_ROUTE, .first = i, .count = 1};
+		out->entries[out->nentries++] = (struct adv_entry){
+		    .prefix = in->candidates[i], .kind = ADV_ROUTE, .first = i, .count = 1};
 	}
 }
 
@@ -61,8 +63,12 @@ static void wanted_candidates(const struct adv_plan_input *in, struct adv_plan *
  * owns a run of members (its candidates, in prefix order). */
 static int wanted_summary(const struct adv_plan_input *in, struct adv_plan *out)
 {
-	struct summary_input si = {.advertise = in->candidates, .nadvertise = in->ncandidates, .routed = in->routed,
-				   .nrouted = in->nrouted, .limit = in->limit, .allow_overreach = in->allow_overreach};
+	struct summary_input si = {.advertise = in->candidates,
+	                           .nadvertise = in->ncandidates,
+	                           .routed = in->routed,
+	                           .nrouted = in->nrouted,
+	                           .limit = in->limit,
+	                           .allow_overreach = in->allow_overreach};
 	struct summary_result r;
 
 	if (summarize(&si, &r) != 0)
@@ -86,7 +92,8 @@ static int wanted_summary(const struct adv_plan_input *in, struct adv_plan *out)
 	}
 	for (size_t j = 0; j < r.count; j++) {
 		struct adv_entry *e = &out->entries[j];
-		bool same = e->count == 1 && prefix_equal(&e->prefix, &in->candidates[out->members[e->first]]);
+		bool same = e->count == 1 &&
+		            prefix_equal(&e->prefix, &in->candidates[out->members[e->first]]);
 		e->kind = same ? ADV_ROUTE : ADV_SUMMARY;
 		if (!same)
 			out->summarized += e->count;

@@ -35,14 +35,14 @@
 struct adv_plan_input {
 	const struct prefix *candidates; /* sorted by prefix_cmp, unique, one family */
 	size_t ncandidates;
-	const struct prefix *sent;       /* sent before: sorted by prefix_cmp, unique */
+	const struct prefix *sent; /* sent before: sorted by prefix_cmp, unique */
 	size_t nsent;
-	const struct prefix *routed;     /* the Loc-RIB's prefixes (summary only) */
+	const struct prefix *routed; /* the Loc-RIB's prefixes (summary only) */
 	size_t nrouted;
-	const struct prefix *cidrs;      /* advertise-cidrs; ncidrs > 0 selects CIDR mode */
-	const bool *cidr_reachable;      /* one per CIDR */
+	const struct prefix *cidrs; /* advertise-cidrs; ncidrs > 0 selects CIDR mode */
+	const bool *cidr_reachable; /* one per CIDR */
 	size_t ncidrs;
-	uint32_t limit;                  /* 0: no limit */
+	uint32_t limit; /* 0: no limit */
 	bool summary;
 	bool allow_overreach;
 };
@@ -57,16 +57,16 @@ struct adv_entry {
 	struct prefix prefix;
 	enum adv_entry_kind kind;
 	size_t first, count;
-	bool held;                       /* over the limit: not sent */
+	bool held; /* over the limit: not sent */
 };
 
 struct adv_plan {
-	struct adv_entry *entries;       /* sorted by prefix_cmp */
-	size_t nentries;                 /* wanted: sent + held */
-	size_t *members;                 /* candidate indices, see enum adv_entry_kind */
+	struct adv_entry *entries; /* sorted by prefix_cmp */
+	size_t nentries;           /* wanted: sent + held */
+	size_t *members;           /* candidate indices, see enum adv_entry_kind */
 	size_t nsent, nheld;
-	size_t summarized;               /* candidates replaced by a summary */
-	bool summary_over_limit;         /* no overreach-free cover fits the limit */
+	size_t summarized;       /* candidates replaced by a summary */
+	bool summary_over_limit; /* no overreach-free cover fits the limit */
 };
 
 /* Compute the plan. Returns 0, or -1 out of memory or on inconsistent

@@ -66,7 +66,8 @@ START_TEST(test_no_options_sends_everything)
 	ck_assert_uint_eq(plan.nheld, 0);
 	for (size_t i = 0; i < 15; i++) {
 		ck_assert_int_eq(plan.entries[i].kind, ADV_ROUTE);
-		ck_assert(prefix_equal(&plan.entries[i].prefix, &c[plan.members[plan.entries[i].first]]));
+		ck_assert(
+		    prefix_equal(&plan.entries[i].prefix, &c[plan.members[plan.entries[i].first]]));
 		ck_assert(!plan.entries[i].held);
 	}
 	adv_plan_free(&plan);
@@ -86,7 +87,8 @@ START_TEST(test_limit_new_in_prefix_order)
 	ck_assert_uint_eq(plan.nheld, 5);
 	ck_assert_uint_eq(count_held(&plan), 5);
 	for (size_t i = 0; i < 15; i++)
-		ck_assert_msg(plan.entries[i].held == (i >= 10), "%s", fmt(&plan.entries[i].prefix));
+		ck_assert_msg(plan.entries[i].held == (i >= 10), "%s",
+		              fmt(&plan.entries[i].prefix));
 	adv_plan_free(&plan);
 	free(c);
 }
@@ -97,7 +99,8 @@ START_TEST(test_limit_keeps_what_was_sent)
 	struct prefix *c = slash24s(15, 0, 1);
 	struct adv_plan plan;
 	/* The last ten went out first (they arrived first). */
-	struct adv_plan_input in = {.candidates = c, .ncandidates = 15, .sent = c + 5, .nsent = 10, .limit = 10};
+	struct adv_plan_input in = {
+	    .candidates = c, .ncandidates = 15, .sent = c + 5, .nsent = 10, .limit = 10};
 
 	ck_assert_int_eq(adv_plan_compute(&in, &plan), 0);
 	ck_assert_uint_eq(plan.nsent, 10);
@@ -111,7 +114,8 @@ START_TEST(test_limit_keeps_what_was_sent)
 	ck_assert_int_eq(adv_plan_compute(&in, &plan), 0);
 	ck_assert_uint_eq(plan.nsent, 3);
 	for (size_t i = 0; i < 15; i++)
-		ck_assert_msg(plan.entries[i].held == !(i >= 5 && i < 8), "%s", fmt(&plan.entries[i].prefix));
+		ck_assert_msg(plan.entries[i].held == !(i >= 5 && i < 8), "%s",
+		              fmt(&plan.entries[i].prefix));
 	adv_plan_free(&plan);
 	free(c);
 }
@@ -125,7 +129,8 @@ START_TEST(test_withdrawals_make_room)
 	 * the other five sent ones and the five held back. */
 	struct prefix left[10];
 	memcpy(left, all + 5, 10 * sizeof(left[0]));
-	struct adv_plan_input in = {.candidates = left, .ncandidates = 10, .sent = all, .nsent = 10, .limit = 10};
+	struct adv_plan_input in = {
+	    .candidates = left, .ncandidates = 10, .sent = all, .nsent = 10, .limit = 10};
 
 	ck_assert_int_eq(adv_plan_compute(&in, &plan), 0);
 	ck_assert_uint_eq(plan.nsent, 10);
@@ -149,8 +154,12 @@ START_TEST(test_summary_without_overreach)
 	/* 40 /24s, 198.18.0.0 to 198.18.39.0, all routed: a /19 and a /21. */
 	struct prefix *c = slash24s(40, 0, 1);
 	struct adv_plan plan;
-	struct adv_plan_input in = {.candidates = c, .ncandidates = 40, .routed = c, .nrouted = 40, .limit = 5,
-				    .summary = true};
+	struct adv_plan_input in = {.candidates = c,
+	                            .ncandidates = 40,
+	                            .routed = c,
+	                            .nrouted = 40,
+	                            .limit = 5,
+	                            .summary = true};
 
 	ck_assert_int_eq(adv_plan_compute(&in, &plan), 0);
 	ck_assert_uint_eq(plan.nentries, 2);
@@ -185,8 +194,12 @@ START_TEST(test_summary_keeps_lone_routes)
 	 * pair becomes a /23, the lone one stays a route. */
 	struct prefix c[3] = {pfx("198.18.0.0/24"), pfx("198.18.2.0/24"), pfx("198.18.3.0/24")};
 	struct adv_plan plan;
-	struct adv_plan_input in = {.candidates = c, .ncandidates = 3, .routed = c, .nrouted = 3, .limit = 2,
-				    .summary = true};
+	struct adv_plan_input in = {.candidates = c,
+	                            .ncandidates = 3,
+	                            .routed = c,
+	                            .nrouted = 3,
+	                            .limit = 2,
+	                            .summary = true};
 
 	ck_assert_int_eq(adv_plan_compute(&in, &plan), 0);
 	ck_assert_uint_eq(plan.nentries, 2);
@@ -206,8 +219,12 @@ START_TEST(test_summary_overreach)
 	 * smaller than the four themselves. */
 	struct prefix *c = slash24s(4, 0, 2);
 	struct adv_plan plan;
-	struct adv_plan_input in = {.candidates = c, .ncandidates = 4, .routed = c, .nrouted = 4, .limit = 1,
-				    .summary = true};
+	struct adv_plan_input in = {.candidates = c,
+	                            .ncandidates = 4,
+	                            .routed = c,
+	                            .nrouted = 4,
+	                            .limit = 1,
+	                            .summary = true};
 
 	ck_assert_int_eq(adv_plan_compute(&in, &plan), 0);
 	ck_assert(plan.summary_over_limit);
@@ -223,7 +240,8 @@ START_TEST(test_summary_overreach)
 	ck_assert_uint_eq(plan.nentries, 1);
 	ck_assert_uint_eq(plan.nsent, 1);
 	struct prefix p21 = pfx("198.18.0.0/21");
-	ck_assert_msg(prefix_equal(&plan.entries[0].prefix, &p21), "%s", fmt(&plan.entries[0].prefix));
+	ck_assert_msg(prefix_equal(&plan.entries[0].prefix, &p21), "%s",
+	              fmt(&plan.entries[0].prefix));
 	ck_assert_uint_eq(plan.entries[0].count, 4);
 	ck_assert_uint_eq(plan.summarized, 4);
 	adv_plan_free(&plan);
@@ -234,11 +252,15 @@ END_TEST
 START_TEST(test_cidrs)
 {
 	struct prefix c[2] = {pfx("198.18.1.0/24"), pfx("198.18.2.0/24")};
-	struct prefix cidrs[3] = {pfx("198.18.0.0/16"), pfx("198.19.0.0/17"), pfx("198.19.128.0/17")};
+	struct prefix cidrs[3] = {pfx("198.18.0.0/16"), pfx("198.19.0.0/17"),
+	                          pfx("198.19.128.0/17")};
 	bool reachable[3] = {true, false, true};
 	struct adv_plan plan;
-	struct adv_plan_input in = {.candidates = c, .ncandidates = 2, .cidrs = cidrs, .cidr_reachable = reachable,
-				    .ncidrs = 3};
+	struct adv_plan_input in = {.candidates = c,
+	                            .ncandidates = 2,
+	                            .cidrs = cidrs,
+	                            .cidr_reachable = reachable,
+	                            .ncidrs = 3};
 
 	ck_assert_int_eq(adv_plan_compute(&in, &plan), 0);
 	ck_assert_uint_eq(plan.nentries, 2);
@@ -276,7 +298,8 @@ START_TEST(test_warn_threshold)
 	static const struct {
 		uint32_t limit;
 		size_t at;
-	} cases[] = {{1, 1}, {4, 4}, {5, 4}, {10, 8}, {100, 80}, {1000, 800}, {4000, 3200}, {4294967295u, 3435973836u}};
+	} cases[] = {{1, 1},    {4, 4},      {5, 4},       {10, 8},
+	             {100, 80}, {1000, 800}, {4000, 3200}, {4294967295u, 3435973836u}};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		ck_assert_uint_eq(adv_plan_warn_at(cases[i].limit), cases[i].at);
