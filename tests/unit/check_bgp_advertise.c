@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bgp_advertise_plan.h"
 #include "unit.h"
@@ -306,6 +307,76 @@ START_TEST(test_warn_threshold)
 }
 END_TEST
 
+/* A cloud peer behind a large table: 100,000 candidates, limit 1,000.
+ * Prints the time; the bound is generous (sanitizers, a busy machine). */
+START_TEST(test_100k_candidates)
+{
+	size_t n = 100000;
+	struct prefix *c = calloc(n, sizeof(*c));
+	struct prefix *sent = calloc(1000, sizeof(*sent));
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(sent);
+	/* /64s of 2001:db8::/32 in prefix order: 256 in a row (one /56), then
+	 * every other one, which no prefix covers without overreach. */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = (uint32_t)(i < 256 ? i : 2 * i);
+		struct prefix *p = &c[i];
+		p->family = AF_INET6;
+		p->len = 64;
+		p->addr[0] = 0x20;
+		p->addr[1] = 0x01;
+		p->addr[2] = 0x0d;
+		p->addr[3] = 0xb8;
+		p->addr[4] = (uint8_t)(k >> 24);
+		p->addr[5] = (uint8_t)(k >> 16);
+		p->addr[6] = (uint8_t)(k >> 8);
+		p->addr[7] = (uint8_t)k;
+	}
+	for (size_t i = 1; i < n; i++)
+		ck_assert_int_lt(prefix_cmp(&c[i - 1], &c[i]), 0);
+	for (size_t i = 0; i < 1000; i++)
+		sent[i] = c[i * 7];
+	for (int overreach = 0; overreach < 2; overreach++) {
+		struct adv_plan plan;
+		struct adv_plan_input in = {.candidates = c, .ncandidates = n, .sent = sent, .nsent = 1000,
+					    .routed = c, .nrouted = n, .limit = 1000, .summary = true,
+					    .allow_overreach = overreach == 1};
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ck_assert_int_eq(adv_plan_compute(&in, &plan), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("advertise plan, 100,000 IPv6 candidates, limit 1,000%s: %.3f s, %zu wanted, %zu sent\n",
+		       overreach ? ", allow-overreach" : "", seconds, plan.nentries, plan.nsent);
+		ck_assert_uint_eq(plan.nsent, 1000);
+		/* Without overreach: the /56 and every lone /64; what was sent
+		 * stays. With it: 1,000 covering prefixes, nothing held. */
+		ck_assert_uint_eq(plan.nentries, overreach ? 1000 : 1 + (n - 256));
+		ck_assert_uint_eq(plan.nheld, plan.nentries - 1000);
+		if (!overreach) {
+			/* The 963 sent /64s outside the /56 stay; the /56 and
+			 * the 36 lowest new /64s fill the rest. */
+			size_t kept = 0;
+			for (size_t k = 0; k < plan.nentries; k++) {
+				const struct adv_entry *e = &plan.entries[k];
+				size_t idx = plan.members[e->first];
+				if (!e->held && e->kind == ADV_ROUTE && idx % 7 == 0 && idx < 7000)
+					kept++;
+			}
+			ck_assert_uint_eq(kept, 963);
+			ck_assert_int_eq(plan.entries[0].kind, ADV_SUMMARY);
+			ck_assert(!plan.entries[0].held);
+			ck_assert_uint_eq(plan.entries[0].prefix.len, 56);
+		}
+		ck_assert_msg(seconds < 10, "%.3f s", seconds);
+		adv_plan_free(&plan);
+	}
+	free(c);
+	free(sent);
+}
+END_TEST
+
 static Suite *advertise_suite(void)
 {
 	Suite *suite = suite_create("bgp_advertise");
@@ -321,6 +392,8 @@ static Suite *advertise_suite(void)
 	tcase_add_test(tc, test_cidrs);
 	tcase_add_test(tc, test_mixed_families_refused);
 	tcase_add_test(tc, test_warn_threshold);
+	tcase_add_test(tc, test_100k_candidates);
+	tcase_set_timeout(tc, 120);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
