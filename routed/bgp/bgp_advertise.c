@@ -11,9 +11,11 @@
  *
  * For a shaped peer, bgp_output.c keeps writing the Adj-RIB-Out per
  * destination, but sends nothing itself: it tells us a family changed,
- * and a timer (ADVERTISE_DELAY_MS, not restarted by later changes) runs
- * the plan once for a whole burst, so a table arriving route by route
- * costs one plan per delay, not one per route. A plan reads the family's
+ * and a timer (ADVERTISE_DELAY_MS, or four times what the last plan took
+ * if more, at most ADVERTISE_DELAY_MAX_MS; not restarted by later
+ * changes) runs the plan once for a whole burst, so a table arriving
+ * route by route costs one plan per delay, not one per route, and a large
+ * table is planned at most a fifth of the time. A plan reads the family's
  * candidates in one RIB scan, computes what to send, and sends the
  * difference from what was sent before (kept here, sorted by prefix, with
  * one reference per attribute set). Peers without these options never
@@ -36,12 +38,17 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bgp_advertise_plan.h"
 #include "log.h"
 
 #define LOG_TAG            "bgp"
 #define ADVERTISE_DELAY_MS 200
+/* The delay is at least this many times what the last plan took, so that
+ * planning a large table takes at most a fifth of the loop's time. */
+#define ADVERTISE_DELAY_FACTOR 4
+#define ADVERTISE_DELAY_MAX_MS 10000
 /* Longest shared AS_SEQUENCE a summary keeps: an AS_PATH segment holds
  * 255 ASes, and two may be ours. */
 #define COMMON_MAX 253
@@ -74,7 +81,25 @@ struct bgp_advertise {
 	struct bgp_peer *peer;
 	struct adv_family af[BGP_AFI_COUNT];
 	struct timer rerun;
+	uint32_t last_cost_ms; /* what the last plan took */
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint32_t rerun_delay(const struct bgp_advertise *adv)
+{
+	uint64_t ms = (uint64_t)adv->last_cost_ms * ADVERTISE_DELAY_FACTOR;
+
+	return ms < ADVERTISE_DELAY_MS       ? ADVERTISE_DELAY_MS
+	       : ms > ADVERTISE_DELAY_MAX_MS ? ADVERTISE_DELAY_MAX_MS
+	                                     : (uint32_t)ms;
+}
 
 static bool shaped(const struct bgp_peer *peer)
 {
@@ -386,6 +411,7 @@ static void run_family(struct bgp_peer *peer, enum bgp_afi afi, bool now)
 		peer->mrai_deferred = true;
 		return;
 	}
+	uint64_t started = now_ms();
 	bgp_rib_scan(peer->bgp->rib, afi, collect_dest, &c);
 	if (c.failed)
 		goto oom;
@@ -443,12 +469,14 @@ static void run_family(struct bgp_peer *peer, enum bgp_afi afi, bool now)
 	fam->planned = true;
 	cand = NULL;
 	log_crossings(peer, afi, fam);
+	uint64_t cost = now_ms() - started;
+	peer->advertise->last_cost_ms = cost > UINT32_MAX ? UINT32_MAX : (uint32_t)cost;
 	goto out;
 oom:
 	log_err(LOG_TAG, "%s: out of memory planning what to send in %s; will try again",
 	        peer->name, bgp_afi_name(afi));
 	fam->dirty = true;
-	timer_start(&peer->advertise->rerun, ADVERTISE_DELAY_MS);
+	timer_start(&peer->advertise->rerun, rerun_delay(peer->advertise));
 out:
 	free(sent);
 	free(cand);
@@ -535,7 +563,7 @@ void bgp_advertise_changed(struct bgp_peer *peer, enum bgp_afi afi)
 
 	adv->af[afi].dirty = true;
 	if (!timer_pending(&adv->rerun))
-		timer_start(&adv->rerun, ADVERTISE_DELAY_MS);
+		timer_start(&adv->rerun, rerun_delay(adv));
 }
 
 void bgp_advertise_rib_changed(struct bgp_peer *peer, enum bgp_afi afi,
