@@ -153,6 +153,11 @@ def test_advertise_summary(make_pair):
              what="advertise-plan shows what each summary replaced")
     text = session.run(f"show bgp neighbors {FRR_ADDR} advertise-plan").output
     assert "198.18.0.0/19" in text and "summary of 32" in text, text
+    advertised = json.loads(session.run(
+        f"show bgp ipv4 unicast neighbors {FRR_ADDR} advertised-routes json").output)
+    assert set(advertised["advertisedRoutes"]) == {"198.18.0.0/19", "198.18.64.0/21"}, advertised
+    summary = json.loads(session.run("show bgp summary json").output)
+    assert summary["ipv4Unicast"]["peers"][FRR_ADDR]["pfxSnt"] == 2, summary
 
     # Below the limit again, the routes go out as they are.
     configure(session, *(f"no network {p}" for p in nets[2:]))
