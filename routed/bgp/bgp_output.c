@@ -14,6 +14,9 @@
  *    address for routes we originate, unchanged otherwise.
  * Then the neighbor's outbound policy (bgp_policy.c): prefix-list,
  * filter-list, route-map; a deny withdraws the route from that peer.
+ * A neighbor with maximum-prefix-out, advertise-summary or
+ * advertise-cidrs sends what bgp_advertise.c plans from its Adj-RIB-Out
+ * instead of the Adj-RIB-Out itself.
  */
 #include "bgp_internal.h"
 
@@ -607,6 +610,10 @@ void bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefi
 			goto out;
 	mrai_after_send(peer, &b);
 	batch_send(peer, &b, afi);
+	batch_free(&b);
+	return;
 out:
+	log_err(LOG_TAG, "%s: out of memory sending %zu withdrawals and %zu announcements; `clear bgp %s soft out` "
+		"sends them again", peer->name, nwithdrawn, nannounced, peer->name);
 	batch_free(&b);
 }
