@@ -67,6 +67,7 @@ struct adv_family {
 	struct prefix *candidates;
 	size_t ncandidates;
 	struct prefix cidrs[CONFIG_ADVERTISE_CIDRS_MAX];
+	bool active; /* the family has one of the options */
 	bool planned;
 	bool dirty; /* the Adj-RIB-Out changed since the plan */
 	/* Announce everything again at the next plan (ROUTE-REFRESH, RFC
@@ -99,12 +100,6 @@ static uint32_t rerun_delay(const struct bgp_advertise *adv)
 	return ms < ADVERTISE_DELAY_MS       ? ADVERTISE_DELAY_MS
 	       : ms > ADVERTISE_DELAY_MAX_MS ? ADVERTISE_DELAY_MAX_MS
 	                                     : (uint32_t)ms;
-}
-
-static bool shaped(const struct bgp_peer *peer)
-{
-	return rcfg_neighbor_af_shapes_output(&peer->cfg.af[BGP_AFI_IPV4]) ||
-	       rcfg_neighbor_af_shapes_output(&peer->cfg.af[BGP_AFI_IPV6]);
 }
 
 static bool negotiated(const struct bgp_peer *peer, enum bgp_afi afi)
@@ -516,11 +511,29 @@ static int sent_cmp(const void *a, const void *b)
 	                  &((const struct adv_sent *)b)->prefix);
 }
 
+static int start_family(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	struct adv_family *fam = &peer->advertise->af[afi];
+
+	/* Until now the Adj-RIB-Out was what the peer has. */
+	if (bgp_rib_scan(peer->bgp->rib, afi, seed_one, peer) != 0) {
+		family_free(peer->bgp->rib, fam);
+		return -1;
+	}
+	if (fam->nsent > 1)
+		qsort(fam->sent, fam->nsent, sizeof(*fam->sent), sent_cmp);
+	fam->active = true;
+	return 0;
+}
+
 void bgp_advertise_configure(struct bgp_peer *peer)
 {
-	struct bgp_rib *rib = peer->bgp->rib;
+	bool want[BGP_AFI_COUNT];
 
-	if (shaped(peer) == (peer->advertise != NULL) || !bgp_peer_established(peer))
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
+		want[afi] = rcfg_neighbor_af_shapes_output(&peer->cfg.af[afi]);
+	if ((peer->advertise == NULL && !want[BGP_AFI_IPV4] && !want[BGP_AFI_IPV6]) ||
+	    !bgp_peer_established(peer))
 		return;
 	if (peer->advertise == NULL) {
 		struct bgp_advertise *adv = calloc(1, sizeof(*adv));
@@ -534,27 +547,29 @@ void bgp_advertise_configure(struct bgp_peer *peer)
 		}
 		adv->peer = peer;
 		peer->advertise = adv;
-		/* Until now the Adj-RIB-Out was what the peer has. */
-		for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
-			if (bgp_rib_scan(rib, (enum bgp_afi)afi, seed_one, peer) != 0) {
-				log_err(LOG_TAG,
-				        "%s: out of memory: maximum-prefix-out and advertise "
-				        "options not applied",
-				        peer->name);
-				bgp_advertise_peer_down(peer);
-				return;
-			}
-			if (adv->af[afi].nsent > 1)
-				qsort(adv->af[afi].sent, adv->af[afi].nsent,
-				      sizeof(*adv->af[afi].sent), sent_cmp);
-		}
-		return;
 	}
-	/* The options are gone: a last plan without them makes the peer's
-	 * routes the Adj-RIB-Out again, then plain output takes over. */
-	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
-		run_family(peer, (enum bgp_afi)afi, true);
-	bgp_advertise_peer_down(peer);
+	for (int afi = 0; afi < BGP_AFI_COUNT; afi++) {
+		struct adv_family *fam = &peer->advertise->af[afi];
+		if (want[afi] && !fam->active && start_family(peer, (enum bgp_afi)afi) != 0)
+			log_err(LOG_TAG,
+			        "%s: out of memory: maximum-prefix-out and advertise options not "
+			        "applied in %s",
+			        peer->name, bgp_afi_name((enum bgp_afi)afi));
+		if (!want[afi] && fam->active) {
+			/* The options are gone: a last plan without them makes
+			 * the peer's routes the Adj-RIB-Out again, then plain
+			 * output takes over. */
+			run_family(peer, (enum bgp_afi)afi, true);
+			family_free(peer->bgp->rib, fam);
+		}
+	}
+	if (!peer->advertise->af[BGP_AFI_IPV4].active && !peer->advertise->af[BGP_AFI_IPV6].active)
+		bgp_advertise_peer_down(peer);
+}
+
+bool bgp_advertise_active(const struct bgp_peer *peer, enum bgp_afi afi)
+{
+	return peer->advertise != NULL && peer->advertise->af[afi].active;
 }
 
 void bgp_advertise_changed(struct bgp_peer *peer, enum bgp_afi afi)
@@ -583,13 +598,13 @@ void bgp_advertise_rib_changed(struct bgp_peer *peer, enum bgp_afi afi,
 
 void bgp_advertise_run(struct bgp_peer *peer, enum bgp_afi afi)
 {
-	if (peer->advertise != NULL)
+	if (bgp_advertise_active(peer, afi))
 		run_family(peer, afi, false);
 }
 
 void bgp_advertise_resend(struct bgp_peer *peer, enum bgp_afi afi)
 {
-	if (peer->advertise != NULL)
+	if (bgp_advertise_active(peer, afi))
 		peer->advertise->af[afi].resend = true;
 }
 

@@ -99,8 +99,9 @@ struct bgp_peer {
 	uint64_t policy_sig[BGP_AFI_COUNT][BGP_POLICY_DIR_COUNT];
 	/* maximum-prefix-out, advertise-summary, advertise-cidrs
 	 * (bgp_advertise.c): NULL unless the neighbor has one of them and
-	 * its session is up. While set, adj_out holds what the outbound
-	 * policy allows and this decides what is sent. */
+	 * its session is up. In a family where it is active
+	 * (bgp_advertise_active()), adj_out holds what the outbound policy
+	 * allows and this decides what is sent. */
 	struct bgp_advertise *advertise;
 };
 
@@ -248,6 +249,9 @@ struct bgp_advertise;
 /* Make or drop peer->advertise to match the configuration (at a full
  * sync of an established session). */
 void bgp_advertise_configure(struct bgp_peer *peer);
+/* Whether peer->advertise decides what is sent in afi (the family has
+ * one of the options and the session is up). */
+bool bgp_advertise_active(const struct bgp_peer *peer, enum bgp_afi afi);
 /* The Adj-RIB-Out of a shaped peer changed in afi: plan again soon. */
 void bgp_advertise_changed(struct bgp_peer *peer, enum bgp_afi afi);
 /* The Loc-RIB changed (the queue of changed destinations): a peer with

@@ -328,6 +328,12 @@ static int shaped_changed(struct bgp_peer *peer, enum bgp_afi afi)
 	return 0;
 }
 
+/* The NULL test first: plain peers pay nothing more. */
+static inline bool shaped(const struct bgp_peer *peer, enum bgp_afi afi)
+{
+	return peer->advertise != NULL && bgp_advertise_active(peer, afi);
+}
+
 int bgp_output_self_next_hop(struct bgp_attrs *a, const struct bgp_conn *conn, enum bgp_afi afi)
 {
 	return set_self_next_hop(a, conn, afi);
@@ -354,7 +360,7 @@ static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, stru
 	if (want == NULL) {
 		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(rib, have);
-		if (peer->advertise != NULL)
+		if (shaped(peer, afi))
 			return shaped_changed(peer, afi);
 		peer->pfx_sent[afsafi_of(afi)]--;
 		return push_prefix(&b->withdrawn, &b->nwithdrawn, &b->wcap, &dest->prefix);
@@ -366,9 +372,9 @@ static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, stru
 	peer->adj_out[dest->id] = want;
 	if (have != NULL)
 		bgp_attrset_unref(rib, have);
-	else if (peer->advertise == NULL)
+	else if (!shaped(peer, afi))
 		peer->pfx_sent[afsafi_of(afi)]++;
-	if (peer->advertise != NULL)
+	if (shaped(peer, afi))
 		return shaped_changed(peer, afi);
 	return batch_announce(b, want, &dest->prefix);
 }
@@ -383,7 +389,7 @@ void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest)
 			continue;
 		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(bgp->rib, have);
-		if (peer->advertise == NULL)
+		if (!shaped(peer, bgp_afi_of(&dest->prefix)))
 			peer->pfx_sent[afsafi_of(bgp_afi_of(&dest->prefix))]--;
 	}
 }
@@ -432,7 +438,7 @@ static void flush(void *arg)
 			mrai_after_send(peer, &b);
 			batch_send(peer, &b, (enum bgp_afi)afi);
 			batch_free(&b);
-			if (peer->advertise != NULL)
+			if (shaped(peer, (enum bgp_afi)afi))
 				bgp_advertise_rib_changed(peer, (enum bgp_afi)afi, changed);
 		}
 	}
@@ -578,7 +584,7 @@ int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_f
 {
 	struct adj_out_walk w = {.peer = peer, .fn = fn, .arg = arg};
 
-	if (peer->advertise != NULL)
+	if (shaped(peer, afi))
 		return bgp_advertise_walk(peer, afi, fn, arg);
 	return bgp_rib_walk(peer->bgp->rib, afi, adj_out_visit, &w);
 }

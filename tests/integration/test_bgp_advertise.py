@@ -265,22 +265,30 @@ def test_summary_attributes_from_learned_routes(topo, skygate_bin):
 
 def test_ipv6_limit_and_cidrs(topo, skygate_bin):
     """The same options in IPv6 unicast, over an IPv6 session: the limit,
-    then a CIDR list, with our address as the next hop."""
+    then a CIDR list, with our address as the next hop. IPv4 unicast on the
+    same session has no options and carries every route."""
     gw_ns, frr_ns = topo.add_namespace("gw"), topo.add_namespace("frr")
-    topo.add_link(gw_ns, frr_ns, ["2001:db8:0:1::1/64"], ["2001:db8:0:1::2/64"])
+    topo.add_link(gw_ns, frr_ns, ["2001:db8:0:1::1/64", f"{GW_ADDR}/24"], ["2001:db8:0:1::2/64", f"{FRR_ADDR}/24"])
     nets = [str(ipaddress.ip_network(f"2001:db8:100:{i}::/64")) for i in range(5)]
+    nets4 = slash24s(range(5))
     gw = start_routed(topo, gw_ns, (
         f"router bgp {GW_AS}\n bgp router-id {GW_ADDR}\n neighbor 2001:db8:0:1::2 remote-as {FRR_AS}\n"
+        " address-family ipv4 unicast\n" + "".join(f"  network {n}\n" for n in nets4) +
+        "  neighbor 2001:db8:0:1::2 activate\n exit-address-family\n"
         " address-family ipv6 unicast\n" + "".join(f"  network {n}\n" for n in nets) +
         "  neighbor 2001:db8:0:1::2 maximum-prefix-out 3\n exit-address-family\n"), skygate_bin("skygate-routed"))
     frr = FrrRouter(topo, frr_ns, {"bgpd": frr_bgp_config(
-        FRR_AS, FRR_ADDR, [BgpNeighbor("2001:db8:0:1::1", GW_AS, "gw")])}).start()
+        FRR_AS, FRR_ADDR, [BgpNeighbor("2001:db8:0:1::1", GW_AS, "gw")],
+        extra=" address-family ipv4 unicast\n  neighbor 2001:db8:0:1::1 activate\n exit-address-family\n")}).start()
     session = gw.session
 
     def frr6() -> set[str]:
         return set(frr.bgp_routes("ipv6").get("routes", {}))
 
     wait_until(lambda: frr6() == set(nets[:3]), 30, what="FRR has the first three IPv6 prefixes")
+    wait_frr_has(frr, nets4, "IPv4 without options: every route")
+    plan4 = json.loads(session.run("show bgp ipv4 unicast neighbors 2001:db8:0:1::2 advertise-plan json").output)
+    assert plan4["planned"] is False, plan4
     plan6 = json.loads(session.run("show bgp ipv6 unicast neighbors 2001:db8:0:1::2 advertise-plan json").output)
     assert plan6["addressFamily"] == "ipv6Unicast" and plan6["sentCount"] == 3 and plan6["heldCount"] == 2, plan6
     for line in ("configure terminal", f"router bgp {GW_AS}", "address-family ipv6 unicast",
