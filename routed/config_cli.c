@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include <stdlib.h>
 
 #include "cli_internal.h"
 #include "prefix.h"
@@ -646,6 +647,80 @@ static int cmd_neighbor_policy(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
+/* `neighbor X maximum-prefix-out N` and its `no` form. */
+static int cmd_neighbor_maximum_prefix_out(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	uint64_t max = 0;
+
+	if (n == NULL)
+		return -1;
+	if (!cmd_args_has(args, "no"))
+		cmd_args_get_u64(args, "max", &max);
+	n->af[session_afi(s)].max_prefix_out = (uint32_t)max;
+	return 0;
+}
+
+/* `[no] neighbor X advertise-summary [allow-overreach]`; `no` turns off
+ * both. */
+static int cmd_neighbor_advertise_summary(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+
+	if (n == NULL)
+		return -1;
+	struct bgp_neighbor_af_config *f = &n->af[session_afi(s)];
+	f->advertise_summary = !cmd_args_has(args, "no");
+	f->advertise_summary_overreach = f->advertise_summary && cmd_args_has(args, "allow-overreach");
+	return 0;
+}
+
+static int prefix_sort_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+/* `neighbor X advertise-cidrs P P ...` replaces the list; `no neighbor X
+ * advertise-cidrs [...]` empties it. Every prefix is checked before any
+ * is kept. */
+static int cmd_neighbor_advertise_cidrs(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	struct prefix list[CONFIG_ADVERTISE_CIDRS_MAX];
+	size_t count = 0;
+
+	if (n == NULL)
+		return -1;
+	enum bgp_afi afi = session_afi(s);
+	const char *text = cmd_args_has(args, "no") ? NULL : cmd_args_get(args, "cidrs");
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", text != NULL ? text : "");
+	for (char *save = NULL, *word = strtok_r(buf, " ", &save); word != NULL; word = strtok_r(NULL, " ", &save)) {
+		struct prefix p;
+		if (prefix_parse(word, &p) != 0 || prefix_has_host_bits(&p))
+			return cli_error(s, "Malformed prefix '%s' (a network, such as 198.18.0.0/16)", word);
+		if (bgp_afi_of(&p) != afi)
+			return cli_error(s, "%s is not an %s prefix", word, bgp_afi_name(afi));
+		bool dup = false;
+		for (size_t i = 0; i < count && !dup; i++)
+			dup = prefix_equal(&list[i], &p);
+		if (dup)
+			continue;
+		if (count == CONFIG_ADVERTISE_CIDRS_MAX)
+			return cli_error(s, "At most %d prefixes", CONFIG_ADVERTISE_CIDRS_MAX);
+		list[count++] = p;
+	}
+	qsort(list, count, sizeof(list[0]), prefix_sort_cmp);
+	struct bgp_neighbor_af_config *f = &n->af[afi];
+	memset(f->advertise_cidrs, 0, sizeof(f->advertise_cidrs));
+	memcpy(f->advertise_cidrs, list, count * sizeof(list[0]));
+	f->advertise_cidr_count = (uint8_t)count;
+	return 0;
+}
+
 /* `[no] maximum-paths [ibgp] N`. */
 static int cmd_maximum_paths(void *ctx, const struct cmd_args *args)
 {
@@ -694,6 +769,16 @@ static int cmd_maximum_paths(void *ctx, const struct cmd_args *args)
 	 NO_HELP NEIGHBOR_HELP ALLOWAS_HELP, cmd_no_neighbor_af_option, 0}, \
 	{node, "[no] neighbor " NEIGHBOR_ADDR " <prefix-list|filter-list|route-map>$kind WORD$name <in|out>$dir", \
 	 NO_HELP NEIGHBOR_HELP NEIGHBOR_POLICY_HELP, cmd_neighbor_policy, 0}, \
+	{node, "neighbor " NEIGHBOR_ADDR " maximum-prefix-out (1-4294967295)$max", \
+	 NEIGHBOR_HELP MAXPREFIX_OUT_HELP, cmd_neighbor_maximum_prefix_out, 0}, \
+	{node, "no neighbor " NEIGHBOR_ADDR " maximum-prefix-out [(1-4294967295)]", \
+	 NO_HELP NEIGHBOR_HELP MAXPREFIX_OUT_HELP, cmd_neighbor_maximum_prefix_out, 0}, \
+	{node, "[no] neighbor " NEIGHBOR_ADDR " advertise-summary [allow-overreach]", \
+	 NO_HELP NEIGHBOR_HELP ADVERTISE_SUMMARY_HELP, cmd_neighbor_advertise_summary, 0}, \
+	{node, "neighbor " NEIGHBOR_ADDR " advertise-cidrs LINE$cidrs", \
+	 NEIGHBOR_HELP ADVERTISE_CIDRS_HELP, cmd_neighbor_advertise_cidrs, 0}, \
+	{node, "no neighbor " NEIGHBOR_ADDR " advertise-cidrs [LINE]", \
+	 NO_HELP NEIGHBOR_HELP ADVERTISE_CIDRS_HELP, cmd_neighbor_advertise_cidrs, 0}, \
 	{node, "maximum-paths [ibgp] (1-64)$paths", MAXPATHS_HELP, cmd_maximum_paths, 0}, \
 	{node, "no maximum-paths [ibgp] [(1-64)]", NO_HELP MAXPATHS_HELP, cmd_maximum_paths, 0}, \
 	{node, "exit-address-family", "Exit from Address Family configuration mode\n", \
@@ -703,6 +788,14 @@ static int cmd_maximum_paths(void *ctx, const struct cmd_args *args)
 	"Maximum number of prefix accept from this peer\nmaximum no. of prefix limit\n" \
 	"Threshold value (%) at which to generate a warning msg\n" \
 	"Only give warning message when limit is exceeded\n"
+#define MAXPREFIX_OUT_HELP \
+	"Maximum number of prefixes to be sent to this peer\nMaximum no. of prefix limit\n"
+#define ADVERTISE_SUMMARY_HELP \
+	"Over maximum-prefix-out, send covering prefixes that hold no unrouted address\n" \
+	"Cover within the limit even if the covering prefixes hold unrouted addresses\n"
+#define ADVERTISE_CIDRS_HELP \
+	"Send exactly these prefixes, each while a route inside it is reachable\n" \
+	"Prefixes, separated by blanks\n"
 #define NEIGHBOR_POLICY_HELP \
 	"Filter updates to/from this neighbor\nEstablish BGP filters\nApply route map to neighbor\n" \
 	"Name of the prefix-list, AS path access-list or route map\nFilter incoming updates\n" \

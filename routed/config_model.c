@@ -127,7 +127,16 @@ static bool neighbor_af_equal(const struct bgp_neighbor_af_config *a, const stru
 	       a->max_prefix_threshold == b->max_prefix_threshold &&
 	       a->max_prefix_warning_only == b->max_prefix_warning_only && a->allowas_in == b->allowas_in &&
 	       a->allowas_in_count == b->allowas_in_count &&
-	       policy_names_equal(a, b);
+	       policy_names_equal(a, b) && a->max_prefix_out == b->max_prefix_out &&
+	       a->advertise_summary == b->advertise_summary &&
+	       a->advertise_summary_overreach == b->advertise_summary_overreach &&
+	       a->advertise_cidr_count == b->advertise_cidr_count &&
+	       memcmp(a->advertise_cidrs, b->advertise_cidrs, sizeof(a->advertise_cidrs)) == 0;
+}
+
+bool rcfg_neighbor_af_shapes_output(const struct bgp_neighbor_af_config *f)
+{
+	return f->max_prefix_out != 0 || f->advertise_summary || f->advertise_cidr_count > 0;
 }
 
 bool rcfg_neighbor_af_has_policy(const struct bgp_neighbor_af_config *f, enum bgp_policy_dir dir)
@@ -440,7 +449,7 @@ static bool neighbor_af_is_default(const struct bgp_neighbor_config *n, enum bgp
 
 	return n->active[afi] == (bgp_afi_of(&n->addr) == afi) && !f->next_hop_self && f->max_prefix == 0 &&
 	       f->allowas_in == ALLOWAS_IN_OFF && !rcfg_neighbor_af_has_policy(f, BGP_POLICY_IN) &&
-	       !rcfg_neighbor_af_has_policy(f, BGP_POLICY_OUT);
+	       !rcfg_neighbor_af_has_policy(f, BGP_POLICY_OUT) && !rcfg_neighbor_af_shapes_output(f);
 }
 
 static const char *const policy_dir_name[BGP_POLICY_DIR_COUNT] = {"in", "out"};
@@ -478,6 +487,18 @@ static void print_neighbor_af(const struct bgp_neighbor_config *n, enum bgp_afi 
 		fprintf(out, "  neighbor %s allowas-in\n", a);
 	else if (f->allowas_in == ALLOWAS_IN_COUNT)
 		fprintf(out, "  neighbor %s allowas-in %u\n", a, f->allowas_in_count);
+	if (f->max_prefix_out != 0)
+		fprintf(out, "  neighbor %s maximum-prefix-out %u\n", a, f->max_prefix_out);
+	if (f->advertise_summary)
+		fprintf(out, "  neighbor %s advertise-summary%s\n", a,
+			f->advertise_summary_overreach ? " allow-overreach" : "");
+	if (f->advertise_cidr_count > 0) {
+		char pfx[PREFIX_STRLEN];
+		fprintf(out, "  neighbor %s advertise-cidrs", a);
+		for (size_t i = 0; i < f->advertise_cidr_count; i++)
+			fprintf(out, " %s", prefix_format(&f->advertise_cidrs[i], pfx, sizeof(pfx)));
+		fputc('\n', out);
+	}
 }
 
 static void print_bgp(const struct bgp_config *bgp, FILE *out)
@@ -576,6 +597,21 @@ static struct json_object *neighbor_af_json(const struct bgp_neighbor_af_config 
 		for (int k = 0; k < 3; k++)
 			if (names[k][0] != '\0')
 				json_object_object_add(o, keys[k][d], json_object_new_string(names[k]));
+	}
+	if (f->max_prefix_out != 0)
+		json_object_object_add(o, "maximumPrefixOut", json_object_new_int64(f->max_prefix_out));
+	if (f->advertise_summary) {
+		json_object_object_add(o, "advertiseSummary", json_object_new_boolean(true));
+		json_object_object_add(o, "advertiseSummaryAllowOverreach",
+				       json_object_new_boolean(f->advertise_summary_overreach));
+	}
+	if (f->advertise_cidr_count > 0) {
+		struct json_object *list = json_object_new_array();
+		char pfx[PREFIX_STRLEN];
+		for (size_t i = 0; i < f->advertise_cidr_count; i++)
+			json_object_array_add(list, json_object_new_string(
+				prefix_format(&f->advertise_cidrs[i], pfx, sizeof(pfx))));
+		json_object_object_add(o, "advertiseCidrs", list);
 	}
 	return o;
 }

@@ -52,6 +52,8 @@ struct domain_config;
 #define CONFIG_BGP_MAXPREFIX_THRESHOLD_DEFAULT 75 /* percent, as FRR */
 #define CONFIG_BGP_ALLOWAS_IN_DEFAULT 3       /* `allowas-in` without a count, as FRR */
 #define CONFIG_BGP_MAXTTL 255                 /* `ebgp-multihop` without a count */
+/* Most prefixes one `neighbor X advertise-cidrs` lists (per family). */
+#define CONFIG_ADVERTISE_CIDRS_MAX 64
 
 enum bgp_afi { BGP_AFI_IPV4 = 0, BGP_AFI_IPV6 = 1, BGP_AFI_COUNT = 2 };
 
@@ -106,7 +108,22 @@ struct bgp_neighbor_af_config {
 	char prefix_list[BGP_POLICY_DIR_COUNT][CONFIG_POLICY_NAME_MAX + 1];
 	char filter_list[BGP_POLICY_DIR_COUNT][CONFIG_POLICY_NAME_MAX + 1];
 	char route_map[BGP_POLICY_DIR_COUNT][CONFIG_POLICY_NAME_MAX + 1];
+	/* What leaves toward a peer that takes only so many routes
+	 * (docs/advertise.md): `maximum-prefix-out N` (0: no limit),
+	 * `advertise-summary [allow-overreach]` (over the limit, send
+	 * covering prefixes), `advertise-cidrs P ...` (send these instead of
+	 * the learned routes; sorted by prefix_cmp, unique, of the family,
+	 * unused slots zero). */
+	uint32_t max_prefix_out;
+	bool advertise_summary;
+	bool advertise_summary_overreach;
+	uint8_t advertise_cidr_count;
+	struct prefix advertise_cidrs[CONFIG_ADVERTISE_CIDRS_MAX];
 };
+
+/* Whether the neighbor shapes what it sends in one family (any of
+ * maximum-prefix-out, advertise-summary, advertise-cidrs). */
+bool rcfg_neighbor_af_shapes_output(const struct bgp_neighbor_af_config *f);
 
 /* Whether the neighbor has any policy in direction dir of one family. */
 bool rcfg_neighbor_af_has_policy(const struct bgp_neighbor_af_config *f, enum bgp_policy_dir dir);

@@ -134,6 +134,29 @@ static int cmd_show_neighbor_routes(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
+static int cmd_show_advertise_plan(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = ctx;
+	const char *peer = cmd_args_get(args, "peer");
+	struct prefix addr;
+	int afi = afi_arg(args);
+	bool json = cmd_args_has(args, "json");
+
+	if (s->env->bgp == NULL)
+		return no_instance(s, json);
+	if (prefix_parse(peer, &addr) != 0)
+		return cli_error(s, "Malformed address '%s'", peer);
+	if (afi < 0)
+		afi = BGP_AFI_IPV4;
+	if (json) {
+		print_json(s, bgp_show_advertise_plan_json(s->env->bgp, &addr, (enum bgp_afi)afi));
+		return 0;
+	}
+	if (bgp_show_advertise_plan(s->env->bgp, &addr, (enum bgp_afi)afi, s->out) != 0)
+		return cli_error(s, "No such neighbor %s", peer);
+	return 0;
+}
+
 static int cmd_clear(void *ctx, const struct cmd_args *args)
 {
 	struct cli_session *s = ctx;
@@ -172,6 +195,10 @@ static const struct cmd_def bgp_show_commands[] = {
 	 "information about\nNeighbor to display information about\nDisplay routes learned from neighbor\n"
 	 "Display the received routes from neighbor\nDisplay the routes advertised to a BGP neighbor\n" JSON_HELP,
 	 cmd_show_neighbor_routes, 0},
+	{NODE_EXEC, SHOW_IP_BGP " [<ipv4|ipv6>$afi [unicast]] neighbors <A.B.C.D|X:X::X:X>$peer advertise-plan [json]",
+	 SHOW_IP_BGP_HELP AFI_HELP "Detailed information on TCP and BGP neighbor connections\nNeighbor to display "
+	 "information about\nNeighbor to display information about\nWhat is sent under maximum-prefix-out, "
+	 "advertise-summary and advertise-cidrs\n" JSON_HELP, cmd_show_advertise_plan, 0},
 	{NODE_EXEC, SHOW_IP_BGP " [<ipv4|ipv6>$afi [unicast]] [<A.B.C.D/M|X:X::X:X/M>$prefix] [json]",
 	 SHOW_IP_BGP_HELP AFI_HELP "Network in the BGP routing table to display\nNetwork in the BGP routing table to display\n"
 	 JSON_HELP, cmd_show_routes, 0},

@@ -100,6 +100,12 @@ struct bgp_peer {
 	/* The network domain of the session: its number in the views of
 	 * bgp_domain.c (0, the default, unless `neighbor X domain NAME`). */
 	uint8_t domain;
+	/* maximum-prefix-out, advertise-summary, advertise-cidrs
+	 * (bgp_advertise.c): NULL unless the neighbor has one of them and
+	 * its session is up. In a family where it is active
+	 * (bgp_advertise_active()), adj_out holds what the outbound policy
+	 * allows and this decides what is sent. */
+	struct bgp_advertise *advertise;
 };
 
 struct bgp_instance {
@@ -306,6 +312,39 @@ struct bgp_attr_set *bgp_output_adj_out(const struct bgp_peer *peer, const struc
 /* dest is being freed: drop whatever an Adj-RIB-Out still holds under its
  * id (the RIB calls this; normally nothing is left). */
 void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest);
+
+/* Send withdrawals and announcements (grouped by attribute set) of one
+ * family to peer, as they are; for bgp_advertise.c. Borrows everything. */
+void bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn, size_t nwithdrawn,
+		     const struct prefix *announced, struct bgp_attr_set *const *sets, size_t nannounced);
+/* Our address on the session as a's next hop, for family afi; -1 when we
+ * have no usable address. */
+int bgp_output_self_next_hop(struct bgp_attrs *a, const struct bgp_conn *conn, enum bgp_afi afi);
+
+/* Outbound shaping (bgp_advertise.c, docs/advertise.md). */
+struct bgp_advertise;
+/* Make or drop peer->advertise to match the configuration (at a full
+ * sync of an established session). */
+void bgp_advertise_configure(struct bgp_peer *peer);
+/* Whether peer->advertise decides what is sent in afi (the family has
+ * one of the options and the session is up). */
+bool bgp_advertise_active(const struct bgp_peer *peer, enum bgp_afi afi);
+/* The Adj-RIB-Out of a shaped peer changed in afi: plan again soon. */
+void bgp_advertise_changed(struct bgp_peer *peer, enum bgp_afi afi);
+/* The Loc-RIB changed (the queue of changed destinations): a peer with
+ * advertise-cidrs or advertise-summary plans again when afi is among
+ * them, since CIDR reachability and the routed set follow the Loc-RIB,
+ * not only the peer's Adj-RIB-Out. */
+void bgp_advertise_rib_changed(struct bgp_peer *peer, enum bgp_afi afi, const struct bgp_dest *changed);
+/* Plan and send now (after a full sync); nothing for unshaped peers. */
+void bgp_advertise_run(struct bgp_peer *peer, enum bgp_afi afi);
+/* The next plan of afi announces everything it sends again (the peer
+ * asked for our routes). */
+void bgp_advertise_resend(struct bgp_peer *peer, enum bgp_afi afi);
+/* The session went down: free the state. */
+void bgp_advertise_peer_down(struct bgp_peer *peer);
+/* Visit what a shaped peer was sent, in prefix order. */
+int bgp_advertise_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg);
 
 /* The update context (RFC 6793 AS size, families, our addresses) of the
  * peer's current session. */

@@ -14,6 +14,9 @@
  *    address for routes we originate, unchanged otherwise.
  * Then the neighbor's outbound policy (bgp_policy.c): prefix-list,
  * filter-list, route-map; a deny withdraws the route from that peer.
+ * A neighbor with maximum-prefix-out, advertise-summary or
+ * advertise-cidrs sends what bgp_advertise.c plans from its Adj-RIB-Out
+ * instead of the Adj-RIB-Out itself.
  */
 #include "bgp_internal.h"
 
@@ -220,7 +223,9 @@ static int push_prefix(struct prefix **list, size_t *n, size_t *cap, const struc
 	return 0;
 }
 
-static int batch_announce(struct batch *b, struct bgp_attr_set *set, const struct prefix *p)
+/* inline: refresh_dest() calls it for every route to every peer, and it
+ * should stay in its body as when it was the only caller. */
+static inline int batch_announce(struct batch *b, struct bgp_attr_set *set, const struct prefix *p)
 {
 	/* Most batches hold few distinct sets; search from the newest, which
 	 * is where consecutive prefixes of one peer's table land. */
@@ -317,6 +322,28 @@ static int ensure_adj_out(struct bgp_peer *peer)
 	return 0;
 }
 
+/* ---- outbound shaping (bgp_advertise.c) --------------------------------------- */
+
+/* A peer with maximum-prefix-out, advertise-summary or advertise-cidrs:
+ * its Adj-RIB-Out keeps what the policy allows, and bgp_advertise.c
+ * decides, once per burst, what is sent. */
+static int shaped_changed(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	bgp_advertise_changed(peer, afi);
+	return 0;
+}
+
+/* The NULL test first: plain peers pay nothing more. */
+static inline bool shaped(const struct bgp_peer *peer, enum bgp_afi afi)
+{
+	return peer->advertise != NULL && bgp_advertise_active(peer, afi);
+}
+
+int bgp_output_self_next_hop(struct bgp_attrs *a, const struct bgp_conn *conn, enum bgp_afi afi)
+{
+	return set_self_next_hop(a, conn, afi);
+}
+
 /* Bring the peer's Adj-RIB-Out entry for dest up to date, noting the
  * change in the batch. */
 static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, struct batch *b)
@@ -338,6 +365,8 @@ static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, stru
 	if (want == NULL) {
 		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(rib, have);
+		if (shaped(peer, afi))
+			return shaped_changed(peer, afi);
 		peer->pfx_sent[afsafi_of(afi)]--;
 		return push_prefix(&b->withdrawn, &b->nwithdrawn, &b->wcap, &dest->prefix);
 	}
@@ -348,8 +377,10 @@ static int refresh_dest(struct bgp_peer *peer, const struct bgp_dest *dest, stru
 	peer->adj_out[dest->id] = want;
 	if (have != NULL)
 		bgp_attrset_unref(rib, have);
-	else
+	else if (!shaped(peer, afi))
 		peer->pfx_sent[afsafi_of(afi)]++;
+	if (shaped(peer, afi))
+		return shaped_changed(peer, afi);
 	return batch_announce(b, want, &dest->prefix);
 }
 
@@ -363,7 +394,8 @@ void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest)
 			continue;
 		peer->adj_out[dest->id] = NULL;
 		bgp_attrset_unref(bgp->rib, have);
-		peer->pfx_sent[afsafi_of(bgp_afi_of(&dest->prefix))]--;
+		if (!shaped(peer, bgp_afi_of(&dest->prefix)))
+			peer->pfx_sent[afsafi_of(bgp_afi_of(&dest->prefix))]--;
 	}
 }
 
@@ -411,6 +443,8 @@ static void flush(void *arg)
 			mrai_after_send(peer, &b);
 			batch_send(peer, &b, (enum bgp_afi)afi);
 			batch_free(&b);
+			if (shaped(peer, (enum bgp_afi)afi))
+				bgp_advertise_rib_changed(peer, (enum bgp_afi)afi, changed);
 		}
 	}
 	bgp_fib_sync(bgp, changed);
@@ -458,12 +492,14 @@ static void sync_family(struct bgp_peer *peer, enum bgp_afi afi)
 {
 	struct dump d = {.peer = peer};
 
+	bgp_advertise_configure(peer);
 	/* Order does not matter on the wire (UPDATEs group by attribute
 	 * set): no sort of the whole table. */
 	bgp_rib_scan(peer->bgp->rib, afi, dump_one, &d);
 	mrai_after_send(peer, &d.batch);
 	batch_send(peer, &d.batch, afi);
 	batch_free(&d.batch);
+	bgp_advertise_run(peer, afi);
 }
 
 /* Bring the peer's whole Adj-RIB-Out up to date from the Loc-RIB, each
@@ -496,6 +532,7 @@ void bgp_output_peer_down(struct bgp_peer *peer)
 {
 	timer_stop(&peer->mrai);
 	peer->mrai_deferred = false;
+	bgp_advertise_peer_down(peer);
 	for (uint32_t id = 0; id < peer->adj_out_cap; id++)
 		bgp_attrset_unref(peer->bgp->rib, peer->adj_out[id]);
 	free(peer->adj_out);
@@ -529,6 +566,7 @@ void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi)
 		return;
 	/* Forget what was sent, so the scan sends every route again. */
 	bgp_rib_scan(peer->bgp->rib, afi, forget_one, &f);
+	bgp_advertise_resend(peer, afi);
 	peer->pfx_sent[afsafi_of(afi)] = 0;
 	sync_family(peer, afi);
 }
@@ -551,6 +589,8 @@ int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_f
 {
 	struct adj_out_walk w = {.peer = peer, .fn = fn, .arg = arg};
 
+	if (shaped(peer, afi))
+		return bgp_advertise_walk(peer, afi, fn, arg);
 	return bgp_rib_walk(peer->bgp->rib, afi, adj_out_visit, &w);
 }
 
@@ -566,4 +606,25 @@ void bgp_output_mrai_expired(void *arg)
 	for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
 		if (family_negotiated(peer, (enum bgp_afi)afi))
 			sync_family(peer, (enum bgp_afi)afi);
+}
+
+void bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn, size_t nwithdrawn,
+		     const struct prefix *announced, struct bgp_attr_set *const *sets, size_t nannounced)
+{
+	struct batch b = {0};
+
+	for (size_t i = 0; i < nwithdrawn; i++)
+		if (push_prefix(&b.withdrawn, &b.nwithdrawn, &b.wcap, &withdrawn[i]) != 0)
+			goto out;
+	for (size_t i = 0; i < nannounced; i++)
+		if (batch_announce(&b, sets[i], &announced[i]) != 0)
+			goto out;
+	mrai_after_send(peer, &b);
+	batch_send(peer, &b, afi);
+	batch_free(&b);
+	return;
+out:
+	log_err(LOG_TAG, "%s: out of memory sending %zu withdrawals and %zu announcements; `clear bgp %s soft out` "
+		"sends them again", peer->name, nwithdrawn, nannounced, peer->name);
+	batch_free(&b);
 }

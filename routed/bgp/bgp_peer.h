@@ -158,6 +158,14 @@ const struct bgp_approval_stats *bgp_approval_stats(const struct bgp_instance *b
 int bgp_approval_preview(struct bgp_instance *bgp, const struct prefix *p, FILE *out);
 struct json_object *bgp_approval_preview_json(struct bgp_instance *bgp, const struct prefix *p);
 
+/* `show bgp [ipv4|ipv6 unicast] neighbors X advertise-plan [json]`: what
+ * the last plan of a shaped neighbor sends, what it holds back and what
+ * it summarised (bgp_advertise.c). The text form returns -1 when no
+ * neighbor has that address; the JSON then has "warning". */
+int bgp_show_advertise_plan(const struct bgp_instance *bgp, const struct prefix *addr, enum bgp_afi afi, FILE *out);
+struct json_object *bgp_show_advertise_plan_json(const struct bgp_instance *bgp, const struct prefix *addr,
+						 enum bgp_afi afi);
+
 /* The instance's RIB (for show commands and the FIB). */
 struct bgp_rib *bgp_instance_rib(struct bgp_instance *bgp);
 

@@ -205,6 +205,89 @@ static void caps_text(const struct bgp_caps *c, char *buf, size_t len)
 		 c->extended_message ? " extended-message" : "", c->gr.present ? " graceful-restart" : "");
 }
 
+/* ---- per address family: policy names and counters, as FRR words them --------- */
+
+enum policy_kind { POLICY_KIND_PLIST, POLICY_KIND_FILTER, POLICY_KIND_RMAP, POLICY_KINDS };
+
+static const char *policy_name(const struct bgp_neighbor_af_config *f, enum policy_kind k, int dir)
+{
+	return k == POLICY_KIND_PLIST ? f->prefix_list[dir] : k == POLICY_KIND_FILTER ? f->filter_list[dir] : f->route_map[dir];
+}
+
+/* FRR marks a name with '*' when the object it names is defined. */
+static bool policy_defined(const struct bgp_instance *bgp, enum bgp_afi afi, enum policy_kind k, const char *name)
+{
+	if (k == POLICY_KIND_PLIST)
+		return prefix_list_exists(bgp->policy, afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET, name);
+	if (k == POLICY_KIND_FILTER)
+		return as_path_list_exists(bgp->policy, name);
+	return bgp->policy != NULL && route_map_find(bgp->policy, name) != NULL;
+}
+
+/* FRR's order: prefix-list, filter-list, route-map; in before out. */
+static const char *const policy_text[POLICY_KINDS][BGP_POLICY_DIR_COUNT] = {
+	{"Incoming update prefix filter list is", "Outgoing update prefix filter list is"},
+	{"Incoming update AS path filter list is", "Outgoing update AS path filter list is"},
+	{"Route map for incoming advertisements is", "Route map for outgoing advertisements is"}};
+static const char *const policy_key[POLICY_KINDS][BGP_POLICY_DIR_COUNT] = {
+	{"incomingUpdatePrefixFilterList", "outgoingUpdatePrefixFilterList"},
+	{"incomingUpdateAsPathFilterList", "outgoingUpdateAsPathFilterList"},
+	{"routeMapForIncomingAdvertisements", "routeMapForOutgoingAdvertisements"}};
+
+static void neighbor_af_text(const struct bgp_instance *bgp, const struct bgp_peer *p, enum bgp_afi afi, FILE *out)
+{
+	const struct bgp_neighbor_af_config *f = &p->cfg.af[afi];
+
+	fprintf(out, " For address family: %s Unicast\n", afi == BGP_AFI_IPV6 ? "IPv6" : "IPv4");
+	if (rcfg_neighbor_af_has_policy(f, BGP_POLICY_IN))
+		fputs("  Inbound path policy configured\n", out);
+	if (rcfg_neighbor_af_has_policy(f, BGP_POLICY_OUT))
+		fputs("  Outbound path policy configured\n", out);
+	for (int k = 0; k < POLICY_KINDS; k++)
+		for (int d = 0; d < BGP_POLICY_DIR_COUNT; d++) {
+			const char *name = policy_name(f, (enum policy_kind)k, d);
+			if (name[0] != '\0')
+				fprintf(out, "  %s %s%s\n", policy_text[k][d],
+					policy_defined(bgp, afi, (enum policy_kind)k, name) ? "*" : "", name);
+		}
+	fprintf(out, "  %u accepted prefixes\n", p->pfx_rcvd[afsafi_of(afi)]);
+	if (f->max_prefix != 0)
+		fprintf(out, "  Maximum prefixes allowed %u%s\n", f->max_prefix,
+			f->max_prefix_warning_only ? " (warning-only)" : "");
+	if (f->max_prefix_out != 0)
+		fprintf(out, "  Maximum allowed prefixes sent %u\n", f->max_prefix_out);
+	if (f->advertise_summary || f->advertise_cidr_count > 0)
+		fprintf(out, "  Outbound set shaped by %s (show bgp neighbors %s advertise-plan)\n",
+			f->advertise_cidr_count > 0 ? "advertise-cidrs" : "advertise-summary", p->name);
+}
+
+static struct json_object *neighbor_af_json(const struct bgp_peer *p, enum bgp_afi afi)
+{
+	const struct bgp_neighbor_af_config *f = &p->cfg.af[afi];
+	struct json_object *o = json_object_new_object();
+
+	if (rcfg_neighbor_af_has_policy(f, BGP_POLICY_IN))
+		json_object_object_add(o, "inboundPathPolicyConfig", json_object_new_boolean(true));
+	if (rcfg_neighbor_af_has_policy(f, BGP_POLICY_OUT))
+		json_object_object_add(o, "outboundPathPolicyConfig", json_object_new_boolean(true));
+	for (int k = 0; k < POLICY_KINDS; k++)
+		for (int d = 0; d < BGP_POLICY_DIR_COUNT; d++) {
+			const char *name = policy_name(f, (enum policy_kind)k, d);
+			if (name[0] != '\0')
+				json_object_object_add(o, policy_key[k][d], json_object_new_string(name));
+		}
+	json_object_object_add(o, "acceptedPrefixCounter", json_object_new_int64(p->pfx_rcvd[afsafi_of(afi)]));
+	json_object_object_add(o, "sentPrefixCounter", json_object_new_int64(p->pfx_sent[afsafi_of(afi)]));
+	if (f->max_prefix != 0) {
+		json_object_object_add(o, "prefixAllowedMax", json_object_new_int64(f->max_prefix));
+		json_object_object_add(o, "prefixAllowedMaxWarning", json_object_new_boolean(f->max_prefix_warning_only));
+		json_object_object_add(o, "prefixAllowedWarningThresh", json_object_new_int(f->max_prefix_threshold));
+	}
+	if (f->max_prefix_out != 0)
+		json_object_object_add(o, "maximumPrefixOut", json_object_new_int64(f->max_prefix_out));
+	return o;
+}
+
 void bgp_show_neighbors(const struct bgp_instance *bgp, const struct prefix *only, FILE *out)
 {
 	char rid[INET_ADDRSTRLEN], up[32], caps[160], err[BGP_ERROR_NAME_MAX];
@@ -236,6 +319,9 @@ void bgp_show_neighbors(const struct bgp_instance *bgp, const struct prefix *onl
 		fprintf(out, "  Messages: %llu received, %llu sent; %llu updates received\n",
 			(unsigned long long)msgs_total(p->stats.msgs_in), (unsigned long long)msgs_total(p->stats.msgs_out),
 			(unsigned long long)p->stats.updates_in);
+		for (size_t i = 0; i < sizeof(afis) / sizeof(afis[0]); i++)
+			if (p->cfg.active[afis[i]])
+				neighbor_af_text(bgp, p, afis[i], out);
 		fprintf(out, "  Connections established %u; dropped %u\n", p->stats.established, p->stats.dropped);
 		if (p->last_reset[0] != '\0')
 			fprintf(out, "  Last reset %s ago, due to %s\n", up, p->last_reset);
@@ -311,6 +397,11 @@ struct json_object *bgp_show_neighbors_json(const struct bgp_instance *bgp, cons
 		json_object_object_add(stats, "totalSent", json_object_new_int64((int64_t)msgs_total(p->stats.msgs_out)));
 		json_object_object_add(stats, "totalRecv", json_object_new_int64((int64_t)msgs_total(p->stats.msgs_in)));
 		json_object_object_add(o, "messageStats", stats);
+		struct json_object *afs = json_object_new_object();
+		for (size_t i = 0; i < sizeof(afis) / sizeof(afis[0]); i++)
+			if (p->cfg.active[afis[i]])
+				json_object_object_add(afs, json_afi_key(afis[i]), neighbor_af_json(p, afis[i]));
+		json_object_object_add(o, "addressFamilyInfo", afs);
 		json_object_object_add(o, "connectionsEstablished", json_object_new_int64(p->stats.established));
 		json_object_object_add(o, "connectionsDropped", json_object_new_int64(p->stats.dropped));
 		if (p->last_reset[0] != '\0')

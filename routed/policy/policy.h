@@ -170,4 +170,10 @@ enum policy_result as_path_list_apply(struct policy_config *pc, const char *name
 uint64_t prefix_list_signature(struct policy_config *pc, int family, const char *name);
 uint64_t as_path_list_signature(struct policy_config *pc, const char *name);
 
+/* Whether a prefix-list of the family (AF_INET, AF_INET6), or an AS-path
+ * access-list, of that name is defined (show commands mark those that
+ * are, as FRR does). */
+bool prefix_list_exists(struct policy_config *pc, int family, const char *name);
+bool as_path_list_exists(struct policy_config *pc, const char *name);
+
 #endif

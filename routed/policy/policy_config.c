@@ -705,3 +705,13 @@ uint64_t as_path_list_signature(struct policy_config *pc, const char *name)
 	uint64_t h = mix(0x4150u, name_gen(&pc->aspath, name));
 	return h != 0 ? h : 1;
 }
+
+bool prefix_list_exists(struct policy_config *pc, int family, const char *name)
+{
+	return pc != NULL && name != NULL && policy_set_find(family == AF_INET6 ? &pc->plist6 : &pc->plist4, name) != NULL;
+}
+
+bool as_path_list_exists(struct policy_config *pc, const char *name)
+{
+	return pc != NULL && name != NULL && policy_set_find(&pc->aspath, name) != NULL;
+}

@@ -89,6 +89,33 @@ def test_inbound_and_outbound_policy(pair):
                what="FRR sees the community the outbound route-map adds")
 
 
+def test_neighbor_shows_policy_names(pair):
+    """`show bgp neighbors X` names the policy as FRR does, '*' marking
+    the objects that are defined, with FRR's JSON keys."""
+    session, frr = pair
+    settled(session, frr)
+    configure(session, f"router bgp {GW_AS}", "address-family ipv4 unicast",
+              "neighbor 198.51.100.2 prefix-list NOT-DEFINED out")
+    af = json.loads(session.run("show bgp neighbors 198.51.100.2 json").output)["198.51.100.2"][
+        "addressFamilyInfo"]["ipv4Unicast"]
+    assert af["inboundPathPolicyConfig"] is True and af["outboundPathPolicyConfig"] is True
+    assert af["incomingUpdatePrefixFilterList"] == "FROM-FRR"
+    assert af["outgoingUpdatePrefixFilterList"] == "NOT-DEFINED"
+    assert af["incomingUpdateAsPathFilterList"] == "FRR-PATHS"
+    assert af["routeMapForIncomingAdvertisements"] == "IMPORT"
+    assert af["routeMapForOutgoingAdvertisements"] == "EXPORT"
+    assert "outgoingUpdateAsPathFilterList" not in af
+    assert af["acceptedPrefixCounter"] == 1
+    text = session.run("show bgp neighbors 198.51.100.2").output
+    for line in ("Inbound path policy configured", "Outbound path policy configured",
+                 "Incoming update prefix filter list is *FROM-FRR",
+                 "Outgoing update prefix filter list is NOT-DEFINED",
+                 "Incoming update AS path filter list is *FRR-PATHS",
+                 "Route map for incoming advertisements is *IMPORT",
+                 "Route map for outgoing advertisements is *EXPORT", "1 accepted prefixes"):
+        assert f"  {line}\n" in text, (line, text)
+
+
 def test_policy_edits_apply_without_session_reset(pair):
     session, frr = pair
     settled(session, frr)

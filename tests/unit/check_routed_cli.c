@@ -31,7 +31,7 @@ static char *read_golden(const char *name)
 	return text;
 }
 
-static const char *const goldens[] = {"empty", "full", "parents", "neighbor-options", "approval", "domains"};
+static const char *const goldens[] = {"empty", "full", "parents", "neighbor-options", "approval", "domains", "advertise"};
 
 START_TEST(test_golden_round_trip)
 {
@@ -410,6 +410,19 @@ static const struct option_case option_cases[] = {
 	 "no neighbor 192.0.2.2 maximum-prefix 10"},
 	{AF6, "neighbor 2001:db8::2 maximum-prefix 10 75", "  neighbor 2001:db8::2 maximum-prefix 10\n",
 	 "no neighbor 2001:db8::2 maximum-prefix 10 75"},
+	{AF4, "neighbor 192.0.2.2 maximum-prefix-out 100", "  neighbor 192.0.2.2 maximum-prefix-out 100\n",
+	 "no neighbor 192.0.2.2 maximum-prefix-out"},
+	{AF6, "neighbor 2001:db8::2 maximum-prefix-out 4294967295",
+	 "  neighbor 2001:db8::2 maximum-prefix-out 4294967295\n", "no neighbor 2001:db8::2 maximum-prefix-out 4294967295"},
+	{AF4, "neighbor 192.0.2.2 advertise-summary", "  neighbor 192.0.2.2 advertise-summary\n",
+	 "no neighbor 192.0.2.2 advertise-summary"},
+	{AF4, "neighbor 192.0.2.2 advertise-summary allow-overreach",
+	 "  neighbor 192.0.2.2 advertise-summary allow-overreach\n", "no neighbor 192.0.2.2 advertise-summary"},
+	/* Sorted and without duplicates. */
+	{AF4, "neighbor 192.0.2.2 advertise-cidrs 198.19.0.0/16 198.18.0.0/15 198.19.0.0/16",
+	 "  neighbor 192.0.2.2 advertise-cidrs 198.18.0.0/15 198.19.0.0/16\n", "no neighbor 192.0.2.2 advertise-cidrs"},
+	{AF6, "neighbor 2001:db8::2 advertise-cidrs 2001:db8:1::/48", "  neighbor 2001:db8::2 advertise-cidrs 2001:db8:1::/48\n",
+	 "no neighbor 2001:db8::2 advertise-cidrs 2001:db8:1::/48"},
 	{AF4, "neighbor 192.0.2.2 allowas-in", "  neighbor 192.0.2.2 allowas-in\n", "no neighbor 192.0.2.2 allowas-in"},
 	{AF4, "neighbor 192.0.2.2 allowas-in 3", "  neighbor 192.0.2.2 allowas-in\n", "no neighbor 192.0.2.2 allowas-in 3"},
 	{AF4, "neighbor 192.0.2.2 allowas-in 1", "  neighbor 192.0.2.2 allowas-in 1\n", "no neighbor 192.0.2.2 allowas-in"},
@@ -528,6 +541,13 @@ static const struct bad_case bad_cases[] = {
 	{AF4, "neighbor 198.51.100.1 maximum-prefix 10 101", "% Invalid value '101' for (1-100)\n"},
 	{AF4, "neighbor 198.51.100.1 maximum-prefix 10 0", "% Invalid value '0' for (1-100)\n"},
 	{AF4, "neighbor 198.51.100.1 allowas-in 11", "% Invalid value '11' for (1-10)\n"},
+	{AF4, "neighbor 198.51.100.1 maximum-prefix-out 0", "% Invalid value '0' for (1-4294967295)\n"},
+	{AF4, "neighbor 198.51.100.1 advertise-cidrs 198.18.0.1/16",
+	 "% Malformed prefix '198.18.0.1/16' (a network, such as 198.18.0.0/16)\n"},
+	{AF4, "neighbor 198.51.100.1 advertise-cidrs 198.18.0.0/16 bogus",
+	 "% Malformed prefix 'bogus' (a network, such as 198.18.0.0/16)\n"},
+	{AF4, "neighbor 198.51.100.1 advertise-cidrs 2001:db8::/32", "% 2001:db8::/32 is not an ipv4 prefix\n"},
+	{AF4, "neighbor 192.0.2.99 advertise-summary", "% Specify remote-as or peer-group commands first\n"},
 	{AF4, "neighbor 198.51.100.1 allowas-in 0", "% Invalid value '0' for (1-10)\n"},
 	{AF4, "neighbor 192.0.2.99 next-hop-self", "% Specify remote-as or peer-group commands first\n"},
 	{AF4, "neighbor 192.0.2.99 allowas-in", "% Specify remote-as or peer-group commands first\n"},
