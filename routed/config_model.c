@@ -119,8 +119,8 @@ static bool neighbor_af_equal(const struct bgp_neighbor_af_config *a, const stru
 	return a->next_hop_self == b->next_hop_self && a->max_prefix == b->max_prefix &&
 	       a->max_prefix_threshold == b->max_prefix_threshold &&
 	       a->max_prefix_warning_only == b->max_prefix_warning_only && a->allowas_in == b->allowas_in &&
-	       a->allowas_in_count == b->allowas_in_count &&
-	       policy_names_equal(a, b);
+	       a->allowas_in_count == b->allowas_in_count && a->soft_reconfig_in == b->soft_reconfig_in &&
+	       a->weight == b->weight && policy_names_equal(a, b);
 }
 
 bool rcfg_neighbor_af_has_policy(const struct bgp_neighbor_af_config *f, enum bgp_policy_dir dir)
@@ -418,7 +418,8 @@ static bool neighbor_af_is_default(const struct bgp_neighbor_config *n, enum bgp
 	const struct bgp_neighbor_af_config *f = &n->af[afi];
 
 	return n->active[afi] == (bgp_afi_of(&n->addr) == afi) && !f->next_hop_self && f->max_prefix == 0 &&
-	       f->allowas_in == ALLOWAS_IN_OFF && !rcfg_neighbor_af_has_policy(f, BGP_POLICY_IN) &&
+	       f->allowas_in == ALLOWAS_IN_OFF && !f->soft_reconfig_in && f->weight == 0 &&
+	       !rcfg_neighbor_af_has_policy(f, BGP_POLICY_IN) &&
 	       !rcfg_neighbor_af_has_policy(f, BGP_POLICY_OUT);
 }
 
@@ -445,6 +446,8 @@ static void print_neighbor_af(const struct bgp_neighbor_config *n, enum bgp_afi 
 	for (int d = 0; d < BGP_POLICY_DIR_COUNT; d++)
 		if (f->filter_list[d][0] != '\0')
 			fprintf(out, "  neighbor %s filter-list %s %s\n", a, f->filter_list[d], policy_dir_name[d]);
+	if (f->soft_reconfig_in)
+		fprintf(out, "  neighbor %s soft-reconfiguration inbound\n", a);
 	if (f->max_prefix != 0) {
 		fprintf(out, "  neighbor %s maximum-prefix %u", a, f->max_prefix);
 		if (f->max_prefix_threshold != CONFIG_BGP_MAXPREFIX_THRESHOLD_DEFAULT)
@@ -457,6 +460,8 @@ static void print_neighbor_af(const struct bgp_neighbor_config *n, enum bgp_afi 
 		fprintf(out, "  neighbor %s allowas-in\n", a);
 	else if (f->allowas_in == ALLOWAS_IN_COUNT)
 		fprintf(out, "  neighbor %s allowas-in %u\n", a, f->allowas_in_count);
+	if (f->weight != 0)
+		fprintf(out, "  neighbor %s weight %u\n", a, f->weight);
 }
 
 static void print_bgp(const struct bgp_config *bgp, FILE *out)
@@ -543,6 +548,10 @@ static struct json_object *neighbor_af_json(const struct bgp_neighbor_af_config 
 		json_object_object_add(o, "allowasIn", json_object_new_string("origin"));
 	else if (f->allowas_in == ALLOWAS_IN_COUNT)
 		json_object_object_add(o, "allowasIn", json_object_new_int(f->allowas_in_count));
+	if (f->soft_reconfig_in)
+		json_object_object_add(o, "inboundSoftConfigPermit", json_object_new_boolean(true));
+	if (f->weight != 0)
+		json_object_object_add(o, "weight", json_object_new_int64(f->weight));
 	/* FRR's names: "prefixListIn", "routeMapOut", "filterListIn", ... */
 	static const char *const keys[3][BGP_POLICY_DIR_COUNT] = {
 		{"prefixListIn", "prefixListOut"}, {"filterListIn", "filterListOut"}, {"routeMapIn", "routeMapOut"}};

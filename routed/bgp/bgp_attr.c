@@ -880,6 +880,8 @@ uint64_t bgp_attrs_hash(const struct bgp_attrs *a)
 
 	if (has(a, BGP_ATTR_ORIGIN))
 		h = hash_u64(h, a->origin);
+	if (a->weight != 0)
+		h = hash_u64(h, 0x100000000ull | a->weight);
 	if (has(a, BGP_ATTR_AS_PATH)) {
 		struct path_iter it = {.path = &a->aspath};
 		uint64_t tok;
@@ -946,7 +948,7 @@ static bool list_equal(const void *x, size_t nx, const void *y, size_t ny, size_
 
 bool bgp_attrs_equal(const struct bgp_attrs *a, const struct bgp_attrs *b)
 {
-	if (a->present != b->present)
+	if (a->present != b->present || a->weight != b->weight)
 		return false;
 	if (has(a, BGP_ATTR_ORIGIN) && a->origin != b->origin)
 		return false;

@@ -148,8 +148,11 @@ static int prepend_local_as(struct bgp_aspath *path, uint32_t local_as, struct b
 
 static void withdraw_all(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *list, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		bgp_rib_withdraw(rib, peer, &list[i]);
+		if (peer->adj_in != NULL)
+			bgp_adj_in_remove(peer, &list[i]);
+	}
 }
 
 /* The attributes for one family: IPv4 NLRI carry NEXT_HOP, IPv6 NLRI the
@@ -199,6 +202,19 @@ static int announce_with_policy(struct bgp_rib *rib, struct bgp_peer *peer, bool
 	return 0;
 }
 
+/* `soft-reconfiguration inbound`: the routes as received, before the
+ * policy (and the neighbor's weight), go to the peer's copy first. */
+static int keep_as_received(struct bgp_peer *peer, const struct bgp_attrs *a, const struct prefix *list, size_t n)
+{
+	struct bgp_attr_set *set = bgp_attrset_intern(peer->bgp->rib, a);
+	int rc = set == NULL ? -1 : 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = bgp_adj_in_set(peer, &list[i], set);
+	bgp_attrset_unref(peer->bgp->rib, set);
+	return rc;
+}
+
 static int announce(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct bgp_attrs *attrs,
 		    const struct prefix *list, size_t n, bool ipv6)
 {
@@ -208,6 +224,9 @@ static int announce(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const
 	if (n == 0)
 		return 0;
 	family_attrs(attrs, ipv6, &a);
+	if (peer->cfg.af[afi].soft_reconfig_in && keep_as_received(peer, &a, list, n) != 0)
+		return -1;
+	a.weight = peer->cfg.af[afi].weight;
 	if (bgp_policy_wanted(peer, afi, BGP_POLICY_IN, ebgp))
 		return announce_with_policy(rib, peer, ebgp, &a, list, n, afi);
 	struct bgp_attr_set *set = bgp_attrset_intern(rib, &a);
@@ -303,6 +322,7 @@ int bgp_input_update(struct bgp_conn *conn)
 
 void bgp_input_peer_down(struct bgp_peer *peer)
 {
+	bgp_adj_in_session_down(peer);
 	bgp_rib_peer_down(peer->bgp->rib, peer);
 	bgp_output_peer_down(peer);
 }
