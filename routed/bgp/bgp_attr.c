@@ -3,7 +3,6 @@
  */
 #include "bgp_attr.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1029,12 +1028,19 @@ static void tb_puts(struct textbuf *tb, const char *s)
 	tb->need += n;
 }
 
+/* By hand rather than snprintf: an AS-path access-list formats every new
+ * AS_PATH it meets, and that formatting was most of its cost. */
 static void tb_putu(struct textbuf *tb, uint32_t v)
 {
-	char tmp[12];
+	char tmp[11]; /* 4294967295 and the NUL */
+	size_t i = sizeof(tmp) - 1;
 
-	snprintf(tmp, sizeof(tmp), "%" PRIu32, v);
-	tb_puts(tb, tmp);
+	tmp[i] = '\0';
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	tb_puts(tb, tmp + i);
 }
 
 size_t bgp_aspath_format(const struct bgp_aspath *path, char *buf, size_t len)
