@@ -825,10 +825,27 @@ static bool path_next(struct path_iter *it, uint64_t *tok)
 	return false;
 }
 
+/* Segment by segment: the usual case, and a quick answer when it holds. */
+static bool aspath_same_segments(const struct bgp_aspath *x, const struct bgp_aspath *y)
+{
+	if (x->nsegs != y->nsegs)
+		return false;
+	for (size_t i = 0; i < x->nsegs; i++) {
+		const struct bgp_as_segment *sx = &x->segs[i], *sy = &y->segs[i];
+		if (sx->type != sy->type || sx->count != sy->count ||
+		    (sx->asns != sy->asns && memcmp(sx->asns, sy->asns, sx->count * sizeof(uint32_t)) != 0))
+			return false;
+	}
+	return true;
+}
+
 static bool aspath_equal(const struct bgp_aspath *x, const struct bgp_aspath *y)
 {
 	struct path_iter a = {.path = x}, b = {.path = y};
 	uint64_t ta, tb;
+
+	if (aspath_same_segments(x, y))
+		return true;
 
 	for (;;) {
 		bool ma = path_next(&a, &ta), mb = path_next(&b, &tb);
