@@ -61,7 +61,8 @@ from lib.peers import (BirdRouter, FrrRouter, PeerError, bird_available,  # noqa
 from lib.skyipc import Session  # noqa: E402
 from benchlib import BenchError, first_line, interrupt_on_signals, say, signals_held  # noqa: E402
 
-RECEIVERS = ("skygate", "bird", "frr", "skygate-policy", "bird-policy", "skygate-soft-in")
+RECEIVERS = ("skygate", "bird", "frr", "skygate-policy", "bird-policy", "skygate-soft-in",
+             "skygate-soft-in-only")
 SCENARIOS = ("ingest", "fanout")
 FEEDER_AS, RECEIVER_AS, SINK_AS0 = 64512, 64513, 64514
 MAX_SINKS = 8  # 64514..64519: the ASes the feeder keeps off its paths
@@ -527,6 +528,19 @@ class SkygateSoftInReceiver(SkygatePolicyReceiver):
             f"  neighbor {self.plan.a['feeder']} soft-reconfiguration inbound\n exit-address-family")
 
 
+class SkygateSoftInOnlyReceiver(SkygateReceiver):
+    """soft-reconfiguration inbound without a policy: the routes as
+    received share their attribute sets with the RIB."""
+    name, label = "skygate-soft-in-only", "skygate-routed, soft-reconfiguration inbound, no policy"
+
+    def config(self) -> str:
+        fam = self.plan.family
+        return super().config().replace(
+            "exit\n", f" address-family {fam} unicast\n"
+                      f"  neighbor {self.plan.a['feeder']} soft-reconfiguration inbound\n"
+                      " exit-address-family\nexit\n")
+
+
 class BirdPolicyReceiver(BirdReceiver):
     name, label = "bird-policy", "BIRD, inbound filter"
 
@@ -549,7 +563,7 @@ class BirdPolicyReceiver(BirdReceiver):
 RECEIVER_CLASSES: dict[str, type[Receiver]] = {
     "skygate": SkygateReceiver, "bird": BirdReceiver, "frr": FrrReceiver,
     "skygate-policy": SkygatePolicyReceiver, "bird-policy": BirdPolicyReceiver,
-    "skygate-soft-in": SkygateSoftInReceiver}
+    "skygate-soft-in": SkygateSoftInReceiver, "skygate-soft-in-only": SkygateSoftInOnlyReceiver}
 
 
 # --------------------------------------------------------------------------
@@ -932,7 +946,7 @@ def ratios(med: dict) -> dict:
     out: dict = {}
     pairs = [("skygate", "bird"), ("skygate", "frr"),
              ("skygate-policy", "skygate"), ("skygate-policy", "bird-policy"),
-             ("skygate-soft-in", "skygate-policy")]
+             ("skygate-soft-in", "skygate-policy"), ("skygate-soft-in-only", "skygate")]
     for scenario, by in med.items():
         for mine, ref in pairs:
             sg, rf = by.get(mine, {}), by.get(ref, {})
@@ -1034,7 +1048,7 @@ def parse_args(argv=None):
     p.add_argument("--repeat", type=int, default=1, help="runs per receiver and scenario "
                    "(default 1); the report gives the median")
     p.add_argument("--receivers", default="skygate,bird,frr",
-                   help="comma-separated subset of skygate,bird,frr,skygate-policy,bird-policy,skygate-soft-in "
+                   help="comma-separated subset of skygate,bird,frr,skygate-policy,bird-policy,skygate-soft-in,skygate-soft-in-only "
                         "(the last two with an inbound policy: README-bgp-ingest.md; default the first three)")
     p.add_argument("--scenarios", default=",".join(SCENARIOS),
                    help="comma-separated subset of ingest,fanout")
