@@ -61,7 +61,8 @@ from lib.peers import (BirdRouter, FrrRouter, PeerError, bird_available,  # noqa
 from lib.skyipc import Session  # noqa: E402
 from benchlib import BenchError, first_line, interrupt_on_signals, say, signals_held  # noqa: E402
 
-RECEIVERS = ("skygate", "bird", "frr")
+RECEIVERS = ("skygate", "bird", "frr", "skygate-policy", "bird-policy", "skygate-soft-in",
+             "skygate-soft-in-only")
 SCENARIOS = ("ingest", "fanout")
 FEEDER_AS, RECEIVER_AS, SINK_AS0 = 64512, 64513, 64514
 MAX_SINKS = 8  # 64514..64519: the ASes the feeder keeps off its paths
@@ -471,8 +472,98 @@ class FrrReceiver(Receiver):
         return any(p.get("bestpath", {}).get("overall") for p in data.get("paths", []))
 
 
+#: The inbound policy of the `-policy` receivers, the same in both
+#: languages: POLICY_DENIES prefixes the table never holds (so every route
+#: is checked against the whole list and still accepted), an AS-path match
+#: every path of the feed passes (it starts with the feeder's AS), and a
+#: LOCAL_PREF set on what is accepted.
+POLICY_DENIES = 1000
+POLICY_LOCAL_PREF = 200
+
+
+def policy_denied(family: str, i: int) -> str:
+    # Outside the feed's space (bench/bgp_feeder.c: 198.18.0.0/16 and
+    # 2001:db8:8000::/33) and inside the documentation ranges.
+    if family == "ipv4":
+        # Every /25-/32 of two underlay /24s: 1,020 prefixes never fed.
+        nets = [(base, length, k) for base in ("198.51.100", "203.0.113")
+                for length in range(25, 33) for k in range(1 << (length - 24))]
+        base, length, k = nets[i]
+        return f"{base}.{k << (32 - length)}/{length}"
+    return f"2001:db8:{i:x}::/48"
+
+
+class SkygatePolicyReceiver(SkygateReceiver):
+    name, label = "skygate-policy", "skygate-routed, inbound policy"
+
+    def config(self) -> str:
+        fam = self.plan.family
+        kw = "ip" if fam == "ipv4" else "ipv6"
+        lines = [f"{kw} prefix-list BENCH-IN seq {5 * (i + 1)} deny {policy_denied(fam, i)}"
+                 for i in range(POLICY_DENIES)]
+        lines.append(f"{kw} prefix-list BENCH-IN seq {5 * (POLICY_DENIES + 1)} permit "
+                     + ("0.0.0.0/0 le 32" if fam == "ipv4" else "::/0 le 128"))
+        lines += [f"bgp as-path access-list BENCH-PATH seq 5 permit ^{FEEDER_AS}_",
+                  "route-map BENCH-IN permit 10",
+                  f" match {kw} address prefix-list BENCH-IN",
+                  " match as-path BENCH-PATH",
+                  f" set local-preference {POLICY_LOCAL_PREF}",
+                  "exit"]
+        lines += ["hostname sg-rcv", f"router bgp {RECEIVER_AS}", f" bgp router-id {RECEIVER_ID}"]
+        lines += [f" neighbor {addr} remote-as {asn}" for addr, asn in self.plan.peers()]
+        lines += [f" address-family {fam} unicast",
+                  f"  neighbor {self.plan.a['feeder']} route-map BENCH-IN in",
+                  " exit-address-family"]
+        return "\n".join(lines + ["exit", ""])
+
+
+class SkygateSoftInReceiver(SkygatePolicyReceiver):
+    """The same policy, and the routes kept as received too: what the
+    copy costs in memory and time."""
+    name, label = "skygate-soft-in", "skygate-routed, policy + soft-reconfiguration inbound"
+
+    def config(self) -> str:
+        return super().config().replace(
+            " exit-address-family",
+            f"  neighbor {self.plan.a['feeder']} soft-reconfiguration inbound\n exit-address-family")
+
+
+class SkygateSoftInOnlyReceiver(SkygateReceiver):
+    """soft-reconfiguration inbound without a policy: the routes as
+    received share their attribute sets with the RIB."""
+    name, label = "skygate-soft-in-only", "skygate-routed, soft-reconfiguration inbound, no policy"
+
+    def config(self) -> str:
+        fam = self.plan.family
+        return super().config().replace(
+            "exit\n", f" address-family {fam} unicast\n"
+                      f"  neighbor {self.plan.a['feeder']} soft-reconfiguration inbound\n"
+                      " exit-address-family\nexit\n")
+
+
+class BirdPolicyReceiver(BirdReceiver):
+    name, label = "bird-policy", "BIRD, inbound filter"
+
+    def config(self) -> str:
+        fam = self.plan.family
+        denies = ", ".join(policy_denied(fam, i) for i in range(POLICY_DENIES))
+        head = [f"define BENCH_DENY = [ {denies} ];", "",
+                "filter bench_in {",
+                "  if net ~ BENCH_DENY then reject;",
+                f"  if bgp_path ~ [= {FEEDER_AS} * =] then {{",
+                f"    bgp_local_pref = {POLICY_LOCAL_PREF};",
+                "    accept;",
+                "  }",
+                "  reject;",
+                "}", ""]
+        body = super().config().replace("import all; export none;", "import filter bench_in; export none;")
+        return "\n".join(head) + "\n" + body
+
+
 RECEIVER_CLASSES: dict[str, type[Receiver]] = {
-    "skygate": SkygateReceiver, "bird": BirdReceiver, "frr": FrrReceiver}
+    "skygate": SkygateReceiver, "bird": BirdReceiver, "frr": FrrReceiver,
+    "skygate-policy": SkygatePolicyReceiver, "bird-policy": BirdPolicyReceiver,
+    "skygate-soft-in": SkygateSoftInReceiver, "skygate-soft-in-only": SkygateSoftInOnlyReceiver}
 
 
 # --------------------------------------------------------------------------
@@ -794,9 +885,9 @@ def preflight(args) -> list[str]:
     usable = []
     for r in args.receivers:
         why = None
-        if r == "skygate" and not routed.exists():
+        if r.startswith("skygate") and not routed.exists():
             why = f"{routed} not built: bash scripts/build.sh main"
-        elif r == "bird":
+        elif r.startswith("bird"):
             why = bird_available()
         elif r == "frr":
             why = frr_available()
@@ -853,13 +944,15 @@ def medians(runs: list[dict]) -> dict:
 def ratios(med: dict) -> dict:
     """skygate / reference for every scenario and reference present."""
     out: dict = {}
+    pairs = [("skygate", "bird"), ("skygate", "frr"),
+             ("skygate-policy", "skygate"), ("skygate-policy", "bird-policy"),
+             ("skygate-soft-in", "skygate-policy"), ("skygate-soft-in-only", "skygate")]
     for scenario, by in med.items():
-        sg = by.get("skygate", {})
-        for ref in ("bird", "frr"):
-            rf = by.get(ref, {})
+        for mine, ref in pairs:
+            sg, rf = by.get(mine, {}), by.get(ref, {})
             for k, label in (("seconds", "seconds"), ("rss_mib_after", "rss_after")):
                 if sg.get(k) and rf.get(k):
-                    out.setdefault(scenario, {}).setdefault(f"skygate/{ref}", {})[label] = \
+                    out.setdefault(scenario, {}).setdefault(f"{mine}/{ref}", {})[label] = \
                         sg[k] / rf[k]
     return out
 
@@ -954,8 +1047,9 @@ def parse_args(argv=None):
                         "prefix space holds a full-size table)")
     p.add_argument("--repeat", type=int, default=1, help="runs per receiver and scenario "
                    "(default 1); the report gives the median")
-    p.add_argument("--receivers", default=",".join(RECEIVERS),
-                   help="comma-separated subset of skygate,bird,frr")
+    p.add_argument("--receivers", default="skygate,bird,frr",
+                   help="comma-separated subset of skygate,bird,frr,skygate-policy,bird-policy,skygate-soft-in,skygate-soft-in-only "
+                        "(the last two with an inbound policy: README-bgp-ingest.md; default the first three)")
     p.add_argument("--scenarios", default=",".join(SCENARIOS),
                    help="comma-separated subset of ingest,fanout")
     p.add_argument("--sinks", type=int, default=4, help="downstream peers in fanout (default 4)")

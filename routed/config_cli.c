@@ -600,6 +600,34 @@ static int cmd_neighbor_allowas_in(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
+/* `[no] neighbor X soft-reconfiguration inbound`. */
+static int cmd_neighbor_soft_reconfig(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+
+	if (n == NULL)
+		return -1;
+	n->af[session_afi(s)].soft_reconfig_in = !cmd_args_has(args, "no");
+	return 0;
+}
+
+/* `[no] neighbor X weight N`: the `no` form clears whatever N it gives,
+ * as FRR does. */
+static int cmd_neighbor_weight(void *ctx, const struct cmd_args *args)
+{
+	struct cli_session *s = session(ctx);
+	struct bgp_neighbor_config *n = existing_peer(s, args);
+	uint64_t weight = 0;
+
+	if (n == NULL)
+		return -1;
+	if (!cmd_args_has(args, "no"))
+		cmd_args_get_u64(args, "weight", &weight);
+	n->af[session_afi(s)].weight = (uint32_t)weight;
+	return 0;
+}
+
 /* `no neighbor X maximum-prefix|allowas-in [...]` in an address family. */
 static int cmd_no_neighbor_af_option(void *ctx, const struct cmd_args *args)
 {
@@ -767,6 +795,14 @@ static int cmd_maximum_paths(void *ctx, const struct cmd_args *args)
 	 NEIGHBOR_HELP ALLOWAS_HELP, cmd_neighbor_allowas_in, 0}, \
 	{node, "no neighbor " NEIGHBOR_ADDR " allowas-in [<(1-10)|origin>]", \
 	 NO_HELP NEIGHBOR_HELP ALLOWAS_HELP, cmd_no_neighbor_af_option, 0}, \
+	{node, "[no] neighbor " NEIGHBOR_ADDR " soft-reconfiguration inbound", \
+	 NO_HELP NEIGHBOR_HELP "Per neighbor soft reconfiguration\nAllow inbound soft reconfiguration for this " \
+	 "neighbor\n", cmd_neighbor_soft_reconfig, 0}, \
+	{node, "neighbor " NEIGHBOR_ADDR " weight (0-65535)$weight", \
+	 NEIGHBOR_HELP "Set default weight for routes from this neighbor\ndefault weight\n", cmd_neighbor_weight, 0}, \
+	{node, "no neighbor " NEIGHBOR_ADDR " weight [(0-65535)]", \
+	 NO_HELP NEIGHBOR_HELP "Set default weight for routes from this neighbor\ndefault weight\n", \
+	 cmd_neighbor_weight, 0}, \
 	{node, "[no] neighbor " NEIGHBOR_ADDR " <prefix-list|filter-list|route-map>$kind WORD$name <in|out>$dir", \
 	 NO_HELP NEIGHBOR_HELP NEIGHBOR_POLICY_HELP, cmd_neighbor_policy, 0}, \
 	{node, "neighbor " NEIGHBOR_ADDR " maximum-prefix-out (1-4294967295)$max", \

@@ -127,6 +127,7 @@ static bool neighbor_af_equal(const struct bgp_neighbor_af_config *a, const stru
 	       a->max_prefix_threshold == b->max_prefix_threshold &&
 	       a->max_prefix_warning_only == b->max_prefix_warning_only && a->allowas_in == b->allowas_in &&
 	       a->allowas_in_count == b->allowas_in_count &&
+	       a->soft_reconfig_in == b->soft_reconfig_in && a->weight == b->weight &&
 	       policy_names_equal(a, b) && a->max_prefix_out == b->max_prefix_out &&
 	       a->advertise_summary == b->advertise_summary &&
 	       a->advertise_summary_overreach == b->advertise_summary_overreach &&
@@ -448,7 +449,8 @@ static bool neighbor_af_is_default(const struct bgp_neighbor_config *n, enum bgp
 	const struct bgp_neighbor_af_config *f = &n->af[afi];
 
 	return n->active[afi] == (bgp_afi_of(&n->addr) == afi) && !f->next_hop_self && f->max_prefix == 0 &&
-	       f->allowas_in == ALLOWAS_IN_OFF && !rcfg_neighbor_af_has_policy(f, BGP_POLICY_IN) &&
+	       f->allowas_in == ALLOWAS_IN_OFF && !f->soft_reconfig_in && f->weight == 0 &&
+	       !rcfg_neighbor_af_has_policy(f, BGP_POLICY_IN) &&
 	       !rcfg_neighbor_af_has_policy(f, BGP_POLICY_OUT) && !rcfg_neighbor_af_shapes_output(f);
 }
 
@@ -475,6 +477,8 @@ static void print_neighbor_af(const struct bgp_neighbor_config *n, enum bgp_afi 
 	for (int d = 0; d < BGP_POLICY_DIR_COUNT; d++)
 		if (f->filter_list[d][0] != '\0')
 			fprintf(out, "  neighbor %s filter-list %s %s\n", a, f->filter_list[d], policy_dir_name[d]);
+	if (f->soft_reconfig_in)
+		fprintf(out, "  neighbor %s soft-reconfiguration inbound\n", a);
 	if (f->max_prefix != 0) {
 		fprintf(out, "  neighbor %s maximum-prefix %u", a, f->max_prefix);
 		if (f->max_prefix_threshold != CONFIG_BGP_MAXPREFIX_THRESHOLD_DEFAULT)
@@ -487,6 +491,8 @@ static void print_neighbor_af(const struct bgp_neighbor_config *n, enum bgp_afi 
 		fprintf(out, "  neighbor %s allowas-in\n", a);
 	else if (f->allowas_in == ALLOWAS_IN_COUNT)
 		fprintf(out, "  neighbor %s allowas-in %u\n", a, f->allowas_in_count);
+	if (f->weight != 0)
+		fprintf(out, "  neighbor %s weight %u\n", a, f->weight);
 	if (f->max_prefix_out != 0)
 		fprintf(out, "  neighbor %s maximum-prefix-out %u\n", a, f->max_prefix_out);
 	if (f->advertise_summary)
@@ -589,6 +595,10 @@ static struct json_object *neighbor_af_json(const struct bgp_neighbor_af_config 
 		json_object_object_add(o, "allowasIn", json_object_new_string("origin"));
 	else if (f->allowas_in == ALLOWAS_IN_COUNT)
 		json_object_object_add(o, "allowasIn", json_object_new_int(f->allowas_in_count));
+	if (f->soft_reconfig_in)
+		json_object_object_add(o, "inboundSoftConfigPermit", json_object_new_boolean(true));
+	if (f->weight != 0)
+		json_object_object_add(o, "weight", json_object_new_int64(f->weight));
 	/* FRR's names: "prefixListIn", "routeMapOut", "filterListIn", ... */
 	static const char *const keys[3][BGP_POLICY_DIR_COUNT] = {
 		{"prefixListIn", "prefixListOut"}, {"filterListIn", "filterListOut"}, {"routeMapIn", "routeMapOut"}};

@@ -100,6 +100,11 @@ struct bgp_neighbor_af_config {
 	bool max_prefix_warning_only;       /* over the limit: log, keep the session */
 	enum bgp_allowas_in_kind allowas_in;
 	uint8_t allowas_in_count;           /* ALLOWAS_IN_COUNT only: 1-10 */
+	/* Keep the routes as received, before inbound policy (FRR's
+	 * `soft-reconfiguration inbound`): a policy change is applied
+	 * again from that copy instead of a ROUTE-REFRESH. */
+	bool soft_reconfig_in;
+	uint32_t weight;                    /* `neighbor X weight`: 0-65535, 0 when not set */
 	/* Policy per direction (enum bgp_policy_dir), "" for none: `neighbor
 	 * X prefix-list|filter-list|route-map NAME in|out`. The prefix-list is
 	 * an `ip` list in IPv4 unicast and an `ipv6` list in IPv6 unicast; the

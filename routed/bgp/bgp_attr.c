@@ -3,7 +3,6 @@
  */
 #include "bgp_attr.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -826,10 +825,27 @@ static bool path_next(struct path_iter *it, uint64_t *tok)
 	return false;
 }
 
+/* Segment by segment: the usual case, and a quick answer when it holds. */
+static bool aspath_same_segments(const struct bgp_aspath *x, const struct bgp_aspath *y)
+{
+	if (x->nsegs != y->nsegs)
+		return false;
+	for (size_t i = 0; i < x->nsegs; i++) {
+		const struct bgp_as_segment *sx = &x->segs[i], *sy = &y->segs[i];
+		if (sx->type != sy->type || sx->count != sy->count ||
+		    (sx->asns != sy->asns && memcmp(sx->asns, sy->asns, sx->count * sizeof(uint32_t)) != 0))
+			return false;
+	}
+	return true;
+}
+
 static bool aspath_equal(const struct bgp_aspath *x, const struct bgp_aspath *y)
 {
 	struct path_iter a = {.path = x}, b = {.path = y};
 	uint64_t ta, tb;
+
+	if (aspath_same_segments(x, y))
+		return true;
 
 	for (;;) {
 		bool ma = path_next(&a, &ta), mb = path_next(&b, &tb);
@@ -880,6 +896,8 @@ uint64_t bgp_attrs_hash(const struct bgp_attrs *a)
 
 	if (has(a, BGP_ATTR_ORIGIN))
 		h = hash_u64(h, a->origin);
+	if (a->weight != 0)
+		h = hash_u64(h, 0x100000000ull | a->weight);
 	if (has(a, BGP_ATTR_AS_PATH)) {
 		struct path_iter it = {.path = &a->aspath};
 		uint64_t tok;
@@ -946,7 +964,7 @@ static bool list_equal(const void *x, size_t nx, const void *y, size_t ny, size_
 
 bool bgp_attrs_equal(const struct bgp_attrs *a, const struct bgp_attrs *b)
 {
-	if (a->present != b->present)
+	if (a->present != b->present || a->weight != b->weight)
 		return false;
 	if (has(a, BGP_ATTR_ORIGIN) && a->origin != b->origin)
 		return false;
@@ -1027,12 +1045,19 @@ static void tb_puts(struct textbuf *tb, const char *s)
 	tb->need += n;
 }
 
+/* By hand rather than snprintf: an AS-path access-list formats every new
+ * AS_PATH it meets, and that formatting was most of its cost. */
 static void tb_putu(struct textbuf *tb, uint32_t v)
 {
-	char tmp[12];
+	char tmp[11]; /* 4294967295 and the NUL */
+	size_t i = sizeof(tmp) - 1;
 
-	snprintf(tmp, sizeof(tmp), "%" PRIu32, v);
-	tb_puts(tb, tmp);
+	tmp[i] = '\0';
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	tb_puts(tb, tmp + i);
 }
 
 size_t bgp_aspath_format(const struct bgp_aspath *path, char *buf, size_t len)

@@ -117,6 +117,12 @@ struct bgp_mp_nexthop {
 struct bgp_attrs {
 	uint64_t present;
 	uint8_t origin; /* enum bgp_origin */
+	/* FRR's weight: local to this router, never encoded or decoded (no
+	 * bit in present), 0 unless inbound policy or `neighbor X weight`
+	 * set it. It sits in padding, so the set does not grow, and takes
+	 * part in hashing and equality, so sets that differ only in weight
+	 * stay apart. */
+	uint32_t weight;
 	struct bgp_aspath aspath;
 	uint8_t nexthop[4]; /* NEXT_HOP */
 	uint32_t med;

@@ -129,7 +129,10 @@ static int cmd_show_neighbor_routes(void *ctx, const struct cmd_args *args)
 		print_json(s, bgp_show_neighbor_routes_json(s->env->bgp, &addr, (enum bgp_afi)afi, view));
 		return 0;
 	}
-	if (bgp_show_neighbor_routes(s->env->bgp, &addr, (enum bgp_afi)afi, view, s->out) != 0)
+	int rc = bgp_show_neighbor_routes(s->env->bgp, &addr, (enum bgp_afi)afi, view, s->out);
+	if (rc == BGP_SHOW_NO_SOFT_IN)
+		return cli_error(s, "Inbound soft reconfiguration not enabled");
+	if (rc != 0)
 		return cli_error(s, "No such neighbor %s", peer);
 	return 0;
 }

@@ -148,8 +148,11 @@ static int prepend_local_as(struct bgp_aspath *path, uint32_t local_as, struct b
 
 static void withdraw_all(struct bgp_rib *rib, struct bgp_peer *peer, const struct prefix *list, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		bgp_rib_withdraw(rib, peer, &list[i]);
+		if (peer->adj_in != NULL)
+			bgp_adj_in_remove(peer, &list[i]);
+	}
 }
 
 /* The attributes for one family: IPv4 NLRI carry NEXT_HOP, IPv6 NLRI the
@@ -173,8 +176,8 @@ static void family_attrs(const struct bgp_attrs *attrs, bool ipv6, struct bgp_at
 
 /* One route into the RIB after inbound policy: held when the peer is
  * subject to approval and no rule approves it (bgp_approval.c). */
-static int rib_add(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *p,
-		   struct bgp_attr_set *set, bool approval)
+int bgp_input_rib_add(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *p,
+		      struct bgp_attr_set *set, bool approval)
 {
 	if (!approval)
 		return bgp_rib_update(rib, peer, ebgp, p, set);
@@ -187,7 +190,9 @@ static int rib_add(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const 
 
 /* Inbound policy, route by route: a deny is a withdraw of the peer's path
  * (the peer may have sent an accepted one before); what the route-map
- * changed is interned per route (equal results still share a set). */
+ * made is interned per route (equal results still share a set). The
+ * routes of one UPDATE mostly come out alike, so the previous route's set
+ * is tried first: an equality test instead of hashing the whole set. */
 static int announce_with_policy(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct bgp_attrs *attrs,
 				const struct prefix *list, size_t n, enum bgp_afi afi)
 {
@@ -195,23 +200,39 @@ static int announce_with_policy(struct bgp_rib *rib, struct bgp_peer *peer, bool
 	struct bgp_arena scratch;
 	struct bgp_attrs out;
 	bool approval = bgp_approval_applies(peer);
+	struct bgp_attr_set *last = NULL; /* one reference held */
+	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		bgp_arena_init(&scratch, buf, sizeof(buf));
 		if (bgp_policy_eval(peer, afi, BGP_POLICY_IN, ebgp, &list[i], attrs, NULL, &scratch, &out) !=
 		    POLICY_PERMIT) {
 			bgp_rib_withdraw(rib, peer, &list[i]);
 			continue;
 		}
-		struct bgp_attr_set *set = bgp_attrset_intern(rib, &out);
-		if (set == NULL)
-			return -1;
-		int rc = rib_add(rib, peer, ebgp, &list[i], set, approval);
-		bgp_attrset_unref(rib, set);
-		if (rc != 0)
-			return rc;
+		if (last == NULL || !bgp_attrs_equal(&last->attrs, &out)) {
+			bgp_attrset_unref(rib, last);
+			last = bgp_attrset_intern(rib, &out);
+			if (last == NULL)
+				return -1;
+		}
+		rc = bgp_input_rib_add(rib, peer, ebgp, &list[i], last, approval);
 	}
-	return 0;
+	bgp_attrset_unref(rib, last);
+	return rc;
+}
+
+/* `soft-reconfiguration inbound`: the routes as received, before the
+ * policy (and the neighbor's weight), go to the peer's copy first. */
+static int keep_as_received(struct bgp_peer *peer, const struct bgp_attrs *a, const struct prefix *list, size_t n)
+{
+	struct bgp_attr_set *set = bgp_attrset_intern(peer->bgp->rib, a);
+	int rc = set == NULL ? -1 : 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = bgp_adj_in_set(peer, &list[i], set);
+	bgp_attrset_unref(peer->bgp->rib, set);
+	return rc;
 }
 
 static int announce(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct bgp_attrs *attrs,
@@ -223,6 +244,9 @@ static int announce(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const
 	if (n == 0)
 		return 0;
 	family_attrs(attrs, ipv6, &a);
+	if (peer->cfg.af[afi].soft_reconfig_in && keep_as_received(peer, &a, list, n) != 0)
+		return -1;
+	a.weight = peer->cfg.af[afi].weight;
 	if (bgp_policy_wanted(peer, afi, BGP_POLICY_IN, ebgp))
 		return announce_with_policy(rib, peer, ebgp, &a, list, n, afi);
 	struct bgp_attr_set *set = bgp_attrset_intern(rib, &a);
@@ -231,7 +255,7 @@ static int announce(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const
 	int rc = 0;
 	bool approval = bgp_approval_applies(peer);
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = rib_add(rib, peer, ebgp, &list[i], set, approval);
+		rc = bgp_input_rib_add(rib, peer, ebgp, &list[i], set, approval);
 	bgp_attrset_unref(rib, set);
 	return rc;
 }
@@ -319,6 +343,7 @@ int bgp_input_update(struct bgp_conn *conn)
 
 void bgp_input_peer_down(struct bgp_peer *peer)
 {
+	bgp_adj_in_session_down(peer);
 	bgp_rib_peer_down(peer->bgp->rib, peer);
 	bgp_output_peer_down(peer);
 }

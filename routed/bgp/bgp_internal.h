@@ -106,6 +106,13 @@ struct bgp_peer {
 	 * (bgp_advertise_active()), adj_out holds what the outbound policy
 	 * allows and this decides what is sent. */
 	struct bgp_advertise *advertise;
+	/* `soft-reconfiguration inbound`: the routes as received, before
+	 * inbound policy (bgp_adjin.c); NULL when none are kept. adj_in_afis
+	 * (bit per enum bgp_afi): the families whose copy holds everything
+	 * the peer sent on the current session, so it can stand in for a
+	 * ROUTE-REFRESH. */
+	struct bgp_adj_in *adj_in;
+	unsigned adj_in_afis;
 };
 
 struct bgp_instance {
@@ -198,6 +205,12 @@ void bgp_peer_eor_received(struct bgp_peer *peer, unsigned afis);
 /* Received UPDATE on an Established connection (bgp_input.c). Returns 0,
  * or -1 after filling conn->fsm.pending_error for a session reset. */
 int bgp_input_update(struct bgp_conn *conn);
+/* One route into the RIB after inbound policy: held when approval
+ * (bgp_approval_applies(peer)) and no rule approves it. Also used when
+ * the policy is applied again from the pre-policy copy (bgp_adjin.c), so
+ * a replayed route passes the same approval stage. */
+int bgp_input_rib_add(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct prefix *p,
+		      struct bgp_attr_set *set, bool approval);
 
 /* The session just came up / went down: send our routes / forget theirs. */
 void bgp_output_established(struct bgp_peer *peer);
@@ -218,9 +231,33 @@ enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum
 /* After a configuration change: act on every peer whose policy changed
  * (outbound: recompute its Adj-RIB-Out; inbound: ROUTE-REFRESH). */
 void bgp_policy_follow(struct bgp_instance *bgp);
+/* Apply the family's inbound policy again (`clear bgp X soft in`, a
+ * changed policy): from the copy `soft-reconfiguration inbound` keeps,
+ * else by a ROUTE-REFRESH. No-op unless Established. */
+void bgp_policy_soft_in(struct bgp_peer *peer, enum bgp_afi afi);
 /* Ask the peer to send the family's routes again (RFC 2918), as `clear
  * bgp X soft in`; logs when the peer cannot. */
 void bgp_peer_request_refresh(struct bgp_peer *peer, enum bgp_afi afi);
+/* The pre-policy Adj-RIB-In of a peer with `soft-reconfiguration
+ * inbound` (bgp_adjin.c). Ownership: the peer owns it; each entry holds a
+ * reference to its attribute set. set/remove: one route as received (set
+ * takes its own reference; -1 out of memory). drop: every route of a
+ * family (afi < 0: both), freeing the copy once empty. replay: the
+ * family's inbound policy applied again to every kept route, into the RIB
+ * (-1 out of memory). walk: in prefix order. bytes: memory held, not
+ * counting the shared attribute sets. */
+struct bgp_adj_in;
+int bgp_adj_in_set(struct bgp_peer *peer, const struct prefix *p, struct bgp_attr_set *set);
+void bgp_adj_in_remove(struct bgp_peer *peer, const struct prefix *p);
+void bgp_adj_in_drop(struct bgp_peer *peer, int afi);
+int bgp_adj_in_replay(struct bgp_peer *peer, enum bgp_afi afi);
+/* The session is gone: nothing is kept, and the next session's copy will
+ * be complete for every family with the knob. */
+void bgp_adj_in_session_down(struct bgp_peer *peer);
+uint32_t bgp_adj_in_count(const struct bgp_peer *peer, enum bgp_afi afi);
+size_t bgp_adj_in_bytes(const struct bgp_peer *peer);
+typedef int (*bgp_adj_out_fn)(const struct prefix *p, const struct bgp_attr_set *set, void *arg);
+int bgp_adj_in_walk(struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg);
 /* Scratch an evaluation allocates from, per route (docs/policy.md: 4 KB
  * covers long prepends and community lists). */
 #define BGP_POLICY_SCRATCH 4096
@@ -295,7 +332,6 @@ void bgp_output_refresh(struct bgp_peer *peer);
 void bgp_output_resend(struct bgp_peer *peer, enum bgp_afi afi);
 /* Visit the peer's Adj-RIB-Out of one family in prefix order: each prefix
  * and the attributes it was announced with. Non-zero from fn stops. */
-typedef int (*bgp_adj_out_fn)(const struct prefix *p, const struct bgp_attr_set *set, void *arg);
 int bgp_output_walk(const struct bgp_peer *peer, enum bgp_afi afi, bgp_adj_out_fn fn, void *arg);
 /* The peer's MRAI timer ran out: send what waited (its timer callback). */
 void bgp_output_mrai_expired(void *arg);

@@ -130,6 +130,7 @@ struct bgp_attr_set *bgp_output_export(struct bgp_peer *peer, const struct bgp_d
 	    dest->suppressed)
 		return NULL;
 	struct bgp_attrs a = best->attrs->attrs;
+	a.weight = 0; /* never sent: routes that differ only in it share an UPDATE */
 	if (to_ebgp) {
 		a.present &= ~(BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF) | BGP_ATTR_MASK(BGP_ATTR_ORIGINATOR_ID) |
 			       BGP_ATTR_MASK(BGP_ATTR_CLUSTER_LIST));

@@ -846,6 +846,7 @@ static void op_down(void *ctx, const char *reason)
 			log_msg(change_level(peer), LOG_TAG, "%s: graceful restart: keeping its routes for %u s",
 				peer->name, conn->neg.peer_gr.restart_time);
 			bgp_rib_peer_mark_stale(peer->bgp->rib, peer, keep);
+			bgp_adj_in_session_down(peer);
 			bgp_output_peer_down(peer);
 			peer->gr_retaining = true;
 			peer->gr_afis = keep;
@@ -1466,11 +1467,12 @@ int bgp_peer_clear(struct bgp_instance *bgp, const struct prefix *only, enum bgp
 					peer_resend_family(peer, (enum bgp_afi)afi);
 			break;
 		case BGP_CLEAR_SOFT_IN:
-			/* RFC 2918: ask the peer to send its routes again. */
-			if (bgp_peer_established(peer) && peer->conn->neg.route_refresh)
+			/* From the routes kept as received, else RFC 2918: ask
+			 * the peer to send its routes again. */
+			if (bgp_peer_established(peer))
 				for (int afi = 0; afi < BGP_AFI_COUNT; afi++)
 					if (family_carried(peer->conn, (enum bgp_afi)afi))
-						send_refresh(peer->conn, (enum bgp_afi)afi, BGP_REFRESH_NORMAL);
+						bgp_policy_soft_in(peer, (enum bgp_afi)afi);
 			break;
 		}
 	}

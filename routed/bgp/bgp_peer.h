@@ -93,10 +93,12 @@ enum bgp_clear_kind {
 int bgp_peer_clear(struct bgp_instance *bgp, const struct prefix *only, enum bgp_clear_kind kind);
 
 /* `show bgp [afi] neighbors X routes|received-routes|advertised-routes`:
- * the paths learned from the peer (accepted, and as received: the same
- * set while no inbound policy exists, since routes refused on import are
- * not kept), or its Adj-RIB-Out (RFC 4271 section 3.2). Returns -1 when
- * no neighbor has that address. */
+ * the paths learned from the peer (after inbound policy), the routes as
+ * received (before it; only with `soft-reconfiguration inbound`, as in
+ * FRR), or its Adj-RIB-Out (RFC 4271 section 3.2). Returns -1 when no
+ * neighbor has that address, BGP_SHOW_NO_SOFT_IN for received-routes
+ * without the knob. */
+#define BGP_SHOW_NO_SOFT_IN (-2)
 enum bgp_neighbor_view {
 	BGP_VIEW_ROUTES,
 	BGP_VIEW_RECEIVED,

@@ -26,7 +26,9 @@
  * themselves). bgp_policy_follow() compares them after every configuration
  * change: a changed outbound policy recomputes the peer's Adj-RIB-Out, a
  * changed inbound policy asks the peer for its routes again (ROUTE-REFRESH,
- * RFC 2918), so neither resets the session.
+ * RFC 2918), so neither resets the session. With `soft-reconfiguration
+ * inbound` the routes as received are kept (bgp_adjin.c) and the changed
+ * policy is applied to them here, without a word to the peer.
  */
 #include "bgp_internal.h"
 
@@ -69,10 +71,14 @@ enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum
 	if (f->route_map[dir][0] == '\0')
 		return POLICY_PERMIT;
 	struct policy_peer who = {.addr = peer->cfg.addr, .asn = peer_asn(peer), .ebgp = ebgp};
-	struct policy_route route = {.prefix = p, .attrs = in, .peer = &who, .local_addr = local_addr};
+	struct policy_route route = {
+		.prefix = p, .attrs = in, .peer = &who, .local_addr = local_addr, .weight = in->weight};
 	uint32_t weight;
 	enum policy_result rc =
 		route_map_apply(pc, route_map_find(pc, f->route_map[dir]), &route, scratch, out, &weight);
+	/* `set weight` is local to this router: it matters only on the way
+	 * in, as in FRR (out of the router no weight is ever sent). */
+	out->weight = dir == BGP_POLICY_IN ? weight : in->weight;
 	if (rc == POLICY_NO_MEMORY) {
 		log_warn(LOG_TAG, "%s: route-map %s %s: out of scratch memory, route denied", peer->name,
 			 f->route_map[dir], dir == BGP_POLICY_IN ? "in" : "out");
@@ -105,7 +111,38 @@ static uint64_t signature(const struct bgp_peer *peer, enum bgp_afi afi, enum bg
 		h = h * 31 + as_path_list_signature(pc, f->filter_list[dir]);
 	if (f->route_map[dir][0] != '\0')
 		h = h * 31 + route_map_signature(pc, f->route_map[dir]);
+	/* The neighbor's weight is where inbound policy starts. */
+	if (dir == BGP_POLICY_IN)
+		h = h * 31 + f->weight;
 	return h;
+}
+
+void bgp_policy_soft_in(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	if (!bgp_peer_established(peer))
+		return;
+	if (peer->cfg.af[afi].soft_reconfig_in && (peer->adj_in_afis & (1u << afi)))
+		bgp_adj_in_replay(peer, afi);
+	else
+		bgp_peer_request_refresh(peer, afi);
+}
+
+/* `soft-reconfiguration inbound` turned on or off. A copy made from now on
+ * lacks what the peer sent before: on a live session the peer is asked
+ * once for everything, which fills the copy (and applies the policy). */
+static void follow_soft_in(struct bgp_peer *peer, enum bgp_afi afi)
+{
+	unsigned bit = 1u << afi;
+
+	if (!peer->cfg.af[afi].soft_reconfig_in) {
+		bgp_adj_in_drop(peer, afi);
+		peer->adj_in_afis &= ~bit;
+	} else if (!(peer->adj_in_afis & bit)) {
+		bgp_adj_in_drop(peer, afi);
+		peer->adj_in_afis |= bit;
+		if (bgp_peer_established(peer))
+			bgp_peer_request_refresh(peer, afi);
+	}
 }
 
 void bgp_policy_follow(struct bgp_instance *bgp)
@@ -119,10 +156,13 @@ void bgp_policy_follow(struct bgp_instance *bgp)
 			out_changed |= out != peer->policy_sig[afi][BGP_POLICY_OUT];
 			peer->policy_sig[afi][BGP_POLICY_IN] = in;
 			peer->policy_sig[afi][BGP_POLICY_OUT] = out;
-			/* Without a copy of what the peer sent before the policy
-			 * (soft-reconfiguration inbound), the peer sends it again. */
-			if (in_changed && bgp_peer_established(peer))
-				bgp_peer_request_refresh(peer, (enum bgp_afi)afi);
+			bool had_copy = peer->adj_in_afis & (1u << afi);
+			follow_soft_in(peer, (enum bgp_afi)afi);
+			/* Applied again from the copy of what the peer sent when
+			 * there is a complete one, else the peer sends it again. A
+			 * copy just started asked for everything already. */
+			if (in_changed && (had_copy || !(peer->adj_in_afis & (1u << afi))))
+				bgp_policy_soft_in(peer, (enum bgp_afi)afi);
 		}
 		if (out_changed && bgp_peer_established(peer))
 			bgp_output_refresh(peer);

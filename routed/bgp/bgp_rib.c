@@ -227,7 +227,7 @@ static int compare_steps(const struct bgp_path *a, const struct bgp_path *b, con
 	int r;
 
 	/* 1. Weight (local to this router, FRR's first step). */
-	uint32_t wa = a->peer == NULL ? BGP_WEIGHT_LOCAL : 0, wb = b->peer == NULL ? BGP_WEIGHT_LOCAL : 0;
+	uint32_t wa = bgp_path_weight(a), wb = bgp_path_weight(b);
 	if ((r = step(wa > wb, wb > wa, "Weight", why)) != 0)
 		return r;
 	/* 2. Highest LOCAL_PREF (RFC 4271 9.1.1 degree of preference). */

@@ -81,6 +81,14 @@ struct bgp_dest {
 	struct bgp_dest *queue_next;
 };
 
+/* The first step of the decision (FRR's): what inbound policy or
+ * `neighbor X weight` gave the path, BGP_WEIGHT_LOCAL for routes
+ * originated here. */
+static inline uint32_t bgp_path_weight(const struct bgp_path *p)
+{
+	return p->peer == NULL ? BGP_WEIGHT_LOCAL : p->attrs->attrs.weight;
+}
+
 /* dest's best path, NULL when no path is a candidate. */
 static inline struct bgp_path *bgp_dest_best(const struct bgp_dest *dest)
 {

@@ -99,7 +99,7 @@ static int show_dest_text(struct bgp_dest *dest, void *arg)
 		 * it is in the Adj-RIB-In but not a candidate. */
 		char status = p->held ? bgp_approval_status_code(dest, p) : dest->suppressed ? 's' : '*';
 		print_line(c->out, status, p == bgp_dest_best(dest), first ? pfx : "", nh, &p->attrs->attrs,
-			   p->peer == NULL ? BGP_WEIGHT_LOCAL : 0);
+			   bgp_path_weight(p));
 		c->prefixes += first;
 		first = false;
 		c->count++;
@@ -147,7 +147,7 @@ static struct json_object *path_json(struct bgp_rib *rib, const struct bgp_dest 
 	json_object_object_add(o, "prefix", json_object_new_string(addr));
 	json_object_object_add(o, "prefixLen", json_object_new_int(dest->prefix.len));
 	json_object_object_add(o, "network", json_object_new_string(prefix_format(&dest->prefix, buf, sizeof(buf))));
-	json_object_object_add(o, "weight", json_object_new_int(p->peer == NULL ? BGP_WEIGHT_LOCAL : 0));
+	json_object_object_add(o, "weight", json_object_new_int64(bgp_path_weight(p)));
 	json_object_object_add(o, "peerId", json_object_new_string(p->peer == NULL ? "(unspec)" : p->peer->name));
 	attrs_json(o, a, p->peer == NULL);
 	return o;
@@ -230,7 +230,7 @@ static int advertised_text(const struct prefix *p, const struct bgp_attr_set *se
 	char pfx[PREFIX_STRLEN], nh[INET6_ADDRSTRLEN];
 
 	attrs_next_hop_text(&set->attrs, false, nh, sizeof(nh));
-	print_line(c->out, '*', true, prefix_format(p, pfx, sizeof(pfx)), nh, &set->attrs, 0);
+	print_line(c->out, '*', true, prefix_format(p, pfx, sizeof(pfx)), nh, &set->attrs, set->attrs.weight);
 	c->prefixes++;
 	return 0;
 }
@@ -249,20 +249,10 @@ static int neighbor_route_json(const struct prefix *p, const struct bgp_attr_set
 	json_object_object_add(o, "network", json_object_new_string(prefix_format(p, pfx, sizeof(pfx))));
 	attrs_next_hop_text(&set->attrs, false, addr, sizeof(addr));
 	json_object_object_add(o, "nextHop", json_object_new_string(addr));
-	json_object_object_add(o, "weight", json_object_new_int(0));
+	json_object_object_add(o, "weight", json_object_new_int64(set->attrs.weight));
 	attrs_json(o, &set->attrs, false);
 	json_object_object_add(c->routes, pfx, o);
 	c->prefixes++;
-	return 0;
-}
-
-static int received_json(struct bgp_dest *dest, void *arg)
-{
-	struct show_ctx *c = arg;
-
-	for (const struct bgp_path *p = dest->paths; p != NULL; p = p->next)
-		if (p->peer == c->from)
-			return neighbor_route_json(&dest->prefix, p->attrs, c);
 	return 0;
 }
 
@@ -274,9 +264,15 @@ int bgp_show_neighbor_routes(struct bgp_instance *bgp, const struct prefix *addr
 
 	if (peer == NULL)
 		return -1;
+	/* As FRR: without the knob there is no copy of the routes as
+	 * received to show (the routes view shows what the policy let in). */
+	if (view == BGP_VIEW_RECEIVED && !peer->cfg.af[afi].soft_reconfig_in)
+		return BGP_SHOW_NO_SOFT_IN;
 	print_header(out);
 	if (view == BGP_VIEW_ADVERTISED)
 		bgp_output_walk(peer, afi, advertised_text, &c);
+	else if (view == BGP_VIEW_RECEIVED)
+		bgp_adj_in_walk(peer, afi, advertised_text, &c);
 	else
 		bgp_rib_walk(bgp->rib, afi, show_dest_text, &c);
 	fprintf(out, "\nTotal number of prefixes %u\n", c.prefixes);
@@ -298,10 +294,16 @@ struct json_object *bgp_show_neighbor_routes_json(struct bgp_instance *bgp, cons
 		json_object_object_add(root, "warning", json_object_new_string("No such neighbor"));
 		return root;
 	}
+	if (view == BGP_VIEW_RECEIVED && !peer->cfg.af[afi].soft_reconfig_in) {
+		json_object_put(c.routes);
+		json_object_object_add(root, "warning",
+				       json_object_new_string("Inbound soft reconfiguration not enabled"));
+		return root;
+	}
 	if (view == BGP_VIEW_ADVERTISED)
 		bgp_output_walk(peer, afi, neighbor_route_json, &c);
 	else if (view == BGP_VIEW_RECEIVED)
-		bgp_rib_walk(bgp->rib, afi, received_json, &c);
+		bgp_adj_in_walk(peer, afi, neighbor_route_json, &c);
 	else
 		bgp_rib_walk(bgp->rib, afi, show_dest_json, &c);
 	inet_ntop(AF_INET, &id, rid, sizeof(rid));

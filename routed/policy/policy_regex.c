@@ -192,6 +192,10 @@ struct aspath_slot {
 
 struct aspath_cache {
 	struct aspath_slot slots[ASPATH_CACHE_SLOTS];
+	/* The slot last used, plus one (0: none). The routes of one UPDATE
+	 * share their AS_PATH, so comparing with it first spares building
+	 * and hashing the words for all but the first. */
+	uint32_t last;
 };
 
 int aspath_list_compile(struct aspath_list *l)
@@ -273,15 +277,39 @@ static bool aspath_list_evaluate(const struct aspath_list *l, const struct bgp_a
 	return permit;
 }
 
+/* Whether path is the one words (n of them, from path_words) stand for. */
+static bool path_is(const struct bgp_aspath *path, const uint32_t *words, size_t n)
+{
+	size_t k = 0;
+
+	if (path->nsegs == 0)
+		return n == 1 && words[0] == 0;
+	for (size_t s = 0; s < path->nsegs; s++) {
+		const struct bgp_as_segment *seg = &path->segs[s];
+		if (k + 1 + seg->count > n || words[k] != ((uint32_t)seg->type << 24 | (seg->count & 0xffffff)) ||
+		    memcmp(&words[k + 1], seg->asns, seg->count * sizeof(uint32_t)) != 0)
+			return false;
+		k += 1 + seg->count;
+	}
+	return k == n;
+}
+
 bool aspath_list_permits(struct aspath_list *l, const struct bgp_aspath *path)
 {
 	uint32_t words[ASPATH_CACHE_WORDS];
+
+	if (l->cache != NULL && l->cache->last != 0) {
+		const struct aspath_slot *last = &l->cache->slots[l->cache->last - 1];
+		if (last->nwords != 0 && path_is(path, last->words, last->nwords))
+			return last->permit;
+	}
 	size_t n = l->cache != NULL ? path_words(path, words) : 0;
 
 	if (n == 0)
 		return aspath_list_evaluate(l, path);
 	uint64_t h = words_hash(words, n);
 	struct aspath_slot *slot = &l->cache->slots[h % ASPATH_CACHE_SLOTS];
+	l->cache->last = (uint32_t)(h % ASPATH_CACHE_SLOTS) + 1;
 	if (slot->nwords == n && slot->hash == h && memcmp(slot->words, words, n * sizeof(uint32_t)) == 0)
 		return slot->permit;
 	bool permit = aspath_list_evaluate(l, path);

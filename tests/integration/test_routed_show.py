@@ -32,6 +32,13 @@ def show(session: Session, command: str) -> dict:
 def test_neighbor_route_views(gw):
     session, peer = gw
     peer.run("drain")
+    # received-routes is the copy `soft-reconfiguration inbound` keeps;
+    # without it, FRR's refusal.
+    refused = session.run("show ip bgp neighbors 192.0.2.2 received-routes")
+    assert not refused.ok and "Inbound soft reconfiguration not enabled" in refused.output
+    for line in ("configure terminal", f"router bgp {GW_AS}", "address-family ipv4 unicast",
+                 "neighbor 192.0.2.2 soft-reconfiguration inbound", "end"):
+        assert session.run(line).ok, line
     peer.run("announce 198.18.1.0/24 198.18.2.0/24")
     learned = {"198.18.1.0/24": {"network": "198.18.1.0/24", "path": str(PEER_AS), "origin": "IGP",
                                  "nexthops": [{"ip": "192.0.2.2"}]},

@@ -1150,6 +1150,23 @@ START_TEST(test_hash_equal)
 	b.mp_nexthop.family = 0;
 	b.unknown[1].flags = 0xc0; /* Partial differs */
 	ck_assert(!bgp_attrs_equal(&a, &b));
+	b.unknown[1].flags = a.unknown[1].flags;
+	ck_assert(bgp_attrs_equal(&a, &b));
+
+	/* The local weight keeps sets apart, but never reaches the wire. */
+	b.weight = 200;
+	ck_assert(!bgp_attrs_equal(&a, &b));
+	ck_assert(bgp_attrs_hash(&a) != bgp_attrs_hash(&b));
+	struct bgp_attr_encode_opts opts = {.as4 = true, .ebgp = true};
+	struct builder wa, wb;
+	builder_init_dynamic(&wa, 4096);
+	builder_init_dynamic(&wb, 4096);
+	ck_assert_int_eq(bgp_attrs_encode(&wa, &a, &opts), 0);
+	ck_assert_int_eq(bgp_attrs_encode(&wb, &b, &opts), 0);
+	ck_assert_uint_eq(builder_len(&wa), builder_len(&wb));
+	ck_assert_mem_eq(builder_data(&wa), builder_data(&wb), builder_len(&wa));
+	builder_free(&wa);
+	builder_free(&wb);
 }
 END_TEST
 

@@ -372,6 +372,34 @@ START_TEST(test_aspath_confed_and_deny_entries)
 }
 END_TEST
 
+/* The verdict cache tries the last path first: it must follow the path's
+ * content, not the memory it sits in (an UPDATE's arena is reused). */
+START_TEST(test_aspath_cache_follows_content)
+{
+	struct route rt;
+	struct policy_config *pc = configure("bgp as-path access-list A seq 5 permit ^64512_\n"
+					     "route-map M permit 10\n match as-path A\n");
+
+	route_init(&rt, "198.18.0.0/24", "64512 64520", NULL, NULL);
+	ck_assert(apply(pc, "M", &rt) == POLICY_PERMIT);
+	ck_assert(apply(pc, "M", &rt) == POLICY_PERMIT);
+	rt.segs[0].asns[0] = 64513; /* same memory, another path */
+	ck_assert(apply(pc, "M", &rt) == POLICY_DENY);
+	ck_assert(apply(pc, "M", &rt) == POLICY_DENY);
+	rt.segs[0].asns[0] = 64512;
+	rt.segs[0].count = 1; /* "64512": a prefix of the words kept */
+	ck_assert(apply(pc, "M", &rt) == POLICY_PERMIT);
+	rt.segs[0].asns[0] = 64513;
+	ck_assert(apply(pc, "M", &rt) == POLICY_DENY);
+	rt.attrs.aspath.nsegs = 0; /* the empty path */
+	ck_assert(apply(pc, "M", &rt) == POLICY_DENY);
+	rt.attrs.aspath.nsegs = 1;
+	rt.segs[0].asns[0] = 64512;
+	rt.segs[0].count = 2;
+	ck_assert(apply(pc, "M", &rt) == POLICY_PERMIT);
+}
+END_TEST
+
 START_TEST(test_community_parsing)
 {
 	static const struct {
@@ -830,6 +858,7 @@ static Suite *policy_suite(void)
 	tcase_add_loop_test(tc, test_prefix_trie_matches_reference, 0, 2);
 	tcase_add_loop_test(tc, test_aspath_regex_underscore, 0, (int)(sizeof(regex_cases) / sizeof(regex_cases[0])));
 	tcase_add_test(tc, test_aspath_confed_and_deny_entries);
+	tcase_add_test(tc, test_aspath_cache_follows_content);
 	tcase_add_test(tc, test_list_apply_and_signatures);
 	tcase_add_test(tc, test_community_parsing);
 	tcase_add_test(tc, test_community_lists);

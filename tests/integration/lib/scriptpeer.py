@@ -12,6 +12,8 @@ line and answers each with one JSON line on stdout:
   refresh               send a ROUTE-REFRESH (normal) and read the answer up
                         to its EoRR: the message kinds and announced prefixes
   expect-refresh        wait for a ROUTE-REFRESH from the other side
+  quiet S               read for S seconds: the kinds of what arrived (to show
+                        that something, a ROUTE-REFRESH say, did not)
   await P               wait for an UPDATE announcing or withdrawing P; how
                         long it took (seconds) and which
   bigupdate N           one UPDATE with N /32s from 198.18.128.0/17 (its
@@ -89,6 +91,24 @@ def read_until(peer: RawPeer, stop) -> list[dict]:
             return seen
 
 
+def read_for(peer: RawPeer, seconds: float) -> list[str]:
+    """The kinds of the messages (KEEPALIVEs left out) that arrive within
+    seconds."""
+    kinds = []
+    deadline = time.monotonic() + seconds
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            peer.sock.settimeout(left)
+            mtype, body = peer.read()
+            if mtype != KEEPALIVE:
+                kinds.append(describe(mtype, body)["kind"])
+    except (socket.timeout, TimeoutError):
+        pass
+    finally:
+        peer.sock.settimeout(15.0)
+    return kinds
+
+
 class ScriptedPeer:
     """The test's end: starts the scripted peer in namespace ns and runs
     commands on it, one JSON answer each."""
@@ -153,6 +173,8 @@ def main(argv: list[str]) -> int:
             result["kind"] = "announced" if args[0] in seen[-1].get("announced", []) else "withdrawn"
         elif cmd == "expect-refresh":
             result["seen"] = read_until(peer, lambda d: d["kind"] == "refresh")
+        elif cmd == "quiet":
+            result["kinds"] = read_for(peer, float(args[0]))
         elif cmd == "bigupdate":
             count = int(args[0])
             body = b"".join(nlri(f"198.18.{128 + i // 256}.{i % 256}/32") for i in range(count))
