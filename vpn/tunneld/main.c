@@ -22,6 +22,9 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#ifdef HAVE_LIBCHARON
+#include "ike.h"
+#endif
 #include "log.h"
 #include "loop.h"
 #include "tunnel_apply.h"
@@ -144,6 +147,10 @@ static void on_sa_expire(void *arg, uint32_t reqid, uint32_t spi, bool inbound, 
 	const struct tunnel *t = reqid < TCFG_MAX_TUNNELS ? tunneld_table(&d->td)->slot[reqid] : NULL;
 	const char *name = t != NULL ? t->cfg.name : "?";
 
+#ifdef HAVE_LIBCHARON
+	if (ike_sa_expired(spi, inbound, hard))
+		return; /* negotiated: charon rekeys or deletes it */
+#endif
 	if (hard)
 		log_warn(LOG_TAG, "tunnel %s: %s SA 0x%08x reached its hard limit and refuses traffic", name,
 		         inbound ? "inbound" : "outbound", spi);
@@ -269,13 +276,24 @@ int main(int argc, char **argv)
 		log_err(LOG_TAG, "%s", err);
 		goto out;
 	}
+#ifdef HAVE_LIBCHARON
+	struct ike_params ike = {.sadb = d.td.sadb, .ops = d.td.sa_ops, .rundir = opt.rundir};
+	if (ike_start(&ike, err, sizeof(err)) != 0) {
+		log_err(LOG_TAG, "IKE: %s", err);
+		goto out;
+	}
+#endif
 	timer_start(&d.tick, TICK_MS);
 	log_notice(LOG_TAG, TUNNELD_NAME " %s started, pid %ld, %zu tunnels, %u workers, run directory %s",
 	           PACKAGE_VERSION, (long)getpid(), tunneld_table(&d.td)->count, d.td.nworkers, opt.rundir);
 	rc = loop_run(&loop) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	log_notice(LOG_TAG, "shutting down");
 out:
-	/* Workers first: nothing may touch the tunnels or SAs after this. */
+#ifdef HAVE_LIBCHARON
+	/* Charon first: it deletes its SAs from the engine as it stops. */
+	ike_stop();
+#endif
+	/* Workers next: nothing may touch the tunnels or SAs after this. */
 	worker_pool_free(d.pool);
 	d.pool = NULL;
 	tunnel_ctl_free(ctl);
