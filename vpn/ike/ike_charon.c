@@ -8,7 +8,9 @@
 #include <library.h>
 
 #include "ike.h"
+#include "ike_backend.h"
 #include "ike_kernel.h"
+#include "ike_socket.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,11 +33,12 @@
  * for prf+), credentials for pre-shared keys and certificates,
  * kernel-netlink for `kernel-net` (addresses and routes; its XFRM
  * `kernel-ipsec` is not used: ours is registered first and charon keeps
- * the first), socket-default for IKE's UDP ports, and vici.
+ * the first), and vici. IKE's UDP sockets are ours (ike_socket.h), not
+ * socket-default's, so that port 4500 is shared with the workers.
  */
 #define IKE_PLUGINS                                                                                          \
 	"random nonce openssl aes sha1 sha2 hmac gcm kdf gmp pem pkcs1 pkcs8 x509 pubkey revocation constraints " \
-	"kernel-netlink socket-default vici"
+	"kernel-netlink vici"
 
 static bool started;
 static bool lib_ready, charon_ready;
@@ -126,7 +129,7 @@ static bool set_settings(const struct ike_params *p, char *err, size_t errlen)
 		return false;
 	}
 	s->set_int(s, "%s.port", p->port != 0 ? p->port : 500, lib->ns);
-	s->set_int(s, "%s.port_nat_t", p->natt_port, lib->ns);
+	s->set_int(s, "%s.port_nat_t", p->natt_port != 0 ? p->natt_port : 4500, lib->ns);
 	s->set_int(s, "%s.threads", IKE_THREADS, lib->ns);
 	/* The TUN device is the route: charon installs no routes, no
 	 * virtual IPs and no policies of its own. */
@@ -143,6 +146,7 @@ static bool set_settings(const struct ike_params *p, char *err, size_t errlen)
 static void teardown(void)
 {
 	if (charon_ready) {
+		ike_backend_stop();
 		charon->bus->remove_logger(charon->bus, &logger.public);
 		libcharon_deinit();
 		charon_ready = false;
@@ -158,6 +162,9 @@ int ike_start(const struct ike_params *p, char *err, size_t errlen)
 	static plugin_feature_t features[] = {
 	    PLUGIN_CALLBACK(kernel_ipsec_register, ike_kernel_ipsec_create),
 	    PLUGIN_PROVIDE(CUSTOM, "kernel-ipsec"),
+	    PLUGIN_CALLBACK(socket_register, ike_socket_create),
+	    PLUGIN_PROVIDE(CUSTOM, "socket"),
+	    PLUGIN_DEPENDS(CUSTOM, "kernel-ipsec"),
 	};
 	char conf[512];
 
@@ -166,6 +173,7 @@ int ike_start(const struct ike_params *p, char *err, size_t errlen)
 		return -1;
 	}
 	ike_kernel_bind(p->sadb, p->ops);
+	ike_socket_bind(p->nworkers);
 	if (write_conf(p->rundir, conf, sizeof(conf), err, errlen) != 0)
 		return -1;
 	if (!library_init(conf, IKE_NS)) {
@@ -203,6 +211,7 @@ int ike_start(const struct ike_params *p, char *err, size_t errlen)
 		snprintf(err, errlen, "charon did not take tunneld's ESP engine as its kernel-ipsec");
 		return -1;
 	}
+	ike_backend_start();
 	charon->start(charon);
 	started = true;
 	char vici[512];
@@ -232,4 +241,14 @@ bool ike_running(void)
 bool ike_sa_expired(uint32_t spi, bool inbound, bool hard)
 {
 	return ike_kernel_expire(spi, inbound, hard);
+}
+
+int ike_sync(const struct ike_conn *conns, size_t n, char *err, size_t errlen)
+{
+	return ike_backend_sync(conns, n, err, errlen);
+}
+
+void ike_tunnel_state(const char *name, char *state, size_t slen, char *error, size_t elen)
+{
+	ike_backend_state(name, state, slen, error, elen);
 }

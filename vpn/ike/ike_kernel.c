@@ -267,7 +267,7 @@ METHOD(kernel_ipsec_t, update_sa, status_t, struct ike_kernel *this, kernel_ipse
 }
 
 METHOD(kernel_ipsec_t, query_sa, status_t, struct ike_kernel *this, kernel_ipsec_sa_id_t *id,
-       kernel_ipsec_query_sa_t *data, uint64_t *bytes, uint64_t *packets, time_t *time)
+       kernel_ipsec_query_sa_t *data, uint64_t *bytes, uint64_t *packets, time_t *use_time)
 {
 	struct ipsec_sa_id sid;
 	struct ipsec_sa_usage u;
@@ -281,8 +281,11 @@ METHOD(kernel_ipsec_t, query_sa, status_t, struct ike_kernel *this, kernel_ipsec
 		*bytes = u.bytes;
 	if (packets != NULL)
 		*packets = u.packets;
-	if (time != NULL)
-		*time = u.last_use;
+	if (use_time != NULL) {
+		/* The engine keeps wall-clock seconds; charon compares use
+		 * times with time_monotonic(). 0: never used. */
+		*use_time = u.last_use != 0 ? time_monotonic(NULL) - (time(NULL) - u.last_use) : 0;
+	}
 	return SUCCESS;
 }
 

@@ -190,8 +190,14 @@ static int apply_config(void *arg, const struct tunneld_config *old, const struc
                         size_t errlen)
 {
 	struct daemon_ctx *d = arg;
+	int rc = tunnel_apply(&d->td, d->pool, old, new, err, errlen);
 
-	return tunnel_apply(&d->td, d->pool, old, new, err, errlen);
+#ifdef HAVE_LIBCHARON
+	/* The tunnels exist now: charon's connections follow them. */
+	if (rc == 0 && ike_running())
+		ike_sync_tunnels(&d->td, new);
+#endif
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -256,6 +262,16 @@ int main(int argc, char **argv)
 		log_err(LOG_TAG, "cannot start: %s", err);
 		goto out;
 	}
+#ifdef HAVE_LIBCHARON
+	/* Before the tunnels: IKE's socket must be the first in the port
+	 * 4500 group that the workers join (vpn/ike/ike_socket.h). */
+	struct ike_params ike = {.sadb = d.td.sadb, .ops = d.td.sa_ops, .rundir = opt.rundir,
+	                         .nworkers = d.td.nworkers};
+	if (ike_start(&ike, err, sizeof(err)) != 0) {
+		log_err(LOG_TAG, "IKE: %s", err);
+		goto out;
+	}
+#endif
 	/* The file's tunnels, applied like any change (all or nothing). */
 	d.cli.apply = apply_config;
 	d.cli.apply_arg = &d;
@@ -271,18 +287,14 @@ int main(int argc, char **argv)
 	env.td = &d.td;
 	env.pool = d.pool;
 	env.started = time(NULL);
+#ifdef HAVE_LIBCHARON
+	env.ike_state = ike_tunnel_state;
+#endif
 	ctl = tunnel_ctl_new(&loop, &env, opt.rundir, err, sizeof(err));
 	if (ctl == NULL) {
 		log_err(LOG_TAG, "%s", err);
 		goto out;
 	}
-#ifdef HAVE_LIBCHARON
-	struct ike_params ike = {.sadb = d.td.sadb, .ops = d.td.sa_ops, .rundir = opt.rundir};
-	if (ike_start(&ike, err, sizeof(err)) != 0) {
-		log_err(LOG_TAG, "IKE: %s", err);
-		goto out;
-	}
-#endif
 	timer_start(&d.tick, TICK_MS);
 	log_notice(LOG_TAG, TUNNELD_NAME " %s started, pid %ld, %zu tunnels, %u workers, run directory %s",
 	           PACKAGE_VERSION, (long)getpid(), tunneld_table(&d.td)->count, d.td.nworkers, opt.rundir);
