@@ -168,3 +168,52 @@ def test_wrong_psk_is_reported(ike_pair):
     wait_until(lambda: "tunnel ike1: authentication failed" in td.log(), 10, "the error in the log")
     assert psk not in td.log()
     assert peer.child_sas() == []
+
+
+def engine_sas(td: Tunneld) -> set[tuple[str, str]]:
+    """(direction, SPI as 8 hex digits) of every SA in tunneld's engine."""
+    sas = json.loads(td.run("show ipsec sa json"))["sas"]
+    return {(s["direction"], s["spi"].lower().removeprefix("0x").zfill(8)) for s in sas}
+
+
+def test_rekey_mid_ping_loses_nothing(ike_pair):
+    """RFC 7296 2.8: the peer rekeys the CHILD_SA while pings flow; the new
+    SAs are installed before the old ones go, so not one echo is lost, and
+    afterwards tunneld's engine holds exactly the new pair."""
+    a, b, start = ike_pair
+    td, peer, _ = start(initiate=False)
+    peer.initiate()
+    (old,) = wait_until(peer.child_sas, 30, "the CHILD_SA", tolerate=(StrongswanError,))
+    wait_until(lambda: ping_all(b, B_INSIDE, A_INSIDE), 30, "pings before the rekey")
+    assert engine_sas(td) == {("inbound", old["spi_out"]), ("outbound", old["spi_in"])}
+
+    count = 60
+    pinger = b.popen(["ping", "-n", "-q", "-c", str(count), "-i", "0.1", "-W", "2", "-I", B_INSIDE, A_INSIDE],
+                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # A second of pings first, then the rekey in the middle.
+        wait_until(lambda: td.tunnel()["counters"]["rxPackets"] >= 2 * PINGS + 10, 10,
+                   "pings flowing before the rekey")
+        peer.swanctl("--rekey", "--child", "ike1")
+
+        def rekeyed():
+            sas = peer.child_sas()
+            return len(sas) == 1 and sas[0]["spi_in"] != old["spi_in"] and sas[0]
+        new = wait_until(rekeyed, 20, "the rekeyed CHILD_SA replacing the old one",
+                         tolerate=(StrongswanError,))
+        out, _ = pinger.communicate(timeout=30)
+    finally:
+        if pinger.poll() is None:
+            pinger.kill()
+            pinger.wait(timeout=10)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    assert m is not None, out
+    assert (int(m.group(1)), int(m.group(2))) == (count, count), out
+
+    # The engine dropped the old SAs and holds the new pair.
+    wait_until(lambda: engine_sas(td) == {("inbound", new["spi_out"]), ("outbound", new["spi_in"])}, 10,
+               "tunneld's engine holding only the new SAs")
+    # And the new SAs carry traffic both ways.
+    wait_until(lambda: ping_all(a, A_INSIDE, B_INSIDE), 30, "pings after the rekey")
+    (after,) = peer.child_sas()
+    assert after["packets_in"] >= PINGS and after["packets_out"] >= PINGS, after
