@@ -217,3 +217,54 @@ def test_rekey_mid_ping_loses_nothing(ike_pair):
     wait_until(lambda: ping_all(a, A_INSIDE, B_INSIDE), 30, "pings after the rekey")
     (after,) = peer.child_sas()
     assert after["packets_in"] >= PINGS and after["packets_out"] >= PINGS, after
+
+
+GW_AS, FRR_AS = 64512, 64514
+GW_NET, FRR_NET = "198.18.10.0/24", "198.18.20.0/24"
+
+
+@pytest.mark.requires("frr")
+def test_bgp_over_the_ike_tunnel(ike_pair, topo, skygate_bin):
+    """skygate-routed and FRR peer over the inside addresses: the BGP
+    session itself rides the IKE-keyed tunnel, and each side learns the
+    other's prefix."""
+    from lib.gateway import start_routed
+    from lib.jsonmatch import wait_for
+    from lib.peers import BgpNeighbor, FrrRouter, frr_bgp_config
+
+    a, b, start = ike_pair
+    td, peer, _ = start(initiate=True)
+    wait_until(lambda: td.tunnel()["ike"]["state"] == "up", 30, "tunneld: IKE state up")
+    dev = wait_until(peer.tun_device, 15, "kernel-libipsec's TUN device")
+    # kernel-libipsec routes our inside address from table 220, where
+    # zebra does not look: without a route in the main table FRR's
+    # nexthop tracking keeps the session down ("Waiting for NHT").
+    b.ip("route", "add", f"{A_INSIDE}/32", "dev", dev, "src", B_INSIDE)
+    gw = start_routed(topo, a, (
+        f"router bgp {GW_AS}\n bgp router-id {A_UNDER}\n neighbor {B_INSIDE} remote-as {FRR_AS}\n"
+        f" address-family ipv4 unicast\n  network {GW_NET}\n exit-address-family\n"),
+        skygate_bin("skygate-routed"))
+    frr = FrrRouter(topo, b, {"bgpd": frr_bgp_config(
+        FRR_AS, B_UNDER, [BgpNeighbor(A_INSIDE, GW_AS, "gw", local_address=B_INSIDE)],
+        networks=[FRR_NET],
+        # The peer's side of the tunnel is routed (kernel-libipsec's
+        # table 220), not a connected subnet: FRR's single-hop eBGP
+        # check would keep the session down.
+        extra=f" neighbor {A_INSIDE} disable-connected-check")}).start()
+
+    def show(cmd: str) -> dict:
+        reply = gw.session.run(cmd + " json")
+        assert reply.ok, reply.output
+        return json.loads(reply.output)
+    wait_for(lambda: show("show bgp summary"),
+             {"ipv4Unicast": {"peers": {B_INSIDE: {"state": "Established"}}}}, 60,
+             what="skygate's session to FRR over the tunnel Established")
+    wait_for(lambda: frr.bgp_routes(), {"routes": {GW_NET: [{"valid": True}]}}, 30,
+             what=f"FRR learned {GW_NET} from skygate")
+    wait_for(lambda: show("show bgp ipv4 unicast"), {"routes": {FRR_NET: [
+        {"bestpath": True, "path": str(FRR_AS), "nexthops": [{"ip": B_INSIDE}]}]}}, 30,
+             what=f"skygate learned {FRR_NET} from FRR")
+    # The session's packets went through the CHILD_SA, not the underlay.
+    (sa,) = peer.child_sas()
+    assert sa["packets_in"] > 0 and sa["packets_out"] > 0, sa
+    assert td.tunnel()["counters"]["rxPackets"] > 0
