@@ -146,6 +146,12 @@ def test_peer_initiates(ike_pair):
     check_tunnel_carries_pings(a, b, td, peer)
     assert psk not in td.log()
     assert psk not in td.run("show running-config")
+    conf = td.run("show running-config json")
+    assert psk not in conf
+    (t,) = json.loads(conf)["tunnels"]
+    assert t["complete"] and t["ike"] == {
+        "version": 2, "authentication": "pre-shared-key", "mode": "respond",
+        "ikeProposal": "aes256gcm16-prfsha256-ecp256-modp2048", "espProposal": "aes256gcm16"}, t
 
 
 def test_tunneld_initiates(ike_pair):

@@ -4,6 +4,7 @@
 #include "ike_config.h"
 
 #include <arpa/inet.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -226,4 +227,17 @@ int tcfg_ike_check(const struct tcfg_tunnel *t, char *msg, size_t msglen)
 		return -1;
 	}
 	return 0;
+}
+
+struct json_object *tcfg_ike_json(const struct tcfg_ike *k)
+{
+	struct json_object *o = json_object_new_object();
+
+	/* The key never: only that there is one. */
+	json_object_object_add(o, "version", json_object_new_int(2));
+	json_object_object_add(o, "authentication", json_object_new_string("pre-shared-key"));
+	json_object_object_add(o, "ikeProposal", json_object_new_string(tcfg_ike_proposal(k)));
+	json_object_object_add(o, "espProposal", json_object_new_string(tcfg_esp_proposal(k)));
+	json_object_object_add(o, "mode", json_object_new_string(k->initiate ? "initiate" : "respond"));
+	return o;
 }

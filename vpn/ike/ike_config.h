@@ -56,6 +56,11 @@ void tcfg_ike_print(const struct tcfg_tunnel *t, FILE *out, bool with_keys);
  * to a key). 0, or -1 with a message. */
 int tcfg_ike_check(const struct tcfg_tunnel *t, char *msg, size_t msglen);
 
+struct json_object;
+
+/* The IKE settings for `show running-config json` (never the key). */
+struct json_object *tcfg_ike_json(const struct tcfg_ike *k);
+
 static inline const char *tcfg_ike_proposal(const struct tcfg_ike *k)
 {
 	return k->ike_proposal[0] != '\0' ? k->ike_proposal : IKE_DEFAULT_IKE_PROPOSAL;
