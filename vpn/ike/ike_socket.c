@@ -9,6 +9,7 @@
 
 #include "ike_socket.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
@@ -173,7 +174,10 @@ METHOD(socket_t, sender, status_t, struct ike_socket *this, packet_t *packet)
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 	}
 	if (sendmsg(fd, &msg, 0) != (ssize_t)data.len) {
-		log_warn(LOG_TAG, "IKE packet to %s not sent: %s", "peer", strerror(errno));
+		int err = errno;
+		char to[INET_ADDRSTRLEN] = "?";
+		inet_ntop(AF_INET, dst->get_address(dst).ptr, to, sizeof(to));
+		log_warn(LOG_TAG, "IKE packet to %s port %u not sent: %s", to, dst->get_port(dst), strerror(err));
 		return FAILED;
 	}
 	return SUCCESS;
