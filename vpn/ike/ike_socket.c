@@ -47,7 +47,9 @@ void ike_socket_bind(unsigned nworkers)
  * past the end falls back to the kernel's hash). RFC 3948 2.2: IKE
  * starts with four zero octets (the non-ESP marker), ESP with its
  * non-zero SPI. IKE goes to index 0, this socket, which joins first;
- * ESP is spread over the workers (1..n) by the packet's flow hash. A
+ * ESP is spread over the workers (1..n) by its SPI: one SA stays on one
+ * worker, as one UDP flow does with the kernel's own hash, and the
+ * choice needs no flow hash the kernel may not have computed. A
  * datagram too short for the load (a NAT keepalive, RFC 3948 2.3)
  * returns 0 too: charon's receiver drops keepalives.
  */
@@ -57,7 +59,6 @@ static int attach_steering(int fd, unsigned nworkers)
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, 0),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_RXHASH)),
 	    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, nworkers),
 	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1),
 	    BPF_STMT(BPF_RET | BPF_A, 0),

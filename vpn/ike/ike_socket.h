@@ -7,7 +7,7 @@
  * sockets (SO_REUSEPORT, one per worker). The NAT-T socket here joins
  * that group first and attaches a classic BPF steering program to it:
  * datagrams that begin with the non-ESP marker (IKE) come to this
- * socket, every other one to a worker. So ESP never passes through
+ * socket, every other one to a worker (by SPI). So ESP never passes through
  * charon, and IKE never through the workers (which would drop it as
  * GD_NOT_ESP). ike_start() must therefore run before the workers open
  * their UDP sockets, i.e. before the configuration is applied.
