@@ -16,6 +16,10 @@ BUILD_PKGS=(
 	libevent-dev libnl-3-dev libnl-route-3-dev libjson-c-dev libconfig-dev
 	libsqlite3-dev libedit-dev libssl-dev libipsec-mb-dev check
 	dpkg-dev libgmp-dev clang libclang-rt-14-dev
+	# tunneld links /usr/lib/ipsec/libcharon.so (strongswan-libcharon) and
+	# libstrongswan.so; its embedded charon loads the vici plugin
+	# (strongswan-swanctl) and crypto plugins (libstrongswan-standard-plugins).
+	strongswan-libcharon libstrongswan libstrongswan-standard-plugins strongswan-swanctl
 )
 PEER_PKGS=(
 	frr bird2 gobgpd exabgp

@@ -22,6 +22,9 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#ifdef HAVE_LIBCHARON
+#include "ike.h"
+#endif
 #include "log.h"
 #include "loop.h"
 #include "tunnel_apply.h"
@@ -144,6 +147,10 @@ static void on_sa_expire(void *arg, uint32_t reqid, uint32_t spi, bool inbound, 
 	const struct tunnel *t = reqid < TCFG_MAX_TUNNELS ? tunneld_table(&d->td)->slot[reqid] : NULL;
 	const char *name = t != NULL ? t->cfg.name : "?";
 
+#ifdef HAVE_LIBCHARON
+	if (ike_sa_expired(spi, inbound, hard))
+		return; /* negotiated: charon rekeys or deletes it */
+#endif
 	if (hard)
 		log_warn(LOG_TAG, "tunnel %s: %s SA 0x%08x reached its hard limit and refuses traffic", name,
 		         inbound ? "inbound" : "outbound", spi);
@@ -183,8 +190,14 @@ static int apply_config(void *arg, const struct tunneld_config *old, const struc
                         size_t errlen)
 {
 	struct daemon_ctx *d = arg;
+	int rc = tunnel_apply(&d->td, d->pool, old, new, err, errlen);
 
-	return tunnel_apply(&d->td, d->pool, old, new, err, errlen);
+#ifdef HAVE_LIBCHARON
+	/* The tunnels exist now: charon's connections follow them. */
+	if (rc == 0 && ike_running())
+		ike_sync_tunnels(&d->td, new);
+#endif
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -249,6 +262,16 @@ int main(int argc, char **argv)
 		log_err(LOG_TAG, "cannot start: %s", err);
 		goto out;
 	}
+#ifdef HAVE_LIBCHARON
+	/* Before the tunnels: IKE's socket must be the first in the port
+	 * 4500 group that the workers join (vpn/ike/ike_socket.h). */
+	struct ike_params ike = {.sadb = d.td.sadb, .ops = d.td.sa_ops, .rundir = opt.rundir,
+	                         .nworkers = d.td.nworkers};
+	if (ike_start(&ike, err, sizeof(err)) != 0) {
+		log_err(LOG_TAG, "IKE: %s", err);
+		goto out;
+	}
+#endif
 	/* The file's tunnels, applied like any change (all or nothing). */
 	d.cli.apply = apply_config;
 	d.cli.apply_arg = &d;
@@ -264,6 +287,9 @@ int main(int argc, char **argv)
 	env.td = &d.td;
 	env.pool = d.pool;
 	env.started = time(NULL);
+#ifdef HAVE_LIBCHARON
+	env.ike_state = ike_tunnel_state;
+#endif
 	ctl = tunnel_ctl_new(&loop, &env, opt.rundir, err, sizeof(err));
 	if (ctl == NULL) {
 		log_err(LOG_TAG, "%s", err);
@@ -275,7 +301,11 @@ int main(int argc, char **argv)
 	rc = loop_run(&loop) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	log_notice(LOG_TAG, "shutting down");
 out:
-	/* Workers first: nothing may touch the tunnels or SAs after this. */
+#ifdef HAVE_LIBCHARON
+	/* Charon first: it deletes its SAs from the engine as it stops. */
+	ike_stop();
+#endif
+	/* Workers next: nothing may touch the tunnels or SAs after this. */
 	worker_pool_free(d.pool);
 	d.pool = NULL;
 	tunnel_ctl_free(ctl);

@@ -185,7 +185,7 @@ static size_t sa_plan(const struct tcfg_tunnel *a, const struct tcfg_tunnel *b, 
 	size_t n = 0;
 
 	if (!changed) {
-		if (moved) /* MOBIKE-like: the SA carries on at new addresses */
+		if (moved && x->present) /* MOBIKE-like: the SA carries on at new addresses */
 			out[n++] = (struct sa_step){SA_UPDATE, inbound, a, b};
 		return n;
 	}

@@ -278,6 +278,8 @@ struct json_object *tunnel_cli_config_json(const struct tunneld_config *cfg)
 				json_object_object_add(o, "saOutbound", sa_json(&t->sa_out));
 			if (t->sa_in.present)
 				json_object_object_add(o, "saInbound", sa_json(&t->sa_in));
+			if (t->ike.enabled)
+				json_object_object_add(o, "ike", tcfg_ike_json(&t->ike));
 		}
 		json_object_object_add(o, "shutdown", json_object_new_boolean(t->shutdown));
 		bool complete = tcfg_complete(t, why, sizeof(why));

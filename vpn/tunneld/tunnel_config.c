@@ -133,6 +133,8 @@ bool tcfg_complete(const struct tcfg_tunnel *t, char *why, size_t whylen)
 		need = "a source";
 	else if (!t->has_destination)
 		need = "a destination";
+	else if (t->kind == TCFG_IPSEC && t->ike.enabled)
+		need = NULL; /* IKE negotiates the SAs */
 	else if (t->kind == TCFG_IPSEC && !t->sa_out.present && !t->sa_in.present)
 		need = "an inbound and an outbound SA";
 	else if (t->kind == TCFG_IPSEC && !t->sa_out.present)
@@ -160,7 +162,7 @@ static int check_one(const struct tunneld_config *cfg, const struct tcfg_tunnel 
 			snprintf(msg, msglen, "tunnel %s%s needs a source and a destination", t->name, where);
 			return -1;
 		}
-		if (t->kind == TCFG_IPSEC && (!t->sa_out.present || !t->sa_in.present)) {
+		if (t->kind == TCFG_IPSEC && !t->ike.enabled && (!t->sa_out.present || !t->sa_in.present)) {
 			snprintf(msg, msglen, "tunnel %s%s needs an inbound and an outbound SA", t->name, where);
 			return -1;
 		}
@@ -170,6 +172,8 @@ static int check_one(const struct tunneld_config *cfg, const struct tcfg_tunnel 
 		         where);
 		return -1;
 	}
+	if (tcfg_ike_check(t, msg, msglen) != 0)
+		return -1;
 	if (t->has_source && t->has_destination && memcmp(t->source, t->destination, sizeof(t->source)) == 0) {
 		snprintf(msg, msglen, "tunnel %s%s: source and destination are the same address", t->name, where);
 		return -1;
@@ -587,7 +591,7 @@ int tcfg_register(struct cmd_registry *reg, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	return 0;
+	return tcfg_ike_register(reg, err, errlen);
 }
 
 /* ---- running a line ------------------------------------------------------------ */
@@ -677,6 +681,8 @@ void tcfg_print(const struct tunneld_config *cfg, FILE *out, bool with_keys)
 			print_sa(out, "outbound", &t->sa_out, with_keys);
 		if (t->sa_in.present)
 			print_sa(out, "inbound", &t->sa_in, with_keys);
+		if (t->kind == TCFG_IPSEC)
+			tcfg_ike_print(t, out, with_keys);
 		if (t->shutdown)
 			fputs(" shutdown\n", out);
 		fputs("!\n", out);

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ike_config.h"
 #include "prefix.h"
 
 struct cmd_registry;
@@ -87,6 +88,7 @@ struct tcfg_tunnel {
 	bool shutdown;
 	enum tcfg_encap encap;
 	struct tcfg_sa sa_out, sa_in;
+	struct tcfg_ike ike; /* IKE keys the tunnel instead of sa_out/sa_in */
 	unsigned line; /* the `tunnel` line */
 };
 

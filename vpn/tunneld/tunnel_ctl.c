@@ -78,6 +78,15 @@ static struct json_object *tunnel_json(const struct tunnel_ctl *ctl, const struc
 		json_object_object_add(o, "key", u64(t->cfg.key));
 	if (t->cfg.kind == TCFG_IPSEC)
 		json_object_object_add(o, "encapsulation", json_object_new_string(tcfg_encap_name(t->cfg.encap)));
+	if (t->cfg.kind == TCFG_IPSEC && t->cfg.ike.enabled) {
+		char state[32] = "not-running", error[160] = "";
+		struct json_object *ike = json_object_new_object();
+		if (ctl->env->ike_state != NULL)
+			ctl->env->ike_state(t->cfg.name, state, sizeof(state), error, sizeof(error));
+		json_object_object_add(ike, "state", json_object_new_string(state));
+		json_object_object_add(ike, "error", json_object_new_string(error));
+		json_object_object_add(o, "ike", ike);
+	}
 	struct json_object *addrs = json_object_new_array();
 	for (size_t i = 0; i < t->cfg.inside_count; i++)
 		json_object_array_add(addrs, json_object_new_string(prefix_format(&t->cfg.inside[i], buf, sizeof(buf))));
@@ -149,6 +158,12 @@ static void print_tunnel_text(FILE *out, struct json_object *t)
 	        json_object_get_string(json_object_object_get(t, "source")),
 	        json_object_get_string(json_object_object_get(t, "destination")),
 	        json_object_get_int(json_object_object_get(t, "mtu")));
+	struct json_object *ike = json_object_object_get(t, "ike");
+	if (ike != NULL) {
+		const char *err = json_object_get_string(json_object_object_get(ike, "error"));
+		fprintf(out, "  IKE %s%s%s\n", json_object_get_string(json_object_object_get(ike, "state")),
+		        err[0] != '\0' ? ": " : "", err);
+	}
 	json_object_object_foreach(c, key, val) fprintf(out, "  %-20s %s\n", key, json_object_get_string(val));
 	fprintf(out, "  drops:\n");
 	json_object_object_foreach(d, dkey, dval)

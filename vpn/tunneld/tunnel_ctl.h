@@ -34,6 +34,8 @@ struct tunnel_ctl_env {
 	struct tunneld *td;
 	struct worker_pool *pool; /* NULL until started */
 	time_t started;
+	/* A tunnel's IKE state and last error (vpn/ike/ike.h); NULL: no IKE. */
+	void (*ike_state)(const char *name, char *state, size_t slen, char *error, size_t elen);
 };
 
 /* Listen on RUNDIR/tunneld.sock (rundir NULL: no socket, for tests) and

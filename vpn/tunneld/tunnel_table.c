@@ -54,6 +54,7 @@ struct tunnel *tunnel_version_new(struct tunneld *td, const struct tcfg_tunnel *
 	t->cfg = *c;
 	explicit_bzero(t->cfg.sa_out.keymat, sizeof(t->cfg.sa_out.keymat));
 	explicit_bzero(t->cfg.sa_in.keymat, sizeof(t->cfg.sa_in.keymat));
+	explicit_bzero(t->cfg.ike.psk, sizeof(t->cfg.ike.psk));
 	t->index = index;
 	t->mtu = tcfg_mtu(c);
 	t->ifindex = -1;
@@ -172,6 +173,8 @@ int tunnel_sa_add(struct tunneld *td, const struct tcfg_tunnel *c, uint32_t reqi
 	    .update = update,
 	};
 
+	if (!s->present)
+		return 0; /* IKE keys this tunnel (vpn/ike) */
 	sa_id(c, s->spi, inbound, &id);
 	if (td->sa_ops->add_sa(td->sadb, &id, &add) != 0) {
 		snprintf(err, errlen, "tunnel %s: cannot add the %s SA 0x%x: %s", c->name,

@@ -1,0 +1,256 @@
+/*
+ * ike_config.c - the IKE commands of `tunnel ipsec NAME` (ike_config.h).
+ */
+#include "ike_config.h"
+
+#include <arpa/inet.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "tunnel_config.h"
+
+static int fail(struct tcfg_edit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct tcfg_edit *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The tunnel of e's node (another session may have removed it). */
+static struct tcfg_tunnel *cur(struct tcfg_edit *e)
+{
+	struct tcfg_tunnel *t = tcfg_find(e->cfg, e->tunnel);
+
+	if (t == NULL) {
+		e->node = TCFG_NODE_CONFIG;
+		fail(e, "tunnel %s was removed; back in configure mode", e->tunnel);
+	}
+	return t;
+}
+
+static bool is_no(const struct cmd_args *args)
+{
+	return cmd_args_has(args, "no");
+}
+
+static int cmd_address(void *ctx, const struct cmd_args *args, bool local)
+{
+	struct tcfg_tunnel *t = cur(ctx);
+	struct in_addr a = {0};
+
+	if (t == NULL)
+		return -1;
+	bool set = !is_no(args);
+	if (set && inet_pton(AF_INET, cmd_args_get(args, "addr"), &a) != 1)
+		return fail(ctx, "not an IPv4 address");
+	/* The same fields as `source` and `destination`, which also take
+	 * IPv6: IKE here is IPv4 only, so the family is always AF_INET. */
+	if (local) {
+		t->has_source = set;
+		memset(t->source, 0, sizeof(t->source));
+		memcpy(t->source, &a, 4);
+		t->source_af = set ? AF_INET : 0;
+	} else {
+		t->has_destination = set;
+		memset(t->destination, 0, sizeof(t->destination));
+		memcpy(t->destination, &a, 4);
+		t->destination_af = set ? AF_INET : 0;
+	}
+	return 0;
+}
+
+static int cmd_local_address(void *ctx, const struct cmd_args *args)
+{
+	return cmd_address(ctx, args, true);
+}
+
+static int cmd_peer_address(void *ctx, const struct cmd_args *args)
+{
+	return cmd_address(ctx, args, false);
+}
+
+static int cmd_ike_version(void *ctx, const struct cmd_args *args)
+{
+	struct tcfg_tunnel *t = cur(ctx);
+
+	if (t == NULL)
+		return -1;
+	if (is_no(args)) {
+		t->ike.version = 0;
+		return 0;
+	}
+	if (strcmp(cmd_args_get(args, "ver"), "2") != 0)
+		return fail(ctx, "only IKEv2 (RFC 7296) is supported");
+	t->ike.version = 2;
+	return 0;
+}
+
+static int cmd_psk(void *ctx, const struct cmd_args *args)
+{
+	struct tcfg_tunnel *t = cur(ctx);
+
+	if (t == NULL)
+		return -1;
+	if (is_no(args)) {
+		explicit_bzero(t->ike.psk, sizeof(t->ike.psk));
+		t->ike.enabled = false;
+		return 0;
+	}
+	const char *k = cmd_args_get(args, "key");
+	size_t n = strlen(k);
+	/* RFC 7296 2.15: a key with less entropy than the PRF's is weak; a
+	 * floor of 8 catches placeholders, not weak keys. */
+	if (n < 8 || n > TCFG_PSK_MAX)
+		return fail(ctx, "the pre-shared key must be 8 to %d characters", TCFG_PSK_MAX);
+	explicit_bzero(t->ike.psk, sizeof(t->ike.psk));
+	memcpy(t->ike.psk, k, n);
+	t->ike.enabled = true;
+	return 0;
+}
+
+/* strongSwan's proposal syntax: algorithm names joined by '-', several
+ * proposals by ','. charon parses it when the tunnel is loaded. */
+static int set_proposal(void *ctx, const struct cmd_args *args, char *dst)
+{
+	if (is_no(args)) {
+		dst[0] = '\0';
+		return 0;
+	}
+	const char *p = cmd_args_get(args, "proposal");
+	size_t n = strlen(p);
+	if (n > TCFG_PROPOSAL_MAX)
+		return fail(ctx, "proposal longer than %d characters", TCFG_PROPOSAL_MAX);
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == ',' || c == '_'))
+			return fail(ctx, "bad proposal '%s': lowercase algorithm names joined by '-' (e.g. %s)", p,
+			            IKE_DEFAULT_IKE_PROPOSAL);
+	}
+	memcpy(dst, p, n + 1);
+	return 0;
+}
+
+static int cmd_ike_proposal(void *ctx, const struct cmd_args *args)
+{
+	struct tcfg_tunnel *t = cur(ctx);
+
+	return t == NULL ? -1 : set_proposal(ctx, args, t->ike.ike_proposal);
+}
+
+static int cmd_esp_proposal(void *ctx, const struct cmd_args *args)
+{
+	struct tcfg_tunnel *t = cur(ctx);
+
+	return t == NULL ? -1 : set_proposal(ctx, args, t->ike.esp_proposal);
+}
+
+static int cmd_initiate(void *ctx, const struct cmd_args *args)
+{
+	struct tcfg_tunnel *t = cur(ctx);
+
+	if (t == NULL)
+		return -1;
+	t->ike.initiate = !is_no(args);
+	return 0;
+}
+
+static int cmd_respond(void *ctx, const struct cmd_args *args)
+{
+	struct tcfg_tunnel *t = cur(ctx);
+
+	(void)args;
+	if (t == NULL)
+		return -1;
+	t->ike.initiate = false;
+	return 0;
+}
+
+#define NO_HELP "Negate a command or set its defaults\n"
+
+static const struct cmd_def ike_commands[] = {
+    {TCFG_NODE_IPSEC, "local-address A.B.C.D$addr", "Local IKE and ESP address (the source)\nIPv4 address\n",
+     cmd_local_address, 0},
+    {TCFG_NODE_IPSEC, "no local-address", NO_HELP "Local IKE and ESP address (the source)\n", cmd_local_address,
+     0},
+    {TCFG_NODE_IPSEC, "peer-address A.B.C.D$addr", "The IKE peer (the destination)\nIPv4 address\n",
+     cmd_peer_address, 0},
+    {TCFG_NODE_IPSEC, "no peer-address", NO_HELP "The IKE peer (the destination)\n", cmd_peer_address, 0},
+    {TCFG_NODE_IPSEC, "ike-version (1-2)$ver", "IKE version\nVersion (2: RFC 7296)\n", cmd_ike_version, 0},
+    {TCFG_NODE_IPSEC, "no ike-version", NO_HELP "IKE version\n", cmd_ike_version, 0},
+    {TCFG_NODE_IPSEC, "authentication pre-shared-key WORD$key",
+     "IKE authentication\nPre-shared key (RFC 7296 2.15); keys the tunnel with IKE\nThe key\n", cmd_psk, 0},
+    {TCFG_NODE_IPSEC, "no authentication", NO_HELP "IKE authentication\n", cmd_psk, 0},
+    {TCFG_NODE_IPSEC, "ike-proposal WORD$proposal",
+     "IKE SA algorithms\nstrongSwan proposal (default " IKE_DEFAULT_IKE_PROPOSAL ")\n", cmd_ike_proposal, 0},
+    {TCFG_NODE_IPSEC, "no ike-proposal", NO_HELP "IKE SA algorithms\n", cmd_ike_proposal, 0},
+    {TCFG_NODE_IPSEC, "esp-proposal WORD$proposal",
+     "CHILD SA algorithms\nstrongSwan proposal (default " IKE_DEFAULT_ESP_PROPOSAL ")\n", cmd_esp_proposal, 0},
+    {TCFG_NODE_IPSEC, "no esp-proposal", NO_HELP "CHILD SA algorithms\n", cmd_esp_proposal, 0},
+    {TCFG_NODE_IPSEC, "initiate", "Start the IKE exchange (and restart it when it fails)\n", cmd_initiate, 0},
+    {TCFG_NODE_IPSEC, "no initiate", NO_HELP "Start the IKE exchange\n", cmd_initiate, 0},
+    {TCFG_NODE_IPSEC, "respond", "Wait for the peer to start the IKE exchange (the default)\n", cmd_respond, 0},
+};
+
+int tcfg_ike_register(struct cmd_registry *reg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(ike_commands) / sizeof(ike_commands[0]); i++) {
+		char why[200];
+		if (cmd_register(reg, &ike_commands[i], why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "command '%s': %s", ike_commands[i].syntax, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void tcfg_ike_print(const struct tcfg_tunnel *t, FILE *out, bool with_keys)
+{
+	const struct tcfg_ike *k = &t->ike;
+
+	if (k->version != 0)
+		fprintf(out, " ike-version %u\n", k->version);
+	if (k->enabled)
+		fprintf(out, " authentication pre-shared-key %s\n", with_keys ? k->psk : "********");
+	if (k->ike_proposal[0] != '\0')
+		fprintf(out, " ike-proposal %s\n", k->ike_proposal);
+	if (k->esp_proposal[0] != '\0')
+		fprintf(out, " esp-proposal %s\n", k->esp_proposal);
+	if (k->initiate)
+		fputs(" initiate\n", out);
+}
+
+int tcfg_ike_check(const struct tcfg_tunnel *t, char *msg, size_t msglen)
+{
+	if (t->kind == TCFG_IPSEC && t->ike.enabled && (t->sa_in.present || t->sa_out.present)) {
+		snprintf(msg, msglen, "tunnel %s: manual SAs and IKE (a pre-shared key) exclude each other", t->name);
+		return -1;
+	}
+	/* The kernel-ipsec side (ike_kernel.c) carries IPv4 SAs only. */
+	if (t->kind == TCFG_IPSEC && t->ike.enabled &&
+	    ((t->has_source && t->source_af != AF_INET) || (t->has_destination && t->destination_af != AF_INET))) {
+		snprintf(msg, msglen, "tunnel %s: IKE runs over an IPv4 underlay only; source and destination must be IPv4",
+		         t->name);
+		return -1;
+	}
+	return 0;
+}
+
+struct json_object *tcfg_ike_json(const struct tcfg_ike *k)
+{
+	struct json_object *o = json_object_new_object();
+
+	/* The key never: only that there is one. */
+	json_object_object_add(o, "version", json_object_new_int(2));
+	json_object_object_add(o, "authentication", json_object_new_string("pre-shared-key"));
+	json_object_object_add(o, "ikeProposal", json_object_new_string(tcfg_ike_proposal(k)));
+	json_object_object_add(o, "espProposal", json_object_new_string(tcfg_esp_proposal(k)));
+	json_object_object_add(o, "mode", json_object_new_string(k->initiate ? "initiate" : "respond"));
+	return o;
+}
