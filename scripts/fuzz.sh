@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=build/fuzz
 mkdir -p "$out"
-flags=(-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Irouted -Irouted/bgp -Ivpn/tunneld -Ivpn/esp -Ivpn/pkt -Igre)
+flags=(-std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Irouted -Irouted/bgp -Ivpn/tunneld -Ivpn/ike -Ivpn/esp -Ivpn/pkt -Igre)
 
 declare -A sources=(
 	[bgp_msg]="lib/cursor.c routed/bgp/bgp_msg.c"
@@ -19,7 +19,7 @@ declare -A sources=(
 	[tunnel_decap]="lib/cursor.c lib/prefix.c lib/cmd_syntax.c lib/cmd_match.c lib/log.c
 		vpn/pkt/ip_util.c gre/gre.c vpn/esp/esp_crypto.c vpn/esp/esp_packet.c vpn/esp/esp_replay.c
 		vpn/esp/esp_sa.c vpn/tunneld/datapath.c vpn/tunneld/ipsec_sa.c vpn/tunneld/tunnel_config.c
-		vpn/tunneld/vnet.c vpn/tunneld/gro.c vpn/tunneld/tunnel_table.c"
+		vpn/tunneld/vnet.c vpn/tunneld/gro.c vpn/tunneld/tunnel_table.c vpn/ike/ike_config.c"
 	[esp]="lib/cursor.c vpn/esp/esp_crypto.c vpn/esp/esp_packet.c vpn/esp/esp_replay.c vpn/esp/esp_sa.c"
 	[gre]="lib/cursor.c vpn/pkt/ip_util.c gre/gre.c"
 )
@@ -27,7 +27,7 @@ declare -A sources=(
 declare -A libs=(
 	[bgp_msg]=""
 	[bgp_update]=""
-	[tunnel_decap]="-lIPSec_MB -lcrypto -lpthread"
+	[tunnel_decap]="-lIPSec_MB -lcrypto -ljson-c -lpthread"
 	[esp]="-lIPSec_MB -lcrypto -lpthread"
 	[gre]=""
 )
