@@ -53,7 +53,7 @@ static bool udp_eligible(const uint8_t *pkt, size_t len, const struct ip_pkt *ip
 		return false;
 	*thlen = 8;
 	uint32_t sum = ip_pseudo_sum(ip->version, ip->src, ip->dst, IP_PROTO_UDP, (uint32_t)(len - ip->l4_off));
-	return ip_csum_finish(ip_csum_add(sum, u, len - ip->l4_off)) == 0;
+	return ip_csum_finish(vnet_csum_add(sum, u, len - ip->l4_off)) == 0;
 }
 
 /* What a segment must be to take part at all; fills *ip. */
@@ -80,7 +80,7 @@ static bool eligible(const struct gro_run *r, const uint8_t *pkt, size_t len, st
 		return false;
 	/* The checksum must verify now: the merged packet is not checked. */
 	uint32_t sum = ip_pseudo_sum(ip->version, ip->src, ip->dst, IP_PROTO_TCP, (uint32_t)(len - ip->l4_off));
-	return ip_csum_finish(ip_csum_add(sum, t, len - ip->l4_off)) == 0;
+	return ip_csum_finish(vnet_csum_add(sum, t, len - ip->l4_off)) == 0;
 }
 
 /* Same flow and same headers but for what changes per segment: IPv4
