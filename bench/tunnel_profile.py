@@ -6,7 +6,8 @@ configuration), a fixed amount of iperf3 TCP data (`-n`, so that the work
 does not depend on the machine's speed) from the client through the
 tunnel, and one of two profilers:
 
-  callgrind  the client side's skygate-tunneld runs under
+  callgrind  the client side's (--side send) or the server side's
+             (--side receive) skygate-tunneld runs under
              `valgrind --tool=callgrind`: instructions executed in user
              space, per function, exact and repeatable, but blind to the
              kernel (system calls count as one instruction each);
@@ -90,13 +91,16 @@ def main() -> int:
     p.add_argument("--bytes", default="200M", type=bytes_arg, help="iperf3 -n: TCP payload to send")
     p.add_argument("--build", type=Path, default=ROOT / "build" / "main")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--side", default="send", choices=["send", "receive"],
+                   help="which tunneld callgrind runs under: the client's (send) or the server's (receive)")
     args = p.parse_args()
     tunneld = args.build / "vpn" / "tunneld" / "skygate-tunneld"
     if not tunneld.exists():
         print(f"no {tunneld}: build first", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    raw = args.out / f"{args.setup}.{args.tool}"
+    raw = args.out / f"{args.setup}.{args.tool}" if args.side == "send" else \
+        args.out / f"{args.setup}.{args.side}.{args.tool}"
     t = TUNNELS[args.setup]
     keys = {SPI_A_TO_B: "11" * 36, SPI_B_TO_A: "22" * 36}
 
@@ -106,8 +110,9 @@ def main() -> int:
         wrap = []
         if args.tool == "callgrind":
             wrap = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={raw}", "--separate-threads=no"]
-        start_tunneld(topo, a, 0, args.setup, keys, tunneld, wrap, args.out)
-        start_tunneld(topo, b, 1, args.setup, keys, tunneld, [], args.out)
+        # callgrind wraps one side only: the other runs at full speed.
+        start_tunneld(topo, a, 0, args.setup, keys, tunneld, wrap if args.side == "send" else [], args.out)
+        start_tunneld(topo, b, 1, args.setup, keys, tunneld, wrap if args.side == "receive" else [], args.out)
         client, server = f"{t['net']}.1", f"{t['net']}.2"
         wait_until(lambda: a.run(["ping", "-n", "-c", "1", "-W", "1", server], check=False).returncode == 0,
                    120, "ping through the tunnel")
@@ -130,7 +135,7 @@ def main() -> int:
     print(r.stdout.strip().splitlines()[-3] if r.stdout else "")
     text = (summary_callgrind(raw, args.bytes) if args.tool == "callgrind" else summary_perf(raw))
     text = f"{args.setup}, {args.tool}, {args.bytes:,} bytes in {elapsed:.1f} s\n\n" + text
-    (args.out / f"{args.setup}.{args.tool}.txt").write_text(text)
+    (raw.parent / f"{raw.name}.txt").write_text(text)
     print(text)
     return 0
 

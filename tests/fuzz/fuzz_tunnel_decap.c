@@ -87,14 +87,18 @@ static void check_delivered(const uint8_t *buf, size_t size, const struct dp_rx 
 	FUZZ_CHECK(rx->inner >= buf && rx->inner + rx->inner_len <= buf + size);
 	FUZZ_CHECK(ip_parse(rx->inner, rx->inner_len, &ip) == IP_PARSE_OK);
 	FUZZ_CHECK(ip.tot_len == rx->inner_len);
+	/* The parse handed on for GRO is the packet's own. */
+	FUZZ_CHECK(rx->ip.version == ip.version && rx->ip.tot_len == ip.tot_len && rx->ip.fragment == ip.fragment &&
+	           rx->ip.l4_found == ip.l4_found && rx->ip.l4_proto == ip.l4_proto && rx->ip.l4_off == ip.l4_off &&
+	           memcmp(rx->ip.src, ip.src, 16) == 0 && memcmp(rx->ip.dst, ip.dst, 16) == 0);
 	/* What the worker does next: a run of one, written as it came. The
 	 * same TCP segment again never continues it (its sequence number
 	 * does not follow); the same UDP datagram may, and then makes a USO
 	 * write of twice its payload. */
-	if (gro_add(&gro, rx->inner, rx->inner_len)) {
+	if (gro_add_parsed(&gro, rx->inner, rx->inner_len, &rx->ip)) {
 		uint8_t proto = gro.l4_proto;
 		uint32_t hdr = gro.hdr_len;
-		bool again = gro_add(&gro, rx->inner, rx->inner_len);
+		bool again = gro_add_parsed(&gro, rx->inner, rx->inner_len, &rx->ip);
 		FUZZ_CHECK(!again || proto == IP_PROTO_UDP);
 		size_t n = gro_finish(&gro, &out);
 		if (!again) {

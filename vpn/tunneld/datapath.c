@@ -96,16 +96,14 @@ static enum dp_rx_verdict tdrop(struct dp_worker *w, struct tunnel *t, enum tunn
 	return DP_RX_DROP;
 }
 
-bool dp_rx_inner(struct dp_worker *w, struct tunnel *t, uint8_t *pkt, size_t len)
+bool dp_rx_inner(struct dp_worker *w, struct tunnel *t, uint8_t *pkt, size_t len, struct ip_pkt *ip)
 {
-	struct ip_pkt ip;
-
-	if (ip_parse(pkt, len, &ip) != IP_PARSE_OK || ip.tot_len != len) {
+	if (ip_parse(pkt, len, ip) != IP_PARSE_OK || ip->tot_len != len) {
 		tdrop(w, t, TD_RX_INNER);
 		return false;
 	}
-	uint16_t mss = ip.version == 4 ? t->mss_v4 : t->mss_v6;
-	if (mss != 0 && ip_mss_clamp(pkt, &ip, mss, false) == IP_MSS_CLAMPED)
+	uint16_t mss = ip->version == 4 ? t->mss_v4 : t->mss_v6;
+	if (mss != 0 && ip_mss_clamp(pkt, ip, mss, false) == IP_MSS_CLAMPED)
 		wc_add(&ctr(w, t)->mss_clamped, 1);
 	return true;
 }
@@ -143,7 +141,7 @@ enum dp_rx_verdict dp_rx_esp(struct dp_worker *w, uint8_t *esp, size_t len, stru
 	ipsec_sa_entry_used(e, w->now_s);
 	if (t->cfg.shutdown)
 		return tdrop(w, t, TD_DOWN);
-	if (!dp_rx_inner(w, t, b.data, b.len))
+	if (!dp_rx_inner(w, t, b.data, b.len, &out->ip))
 		return DP_RX_DROP;
 	out->t = t;
 	out->inner = b.data;
@@ -226,7 +224,7 @@ static enum dp_rx_verdict gre_rx(struct dp_worker *w, struct tunnel *t, uint8_t 
 	}
 	if (t->cfg.shutdown)
 		return tdrop(w, t, TD_DOWN);
-	if (!dp_rx_inner(w, t, rx.inner, rx.inner_len))
+	if (!dp_rx_inner(w, t, rx.inner, rx.inner_len, &out->ip))
 		return DP_RX_DROP;
 	out->t = t;
 	out->inner = rx.inner;

@@ -53,14 +53,14 @@ static bool udp_eligible(const uint8_t *pkt, size_t len, const struct ip_pkt *ip
 		return false;
 	*thlen = 8;
 	uint32_t sum = ip_pseudo_sum(ip->version, ip->src, ip->dst, IP_PROTO_UDP, (uint32_t)(len - ip->l4_off));
-	return ip_csum_finish(ip_csum_add(sum, u, len - ip->l4_off)) == 0;
+	return ip_csum_finish(vnet_csum_add(sum, u, len - ip->l4_off)) == 0;
 }
 
-/* What a segment must be to take part at all; fills *ip. */
-static bool eligible(const struct gro_run *r, const uint8_t *pkt, size_t len, struct ip_pkt *ip,
+/* What a segment, parsed into *ip, must be to take part at all. */
+static bool eligible(const struct gro_run *r, const uint8_t *pkt, size_t len, const struct ip_pkt *ip,
                      uint32_t *thlen)
 {
-	if (ip_parse(pkt, len, ip) != IP_PARSE_OK || ip->tot_len != len || ip->fragment || !ip->l4_found ||
+	if (ip->tot_len != len || ip->fragment || !ip->l4_found ||
 	    (ip->l4_proto != IP_PROTO_TCP && (ip->l4_proto != IP_PROTO_UDP || !r->udp)))
 		return false;
 	/* No IPv4 options and no IPv6 extension headers: the headers are
@@ -80,7 +80,7 @@ static bool eligible(const struct gro_run *r, const uint8_t *pkt, size_t len, st
 		return false;
 	/* The checksum must verify now: the merged packet is not checked. */
 	uint32_t sum = ip_pseudo_sum(ip->version, ip->src, ip->dst, IP_PROTO_TCP, (uint32_t)(len - ip->l4_off));
-	return ip_csum_finish(ip_csum_add(sum, t, len - ip->l4_off)) == 0;
+	return ip_csum_finish(vnet_csum_add(sum, t, len - ip->l4_off)) == 0;
 }
 
 /* Same flow and same headers but for what changes per segment: IPv4
@@ -113,6 +113,13 @@ static bool same_headers(const struct gro_run *r, const uint8_t *pkt)
 bool gro_add(struct gro_run *r, const uint8_t *pkt, size_t len)
 {
 	struct ip_pkt ip;
+
+	return ip_parse(pkt, len, &ip) == IP_PARSE_OK && gro_add_parsed(r, pkt, len, &ip);
+}
+
+bool gro_add_parsed(struct gro_run *r, const uint8_t *pkt, size_t len, const struct ip_pkt *parsed)
+{
+	const struct ip_pkt ip = *parsed;
 	uint32_t thlen;
 
 	if (!eligible(r, pkt, len, &ip, &thlen))

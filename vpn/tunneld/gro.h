@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ip_util.h"
 #include "vnet.h"
 
 #define GRO_MAX_SEGS 64
@@ -72,6 +73,9 @@ void gro_run_fini(struct gro_run *r);
  * as it is, in that order, or starts a new run with it.
  */
 bool gro_add(struct gro_run *r, const uint8_t *pkt, size_t len);
+/* The same, for a packet the caller has parsed already (ip_parse() of
+ * pkt[0..len), which must have succeeded): saves the second parse. */
+bool gro_add_parsed(struct gro_run *r, const uint8_t *pkt, size_t len, const struct ip_pkt *ip);
 
 /*
  * Finish the run: *out points at the virtio-net header followed by the

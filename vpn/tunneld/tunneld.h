@@ -203,6 +203,9 @@ struct dp_rx {
 	struct tunnel *t;
 	uint8_t *inner;
 	size_t inner_len;
+	/* DP_RX_DELIVER: inner's parse, from dp_rx_inner(), so that GRO
+	 * need not parse the packet again. */
+	struct ip_pkt ip;
 };
 
 /* ESP, from the SPI on (UDP payload or after the IP header). */
@@ -223,10 +226,11 @@ enum dp_rx_verdict dp_rx_gre6(struct dp_worker *w, const uint8_t src[16], const 
                               size_t len, struct dp_rx *out);
 
 /*
- * After decapsulation: check the inner packet and clamp a SYN's MSS.
+ * After decapsulation: check the inner packet and clamp a SYN's MSS; *ip
+ * is its parse (still right after the clamp, which moves nothing).
  * false: drop (counted).
  */
-bool dp_rx_inner(struct dp_worker *w, struct tunnel *t, uint8_t *pkt, size_t len);
+bool dp_rx_inner(struct dp_worker *w, struct tunnel *t, uint8_t *pkt, size_t len, struct ip_pkt *ip);
 
 /* Room the transforms need around an inner packet for encapsulation. */
 #define DP_HEADROOM 64

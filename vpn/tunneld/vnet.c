@@ -109,6 +109,71 @@ size_t vnet_gso_seg_len(const struct vnet_gso *g, uint32_t i)
 	return (size_t)g->hdr_len + (g->payload - (size_t)g->gso_size * (g->nsegs - 1));
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * The 64-bit sum, with end-around carry, of n > 0 blocks of 32 bytes, as
+ * memory holds them. Each addition takes the previous one's carry (the
+ * "add with carry" of RFC 1071 section 4.1), and the loop counter is
+ * stepped with dec, which leaves the carry flag alone, so the chain runs
+ * unbroken through the whole buffer: seven instructions per 32 bytes.
+ */
+static uint64_t sum_blocks32(const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0;
+
+	__asm__("clc\n"
+	        "1:\n\t"
+	        "adcq 0(%[p]), %[acc]\n\t"
+	        "adcq 8(%[p]), %[acc]\n\t"
+	        "adcq 16(%[p]), %[acc]\n\t"
+	        "adcq 24(%[p]), %[acc]\n\t"
+	        "leaq 32(%[p]), %[p]\n\t"
+	        "decq %[n]\n\t"
+	        "jnz 1b\n\t"
+	        /* The last carry, and the one adding it can make (2^64 is 1
+	         * modulo 2^16 - 1, so each carry is worth one). */
+	        "adcq $0, %[acc]\n\t"
+	        "adcq $0, %[acc]"
+	        : [acc] "+r"(acc), [p] "+r"(p), [n] "+r"(n)
+	        :
+	        : "cc", "memory");
+	return acc;
+}
+#endif
+
+/*
+ * The data path's hottest loop: a segment going into ESP or GRE cannot
+ * leave its checksum to the kernel, so every byte of every segment cut
+ * from a super-packet is summed here, and every byte of every TCP or UDP
+ * segment that GRO merges is checked here on the way out. On x86-64 the
+ * whole 32-byte blocks go through sum_blocks32, about a third of the
+ * instructions of ip_csum_add's portable loop; the tail, and every other
+ * machine, go through ip_csum_add.
+ */
+uint32_t vnet_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+#if defined(__x86_64__) && defined(__GNUC__)
+	size_t bulk = len & ~(size_t)31;
+
+	if (bulk != 0) {
+		uint64_t acc = sum_blocks32(p, bulk / 32);
+
+		acc = (acc & 0xffffffffu) + (acc >> 32);
+		acc = (acc & 0xffffu) + (acc >> 16);
+		acc = (acc & 0xffffu) + (acc >> 16);
+		acc = (acc & 0xffffu) + (acc >> 16);
+		/* Summed as memory holds it (little-endian): one swap puts
+		 * the folded sum into network order (RFC 1071 2(B)). bulk is
+		 * a multiple of 32, so the tail starts on a word boundary. */
+		sum += (uint32_t)(((acc & 0xff) << 8) | (acc >> 8));
+		p += bulk;
+		len -= bulk;
+	}
+#endif
+	return ip_csum_add(sum, p, len);
+}
+
 /* The full upper-layer checksum of one segment, over its pseudo-header. */
 static void l4_checksum(const struct vnet_gso *g, uint8_t *seg, size_t len, size_t csum_at)
 {
@@ -120,7 +185,7 @@ static void l4_checksum(const struct vnet_gso *g, uint8_t *seg, size_t len, size
 
 	put16(seg + g->l4_off + csum_at, 0);
 	sum = ip_pseudo_sum(g->version, src, dst, g->l4_proto, l4_len);
-	sum = ip_csum_add(sum, seg + g->l4_off, l4_len);
+	sum = vnet_csum_add(sum, seg + g->l4_off, l4_len);
 	ck = ip_csum_finish(sum);
 	/* RFC 768: a UDP checksum that computes to 0 is sent as all ones. */
 	if (g->l4_proto == IP_PROTO_UDP && ck == 0)

@@ -325,16 +325,16 @@ static void flush_all_gro(struct worker *w)
 
 /* A decapsulated packet for t's device: into the run of its flow when it
  * continues it, else after the run, in order. */
-static void to_tun(struct worker *w, struct tunnel *t, uint8_t *pkt, size_t len)
+static void to_tun(struct worker *w, struct tunnel *t, uint8_t *pkt, size_t len, const struct ip_pkt *ip)
 {
 	struct gro_run *run = &t->w[w->dp.id].gro;
 	bool had = run->nsegs > 0;
 
-	if (gro_add(run, pkt, len))
+	if (gro_add_parsed(run, pkt, len, ip))
 		goto queued;
 	if (had) {
 		flush_gro(w, t);
-		if (gro_add(run, pkt, len))
+		if (gro_add_parsed(run, pkt, len, ip))
 			goto queued;
 	}
 	write_tun(w, t, pkt, len);
@@ -581,7 +581,7 @@ static void deliver(struct worker *w, enum dp_rx_verdict v, struct dp_rx *rx)
 {
 	switch (v) {
 	case DP_RX_DELIVER:
-		to_tun(w, rx->t, rx->inner, rx->inner_len);
+		to_tun(w, rx->t, rx->inner, rx->inner_len, &rx->ip);
 		break;
 	case DP_RX_REFLECT: {
 		/* A peer's keepalive: its inner IPv4 packet is GRE to the
