@@ -119,12 +119,23 @@ int timer_init(struct timer *timer, struct loop *loop, timer_fn fn, void *arg)
 	return timer->ev != NULL ? 0 : -1;
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int timer_start(struct timer *timer, uint32_t ms)
 {
 	if (timer->ev == NULL)
 		return -1;
 	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-	return evtimer_add(timer->ev, &tv) == 0 ? 0 : -1;
+	if (evtimer_add(timer->ev, &tv) != 0)
+		return -1;
+	timer->deadline_ms = monotonic_ms() + ms;
+	return 0;
 }
 
 uint32_t timer_jittered_ms(uint32_t ms, unsigned jitter_percent, uint32_t rnd)
@@ -159,17 +170,13 @@ bool timer_pending(const struct timer *timer)
 
 int64_t timer_remaining_ms(const struct timer *timer)
 {
-	struct timeval when, now;
-
-	if (timer->ev == NULL || !evtimer_pending(timer->ev, &when))
+	if (timer->ev == NULL || !evtimer_pending(timer->ev, NULL))
 		return -1;
-	/* evtimer_pending() gives the expiry as wall-clock time; compare it
-	 * with the clock now, not with the loop's cached time, which is older
-	 * when this runs outside the loop's callbacks (and made the answer
-	 * exceed the timeout). */
-	if (evutil_gettimeofday(&now, NULL) != 0)
-		return -1;
-	int64_t ms = (int64_t)(when.tv_sec - now.tv_sec) * 1000 + (when.tv_usec - now.tv_usec) / 1000;
+	/* Our own monotonic deadline, not evtimer_pending()'s expiry: libevent
+	 * converts that to wall-clock time with an offset it refreshes only
+	 * every few seconds, so right after a start the answer could exceed
+	 * the timeout itself. */
+	int64_t ms = timer->deadline_ms - monotonic_ms();
 	return ms < 0 ? 0 : ms;
 }
 

@@ -85,6 +85,9 @@ struct timer {
 	struct event *ev;   /* NULL until timer_init, and again after timer_fini */
 	timer_fn fn;
 	void *arg;
+	/* When the last timer_start() said it should fire, CLOCK_MONOTONIC
+	 * milliseconds: what timer_remaining_ms() answers from. */
+	int64_t deadline_ms;
 };
 
 /* Prepare a timer; it does not run until timer_start(). Returns 0 or -1. */
