@@ -28,13 +28,14 @@
 #include "log.h"
 
 #define LOG_TAG "ike"
-/* RFC 7296 2.4 leaves liveness checks to policy: 30 s finds a dead peer
- * within a couple of minutes, cheaply. */
-#define IKE_DPD_S        30
-#define IKE_REKEY_S      (4 * 3600)
-#define CHILD_REKEY_S    3600
-#define CHILD_JITTER_S   300
-#define CHILD_LIFE_S     (CHILD_REKEY_S + 600)
+/* charon's retransmissions when a tunnel sets a DPD timeout: this many
+ * resends, evenly spaced, so the last one gives up at the timeout. */
+#define DPD_RETRANSMIT_TRIES 4
+/* charon's own schedule otherwise (task_manager.h): 4 s, growing 1.8 times
+ * a try, given up after the fifth resend (about 165 s). */
+#define CHARON_RETRANSMIT_TIMEOUT 4.0
+#define CHARON_RETRANSMIT_BASE    1.8
+#define CHARON_RETRANSMIT_TRIES   5
 
 struct ike_state {
 	char name[IKE_NAME_MAX + 1];
@@ -299,6 +300,9 @@ static peer_cfg_t *build_peer(const struct ike_conn *c, char *err, size_t errlen
 	    .remote = remote,
 	    .remote_port = IKEV2_UDP_PORT,
 	    .no_certreq = TRUE,
+	    /* RFC 3948 / RFC 7296 2.23: charon fakes the NAT detection
+	     * payloads, so both ends encapsulate. */
+	    .force_encap = c->natt_force,
 	    .fragmentation = FRAGMENTATION_YES,
 	};
 	ike_cfg_t *ike_cfg = ike_cfg_create(&ike);
@@ -307,14 +311,20 @@ static peer_cfg_t *build_peer(const struct ike_conn *c, char *err, size_t errlen
 		ike_cfg->destroy(ike_cfg);
 		return NULL;
 	}
+	/* The lifetimes are hard limits, as providers publish them; the
+	 * rekey starts before, swanctl's way: rekey = life / 1.1, minus a
+	 * random jitter of up to the remaining margin (RFC 7296 2.8 asks
+	 * for the randomness, so two ends do not rekey at once). */
+	uint32_t ike_rekey = c->ike_lifetime * 10 / 11, esp_rekey = c->esp_lifetime * 10 / 11;
 	peer_cfg_create_t peer = {
 	    .cert_policy = CERT_NEVER_SEND,
 	    .unique = UNIQUE_REPLACE,
 	    .keyingtries = c->initiate ? 0 : 1, /* 0: an initiator keeps trying */
-	    .rekey_time = IKE_REKEY_S,
-	    .jitter_time = IKE_REKEY_S / 10,
-	    .over_time = IKE_REKEY_S / 10,
-	    .dpd = IKE_DPD_S,
+	    .rekey_time = ike_rekey,
+	    .jitter_time = c->ike_lifetime - ike_rekey,
+	    .over_time = c->ike_lifetime - ike_rekey,
+	    .dpd = c->dpd_interval,
+	    .dpd_timeout = c->dpd_timeout, /* IKEv1's; IKEv2 retransmits (ike_backend_sync) */
 	    .if_id_in = c->if_id,
 	    .if_id_out = c->if_id,
 	};
@@ -325,12 +335,12 @@ static peer_cfg_t *build_peer(const struct ike_conn *c, char *err, size_t errlen
 	pc->add_auth_cfg(pc, psk_auth(c->peer), FALSE);
 
 	child_cfg_create_t child = {
-	    .lifetime = {.time = {.life = CHILD_LIFE_S, .rekey = CHILD_REKEY_S, .jitter = CHILD_JITTER_S}},
+	    .lifetime = {.time = {.life = c->esp_lifetime, .rekey = esp_rekey, .jitter = c->esp_lifetime - esp_rekey}},
 	    .mode = MODE_TUNNEL,
 	    /* The tunnel the SAs belong to (ike_kernel.h). */
 	    .if_id_in = c->if_id,
 	    .if_id_out = c->if_id,
-	    .dpd_action = c->initiate ? ACTION_START : ACTION_NONE,
+	    .dpd_action = c->dpd_restart ? ACTION_START : ACTION_NONE,
 	    .close_action = c->initiate ? ACTION_START : ACTION_NONE,
 	};
 	child_cfg_t *cc = child_cfg_create(name, &child);
@@ -408,7 +418,38 @@ static bool conn_same(const struct ike_conn *a, const struct ike_conn *b)
 	return strcmp(a->name, b->name) == 0 && a->if_id == b->if_id && memcmp(a->local, b->local, 4) == 0 &&
 	       memcmp(a->peer, b->peer, 4) == 0 && strcmp(a->psk, b->psk) == 0 &&
 	       strcmp(a->ike_proposal, b->ike_proposal) == 0 && strcmp(a->esp_proposal, b->esp_proposal) == 0 &&
-	       a->initiate == b->initiate;
+	       a->initiate == b->initiate && a->ike_lifetime == b->ike_lifetime && a->esp_lifetime == b->esp_lifetime &&
+	       a->dpd_interval == b->dpd_interval && a->dpd_timeout == b->dpd_timeout &&
+	       a->dpd_restart == b->dpd_restart && a->natt_force == b->natt_force;
+}
+
+/*
+ * RFC 7296 2.4: an IKEv2 peer is dead when a request (a DPD probe is an
+ * empty INFORMATIONAL) goes unanswered through all its retransmissions;
+ * there is no separate timeout. charon's schedule is process-wide and
+ * read when an IKE SA is created, so the shortest DPD timeout among the
+ * tunnels is made the schedule's length, resends evenly spaced; without
+ * one, charon's own schedule applies.
+ */
+static void set_retransmission(const struct ike_conn *conns, size_t n)
+{
+	uint32_t shortest = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (conns[i].dpd_timeout != 0 && (shortest == 0 || conns[i].dpd_timeout < shortest))
+			shortest = conns[i].dpd_timeout;
+	settings_t *s = lib->settings;
+	if (shortest == 0) {
+		s->set_double(s, "%s.retransmit_timeout", CHARON_RETRANSMIT_TIMEOUT, lib->ns);
+		s->set_double(s, "%s.retransmit_base", CHARON_RETRANSMIT_BASE, lib->ns);
+		s->set_int(s, "%s.retransmit_tries", CHARON_RETRANSMIT_TRIES, lib->ns);
+		return;
+	}
+	/* The request and its resends go out at 0, t, ..., tries * t; the
+	 * timer after the last gives up at (tries + 1) * t. */
+	s->set_double(s, "%s.retransmit_timeout", (double)shortest / (DPD_RETRANSMIT_TRIES + 1), lib->ns);
+	s->set_double(s, "%s.retransmit_base", 1.0, lib->ns);
+	s->set_int(s, "%s.retransmit_tries", DPD_RETRANSMIT_TRIES, lib->ns);
 }
 
 /* What the last sync installed, to see what changed. */
@@ -433,6 +474,7 @@ int ike_backend_sync(const struct ike_conn *conns, size_t n, char *err, size_t e
 		snprintf(err, errlen, "too many IKE tunnels");
 		return -1;
 	}
+	set_retransmission(conns, n);
 	linked_list_t *peers = linked_list_create();
 	mem_cred_t *creds = mem_cred_create();
 	char why[IKE_PROPOSAL_MAX + 64];

@@ -346,9 +346,10 @@ static void *session_open(void *arg, const struct ipc_peer *peer)
 	struct tunnel_ctl *ctl = arg;
 	struct tunnel_cli_session *s = malloc(sizeof(*s));
 
-	(void)peer;
-	if (s != NULL)
+	if (s != NULL) {
 		tunnel_cli_session_init(s, ctl->env->cli, NULL);
+		s->may_see_secrets = peer != NULL && peer->uid == 0;
+	}
 	return s;
 }
 
