@@ -39,6 +39,10 @@
 
 struct ike_state {
 	char name[IKE_NAME_MAX + 1];
+	/* The tunnel's current IKE SA (charon's unique ID; 0: none yet):
+	 * after a rekey (RFC 7296 2.8.2) the old one is deleted while the
+	 * new one carries on, and its end must not mark the tunnel down. */
+	uint32_t ike_id;
 	char state[32];
 	char error[160];
 	bool used;
@@ -134,13 +138,26 @@ static struct ike_state *state_of(struct ike_backend *this, const char *name, bo
 	return free_slot;
 }
 
-static void set_state(struct ike_backend *this, ike_sa_t *ike_sa, const char *state, const char *error)
+/* How a state change relates to the tunnel's current IKE SA. */
+enum ike_which {
+	STATE_OF_ANY_SA,      /* whichever IKE SA: it becomes the current one */
+	STATE_OF_CURRENT_SA,  /* only the current one (or any when there is none) */
+	STATE_OF_GONE_SA,     /* as STATE_OF_CURRENT_SA, and there is none after it */
+};
+
+static void set_state_of(struct ike_backend *this, ike_sa_t *ike_sa, enum ike_which which, const char *state,
+                         const char *error)
 {
 	if (ike_sa == NULL)
 		return;
 	const char *name = ike_sa->get_name(ike_sa);
+	uint32_t id = ike_sa->get_unique_id(ike_sa);
 	this->state_lock->lock(this->state_lock);
 	struct ike_state *s = state_of(this, name, false);
+	if (s != NULL && which != STATE_OF_ANY_SA && s->ike_id != 0 && s->ike_id != id)
+		s = NULL; /* e.g. the old IKE SA going away after a rekey */
+	else if (s != NULL)
+		s->ike_id = which == STATE_OF_GONE_SA ? 0 : id;
 	if (s != NULL) {
 		if (state != NULL)
 			snprintf(s->state, sizeof(s->state), "%s", state);
@@ -150,6 +167,11 @@ static void set_state(struct ike_backend *this, ike_sa_t *ike_sa, const char *st
 	this->state_lock->unlock(this->state_lock);
 	if (s != NULL && error != NULL && error[0] != '\0')
 		log_warn(LOG_TAG, "tunnel %s: %s", name, error);
+}
+
+static void set_state(struct ike_backend *this, ike_sa_t *ike_sa, const char *state, const char *error)
+{
+	set_state_of(this, ike_sa, STATE_OF_ANY_SA, state, error);
 }
 
 /* The listener is not the first member: `this` comes from the global. */
@@ -198,19 +220,38 @@ METHOD(listener_t, on_ike_state_change, bool, listener_t *listener, ike_sa_t *ik
 
 	(void)listener;
 	switch (state) {
+	/* Neither of the two for the new IKE SA of a rekey (it passes
+	 * through both): on_ike_rekey() hands over. */
 	case IKE_CONNECTING:
-		set_state(this, ike_sa, "connecting", NULL);
+		set_state_of(this, ike_sa, STATE_OF_CURRENT_SA, "connecting", NULL);
 		break;
 	case IKE_ESTABLISHED:
-		set_state(this, ike_sa, "ike-established", "");
+		set_state_of(this, ike_sa, STATE_OF_CURRENT_SA, "ike-established", "");
 		break;
 	case IKE_DELETING:
+		set_state_of(this, ike_sa, STATE_OF_CURRENT_SA, "down", NULL);
+		break;
 	case IKE_DESTROYING:
-		set_state(this, ike_sa, "down", NULL);
+		set_state_of(this, ike_sa, STATE_OF_GONE_SA, "down", NULL);
 		break;
 	default:
 		break;
 	}
+	return TRUE;
+}
+
+/* The listener is not the first member: `this` comes from the global. */
+METHOD(listener_t, on_ike_rekey, bool, listener_t *listener, ike_sa_t *old, ike_sa_t *new)
+{
+	struct ike_backend *this = be;
+
+	(void)listener;
+	/* The CHILD_SAs moved to the new IKE SA: the state stays as it was. */
+	this->state_lock->lock(this->state_lock);
+	struct ike_state *s = state_of(this, old->get_name(old), false);
+	if (s != NULL && (s->ike_id == 0 || s->ike_id == old->get_unique_id(old)))
+		s->ike_id = new->get_unique_id(new);
+	this->state_lock->unlock(this->state_lock);
 	return TRUE;
 }
 
@@ -551,7 +592,7 @@ void ike_backend_start(void)
 	                 .create_peer_cfg_enumerator = _create_peer_cfg_enumerator,
 	                 .get_peer_cfg_by_name = _get_peer_cfg_by_name},
 	     .listener = {.alert = _on_alert, .ike_state_change = _on_ike_state_change,
-	                  .child_updown = _on_child_updown},
+	                  .ike_rekey = _on_ike_rekey, .child_updown = _on_child_updown},
 	     .lock = rwlock_create(RWLOCK_TYPE_DEFAULT), .peers = linked_list_create(),
 	     .state_lock = mutex_create(MUTEX_TYPE_DEFAULT), );
 	charon->backends->add_backend(charon->backends, &be->backend);
