@@ -162,3 +162,23 @@ def test_nat_traversal_force(pair):
     assert "TUNNEL-in-UDP" in listed, listed
     wait_until(lambda: ping_all(b, B_INSIDE, A_INSIDE), 30, "pings peer -> tunneld in UDP")
     wait_until(lambda: ping_all(a, A_INSIDE, B_INSIDE), 30, "pings tunneld -> peer in UDP")
+
+
+def test_aws_profile_fills_the_defaults(pair):
+    """`profile aws-vpn`: charon gets its lifetimes (28800 / 3600), the TUN
+    device its MTU 1399 and the clamp MSS 1359; an explicit `lifetime esp`
+    still wins over the profile."""
+    a, b, start = pair
+    td, peer = start(" profile aws-vpn\n lifetime esp 1800\n")
+    up(td, peer)
+    listed = wait_until(lambda: (lambda p: p.returncode == 0 and "INSTALLED" in p.stdout and p.stdout)(
+        td.swanctl("--list-sas")), 15, "swanctl --list-sas on tunneld's socket")
+    ike = re.search(r"^ike1: #\d+, ESTABLISHED.*?rekeying in (\d+)s", listed, re.M | re.S)
+    assert ike is not None and 23000 <= int(ike.group(1)) <= 28800 * 10 // 11, listed
+    child = re.search(r"rekeying in (\d+)s, expires in (\d+)s", listed)
+    assert child is not None and 1800 - 60 <= int(child.group(2)) <= 1800, listed
+    (link,) = a.ip_json("link", "show", "ike1")
+    assert link["mtu"] == 1399, link
+    t = td.tunnel()
+    assert t["tcpMss"] == 1359, t
+    wait_until(lambda: ping_all(b, B_INSIDE, A_INSIDE), 30, "pings through the profile's tunnel")

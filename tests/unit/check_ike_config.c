@@ -240,6 +240,85 @@ START_TEST(test_ike_settings_refused)
 }
 END_TEST
 
+START_TEST(test_ike_profiles)
+{
+	char err[512] = "";
+	struct tunneld_config *cfg = load("tunnel ipsec aws\n local-address 192.0.2.1\n peer-address 192.0.2.2\n"
+	                                  " inside-address 169.254.44.2/30\n profile aws-vpn\n"
+	                                  " authentication pre-shared-key " PSK "\n"
+	                                  "tunnel ipsec az\n local-address 192.0.2.1\n peer-address 192.0.2.3\n"
+	                                  " inside-address 169.254.21.2/30\n profile azure-vpngw\n"
+	                                  " authentication pre-shared-key " PSK "\n lifetime esp 3600\n",
+	                                  err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	const struct tcfg_tunnel *aws = tcfg_find_const(cfg, "aws"), *az = tcfg_find_const(cfg, "az");
+	/* AWS: lifetimes, DPD, MTU and MSS from the profile. */
+	ck_assert_uint_eq(tcfg_ike_lifetime(&aws->ike), 28800);
+	ck_assert_uint_eq(tcfg_esp_lifetime(&aws->ike), 3600);
+	struct tcfg_dpd d = tcfg_ike_dpd(&aws->ike);
+	ck_assert_uint_eq(d.interval, 10);
+	ck_assert_uint_eq(d.timeout, 30);
+	ck_assert_int_eq(d.action, TCFG_DPD_RESTART);
+	ck_assert_uint_eq(tcfg_mtu(aws), 1399);
+	ck_assert_uint_eq(tcfg_tcp_mss(aws), 1359);
+	/* Azure: its IKE lifetime; the explicit ESP lifetime wins. */
+	ck_assert_uint_eq(tcfg_ike_lifetime(&az->ike), 28800);
+	ck_assert_uint_eq(tcfg_esp_lifetime(&az->ike), 3600);
+	ck_assert_uint_eq(tcfg_mtu(az), TCFG_IPSEC_DEFAULT_MTU);
+	ck_assert_uint_eq(tcfg_tcp_mss(az), 0);
+	/* The profile line is printed, the values it fills are not. */
+	char *shown = print(cfg, false);
+	ck_assert_ptr_nonnull(strstr(shown, " profile aws-vpn\n"));
+	ck_assert_ptr_nonnull(strstr(shown, " profile azure-vpngw\n"));
+	ck_assert_ptr_null(strstr(shown, "lifetime ike"));
+	ck_assert_ptr_null(strstr(shown, " mtu "));
+	free(shown);
+
+	/* Explicit settings override the profile. */
+	static const char over[] = "tunnel ipsec aws\n mtu 1300\n tcp-mss 1200\n lifetime ike 3600\n"
+	                           " dpd interval 5 timeout 20 action clear\n";
+	FILE *f = fmemopen(err, sizeof(err), "w");
+	ck_assert_int_eq(tcfg_load_onto(cfg, "t", over, strlen(over), f), 0);
+	fclose(f);
+	aws = tcfg_find_const(cfg, "aws");
+	ck_assert_uint_eq(tcfg_mtu(aws), 1300);
+	ck_assert_uint_eq(tcfg_tcp_mss(aws), 1200);
+	ck_assert_uint_eq(tcfg_ike_lifetime(&aws->ike), 3600);
+	ck_assert_uint_eq(tcfg_esp_lifetime(&aws->ike), 3600);
+	d = tcfg_ike_dpd(&aws->ike);
+	ck_assert_uint_eq(d.interval, 5);
+	ck_assert_int_eq(d.action, TCFG_DPD_CLEAR);
+	tcfg_free(cfg);
+
+	/* The inside addresses each gateway accepts. */
+	static const struct {
+		const char *profile, *inside, *want;
+	} bad[] = {
+	    {"aws-vpn", "169.254.44.2/29", "not a /30 in 169.254.0.0/16"},
+	    {"aws-vpn", "198.18.0.1/30", "not a /30 in 169.254.0.0/16"},
+	    {"azure-vpngw", "169.254.20.1/30", "not in Azure's APIPA range"},
+	    {"azure-vpngw", "169.254.23.1/30", "not in Azure's APIPA range"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text),
+		         "tunnel ipsec x\n local-address 192.0.2.1\n peer-address 192.0.2.2\n inside-address %s\n"
+		         " profile %s\n authentication pre-shared-key " PSK "\n",
+		         bad[i].inside, bad[i].profile);
+		cfg = load(text, err, sizeof(err));
+		ck_assert_msg(cfg == NULL, "case %zu loaded", i);
+		ck_assert_msg(strstr(err, bad[i].want) != NULL, "case %zu: '%s' lacks '%s'", i, err, bad[i].want);
+	}
+	/* The range's two ends are in it. */
+	cfg = load("tunnel ipsec x\n local-address 192.0.2.1\n peer-address 192.0.2.2\n"
+	           " inside-address 169.254.22.254/30\n inside-address 169.254.21.0/30\n profile azure-vpngw\n"
+	           " authentication pre-shared-key " PSK "\n",
+	           err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	tcfg_free(cfg);
+}
+END_TEST
+
 static Suite *ike_config_suite(void)
 {
 	Suite *s = suite_create("ike_config");
@@ -250,6 +329,7 @@ static Suite *ike_config_suite(void)
 	tcase_add_test(tc, test_ike_no_forms);
 	tcase_add_test(tc, test_ike_lifetimes_dpd_natt);
 	tcase_add_test(tc, test_ike_settings_refused);
+	tcase_add_test(tc, test_ike_profiles);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -238,6 +238,32 @@ static int cmd_nat_traversal(void *ctx, const struct cmd_args *args)
 	return 0;
 }
 
+static int cmd_profile(void *ctx, const struct cmd_args *args)
+{
+	struct tcfg_tunnel *t = cur(ctx);
+
+	if (t == NULL)
+		return -1;
+	if (is_no(args))
+		t->ike.profile = TCFG_PROFILE_NONE;
+	else
+		t->ike.profile = strcmp(cmd_args_get(args, "name"), "aws-vpn") == 0 ? TCFG_PROFILE_AWS : TCFG_PROFILE_AZURE;
+	return 0;
+}
+
+const char *tcfg_ike_profile_name(enum tcfg_ike_profile p)
+{
+	switch (p) {
+	case TCFG_PROFILE_AWS:
+		return "aws-vpn";
+	case TCFG_PROFILE_AZURE:
+		return "azure-vpngw";
+	case TCFG_PROFILE_NONE:
+		break;
+	}
+	return "none";
+}
+
 const char *tcfg_dpd_action_name(enum tcfg_dpd_action a)
 {
 	switch (a) {
@@ -294,6 +320,10 @@ static const struct cmd_def ike_commands[] = {
      cmd_nat_traversal, 0},
     {TCFG_NODE_IPSEC, "no nat-traversal", NO_HELP "UDP encapsulation of ESP (back to auto)\n", cmd_nat_traversal,
      0},
+    {TCFG_NODE_IPSEC, "profile <aws-vpn|azure-vpngw>$name",
+     "Defaults of a cloud VPN gateway (explicit settings override them)\nAWS Site-to-Site VPN\nAzure VPN Gateway\n",
+     cmd_profile, 0},
+    {TCFG_NODE_IPSEC, "no profile", NO_HELP "Defaults of a cloud VPN gateway\n", cmd_profile, 0},
 };
 
 int tcfg_ike_register(struct cmd_registry *reg, char *err, size_t errlen)
@@ -312,6 +342,8 @@ void tcfg_ike_print(const struct tcfg_tunnel *t, FILE *out, bool with_keys)
 {
 	const struct tcfg_ike *k = &t->ike;
 
+	if (k->profile != TCFG_PROFILE_NONE)
+		fprintf(out, " profile %s\n", tcfg_ike_profile_name(k->profile));
 	if (k->version != 0)
 		fprintf(out, " ike-version %u\n", k->version);
 	if (k->enabled)
@@ -333,8 +365,44 @@ void tcfg_ike_print(const struct tcfg_tunnel *t, FILE *out, bool with_keys)
 		fputs(" nat-traversal force\n", out);
 }
 
+/* 169.254.0.0/16 (RFC 3927), as a host-order number. */
+#define LINK_LOCAL_NET  0xa9fe0000u
+#define LINK_LOCAL_MASK 0xffff0000u
+/* Azure's APIPA range for BGP over VPN: 169.254.21.0 - 169.254.22.255. */
+#define AZURE_APIPA_FIRST 0xa9fe1500u
+#define AZURE_APIPA_LAST  0xa9fe16ffu
+
+/* The inside addresses a profile's gateway accepts (IPv6 ones are the
+ * operator's business). 0, or -1 with a message. */
+static int check_profile_inside(const struct tcfg_tunnel *t, char *msg, size_t msglen)
+{
+	for (size_t i = 0; i < t->inside_count; i++) {
+		const struct prefix *p = &t->inside[i];
+		if (p->family != AF_INET)
+			continue;
+		uint32_t a = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 | (uint32_t)p->addr[2] << 8 | p->addr[3];
+		char text[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, p->addr, text, sizeof(text));
+		if (t->ike.profile == TCFG_PROFILE_AWS && ((a & LINK_LOCAL_MASK) != LINK_LOCAL_NET || p->len != 30)) {
+			snprintf(msg, msglen, "tunnel %s: profile aws-vpn: inside address %s/%u is not a /30 in 169.254.0.0/16",
+			         t->name, text, p->len);
+			return -1;
+		}
+		if (t->ike.profile == TCFG_PROFILE_AZURE && (a < AZURE_APIPA_FIRST || a > AZURE_APIPA_LAST)) {
+			snprintf(msg, msglen,
+			         "tunnel %s: profile azure-vpngw: inside address %s is not in Azure's APIPA range "
+			         "169.254.21.0-169.254.22.255",
+			         t->name, text);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int tcfg_ike_check(const struct tcfg_tunnel *t, char *msg, size_t msglen)
 {
+	if (t->kind == TCFG_IPSEC && check_profile_inside(t, msg, msglen) != 0)
+		return -1;
 	if (t->kind == TCFG_IPSEC && t->ike.enabled && (t->sa_in.present || t->sa_out.present)) {
 		snprintf(msg, msglen, "tunnel %s: manual SAs and IKE (a pre-shared key) exclude each other", t->name);
 		return -1;
@@ -368,5 +436,6 @@ struct json_object *tcfg_ike_json(const struct tcfg_ike *k)
 	json_object_object_add(dpd, "action", json_object_new_string(tcfg_dpd_action_name(d.action)));
 	json_object_object_add(o, "dpd", dpd);
 	json_object_object_add(o, "natTraversal", json_object_new_string(k->natt_force ? "force" : "auto"));
+	json_object_object_add(o, "profile", json_object_new_string(tcfg_ike_profile_name(k->profile)));
 	return o;
 }

@@ -261,8 +261,8 @@ struct json_object *tunnel_cli_config_json(const struct tunneld_config *cfg)
 			json_object_array_add(a, json_object_new_string(prefix_format(&t->inside[k], buf, sizeof(buf))));
 		json_object_object_add(o, "insideAddresses", a);
 		json_object_object_add(o, "mtu", json_object_new_int((int)tcfg_mtu(t)));
-		if (t->tcp_mss != 0)
-			json_object_object_add(o, "tcpMss", json_object_new_int(t->tcp_mss));
+		if (tcfg_tcp_mss(t) != 0)
+			json_object_object_add(o, "tcpMss", json_object_new_int(tcfg_tcp_mss(t)));
 		if (t->kind == TCFG_GRE) {
 			if (t->has_key)
 				json_object_object_add(o, "key", json_object_new_int64(t->key));
