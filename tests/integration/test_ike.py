@@ -151,7 +151,12 @@ def test_peer_initiates(ike_pair):
     (t,) = json.loads(conf)["tunnels"]
     assert t["complete"] and t["ike"] == {
         "version": 2, "authentication": "pre-shared-key", "mode": "respond",
-        "ikeProposal": "aes256gcm16-prfsha256-ecp256-modp2048", "espProposal": "aes256gcm16"}, t
+        "ikeProposal": "aes256gcm16-prfsha256-ecp256-modp2048", "espProposal": "aes256gcm16",
+        "ikeLifetime": 15840, "espLifetime": 3960,
+        "dpd": {"interval": 30, "timeout": 0, "action": "clear"}, "natTraversal": "auto",
+        "profile": "none"}, t
+    # root asks for the key by name and gets it.
+    assert f"authentication pre-shared-key {psk}\n" in td.run("show running-config with-secrets")
 
 
 def test_tunneld_initiates(ike_pair):

@@ -403,6 +403,13 @@ START_TEST(test_cli_session)
 	ck_assert_str_eq(prompt(&x), "tunneld# ");
 	out = run(&x, "show running-config json", 0);
 	ck_assert_msg(strstr(out, "\"saOutbound\"") != NULL && strstr(out, KEY_3) == NULL, "%s", out);
+	/* Asked for by name, root sees them; the socket's group does not. */
+	out = run(&x, "show running-config with-secrets", 0);
+	ck_assert_msg(strstr(out, KEY_3) != NULL, "%s", out);
+	x.s.may_see_secrets = false;
+	out = run(&x, "show running-config with-secrets", -1);
+	ck_assert_msg(strstr(out, "only root") != NULL && strstr(out, KEY_3) == NULL, "%s", out);
+	x.s.may_see_secrets = true;
 	run(&x, "configure terminal", 0);
 	run(&x, "no tunnel e1", 0);
 	ck_assert_uint_eq(tunneld_table(&x.td)->count, 1);

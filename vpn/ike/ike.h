@@ -69,6 +69,11 @@ struct ike_conn {
 	char ike_proposal[IKE_PROPOSAL_MAX + 1];
 	char esp_proposal[IKE_PROPOSAL_MAX + 1];
 	bool initiate;
+	uint32_t ike_lifetime, esp_lifetime; /* hard lifetimes, seconds */
+	uint16_t dpd_interval;               /* 0: no probes */
+	uint16_t dpd_timeout;                /* 0: charon's retransmission schedule */
+	bool dpd_restart;                    /* initiate again when the peer is dead */
+	bool natt_force;                     /* UDP-encapsulate ESP without a NAT */
 };
 
 /*

@@ -28,16 +28,21 @@
 #include "log.h"
 
 #define LOG_TAG "ike"
-/* RFC 7296 2.4 leaves liveness checks to policy: 30 s finds a dead peer
- * within a couple of minutes, cheaply. */
-#define IKE_DPD_S        30
-#define IKE_REKEY_S      (4 * 3600)
-#define CHILD_REKEY_S    3600
-#define CHILD_JITTER_S   300
-#define CHILD_LIFE_S     (CHILD_REKEY_S + 600)
+/* charon's retransmissions when a tunnel sets a DPD timeout: this many
+ * resends, evenly spaced, so the last one gives up at the timeout. */
+#define DPD_RETRANSMIT_TRIES 4
+/* charon's own schedule otherwise (task_manager.h): 4 s, growing 1.8 times
+ * a try, given up after the fifth resend (about 165 s). */
+#define CHARON_RETRANSMIT_TIMEOUT 4.0
+#define CHARON_RETRANSMIT_BASE    1.8
+#define CHARON_RETRANSMIT_TRIES   5
 
 struct ike_state {
 	char name[IKE_NAME_MAX + 1];
+	/* The tunnel's current IKE SA (charon's unique ID; 0: none yet):
+	 * after a rekey (RFC 7296 2.8.2) the old one is deleted while the
+	 * new one carries on, and its end must not mark the tunnel down. */
+	uint32_t ike_id;
 	char state[32];
 	char error[160];
 	bool used;
@@ -133,13 +138,26 @@ static struct ike_state *state_of(struct ike_backend *this, const char *name, bo
 	return free_slot;
 }
 
-static void set_state(struct ike_backend *this, ike_sa_t *ike_sa, const char *state, const char *error)
+/* How a state change relates to the tunnel's current IKE SA. */
+enum ike_which {
+	STATE_OF_ANY_SA,      /* whichever IKE SA: it becomes the current one */
+	STATE_OF_CURRENT_SA,  /* only the current one (or any when there is none) */
+	STATE_OF_GONE_SA,     /* as STATE_OF_CURRENT_SA, and there is none after it */
+};
+
+static void set_state_of(struct ike_backend *this, ike_sa_t *ike_sa, enum ike_which which, const char *state,
+                         const char *error)
 {
 	if (ike_sa == NULL)
 		return;
 	const char *name = ike_sa->get_name(ike_sa);
+	uint32_t id = ike_sa->get_unique_id(ike_sa);
 	this->state_lock->lock(this->state_lock);
 	struct ike_state *s = state_of(this, name, false);
+	if (s != NULL && which != STATE_OF_ANY_SA && s->ike_id != 0 && s->ike_id != id)
+		s = NULL; /* e.g. the old IKE SA going away after a rekey */
+	else if (s != NULL)
+		s->ike_id = which == STATE_OF_GONE_SA ? 0 : id;
 	if (s != NULL) {
 		if (state != NULL)
 			snprintf(s->state, sizeof(s->state), "%s", state);
@@ -149,6 +167,11 @@ static void set_state(struct ike_backend *this, ike_sa_t *ike_sa, const char *st
 	this->state_lock->unlock(this->state_lock);
 	if (s != NULL && error != NULL && error[0] != '\0')
 		log_warn(LOG_TAG, "tunnel %s: %s", name, error);
+}
+
+static void set_state(struct ike_backend *this, ike_sa_t *ike_sa, const char *state, const char *error)
+{
+	set_state_of(this, ike_sa, STATE_OF_ANY_SA, state, error);
 }
 
 /* The listener is not the first member: `this` comes from the global. */
@@ -197,19 +220,38 @@ METHOD(listener_t, on_ike_state_change, bool, listener_t *listener, ike_sa_t *ik
 
 	(void)listener;
 	switch (state) {
+	/* Neither of the two for the new IKE SA of a rekey (it passes
+	 * through both): on_ike_rekey() hands over. */
 	case IKE_CONNECTING:
-		set_state(this, ike_sa, "connecting", NULL);
+		set_state_of(this, ike_sa, STATE_OF_CURRENT_SA, "connecting", NULL);
 		break;
 	case IKE_ESTABLISHED:
-		set_state(this, ike_sa, "ike-established", "");
+		set_state_of(this, ike_sa, STATE_OF_CURRENT_SA, "ike-established", "");
 		break;
 	case IKE_DELETING:
+		set_state_of(this, ike_sa, STATE_OF_CURRENT_SA, "down", NULL);
+		break;
 	case IKE_DESTROYING:
-		set_state(this, ike_sa, "down", NULL);
+		set_state_of(this, ike_sa, STATE_OF_GONE_SA, "down", NULL);
 		break;
 	default:
 		break;
 	}
+	return TRUE;
+}
+
+/* The listener is not the first member: `this` comes from the global. */
+METHOD(listener_t, on_ike_rekey, bool, listener_t *listener, ike_sa_t *old, ike_sa_t *new)
+{
+	struct ike_backend *this = be;
+
+	(void)listener;
+	/* The CHILD_SAs moved to the new IKE SA: the state stays as it was. */
+	this->state_lock->lock(this->state_lock);
+	struct ike_state *s = state_of(this, old->get_name(old), false);
+	if (s != NULL && (s->ike_id == 0 || s->ike_id == old->get_unique_id(old)))
+		s->ike_id = new->get_unique_id(new);
+	this->state_lock->unlock(this->state_lock);
 	return TRUE;
 }
 
@@ -299,6 +341,9 @@ static peer_cfg_t *build_peer(const struct ike_conn *c, char *err, size_t errlen
 	    .remote = remote,
 	    .remote_port = IKEV2_UDP_PORT,
 	    .no_certreq = TRUE,
+	    /* RFC 3948 / RFC 7296 2.23: charon fakes the NAT detection
+	     * payloads, so both ends encapsulate. */
+	    .force_encap = c->natt_force,
 	    .fragmentation = FRAGMENTATION_YES,
 	};
 	ike_cfg_t *ike_cfg = ike_cfg_create(&ike);
@@ -307,14 +352,20 @@ static peer_cfg_t *build_peer(const struct ike_conn *c, char *err, size_t errlen
 		ike_cfg->destroy(ike_cfg);
 		return NULL;
 	}
+	/* The lifetimes are hard limits, as providers publish them; the
+	 * rekey starts before, swanctl's way: rekey = life / 1.1, minus a
+	 * random jitter of up to the remaining margin (RFC 7296 2.8 asks
+	 * for the randomness, so two ends do not rekey at once). */
+	uint32_t ike_rekey = c->ike_lifetime * 10 / 11, esp_rekey = c->esp_lifetime * 10 / 11;
 	peer_cfg_create_t peer = {
 	    .cert_policy = CERT_NEVER_SEND,
 	    .unique = UNIQUE_REPLACE,
 	    .keyingtries = c->initiate ? 0 : 1, /* 0: an initiator keeps trying */
-	    .rekey_time = IKE_REKEY_S,
-	    .jitter_time = IKE_REKEY_S / 10,
-	    .over_time = IKE_REKEY_S / 10,
-	    .dpd = IKE_DPD_S,
+	    .rekey_time = ike_rekey,
+	    .jitter_time = c->ike_lifetime - ike_rekey,
+	    .over_time = c->ike_lifetime - ike_rekey,
+	    .dpd = c->dpd_interval,
+	    .dpd_timeout = c->dpd_timeout, /* IKEv1's; IKEv2 retransmits (ike_backend_sync) */
 	    .if_id_in = c->if_id,
 	    .if_id_out = c->if_id,
 	};
@@ -325,12 +376,12 @@ static peer_cfg_t *build_peer(const struct ike_conn *c, char *err, size_t errlen
 	pc->add_auth_cfg(pc, psk_auth(c->peer), FALSE);
 
 	child_cfg_create_t child = {
-	    .lifetime = {.time = {.life = CHILD_LIFE_S, .rekey = CHILD_REKEY_S, .jitter = CHILD_JITTER_S}},
+	    .lifetime = {.time = {.life = c->esp_lifetime, .rekey = esp_rekey, .jitter = c->esp_lifetime - esp_rekey}},
 	    .mode = MODE_TUNNEL,
 	    /* The tunnel the SAs belong to (ike_kernel.h). */
 	    .if_id_in = c->if_id,
 	    .if_id_out = c->if_id,
-	    .dpd_action = c->initiate ? ACTION_START : ACTION_NONE,
+	    .dpd_action = c->dpd_restart ? ACTION_START : ACTION_NONE,
 	    .close_action = c->initiate ? ACTION_START : ACTION_NONE,
 	};
 	child_cfg_t *cc = child_cfg_create(name, &child);
@@ -408,7 +459,38 @@ static bool conn_same(const struct ike_conn *a, const struct ike_conn *b)
 	return strcmp(a->name, b->name) == 0 && a->if_id == b->if_id && memcmp(a->local, b->local, 4) == 0 &&
 	       memcmp(a->peer, b->peer, 4) == 0 && strcmp(a->psk, b->psk) == 0 &&
 	       strcmp(a->ike_proposal, b->ike_proposal) == 0 && strcmp(a->esp_proposal, b->esp_proposal) == 0 &&
-	       a->initiate == b->initiate;
+	       a->initiate == b->initiate && a->ike_lifetime == b->ike_lifetime && a->esp_lifetime == b->esp_lifetime &&
+	       a->dpd_interval == b->dpd_interval && a->dpd_timeout == b->dpd_timeout &&
+	       a->dpd_restart == b->dpd_restart && a->natt_force == b->natt_force;
+}
+
+/*
+ * RFC 7296 2.4: an IKEv2 peer is dead when a request (a DPD probe is an
+ * empty INFORMATIONAL) goes unanswered through all its retransmissions;
+ * there is no separate timeout. charon's schedule is process-wide and
+ * read when an IKE SA is created, so the shortest DPD timeout among the
+ * tunnels is made the schedule's length, resends evenly spaced; without
+ * one, charon's own schedule applies.
+ */
+static void set_retransmission(const struct ike_conn *conns, size_t n)
+{
+	uint32_t shortest = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (conns[i].dpd_timeout != 0 && (shortest == 0 || conns[i].dpd_timeout < shortest))
+			shortest = conns[i].dpd_timeout;
+	settings_t *s = lib->settings;
+	if (shortest == 0) {
+		s->set_double(s, "%s.retransmit_timeout", CHARON_RETRANSMIT_TIMEOUT, lib->ns);
+		s->set_double(s, "%s.retransmit_base", CHARON_RETRANSMIT_BASE, lib->ns);
+		s->set_int(s, "%s.retransmit_tries", CHARON_RETRANSMIT_TRIES, lib->ns);
+		return;
+	}
+	/* The request and its resends go out at 0, t, ..., tries * t; the
+	 * timer after the last gives up at (tries + 1) * t. */
+	s->set_double(s, "%s.retransmit_timeout", (double)shortest / (DPD_RETRANSMIT_TRIES + 1), lib->ns);
+	s->set_double(s, "%s.retransmit_base", 1.0, lib->ns);
+	s->set_int(s, "%s.retransmit_tries", DPD_RETRANSMIT_TRIES, lib->ns);
 }
 
 /* What the last sync installed, to see what changed. */
@@ -433,6 +515,7 @@ int ike_backend_sync(const struct ike_conn *conns, size_t n, char *err, size_t e
 		snprintf(err, errlen, "too many IKE tunnels");
 		return -1;
 	}
+	set_retransmission(conns, n);
 	linked_list_t *peers = linked_list_create();
 	mem_cred_t *creds = mem_cred_create();
 	char why[IKE_PROPOSAL_MAX + 64];
@@ -509,7 +592,7 @@ void ike_backend_start(void)
 	                 .create_peer_cfg_enumerator = _create_peer_cfg_enumerator,
 	                 .get_peer_cfg_by_name = _get_peer_cfg_by_name},
 	     .listener = {.alert = _on_alert, .ike_state_change = _on_ike_state_change,
-	                  .child_updown = _on_child_updown},
+	                  .ike_rekey = _on_ike_rekey, .child_updown = _on_child_updown},
 	     .lock = rwlock_create(RWLOCK_TYPE_DEFAULT), .peers = linked_list_create(),
 	     .state_lock = mutex_create(MUTEX_TYPE_DEFAULT), );
 	charon->backends->add_backend(charon->backends, &be->backend);

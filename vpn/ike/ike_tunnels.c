@@ -38,6 +38,13 @@ void ike_sync_tunnels(struct tunneld *td, const struct tunneld_config *cfg)
 		snprintf(k->ike_proposal, sizeof(k->ike_proposal), "%s", tcfg_ike_proposal(&c->ike));
 		snprintf(k->esp_proposal, sizeof(k->esp_proposal), "%s", tcfg_esp_proposal(&c->ike));
 		k->initiate = c->ike.initiate;
+		k->ike_lifetime = tcfg_ike_lifetime(&c->ike);
+		k->esp_lifetime = tcfg_esp_lifetime(&c->ike);
+		struct tcfg_dpd d = tcfg_ike_dpd(&c->ike);
+		k->dpd_interval = d.action == TCFG_DPD_NONE ? 0 : d.interval;
+		k->dpd_timeout = d.action == TCFG_DPD_NONE ? 0 : d.timeout;
+		k->dpd_restart = d.action == TCFG_DPD_RESTART;
+		k->natt_force = c->ike.natt_force;
 	}
 	if (ike_sync(conns, n, err, sizeof(err)) != 0)
 		log_err(LOG_TAG, "connections not loaded: %s", err);

@@ -63,7 +63,7 @@ static unsigned changes(const struct tcfg_tunnel *a, const struct tcfg_tunnel *b
 
 	if (tcfg_mtu(a) != tcfg_mtu(b))
 		w |= TDIFF_MTU;
-	if (a->tcp_mss != b->tcp_mss)
+	if (tcfg_tcp_mss(a) != tcfg_tcp_mss(b))
 		w |= TDIFF_MSS;
 	if (!addrs_same(a, b))
 		w |= TDIFF_ADDRS;

@@ -40,7 +40,7 @@ static int cli_error(struct tunnel_cli_session *s, const char *fmt, ...)
 
 void tunnel_cli_session_init(struct tunnel_cli_session *s, struct tunnel_cli_env *env, FILE *out)
 {
-	*s = (struct tunnel_cli_session){.env = env, .out = out};
+	*s = (struct tunnel_cli_session){.env = env, .out = out, .may_see_secrets = true};
 	s->edit.cfg = env->running;
 	s->edit.node = TCFG_NODE_EXEC;
 }
@@ -261,8 +261,8 @@ struct json_object *tunnel_cli_config_json(const struct tunneld_config *cfg)
 			json_object_array_add(a, json_object_new_string(prefix_format(&t->inside[k], buf, sizeof(buf))));
 		json_object_object_add(o, "insideAddresses", a);
 		json_object_object_add(o, "mtu", json_object_new_int((int)tcfg_mtu(t)));
-		if (t->tcp_mss != 0)
-			json_object_object_add(o, "tcpMss", json_object_new_int(t->tcp_mss));
+		if (tcfg_tcp_mss(t) != 0)
+			json_object_object_add(o, "tcpMss", json_object_new_int(tcfg_tcp_mss(t)));
 		if (t->kind == TCFG_GRE) {
 			if (t->has_key)
 				json_object_object_add(o, "key", json_object_new_int64(t->key));
@@ -302,8 +302,14 @@ static int cmd_show_running(void *ctx, const struct cmd_args *args)
 		json_object_put(o);
 		return 0;
 	}
+	bool secrets = cmd_args_has(args, "with-secrets");
+	/* The keys only when asked for by name, and only to root: the
+	 * socket's group may read the configuration but not the file
+	 * `write memory` saves (0600). */
+	if (secrets && !s->may_see_secrets)
+		return cli_error(s, "with-secrets: only root sees the keys");
 	fputs("Building configuration...\n\nCurrent configuration:\n!\n", s->out);
-	tcfg_print(s->env->running, s->out, false);
+	tcfg_print(s->env->running, s->out, secrets);
 	return 0;
 }
 
@@ -349,6 +355,9 @@ static const struct cmd_def session_commands[] = {
     {TCFG_NODE_EXEC, "configure [terminal]", "Configuration from vty interface\nConfiguration terminal\n",
      cmd_configure, 0},
     {TCFG_NODE_EXEC, "show running-config [json]", SHOW_HELP "Current operating configuration\n" JSON_HELP,
+     cmd_show_running, 0},
+    {TCFG_NODE_EXEC, "show running-config with-secrets",
+     SHOW_HELP "Current operating configuration\nWith the keys in clear (as `write memory` saves them)\n",
      cmd_show_running, 0},
     {TCFG_NODE_EXEC, "write [memory|file|terminal]",
      "Write running configuration to memory, file or terminal\n"

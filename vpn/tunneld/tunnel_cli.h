@@ -43,6 +43,9 @@ struct tunnel_cli_session {
 	struct tunnel_cli_env *env;        /* borrowed */
 	FILE *out;                         /* where commands write (borrowed) */
 	bool closing;                      /* `exit` in the exec node */
+	/* `show running-config with-secrets` allowed: root's sessions on
+	 * the socket (the socket's group sees masked keys only). */
+	bool may_see_secrets;
 };
 
 /* Registry with the configuration commands and the session's own (exec,

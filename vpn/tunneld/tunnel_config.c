@@ -56,7 +56,18 @@ uint32_t tcfg_mtu(const struct tcfg_tunnel *t)
 		return t->mtu;
 	if (t->kind == TCFG_GRE)
 		return tcfg_underlay_af(t) == AF_INET6 ? TCFG_GRE6_DEFAULT_MTU : TCFG_GRE_DEFAULT_MTU;
+	if (t->ike.profile == TCFG_PROFILE_AWS)
+		return TCFG_AWS_MTU;
 	return TCFG_IPSEC_DEFAULT_MTU;
+}
+
+uint16_t tcfg_tcp_mss(const struct tcfg_tunnel *t)
+{
+	if (t->tcp_mss != 0)
+		return t->tcp_mss;
+	if (t->kind == TCFG_IPSEC && t->ike.profile == TCFG_PROFILE_AWS)
+		return TCFG_AWS_TCP_MSS;
+	return 0;
 }
 
 int tcfg_underlay_af(const struct tcfg_tunnel *t)
@@ -185,9 +196,10 @@ static int check_one(const struct tunneld_config *cfg, const struct tcfg_tunnel 
 		return -1;
 	}
 	uint32_t mtu = tcfg_mtu(t);
-	if (t->tcp_mss != 0 && t->tcp_mss > mtu - 40) {
-		snprintf(msg, msglen, "tunnel %s%s: tcp-mss %u does not fit mtu %u (at most %u)", t->name, where,
-		         t->tcp_mss, mtu, mtu - 40);
+	uint16_t mss = tcfg_tcp_mss(t);
+	if (mss != 0 && mss > mtu - 40) {
+		snprintf(msg, msglen, "tunnel %s%s: tcp-mss %u does not fit mtu %u (at most %u)", t->name, where, mss,
+		         mtu, mtu - 40);
 		return -1;
 	}
 	for (size_t i = 0; i < cfg->count; i++) {

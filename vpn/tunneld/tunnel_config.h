@@ -115,6 +115,8 @@ const char *tcfg_alg_name(enum tcfg_alg a);
 const char *tcfg_encap_name(enum tcfg_encap e);
 /* The configured MTU, or the kind's default. */
 uint32_t tcfg_mtu(const struct tcfg_tunnel *t);
+/* The MSS clamp in force: tcp-mss, or the profile's; 0: none. */
+uint16_t tcfg_tcp_mss(const struct tcfg_tunnel *t);
 
 /* The grammar's nodes; the CLI adds its exec node (TCFG_NODE_EXEC). */
 enum tcfg_node {

@@ -72,8 +72,8 @@ static struct json_object *tunnel_json(const struct tunnel_ctl *ctl, const struc
 	inet_ntop(t->cfg.destination_af, t->cfg.destination, buf, sizeof(buf));
 	json_object_object_add(o, "destination", json_object_new_string(buf));
 	json_object_object_add(o, "mtu", json_object_new_int((int)t->mtu));
-	if (t->cfg.tcp_mss != 0)
-		json_object_object_add(o, "tcpMss", json_object_new_int(t->cfg.tcp_mss));
+	if (tcfg_tcp_mss(&t->cfg) != 0)
+		json_object_object_add(o, "tcpMss", json_object_new_int(tcfg_tcp_mss(&t->cfg)));
 	if (t->cfg.kind == TCFG_GRE && t->cfg.has_key)
 		json_object_object_add(o, "key", u64(t->cfg.key));
 	if (t->cfg.kind == TCFG_IPSEC)
@@ -346,9 +346,10 @@ static void *session_open(void *arg, const struct ipc_peer *peer)
 	struct tunnel_ctl *ctl = arg;
 	struct tunnel_cli_session *s = malloc(sizeof(*s));
 
-	(void)peer;
-	if (s != NULL)
+	if (s != NULL) {
 		tunnel_cli_session_init(s, ctl->env->cli, NULL);
+		s->may_see_secrets = peer != NULL && peer->uid == 0;
+	}
 	return s;
 }
 

@@ -67,11 +67,12 @@ struct tunnel *tunnel_version_new(struct tunneld *td, const struct tcfg_tunnel *
 			t->has_v6 = true;
 		}
 	}
-	if (c->tcp_mss != 0) {
+	uint16_t mss = tcfg_tcp_mss(c);
+	if (mss != 0) {
 		/* The option is written for IPv4 (MTU - 40); IPv6 headers
 		 * are 20 octets longer (RFC 9293 3.7.1). */
-		t->mss_v4 = c->tcp_mss;
-		t->mss_v6 = c->tcp_mss > 20 ? (uint16_t)(c->tcp_mss - 20) : c->tcp_mss;
+		t->mss_v4 = mss;
+		t->mss_v6 = mss > 20 ? (uint16_t)(mss - 20) : mss;
 	}
 	init_gre(&t->ka_gre, c);
 	atomic_init(&t->ka_last_rx_ns, 0);

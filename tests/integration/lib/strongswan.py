@@ -117,9 +117,10 @@ swanctl {{
 """
 
 
-def swanctl_conf(end: CharonEnd, psk: str, name: str = "ref") -> str:
+def swanctl_conf(end: CharonEnd, psk: str, name: str = "ref", encap: bool = True) -> str:
     """swanctl.conf: IKEv2 with a pre-shared key, one tunnel-mode CHILD_SA
-    with AES-256-GCM between the two inside addresses."""
+    with AES-256-GCM between the two inside addresses.  encap=False leaves
+    UDP encapsulation to NAT detection (the other end may force it)."""
     for addr in (end.local, end.remote, end.inside, end.remote_inside):
         topo_lib.check_address(addr)
     if not re.fullmatch(r"[A-Za-z0-9+/=]{16,}", psk):
@@ -131,7 +132,7 @@ connections {{
         local_addrs = {end.local}
         remote_addrs = {end.remote}
         # kernel-libipsec sends ESP over charon's own UDP socket anyway.
-        encap = yes
+        encap = {"yes" if encap else "no"}
         proposals = {IKE_PROPOSAL}
         local {{
             auth = psk
@@ -166,8 +167,9 @@ class Charon:
     socket.  Start with start(); the Topology stops it by pid."""
 
     def __init__(self, topo: topo_lib.Topology, ns: topo_lib.Namespace, end: CharonEnd,
-                 psk: str, name: str = "ref", daemon_name: str = "charon"):
+                 psk: str, name: str = "ref", daemon_name: str = "charon", encap: bool = True):
         self.topo, self.ns, self.end, self.psk = topo, ns, end, psk
+        self.encap = encap
         self.conn = name
         self.daemon_name = daemon_name
         self.rundir: Path | None = None
@@ -188,7 +190,7 @@ class Charon:
         piddir = self.rundir / "run"
         piddir.mkdir()
         files = {"strongswan.conf": charon_conf(self.rundir),
-                 "swanctl.conf": swanctl_conf(self.end, self.psk, self.conn)}
+                 "swanctl.conf": swanctl_conf(self.end, self.psk, self.conn, self.encap)}
         env = dict(os.environ, STRONGSWAN_CONF=str(self.rundir / "strongswan.conf"))
         # mount(8) binds the private pid directory over /run in the mount
         # namespace `ip netns exec` made for this command alone; exec keeps
