@@ -57,6 +57,21 @@ const struct bgp_path *bgp_view_best_of(const struct domain_view *v, const struc
 	return best;
 }
 
+const struct bgp_path *bgp_view_best_if_approved(const struct bgp_instance *bgp, const struct bgp_dest *dest,
+						 unsigned domain)
+{
+	const struct bgp_path *best = NULL;
+
+	/* Held paths count as approved here, so the RIB's best (which
+	 * never is a held path) is no shortcut: every visible path is
+	 * compared. */
+	for (const struct bgp_path *p = dest->paths; p != NULL; p = p->next)
+		if ((bgp->domains == NULL || domain_view_sees(&bgp->domains->view, domain, path_domain(p))) &&
+		    (best == NULL || bgp_path_compare(p, best, NULL) < 0))
+			best = p;
+	return best;
+}
+
 size_t bgp_view_multipath_of(const struct domain_view *v, const struct bgp_dest *dest, unsigned domain,
 			     unsigned max_paths, const struct bgp_path **out, size_t max)
 {

@@ -288,6 +288,10 @@ struct domain_view;
 /* The best path domain sees for dest: its own paths' and those of the
  * domains connected to it, held ones never (NULL: none). */
 const struct bgp_path *bgp_view_best_of(const struct domain_view *v, const struct bgp_dest *dest, unsigned domain);
+/* The best path domain would see if every held path of dest were
+ * approved (`show bgp approval preview`); NULL: none visible. */
+const struct bgp_path *bgp_view_best_if_approved(const struct bgp_instance *bgp, const struct bgp_dest *dest,
+						 unsigned domain);
 /* As bgp_dest_multipath(), within domain's view. */
 size_t bgp_view_multipath_of(const struct domain_view *v, const struct bgp_dest *dest, unsigned domain,
 			     unsigned max_paths, const struct bgp_path **out, size_t max);
