@@ -164,6 +164,7 @@ struct bgp_instance {
 	 * a speaker without domains. */
 	struct bgp_domains *domains;
 	struct timer domain_sweep;      /* removes a previous run's leftovers from domain tables */
+	struct bgp_domain_counts *domain_counts; /* `show domain`'s route counts (bgp_domain.c); owned */
 	uint8_t *arena_buf;             /* scratch for one UPDATE's parse */
 	size_t arena_cap;
 };
@@ -310,6 +311,10 @@ size_t bgp_view_multipath(const struct bgp_instance *bgp, const struct bgp_dest 
  * requeues every destination when any view changed. */
 void bgp_domain_apply(struct bgp_instance *bgp, const struct routed_config *cfg);
 void bgp_domain_free(struct bgp_instance *bgp);
+/* Bring each domain's count of routes in its view up to date with changed
+ * destinations (every change of a view passes here: bgp_domain_apply()
+ * requeues every destination when the views change). */
+void bgp_domain_count_sync(struct bgp_instance *bgp, const struct bgp_dest *changed);
 /* Bring the domains' own tables up to date with changed destinations. */
 void bgp_domain_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed);
 /* Domains in the views (1 while only the default exists). */

@@ -136,6 +136,78 @@ def test_overlapping_prefixes_and_leaking(segmented):
     separated(s)
 
 
+def test_domain_table_install_state(segmented):
+    """A domain's best route its kernel table refuses is shown so, with the
+    kernel's reason, by `show bgp domain` and `show ip route domain`."""
+    s = segmented
+    session = s["gw"].session
+    separated(s)
+    wait_for(lambda: show(session, "show bgp domain red ipv4 json"), {"routes": {
+        SHARED: {"installed": True, "notInstalledReason": ABSENT}}}, 10, what="red's routes installed")
+    # Red announces one more prefix through a next hop the gateway cannot
+    # reach (outside every subnet it has): the kernel refuses it.
+    bad = "198.18.9.0/24"
+    s["red"].configure(f"ip prefix-list UNREACHABLE seq 5 permit {bad}",
+                       "route-map TO_GW permit 10", "match ip address prefix-list UNREACHABLE",
+                       "set ip next-hop 203.0.113.40", "exit", "route-map TO_GW permit 20", "exit",
+                       f"router bgp {RED_AS}", "address-family ipv4 unicast", f"network {bad}",
+                       "neighbor 192.0.2.1 route-map TO_GW out")
+    refused = lambda r: "unreachable" in r.lower() or "gateway" in r.lower()  # noqa: E731
+    wait_for(lambda: show(session, "show bgp domain red ipv4 json"), {"routes": {
+        bad: {"nexthop": "203.0.113.40", "installed": False, "notInstalledReason": refused},
+        SHARED: {"installed": True}}}, 30, what="red's view: the refused route and why")
+    wait_for(lambda: show(session, "show ip route domain red json"), {
+        bad: [{"protocol": "bgp", "installed": False, "failed": True, "notInstalledReason": refused}],
+        SHARED: [{"protocol": "bgp", "installed": True}]}, 10, what="red's table: the missing route and why")
+    text = session.run("show bgp domain red ipv4").output
+    line = next(x for x in text.splitlines() if bad in x)
+    assert "not installed:" in line, text
+    assert "not installed" not in next(x for x in text.splitlines() if SHARED in x), text
+    assert "not installed" in session.run("show ip route domain red").output
+    # Blue neither sees the route nor reports it missing.
+    assert bad not in show(session, "show bgp domain blue ipv4 json")["routes"]
+    assert bad not in show(session, "show ip route domain blue json")
+    assert bad not in table_nexthops(s["gw_ns"], RED_TABLE)
+
+
+def test_route_counts_follow_changes(segmented):
+    """`show domain`'s counts are kept as routes come and go and as
+    policies change; each equals the number of routes the view lists."""
+    s = segmented
+    session = s["gw"].session
+    separated(s)
+    extra = "198.18.12.0/24"
+
+    def counts():
+        every = show(session, "show domain json")
+        return {name: every[name]["bgpRoutes"] for name in ("default", "red", "blue")}
+
+    def expect(what, want):
+        wait_for(counts, want, 30, what=what)
+        for name, families in want.items():
+            for afi, n in families.items():
+                listed = show(session, f"show bgp domain {name} {afi} json")["routes"]
+                assert len(listed) == n, (what, name, afi, listed)
+
+    expect("the separated domains", {"default": {"ipv4": 0, "ipv6": 0}, "red": {"ipv4": 2, "ipv6": 1},
+                                     "blue": {"ipv4": 2, "ipv6": 1}})
+    s["red"].configure(f"router bgp {RED_AS}", "address-family ipv4 unicast", f"network {extra}")
+    expect("a route added in red", {"red": {"ipv4": 3}, "blue": {"ipv4": 2}, "default": {"ipv4": 0}})
+    configure(session, "domain-policy red blue")
+    # The shared prefix is one route in each view: 198.18.1.0/24, red's
+    # two own, blue's own.
+    expect("red and blue connected", {"red": {"ipv4": 4, "ipv6": 1}, "blue": {"ipv4": 4, "ipv6": 1},
+                                      "default": {"ipv4": 0}})
+    s["red"].configure(f"router bgp {RED_AS}", "address-family ipv4 unicast", f"no network {extra}")
+    expect("the added route withdrawn", {"red": {"ipv4": 3}, "blue": {"ipv4": 3}})
+    configure(session, "domain-policy default red")
+    expect("default connected to red", {"default": {"ipv4": 2, "ipv6": 1}, "red": {"ipv4": 3},
+                                        "blue": {"ipv4": 3}})
+    configure(session, "no domain-policy red blue", "no domain-policy default red")
+    expect("no policies again", {"default": {"ipv4": 0, "ipv6": 0}, "red": {"ipv4": 2, "ipv6": 1},
+                                 "blue": {"ipv4": 2, "ipv6": 1}})
+
+
 def test_ipv6_overlap(segmented):
     s = segmented
     session, gw_ns = s["gw"].session, s["gw_ns"]
