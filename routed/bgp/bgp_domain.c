@@ -23,6 +23,8 @@
 
 #include <arpa/inet.h>
 #include <event2/event.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,7 @@ struct bgp_domains {
 	char names[DOMAIN_MAX][DOMAIN_NAME_MAX + 1];
 	uint32_t tables[DOMAIN_MAX];      /* [0]: the main table */
 	struct domain_table *tab[DOMAIN_MAX]; /* [0] unused: the default domain's is bgp->fib */
+	struct domain_config *config;     /* owned copy: which domain lists which interface */
 };
 
 static unsigned path_domain(const struct bgp_path *p)
@@ -134,6 +137,12 @@ const struct bgp_path *bgp_domain_view_best(const struct bgp_instance *bgp, cons
 const struct bgp_path *bgp_default_view_best(const struct bgp_instance *bgp, const struct bgp_dest *dest)
 {
 	return bgp_view_best(bgp, dest, 0);
+}
+
+const char *bgp_domain_name(const struct bgp_instance *bgp, unsigned domain)
+{
+	return bgp->domains != NULL && domain < bgp->domains->view.count ? bgp->domains->names[domain]
+									  : DOMAIN_DEFAULT_NAME;
 }
 
 unsigned bgp_domain_count(const struct bgp_instance *bgp)
@@ -439,6 +448,62 @@ void bgp_domain_count_sync(struct bgp_instance *bgp, const struct bgp_dest *chan
 	}
 }
 
+/* ---- sessions over another domain's interface ---------------------------------- */
+
+/*
+ * A neighbor's domain is configured (`neighbor X domain NAME`), and so is
+ * each interface's: the two can disagree, say a session to a red peer
+ * over an interface listed in blue. Such a session is kept and warned
+ * about, not refused: the neighbor's routes stay in its configured
+ * domain, and the forwarding filter still drops whatever would cross
+ * between unconnected domains, so the disagreement can black-hole
+ * traffic but never leak it. A transit gateway treats an attachment's
+ * association the same way -- a route table choice, not a reason to drop
+ * the attachment -- and refusing would turn a mislabelled interface into
+ * an outage of every session over it.
+ */
+static bool address_matches(const struct sockaddr *sa, const struct bgp_conn *conn)
+{
+	if (sa->sa_family == AF_INET && conn->has_local4)
+		return memcmp(&((const struct sockaddr_in *)(const void *)sa)->sin_addr, conn->local4, 4) == 0;
+	if (sa->sa_family == AF_INET6 && conn->has_local6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, conn->local6, 16) == 0;
+	return false;
+}
+
+void bgp_domain_session_check(struct bgp_peer *peer)
+{
+	struct bgp_conn *conn = peer->conn;
+	struct ifaddrs *ifs = NULL;
+
+	if (conn == NULL)
+		return;
+	conn->ifname[0] = '\0';
+	if (getifaddrs(&ifs) != 0)
+		return;
+	/* A loopback address (multihop sessions) names no attachment. */
+	for (const struct ifaddrs *i = ifs; i != NULL && conn->ifname[0] == '\0'; i = i->ifa_next)
+		if (i->ifa_addr != NULL && !(i->ifa_flags & IFF_LOOPBACK) && address_matches(i->ifa_addr, conn))
+			snprintf(conn->ifname, sizeof(conn->ifname), "%s", i->ifa_name);
+	freeifaddrs(ifs);
+	const char *other = bgp_domain_session_mismatch(peer);
+	if (other != NULL)
+		log_warn(LOG_TAG, "%s: the session runs over %s, an interface of domain %s, but the neighbor is in "
+			 "domain %s; its routes stay in %s", peer->name, conn->ifname, other,
+			 bgp_domain_name(peer->bgp, peer->domain), bgp_domain_name(peer->bgp, peer->domain));
+}
+
+const char *bgp_domain_session_mismatch(const struct bgp_peer *peer)
+{
+	const struct bgp_domains *ds = peer->bgp->domains;
+
+	if (ds == NULL || ds->config == NULL || peer->conn == NULL || peer->conn->ifname[0] == '\0')
+		return NULL;
+	const struct domain_def *d = domain_of_interface(ds->config, peer->conn->ifname);
+	const char *name = d != NULL ? d->name : DOMAIN_DEFAULT_NAME;
+	return strcmp(name, bgp_domain_name(peer->bgp, peer->domain)) == 0 ? NULL : name;
+}
+
 /* ---- following the configuration ------------------------------------------- */
 
 static bool same_domains(const struct bgp_domains *a, const struct bgp_domains *b)
@@ -467,6 +532,8 @@ void bgp_domain_apply(struct bgp_instance *bgp, const struct routed_config *cfg)
 			return;
 		}
 		snprintf(next->names[0], sizeof(next->names[0]), "%s", DOMAIN_DEFAULT_NAME);
+		/* Without it no session is checked against its interface. */
+		next->config = domain_config_clone(dc);
 		next->tables[0] = DOMAIN_TABLE_MAIN;
 		for (size_t i = 0; i < dc->count; i++) {
 			snprintf(next->names[i + 1], sizeof(next->names[i + 1]), "%s", dc->domains[i].name);
@@ -489,6 +556,8 @@ void bgp_domain_apply(struct bgp_instance *bgp, const struct routed_config *cfg)
 	}
 	for (unsigned k = 1; old != NULL && k < old->view.count; k++)
 		domain_fib_close(old->tab[k]);
+	if (old != NULL)
+		domain_config_free(old->config);
 	free(old);
 	bgp->domains = next;
 
@@ -526,6 +595,7 @@ void bgp_domain_free(struct bgp_instance *bgp)
 		return;
 	for (unsigned k = 1; k < ds->view.count; k++)
 		domain_fib_close(ds->tab[k]);
+	domain_config_free(ds->config);
 	free(ds);
 	bgp->domains = NULL;
 }

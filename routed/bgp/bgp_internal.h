@@ -39,6 +39,9 @@ struct bgp_conn {
 	bool has_local4, has_local6;
 	uint8_t local4[4];
 	uint8_t local6[16];
+	/* The interface holding the local address ("" for a loopback or
+	 * none): which domain the session really runs in. */
+	char ifname[CONFIG_IFNAME_MAX + 1];
 	bool notified;                  /* a NOTIFICATION went either way */
 	/* The message being handled (points into the input buffer while an
 	 * UPDATE or ROUTE-REFRESH event runs). */
@@ -317,6 +320,14 @@ void bgp_domain_free(struct bgp_instance *bgp);
 void bgp_domain_count_sync(struct bgp_instance *bgp, const struct bgp_dest *changed);
 /* Bring the domains' own tables up to date with changed destinations. */
 void bgp_domain_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed);
+/* An Established session: note the interface it runs over and warn
+ * when another domain lists it (docs/domains.md). */
+void bgp_domain_session_check(struct bgp_peer *peer);
+/* The domain listing the interface peer's session runs over when that is
+ * not peer's own domain; NULL otherwise (borrowed from the domains). */
+const char *bgp_domain_session_mismatch(const struct bgp_peer *peer);
+/* A domain's name by number ("default" for 0 or out of range). */
+const char *bgp_domain_name(const struct bgp_instance *bgp, unsigned domain);
 /* Domains in the views (1 while only the default exists). */
 unsigned bgp_domain_count(const struct bgp_instance *bgp);
 

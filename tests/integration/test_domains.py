@@ -86,7 +86,7 @@ def segmented(topo, skygate_bin):
     # are read from its BGP table, which is what the test asserts on.
     blue_table = show(gw.session, "show domain blue json")["blue"]["table"]
     return {"gw": gw, "gw_ns": gw_ns, "red": frr_red, "blue": frr_blue, "hred": hred_ns, "hblue": hblue_ns,
-            "blue_table": blue_table, "config": config, "topo": topo, "binary": skygate_bin("skygate-routed")}
+            "blue_table": blue_table, "config": config, "red_if": red.a_if, "topo": topo, "binary": skygate_bin("skygate-routed")}
 
 
 def separated(s) -> None:
@@ -206,6 +206,34 @@ def test_route_counts_follow_changes(segmented):
     configure(session, "no domain-policy red blue", "no domain-policy default red")
     expect("no policies again", {"default": {"ipv4": 0, "ipv6": 0}, "red": {"ipv4": 2, "ipv6": 1},
                                  "blue": {"ipv4": 2, "ipv6": 1}})
+
+
+def test_session_over_another_domains_interface(segmented):
+    """A neighbor whose session runs over an interface another domain lists
+    is warned about, not refused: the session stays up, its routes stay in
+    the neighbor's own domain."""
+    s = segmented
+    session, red_if = s["gw"].session, s["red_if"]
+    separated(s)
+    neighbors = show(session, "show bgp neighbors json")
+    assert neighbors["192.0.2.2"]["domain"] == "red"
+    assert neighbors["192.0.2.2"]["sessionInterface"] == red_if
+    assert "sessionInterfaceDomain" not in neighbors["192.0.2.2"]
+    established = neighbors["192.0.2.2"]["connectionsEstablished"]
+
+    configure(session, "domain red", f"no interface {red_if}", "exit", "domain blue", f"interface {red_if}")
+    wait_for(lambda: show(session, "show bgp neighbors json"), {"192.0.2.2": {
+        "domain": "red", "sessionInterface": red_if, "sessionInterfaceDomain": "blue",
+        "bgpState": "Established", "connectionsEstablished": established}}, 10,
+        what="the neighbor warned about, its session kept")
+    text = session.run("show bgp neighbors 192.0.2.2").output
+    assert f"Warning: the session runs over {red_if}, an interface of domain blue" in text, text
+    assert RED_ONLY in show(session, "show bgp domain red ipv4 json")["routes"]
+    assert RED_ONLY not in show(session, "show bgp domain blue ipv4 json")["routes"]
+
+    configure(session, "domain blue", f"no interface {red_if}", "exit", "domain red", f"interface {red_if}")
+    wait_for(lambda: show(session, "show bgp neighbors json"), {"192.0.2.2": {
+        "sessionInterfaceDomain": ABSENT}}, 10, what="the warning gone")
 
 
 def test_ipv6_overlap(segmented):
