@@ -61,11 +61,15 @@ def segmented(topo, skygate_bin):
     red = topo.add_link(gw_ns, red_ns, ["192.0.2.1/24", "2001:db8:1::1/64"], ["192.0.2.2/24", "2001:db8:1::2/64"])
     blue = topo.add_link(gw_ns, blue_ns, ["198.51.100.1/24", "2001:db8:2::1/64"],
                          ["198.51.100.2/24", "2001:db8:2::2/64"])
-    hred = topo.add_link(gw_ns, hred_ns, ["203.0.113.1/28"], ["203.0.113.2/28"])
-    hblue = topo.add_link(gw_ns, hblue_ns, ["203.0.113.17/28"], ["203.0.113.18/28"])
+    hred = topo.add_link(gw_ns, hred_ns, ["203.0.113.1/28", "2001:db8:11::1/64"],
+                         ["203.0.113.2/28", "2001:db8:11::2/64"])
+    hblue = topo.add_link(gw_ns, hblue_ns, ["203.0.113.17/28", "2001:db8:12::1/64"],
+                          ["203.0.113.18/28", "2001:db8:12::2/64"])
     gw_ns.enable_forwarding()
     hred_ns.add_route("203.0.113.16/28", via="203.0.113.1")
     hblue_ns.add_route("203.0.113.0/28", via="203.0.113.17")
+    hred_ns.add_route("2001:db8:12::/64", via="2001:db8:11::1")
+    hblue_ns.add_route("2001:db8:11::/64", via="2001:db8:12::1")
     config = (
         f"domain red\n table {RED_TABLE}\n interface {red.a_if}\n interface {hred.a_if}\nexit\n"
         f"domain blue\n interface {blue.a_if}\n interface {hblue.a_if}\nexit\n"
@@ -284,6 +288,35 @@ def test_forwarding_between_domains(segmented):
         assert not [r for r in rules if r.get("table") == str(RED_TABLE)], rules
         assert table_nexthops(gw_ns, RED_TABLE, family) == {}
     assert gw_ns.run(["nft", "list", "table", "inet", "skygate"], check=False).returncode != 0
+
+
+def test_ipv6_forwarding_between_domains(segmented):
+    """The same separation over IPv6: the ip -6 rules and the inet filter
+    keep hosts of unconnected domains apart, a policy lets them reach each
+    other, and removing it separates them again."""
+    s = segmented
+    session = s["gw"].session
+    hred_addr, hblue_addr = "2001:db8:11::2", "2001:db8:12::2"
+    wait_until(lambda: s["gw_ns"].run(["nft", "list", "table", "inet", "skygate"], check=False).returncode == 0, 20,
+               what="the nftables table of the domains")
+    rules = json.loads(s["gw_ns"].run(["ip", "-j", "-6", "rule", "show"]).stdout)
+    assert any(r.get("iif") and r.get("table") == str(RED_TABLE) for r in rules), rules
+    # Each host reaches its own gateway address: the link itself works.
+    wait_until(lambda: ping(s["hred"], "2001:db8:11::1"), 20, what="red's host to reach the gateway")
+    wait_until(lambda: ping(s["hblue"], "2001:db8:12::1"), 20, what="blue's host to reach the gateway")
+
+    before = show(session, "show domain red json")["red"]["dropped"]["packets"]
+    assert not ping(s["hred"], hblue_addr)
+    wait_until(lambda: show(session, "show domain red json")["red"]["dropped"]["packets"] > before, 10,
+               what="red's drop counter to count the IPv6 echo request")
+
+    configure(session, "domain-policy red blue")
+    wait_until(lambda: ping(s["hred"], hblue_addr), 20, what="IPv6 hosts of connected domains to reach each other")
+    assert ping(s["hblue"], hred_addr)
+
+    configure(session, "no domain-policy red blue")
+    wait_until(lambda: not ping(s["hred"], hblue_addr), 20, what="the IPv6 hosts to be separated again")
+    assert not ping(s["hblue"], hred_addr)
 
 
 def test_bad_input_changes_nothing(segmented):
