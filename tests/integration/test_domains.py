@@ -271,13 +271,27 @@ def test_forwarding_between_domains(segmented):
     wait_until(lambda: show(session, "show domain red json")["red"]["dropped"]["packets"] > before, 10,
                what="red's drop counter to count the echo request")
 
+    dropped = show(session, "show domain red json")["red"]["dropped"]["packets"]
+
     configure(session, "domain-policy red blue")
     wait_until(lambda: ping(s["hred"], hblue_addr), 20, what="hosts of connected domains to reach each other")
     assert ping(s["hblue"], "203.0.113.2")
+    # The ruleset was loaded again; the drop counters were kept.
+    assert show(session, "show domain red json")["red"]["dropped"]["packets"] >= dropped
 
     # Removing the policy takes the forwarding permission away again.
     configure(session, "no domain-policy red blue")
     wait_until(lambda: not ping(s["hred"], hblue_addr), 20, what="the hosts to be separated again")
+    assert show(session, "show domain red json")["red"]["dropped"]["packets"] > dropped
+
+    # A domain that goes takes its counter with it; the others stay.
+    configure(session, "domain green", "interface skygate-none0", "exit")
+    wait_until(lambda: "from_green" in s["gw_ns"].run(["nft", "list", "counters"]).stdout, 10,
+               what="green's counter")
+    configure(session, "no domain green")
+    wait_until(lambda: "from_green" not in s["gw_ns"].run(["nft", "list", "counters"]).stdout, 10,
+               what="green's counter gone")
+    assert show(session, "show domain red json")["red"]["dropped"]["packets"] > dropped
 
     # A clean stop takes our rules, our nftables table and the domains'
     # routes away.
