@@ -31,6 +31,9 @@ struct appr_index {
 struct appr_db {
 	sqlite3 *sql;
 	sqlite3_stmt *insert_rule, *update_rule, *delete_rule, *insert_audit, *begin, *commit, *rollback;
+	/* APPR_BATCH rows a statement (appr_approve_many()); made when first
+	 * needed. */
+	sqlite3_stmt *insert_rules_batch, *insert_audit_batch;
 	struct appr_index index;
 };
 

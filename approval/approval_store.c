@@ -276,7 +276,8 @@ void appr_close(struct appr_db *db)
 	if (db == NULL)
 		return;
 	sqlite3_stmt *all[] = {db->insert_rule, db->update_rule, db->delete_rule, db->insert_audit,
-			       db->begin,       db->commit,      db->rollback};
+			       db->begin,       db->commit,      db->rollback,     db->insert_rules_batch,
+			       db->insert_audit_batch};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		sqlite3_finalize(all[i]);
 	sqlite3_close(db->sql);
@@ -512,6 +513,136 @@ int appr_rule_remove(struct appr_db *db, const struct appr_rule_spec *spec, char
 	return 0;
 }
 
+/*
+ * approve-all in fewer statements: a rule and its audit row a statement
+ * each cost about 10 us of SQLite's per-statement work (bind, step, the
+ * VDBE program's start, reset), which is most of a 100,000-prefix
+ * approve-all. A multi-row INSERT does that once per APPR_BATCH rows, and
+ * binds the values every row of one call shares (action, who, when, why)
+ * once. Every prefix still gets its own audit row.
+ */
+#define APPR_BATCH 64
+/* Per row: prefix, ge, le, neighbor; before them the shared values. */
+#define APPR_BATCH_SHARED 4
+
+static char *batch_sql(const char *head, bool audit_rows)
+{
+	size_t cap = strlen(head) + APPR_BATCH * 64 + 1, used = 0;
+	char *sql = malloc(cap);
+
+	if (sql == NULL)
+		return NULL;
+	used += (size_t)snprintf(sql, cap, "%s", head);
+	for (int k = 0; k < APPR_BATCH && used < cap; k++) {
+		int p = APPR_BATCH_SHARED + 1 + 4 * k;
+		used += (size_t)snprintf(sql + used, cap - used, k == 0 ? "" : ",");
+		if (audit_rows)
+			used += (size_t)snprintf(sql + used, cap - used, "(?3, ?2, ?1, ?%d, ?%d, ?%d, ?%d, ?4)", p, p + 1,
+						 p + 2, p + 3);
+		else
+			used += (size_t)snprintf(sql + used, cap - used, "(?%d, ?%d, ?%d, ?%d, ?1, ?2, ?3, ?4)", p, p + 1,
+						 p + 2, p + 3);
+	}
+	return sql;
+}
+
+static int prepare_batches(struct appr_db *db, char *err, size_t errlen)
+{
+	if (db->insert_rules_batch != NULL && db->insert_audit_batch != NULL)
+		return 0;
+	/* ?1 action (or event), ?2 who, ?3 when, ?4 reason. */
+	char *rules = batch_sql("INSERT INTO rules (prefix, ge, le, neighbor, action, who, created, reason) VALUES ",
+				false);
+	char *audits = batch_sql("INSERT INTO audit (at, who, event, prefix, ge, le, neighbor, reason) VALUES ",
+				 true);
+	int rc = -1;
+
+	if (rules == NULL || audits == NULL)
+		snprintf(err, errlen, "out of memory");
+	else if (prepare(db, &db->insert_rules_batch, rules, err, errlen) == 0 &&
+		 prepare(db, &db->insert_audit_batch, audits, err, errlen) == 0)
+		rc = 0;
+	free(rules);
+	free(audits);
+	return rc;
+}
+
+/* Rows waiting for their statement: the texts are bound SQLITE_STATIC,
+ * so they live here until the flush. */
+struct approve_batch {
+	struct rule_text text[APPR_BATCH];
+	struct appr_rule *rule[APPR_BATCH]; /* rows of the audit batch; */
+	bool insert[APPR_BATCH];            /* and which also insert a rule */
+	size_t n, ninsert;
+	time_t now;
+};
+
+static void bind_row(sqlite3_stmt *st, int k, const struct rule_text *t, const struct appr_rule *r)
+{
+	int p = APPR_BATCH_SHARED + 1 + 4 * k;
+
+	sqlite3_bind_text(st, p, t->prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, p + 1, r->ge);
+	sqlite3_bind_int(st, p + 2, r->le);
+	sqlite3_bind_text(st, p + 3, t->neighbor, -1, SQLITE_STATIC);
+}
+
+static void bind_shared(sqlite3_stmt *st, const char *action, const struct appr_rule *r, time_t when)
+{
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->who, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)when);
+	sqlite3_bind_text(st, 4, r->reason, -1, SQLITE_STATIC);
+}
+
+/* Insert the batch's new rules (setting their ids), then its audit rows,
+ * in the order they came. A full batch is one statement each; a partial
+ * one, a statement a row. */
+static int batch_flush(struct appr_db *db, struct approve_batch *b, char *err, size_t errlen)
+{
+	size_t n = b->n;
+
+	b->n = 0;
+	if (n == 0)
+		return 0;
+	if (n == APPR_BATCH && b->ninsert == APPR_BATCH) {
+		sqlite3_stmt *st = db->insert_rules_batch;
+		bind_shared(st, appr_action_name(APPR_APPROVE), b->rule[0], b->now);
+		for (size_t k = 0; k < n; k++)
+			bind_row(st, (int)k, &b->text[k], b->rule[k]);
+		if (step_done(db, st, err, errlen) != 0)
+			return -1;
+		/* The rows of one INSERT get rowids one after another in
+		 * VALUES order: each is one more than the table's largest
+		 * (rules.id is an INTEGER PRIMARY KEY, not AUTOINCREMENT, far
+		 * below the largest rowid where SQLite would pick at random). */
+		int64_t last = sqlite3_last_insert_rowid(db->sql);
+		for (size_t k = 0; k < n; k++)
+			b->rule[k]->id = last - (int64_t)(n - 1 - k);
+	} else {
+		for (size_t k = 0; k < n; k++) {
+			if (!b->insert[k])
+				continue;
+			if (insert_rule(db, b->rule[k], &b->text[k], err, errlen) != 0)
+				return -1;
+			b->rule[k]->id = sqlite3_last_insert_rowid(db->sql);
+		}
+	}
+	b->ninsert = 0;
+	if (n == APPR_BATCH) {
+		sqlite3_stmt *st = db->insert_audit_batch;
+		bind_shared(st, "approve", b->rule[0], b->now);
+		for (size_t k = 0; k < n; k++)
+			bind_row(st, (int)k, &b->text[k], b->rule[k]);
+		return step_done(db, st, err, errlen);
+	}
+	for (size_t k = 0; k < n; k++)
+		if (audit(db, b->now, b->rule[k]->who, "approve", &b->text[k], b->rule[k]->ge, b->rule[k]->le,
+			  b->rule[k]->reason, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
 int appr_approve_many(struct appr_db *db, const struct appr_item *items, size_t n, const char *who,
 		      const char *reason, char *err, size_t errlen)
 {
@@ -525,8 +656,15 @@ int appr_approve_many(struct appr_db *db, const struct appr_item *items, size_t 
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (begin(db, err, errlen) != 0)
+	if (prepare_batches(db, err, errlen) != 0 || begin(db, err, errlen) != 0)
 		goto out;
+	struct approve_batch *b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rollback(db);
+		goto out;
+	}
+	b->now = now;
 	for (i = 0; i < n; i++) {
 		struct prefix p = items[i].prefix;
 		prefix_normalize(&p);
@@ -535,10 +673,36 @@ int appr_approve_many(struct appr_db *db, const struct appr_item *items, size_t 
 			snprintf(err, errlen, "out of memory");
 			break;
 		}
-		struct rule_text t;
-		rule_text(&p, &staged[i]->neighbor, &t);
-		if (stage_rule(db, staged[i], &t, &existing[i], err, errlen) != 0 ||
-		    audit(db, now, staged[i]->who, "approve", &t, p.len, p.len, staged[i]->reason, err, errlen) != 0) {
+		struct rule_text *t = &b->text[b->n];
+		rule_text(&p, &staged[i]->neighbor, t);
+		existing[i] = appr_index_find(&db->index, &staged[i]->prefix, p.len, p.len, &staged[i]->neighbor);
+		if (existing[i] != NULL) {
+			/* The rule it updates may be a row of this batch: it
+			 * goes in first. The update is the rare case (a pending
+			 * route held by a reject). */
+			staged[i]->id = existing[i]->id;
+			size_t keep = b->n;
+			struct rule_text saved = *t;
+			if (keep > 0) {
+				if (batch_flush(db, b, err, errlen) != 0) {
+					i++;
+					break;
+				}
+				staged[i]->id = existing[i]->id;
+				t = &b->text[0];
+				*t = saved;
+			}
+			if (update_rule(db, staged[i]->id, APPR_APPROVE, staged[i]->who, now, staged[i]->reason, err,
+					errlen) != 0) {
+				i++;
+				break;
+			}
+		}
+		b->rule[b->n] = staged[i];
+		b->insert[b->n] = existing[i] == NULL;
+		b->ninsert += existing[i] == NULL;
+		b->n++;
+		if (b->n == APPR_BATCH && batch_flush(db, b, err, errlen) != 0) {
 			i++;
 			break;
 		}
@@ -551,6 +715,9 @@ int appr_approve_many(struct appr_db *db, const struct appr_item *items, size_t 
 			break;
 		}
 	}
+	if (i == n && batch_flush(db, b, err, errlen) != 0)
+		i = n + 1; /* rolled back below */
+	free(b);
 	if (i == n && commit(db, err, errlen) == 0) {
 		for (size_t k = 0; k < n; k++)
 			if (existing[k] != NULL)

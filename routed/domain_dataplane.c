@@ -30,8 +30,8 @@
 #define COUNTER_PREFIX "from_"
 
 static bool enabled = true;
-/* The ruleset last loaded, so that an unchanged one is not loaded again
- * (which would reset the counters). */
+/* The ruleset last loaded, as domain_dataplane_ruleset() gives it with no
+ * counters to delete: an unchanged one is not loaded again. */
 static char *loaded;
 
 void domain_dataplane_enable(bool on)
@@ -198,7 +198,17 @@ static void put_match(FILE *f, const char *dir, const struct domain_config *dc, 
 	}
 }
 
-char *domain_dataplane_ruleset(const struct domain_config *dc)
+/*
+ * The drop counters are named objects of the table, and a reload keeps
+ * them: rather than deleting and re-creating the table (which would reset
+ * them), one transaction flushes the table's rules, adds each domain's
+ * counter (`add` leaves an existing counter's values alone), writes the
+ * chain's rules again and deletes the counters of domains that are gone.
+ * nft applies the whole file atomically, so no packet sees a half-written
+ * filter. Only when no domain lists an interface does the table go, with
+ * its counters.
+ */
+char *domain_dataplane_ruleset(const struct domain_config *dc, const char *const *have, size_t nhave)
 {
 	struct domain_view v;
 	char *text = NULL;
@@ -210,13 +220,17 @@ char *domain_dataplane_ruleset(const struct domain_config *dc)
 		return NULL;
 	for (size_t k = 0; k < dc->count; k++)
 		listed += dc->domains[k].ifname_count;
-	/* Creating the table first makes the delete succeed whether or not
-	 * it existed; nft applies the whole file as one transaction. */
-	fputs("table inet " DOMAIN_NFT_TABLE "\ndelete table inet " DOMAIN_NFT_TABLE "\n", f);
-	if (listed > 0 && domain_view_build(&v, dc) == 0) {
-		fputs("table inet " DOMAIN_NFT_TABLE " {\n", f);
+	/* Creating the table first makes the flush or the delete succeed
+	 * whether or not it existed. */
+	fputs("table inet " DOMAIN_NFT_TABLE "\n", f);
+	if (listed == 0 || domain_view_build(&v, dc) != 0) {
+		fputs("delete table inet " DOMAIN_NFT_TABLE "\n", f);
+	} else {
+		/* A previous run's rules go too, whatever chain they are in. */
+		fputs("flush table inet " DOMAIN_NFT_TABLE "\n", f);
 		for (unsigned n = 0; n < v.count; n++)
-			fprintf(f, "\tcounter " COUNTER_PREFIX "%s { }\n", domain_view_name(dc, n));
+			fprintf(f, "add counter inet " DOMAIN_NFT_TABLE " " COUNTER_PREFIX "%s\n", domain_view_name(dc, n));
+		fputs("table inet " DOMAIN_NFT_TABLE " {\n", f);
 		fputs("\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n", f);
 		for (unsigned from = 0; from < v.count; from++) {
 			for (unsigned to = 0; to < v.count; to++) {
@@ -232,6 +246,10 @@ char *domain_dataplane_ruleset(const struct domain_config *dc)
 			}
 		}
 		fputs("\t}\n}\n", f);
+		/* After the flush: no rule refers to them any more. */
+		for (size_t i = 0; i < nhave; i++)
+			if (!domain_is_default(have[i]) && domain_find(dc, have[i]) == NULL)
+				fprintf(f, "delete counter inet " DOMAIN_NFT_TABLE " " COUNTER_PREFIX "%s\n", have[i]);
 	}
 	if (fclose(f) != 0) {
 		free(text);
@@ -240,17 +258,49 @@ char *domain_dataplane_ruleset(const struct domain_config *dc)
 	return text;
 }
 
-static int nft_load(const char *text, char *err, size_t errlen)
+static struct json_object *read_counters(void);
+
+/* Load dc's ruleset unless it is what was loaded last. */
+static int nft_load(const struct domain_config *dc, char *err, size_t errlen)
 {
 	static const char *const args[] = {"-f", "-", NULL};
+	char *want = domain_dataplane_ruleset(dc, NULL, 0);
+	int rc = -1;
 
-	if (loaded != NULL && strcmp(loaded, text) == 0)
-		return 0;
-	if (run_nft(args, text, NULL, err, errlen) != 0)
+	if (want == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
-	free(loaded);
-	loaded = strdup(text);
-	return 0;
+	}
+	if (loaded != NULL && strcmp(loaded, want) == 0) {
+		free(want);
+		return 0;
+	}
+	/* The counters the table holds now, a previous run's included:
+	 * the ones of domains that are gone are deleted. */
+	struct json_object *now = strstr(want, "\nflush table") != NULL ? read_counters() : NULL;
+	const char *have[DOMAIN_MAX + 1];
+	size_t nhave = 0;
+	if (now != NULL) {
+		json_object_object_foreach(now, name, value) {
+			(void)value;
+			if (nhave < sizeof(have) / sizeof(have[0]))
+				have[nhave++] = name;
+		}
+	}
+	char *text = domain_dataplane_ruleset(dc, have, nhave);
+	if (text == NULL)
+		snprintf(err, errlen, "out of memory");
+	else if (run_nft(args, text, NULL, err, errlen) == 0)
+		rc = 0;
+	json_object_put(now);
+	free(text);
+	if (rc == 0) {
+		free(loaded);
+		loaded = want;
+	} else {
+		free(want);
+	}
+	return rc;
 }
 
 struct json_object *domain_dataplane_zero_counter(void)
@@ -264,13 +314,21 @@ struct json_object *domain_dataplane_zero_counter(void)
 
 struct json_object *domain_dataplane_counters(void)
 {
+	if (!enabled || loaded == NULL || strstr(loaded, "counter ") == NULL)
+		return NULL;
+	return read_counters();
+}
+
+/* {NAME: {"packets": N, "bytes": N}} of the counters our table holds;
+ * NULL when there is no table or it cannot be read. */
+static struct json_object *read_counters(void)
+{
 	static const char *const args[] = {"-j", "list", "counters", "table", "inet", DOMAIN_NFT_TABLE, NULL};
 	char err[256], *out = NULL;
 
-	if (!enabled || loaded == NULL || strstr(loaded, "counter ") == NULL)
-		return NULL;
 	if (run_nft(args, NULL, &out, err, sizeof(err)) != 0) {
-		log_info(LOG_TAG, "cannot read the drop counters: %s", err);
+		/* No table (a first run) is the usual reason. */
+		log_debug(LOG_TAG, "cannot read the drop counters: %s", err);
 		free(out);
 		return NULL;
 	}
@@ -418,26 +476,18 @@ int domain_dataplane_apply(const struct domain_config *dc, char *err, size_t err
 		static bool cleaned;
 		if (!cleaned) {
 			cleaned = true;
-			char *none = domain_dataplane_ruleset(dc);
-			if (none != NULL && nft_load(none, nft_err, sizeof(nft_err)) != 0)
+			if (nft_load(dc, nft_err, sizeof(nft_err)) != 0)
 				log_info(LOG_TAG, "removing a previous run's table inet " DOMAIN_NFT_TABLE ": %s", nft_err);
-			free(none);
 		}
 		return rules_sync(NULL, err, errlen);
 	}
 	if (rules_sync(dc, err, errlen) != 0)
 		rc = -1;
-	char *text = domain_dataplane_ruleset(dc);
-	if (text == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (nft_load(text, nft_err, sizeof(nft_err)) != 0) {
+	if (nft_load(dc, nft_err, sizeof(nft_err)) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "nftables: %s", nft_err);
 		rc = -1;
 	}
-	free(text);
 	return rc;
 }
 
@@ -451,10 +501,8 @@ void domain_dataplane_clear(void)
 		log_warn(LOG_TAG, "removing the domains' rules: %s", err);
 	if (loaded != NULL) {
 		struct domain_config none = {0};
-		char *text = domain_dataplane_ruleset(&none);
-		if (text != NULL && nft_load(text, err, sizeof(err)) != 0)
+		if (nft_load(&none, err, sizeof(err)) != 0)
 			log_warn(LOG_TAG, "removing table inet " DOMAIN_NFT_TABLE ": %s", err);
-		free(text);
 	}
 	free(loaded);
 	loaded = NULL;

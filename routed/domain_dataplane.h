@@ -53,7 +53,9 @@ struct json_object *domain_dataplane_counters(void);
 struct json_object *domain_dataplane_zero_counter(void);
 
 /* The nftables ruleset for dc (what domain_dataplane_apply() loads), in a
- * string the caller frees; NULL out of memory. Exposed for tests. */
-char *domain_dataplane_ruleset(const struct domain_config *dc);
+ * string the caller frees; NULL out of memory. have[0..nhave-1] name the
+ * domains whose drop counters the table holds now: the ones dc still has
+ * keep their values, the others are deleted. Exposed for tests. */
+char *domain_dataplane_ruleset(const struct domain_config *dc, const char *const *have, size_t nhave);
 
 #endif

@@ -83,6 +83,8 @@ struct collect {
 	struct bgp_instance *bgp; /* NULL: no BGP instance */
 	struct bgp_rib *rib; /* NULL: no BGP instance */
 	uint32_t table;      /* the kernel table shown: main, or a domain's */
+	unsigned domain;     /* the BGP domain whose view that table holds (0: default) */
+	bool no_view;        /* the speaker has no such domain: list the kernel's routes only */
 	int family;
 	enum route_kind only;
 	struct route_row *rows;
@@ -148,17 +150,18 @@ static void add_kernel_route(struct nl_object *obj, void *arg)
 static int add_uninstalled(struct bgp_dest *dest, void *arg)
 {
 	struct collect *c = arg;
-	/* The main table holds the default domain's view (docs/domains.md). */
-	const struct bgp_path *best = bgp_default_view_best(c->bgp, dest);
+	/* Each table holds its domain's view (docs/domains.md). */
+	const struct bgp_path *best = bgp_domain_view_best(c->bgp, dest, c->domain);
+	const char *why;
 
-	if (best == NULL || best->peer == NULL || dest->fib_installed)
+	if (best == NULL || best->peer == NULL ||
+	    bgp_domain_installed(c->bgp, c->domain, dest, &why) == BGP_DOMAIN_INSTALLED)
 		return 0;
 	struct route_row *r = new_row(c);
 	if (r == NULL)
 		return -1;
 	r->prefix = dest->prefix;
 	set_kind(r, KIND_BGP);
-	const char *why = bgp_dest_fib_error(c->rib, dest);
 	snprintf(r->reason, sizeof(r->reason), "%s", why[0] ? why : "not installed yet");
 	const struct bgp_attrs *a = &best->attrs->attrs;
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP) && dest->prefix.family == AF_INET)
@@ -193,8 +196,7 @@ static int collect_routes(struct cli_session *s, struct collect *c)
 		goto out;
 	}
 	nl_cache_foreach(cache, add_kernel_route, c);
-	/* Why a route is missing is kept for the main table only. */
-	if (s->env->bgp != NULL && c->table == RT_TABLE_MAIN && (c->only == KIND_ANY || c->only == KIND_BGP)) {
+	if (s->env->bgp != NULL && !c->no_view && (c->only == KIND_ANY || c->only == KIND_BGP)) {
 		c->bgp = s->env->bgp;
 		c->rib = bgp_instance_rib(s->env->bgp);
 		bgp_rib_scan(c->rib, c->family == AF_INET6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4, add_uninstalled, c);
@@ -301,6 +303,11 @@ static int cmd_show_route(void *ctx, const struct cmd_args *args)
 		if (d == NULL)
 			return cli_error(s, "No such domain %s", domain);
 		c.table = d->table;
+		/* The BGP speaker may not have the domain in effect yet:
+		 * then there is no view to compare the table with. */
+		int n = s->env->bgp != NULL ? bgp_domain_number_of(s->env->bgp, domain) : -1;
+		c.no_view = n < 0;
+		c.domain = n < 0 ? 0 : (unsigned)n;
 	}
 
 	if (proto != NULL)

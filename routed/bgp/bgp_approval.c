@@ -233,17 +233,10 @@ int bgp_approval_routes(struct bgp_instance *bgp, const struct prefix *neighbor,
 
 /* ---- preview ------------------------------------------------------------------- */
 
-/* The path that would be best if every held path of dest were approved. */
-static const struct bgp_path *best_if_approved(const struct bgp_dest *dest)
-{
-	const struct bgp_path *best = NULL;
-
-	for (const struct bgp_path *p = dest->paths; p != NULL; p = p->next)
-		if (best == NULL || bgp_path_compare(p, best, NULL) < 0)
-			best = p;
-	return best;
-}
-
+/* What approving P would change is decided per peer: a peer is sent its
+ * own domain's view (docs/domains.md), so each peer's row is the best
+ * path its domain would see with every held path of P approved. The
+ * headline best is the one over every domain, as `show bgp` marks it. */
 static void next_hop_text(const struct bgp_attrs *a, char *buf, size_t len)
 {
 	if (a->present & BGP_ATTR_MASK(BGP_ATTR_NEXT_HOP))
@@ -256,6 +249,7 @@ static void next_hop_text(const struct bgp_attrs *a, char *buf, size_t len)
 
 struct preview_peer {
 	const struct bgp_peer *peer;
+	const struct bgp_path *best; /* in the peer's domain, held paths approved; NULL: none */
 	struct bgp_attr_set *set;    /* one reference, or NULL: not sent */
 	bool sent_now;
 };
@@ -272,12 +266,16 @@ static long preview_collect(struct bgp_instance *bgp, const struct prefix *p, st
 	struct bgp_dest *dest = bgp_rib_lookup(bgp->rib, &key);
 	if (dest == NULL || dest->paths == NULL)
 		return -1;
-	*best = best_if_approved(dest);
+	*best = NULL;
+	for (const struct bgp_path *q = dest->paths; q != NULL; q = q->next)
+		if (*best == NULL || bgp_path_compare(q, *best, NULL) < 0)
+			*best = q;
 	for (struct bgp_peer *peer = bgp->peers; peer != NULL && n < max; peer = peer->next) {
 		if (!bgp_peer_established(peer))
 			continue;
 		out[n].peer = peer;
-		out[n].set = bgp_output_export(peer, dest, *best);
+		out[n].best = bgp_view_best_if_approved(bgp, dest, peer->domain);
+		out[n].set = bgp_output_export(peer, dest, out[n].best);
 		out[n].sent_now = bgp_output_adj_out(peer, dest) != NULL;
 		n++;
 	}
@@ -297,11 +295,15 @@ int bgp_approval_preview(struct bgp_instance *bgp, const struct prefix *p, FILE 
 	if (n < 0)
 		return -1;
 	prefix_format(p, pfx, sizeof(pfx));
-	fprintf(out, "If %s were approved, its best path (from %s, %s) would be advertised as:\n\n", pfx,
+	fprintf(out,
+		"If %s were approved, its best path over every domain would be from %s (%s);\n"
+		"each neighbor is sent its own domain's best:\n\n", pfx,
 		best->peer != NULL ? best->peer->name : "this router", best->held ? "held now" : "already in use");
-	fprintf(out, "%-20s %-9s %-18s %-10s %s\n", "Neighbor", "Advertise", "Next Hop", "Now sent", "AS path");
+	fprintf(out, "%-20s %-9s %-18s %-10s %-20s %s\n", "Neighbor", "Advertise", "Next Hop", "Now sent", "Best from",
+		"AS path");
 	for (long i = 0; i < n; i++) {
 		const struct preview_peer *pp = &preview_buf[i];
+		const char *from = pp->best == NULL ? "-" : pp->best->peer != NULL ? pp->best->peer->name : "this router";
 		if (pp->set != NULL) {
 			bgp_aspath_format(&pp->set->attrs.aspath, path, sizeof(path));
 			next_hop_text(&pp->set->attrs, nh, sizeof(nh));
@@ -309,8 +311,8 @@ int bgp_approval_preview(struct bgp_instance *bgp, const struct prefix *p, FILE 
 			snprintf(path, sizeof(path), "-");
 			snprintf(nh, sizeof(nh), "-");
 		}
-		fprintf(out, "%-20s %-9s %-18s %-10s %s\n", pp->peer->name, pp->set ? "yes" : "no", nh,
-			pp->sent_now ? "yes" : "no", path);
+		fprintf(out, "%-20s %-9s %-18s %-10s %-20s %s\n", pp->peer->name, pp->set ? "yes" : "no", nh,
+			pp->sent_now ? "yes" : "no", from, path);
 		bgp_attrset_unref(bgp->rib, pp->set);
 	}
 	if (n == 0)
@@ -338,6 +340,13 @@ struct json_object *bgp_approval_preview_json(struct bgp_instance *bgp, const st
 		struct json_object *e = json_object_new_object();
 		json_object_object_add(e, "advertise", json_object_new_boolean(pp->set != NULL));
 		json_object_object_add(e, "advertisedNow", json_object_new_boolean(pp->sent_now));
+		/* The best of the peer's own domain view, which may differ
+		 * from the headline best over every domain. */
+		if (pp->best != NULL) {
+			json_object_object_add(e, "bestFrom", json_object_new_string(
+				pp->best->peer != NULL ? pp->best->peer->name : "local"));
+			json_object_object_add(e, "bestHeld", json_object_new_boolean(pp->best->held));
+		}
 		if (pp->set != NULL) {
 			const struct bgp_attrs *a = &pp->set->attrs;
 			bgp_aspath_format(&a->aspath, path, sizeof(path));

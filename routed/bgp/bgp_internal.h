@@ -39,6 +39,9 @@ struct bgp_conn {
 	bool has_local4, has_local6;
 	uint8_t local4[4];
 	uint8_t local6[16];
+	/* The interface holding the local address ("" for a loopback or
+	 * none): which domain the session really runs in. */
+	char ifname[CONFIG_IFNAME_MAX + 1];
 	bool notified;                  /* a NOTIFICATION went either way */
 	/* The message being handled (points into the input buffer while an
 	 * UPDATE or ROUTE-REFRESH event runs). */
@@ -164,6 +167,7 @@ struct bgp_instance {
 	 * a speaker without domains. */
 	struct bgp_domains *domains;
 	struct timer domain_sweep;      /* removes a previous run's leftovers from domain tables */
+	struct bgp_domain_counts *domain_counts; /* `show domain`'s route counts (bgp_domain.c); owned */
 	uint8_t *arena_buf;             /* scratch for one UPDATE's parse */
 	size_t arena_cap;
 };
@@ -288,6 +292,10 @@ struct domain_view;
 /* The best path domain sees for dest: its own paths' and those of the
  * domains connected to it, held ones never (NULL: none). */
 const struct bgp_path *bgp_view_best_of(const struct domain_view *v, const struct bgp_dest *dest, unsigned domain);
+/* The best path domain would see if every held path of dest were
+ * approved (`show bgp approval preview`); NULL: none visible. */
+const struct bgp_path *bgp_view_best_if_approved(const struct bgp_instance *bgp, const struct bgp_dest *dest,
+						 unsigned domain);
 /* As bgp_dest_multipath(), within domain's view. */
 size_t bgp_view_multipath_of(const struct domain_view *v, const struct bgp_dest *dest, unsigned domain,
 			     unsigned max_paths, const struct bgp_path **out, size_t max);
@@ -306,8 +314,20 @@ size_t bgp_view_multipath(const struct bgp_instance *bgp, const struct bgp_dest 
  * requeues every destination when any view changed. */
 void bgp_domain_apply(struct bgp_instance *bgp, const struct routed_config *cfg);
 void bgp_domain_free(struct bgp_instance *bgp);
+/* Bring each domain's count of routes in its view up to date with changed
+ * destinations (every change of a view passes here: bgp_domain_apply()
+ * requeues every destination when the views change). */
+void bgp_domain_count_sync(struct bgp_instance *bgp, const struct bgp_dest *changed);
 /* Bring the domains' own tables up to date with changed destinations. */
 void bgp_domain_fib_sync(struct bgp_instance *bgp, struct bgp_dest *changed);
+/* An Established session: note the interface it runs over and warn
+ * when another domain lists it (docs/domains.md). */
+void bgp_domain_session_check(struct bgp_peer *peer);
+/* The domain listing the interface peer's session runs over when that is
+ * not peer's own domain; NULL otherwise (borrowed from the domains). */
+const char *bgp_domain_session_mismatch(const struct bgp_peer *peer);
+/* A domain's name by number ("default" for 0 or out of range). */
+const char *bgp_domain_name(const struct bgp_instance *bgp, unsigned domain);
 /* Domains in the views (1 while only the default exists). */
 unsigned bgp_domain_count(const struct bgp_instance *bgp);
 

@@ -448,6 +448,7 @@ static void flush(void *arg)
 				bgp_advertise_rib_changed(peer, (enum bgp_afi)afi, changed);
 		}
 	}
+	bgp_domain_count_sync(bgp, changed);
 	bgp_fib_sync(bgp, changed);
 	bgp_rib_queue_done(bgp->rib, changed);
 }

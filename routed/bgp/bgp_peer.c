@@ -746,6 +746,7 @@ static void op_established(void *ctx)
 		}
 	}
 	conn_other_family_address(conn);
+	bgp_domain_session_check(peer);
 	peer->stats.established++;
 	peer->up_since = bgp_now();
 	peer->eor_afis = 0;

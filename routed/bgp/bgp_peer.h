@@ -179,6 +179,21 @@ int bgp_domain_number_of(const struct bgp_instance *bgp, const char *name);
 /* The default domain's best path for dest: what the main table holds. */
 const struct bgp_path *bgp_default_view_best(const struct bgp_instance *bgp, const struct bgp_dest *dest);
 uint32_t bgp_domain_route_count(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi);
+/* The best path of domain's view of dest (NULL: none): what its kernel
+ * table should hold. */
+const struct bgp_path *bgp_domain_view_best(const struct bgp_instance *bgp, const struct bgp_dest *dest,
+					    unsigned domain);
+/* Whether domain's best route for dest is in the domain's kernel table
+ * (the main table for the default domain): installed; refused, *why the
+ * kernel's reason (borrowed until the next change of the table); or
+ * waiting for the kernel's answer (*why ""). */
+enum bgp_domain_install {
+	BGP_DOMAIN_INSTALLED,
+	BGP_DOMAIN_PENDING,
+	BGP_DOMAIN_REFUSED,
+};
+enum bgp_domain_install bgp_domain_installed(const struct bgp_instance *bgp, unsigned domain,
+					     const struct bgp_dest *dest, const char **why);
 void bgp_domain_show(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi, FILE *out);
 struct json_object *bgp_domain_show_json(struct bgp_instance *bgp, unsigned domain, enum bgp_afi afi);
 

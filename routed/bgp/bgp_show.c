@@ -322,6 +322,10 @@ void bgp_show_neighbors(const struct bgp_instance *bgp, const struct prefix *onl
 		for (size_t i = 0; i < sizeof(afis) / sizeof(afis[0]); i++)
 			if (p->cfg.active[afis[i]])
 				neighbor_af_text(bgp, p, afis[i], out);
+		fprintf(out, "  Domain %s\n", bgp_domain_name(bgp, p->domain));
+		const char *other = bgp_domain_session_mismatch(p);
+		if (other != NULL)
+			fprintf(out, "  Warning: the session runs over %s, an interface of domain %s\n", c->ifname, other);
 		fprintf(out, "  Connections established %u; dropped %u\n", p->stats.established, p->stats.dropped);
 		if (p->last_reset[0] != '\0')
 			fprintf(out, "  Last reset %s ago, due to %s\n", up, p->last_reset);
@@ -402,6 +406,12 @@ struct json_object *bgp_show_neighbors_json(const struct bgp_instance *bgp, cons
 			if (p->cfg.active[afis[i]])
 				json_object_object_add(afs, json_afi_key(afis[i]), neighbor_af_json(p, afis[i]));
 		json_object_object_add(o, "addressFamilyInfo", afs);
+		json_object_object_add(o, "domain", json_object_new_string(bgp_domain_name(bgp, p->domain)));
+		if (c != NULL && c->ifname[0] != '\0')
+			json_object_object_add(o, "sessionInterface", json_object_new_string(c->ifname));
+		const char *other = bgp_domain_session_mismatch(p);
+		if (other != NULL)
+			json_object_object_add(o, "sessionInterfaceDomain", json_object_new_string(other));
 		json_object_object_add(o, "connectionsEstablished", json_object_new_int64(p->stats.established));
 		json_object_object_add(o, "connectionsDropped", json_object_new_int64(p->stats.dropped));
 		if (p->last_reset[0] != '\0')

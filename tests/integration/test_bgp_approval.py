@@ -191,6 +191,37 @@ def test_pending_routes_flow_only_once_approved(lab):
     assert lab.states()[FRR_NETS[0]] == "pending"
 
 
+def configure(lab: Lab, *lines: str) -> None:
+    for line in ("configure terminal", *lines, "end"):
+        lab.run(line)
+
+
+def test_preview_follows_each_peers_domain(lab):
+    """Each peer's preview row is its own domain's view: a peer in a domain
+    that does not see the pending route's domain would not get it."""
+    settled(lab)
+    configure(lab, "domain onprem", "exit", f"router bgp {GW_AS}", "neighbor 192.0.2.2 domain onprem")
+    # BIRD (default domain) no longer sees FRR's domain: approving would
+    # send it nothing, though the best over every domain is FRR's path.
+    wait_for(lambda: lab.json(f"show bgp approval preview {FRR_NETS[0]} json"), {
+        "bestFrom": "192.0.2.2", "bestHeld": True,
+        "peers": {"198.51.100.2": {"advertise": False, "bestFrom": ABSENT},
+                  "192.0.2.2": {"advertise": False, "bestFrom": "192.0.2.2", "bestHeld": True}}},
+        SESSION_S, what="the preview of two unconnected domains")
+    text = lab.run(f"show bgp approval preview {FRR_NETS[0]}")
+    bird_row = next(line for line in text.splitlines() if line.startswith("198.51.100.2"))
+    assert bird_row.split()[1] == "no", text
+
+    configure(lab, "domain-policy onprem default")
+    wait_for(lambda: lab.json(f"show bgp approval preview {FRR_NETS[0]} json"), {
+        "peers": {"198.51.100.2": {"advertise": True, "bestFrom": "192.0.2.2", "bestHeld": True,
+                                   "asPath": f"{GW_AS} {FRR_AS}", "advertisedNow": False}}},
+        SESSION_S, what="the preview once the domains are connected")
+    # Still only a preview: nothing was approved or sent.
+    assert lab.states()[FRR_NETS[0]] == "pending"
+    assert FRR_NETS[0] not in lab.bird_routes()
+
+
 def test_withdraw_relearn_and_syslog(lab):
     settled(lab)
     new = "198.18.5.0/24"

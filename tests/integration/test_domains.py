@@ -61,11 +61,15 @@ def segmented(topo, skygate_bin):
     red = topo.add_link(gw_ns, red_ns, ["192.0.2.1/24", "2001:db8:1::1/64"], ["192.0.2.2/24", "2001:db8:1::2/64"])
     blue = topo.add_link(gw_ns, blue_ns, ["198.51.100.1/24", "2001:db8:2::1/64"],
                          ["198.51.100.2/24", "2001:db8:2::2/64"])
-    hred = topo.add_link(gw_ns, hred_ns, ["203.0.113.1/28"], ["203.0.113.2/28"])
-    hblue = topo.add_link(gw_ns, hblue_ns, ["203.0.113.17/28"], ["203.0.113.18/28"])
+    hred = topo.add_link(gw_ns, hred_ns, ["203.0.113.1/28", "2001:db8:11::1/64"],
+                         ["203.0.113.2/28", "2001:db8:11::2/64"])
+    hblue = topo.add_link(gw_ns, hblue_ns, ["203.0.113.17/28", "2001:db8:12::1/64"],
+                          ["203.0.113.18/28", "2001:db8:12::2/64"])
     gw_ns.enable_forwarding()
     hred_ns.add_route("203.0.113.16/28", via="203.0.113.1")
     hblue_ns.add_route("203.0.113.0/28", via="203.0.113.17")
+    hred_ns.add_route("2001:db8:12::/64", via="2001:db8:11::1")
+    hblue_ns.add_route("2001:db8:11::/64", via="2001:db8:12::1")
     config = (
         f"domain red\n table {RED_TABLE}\n interface {red.a_if}\n interface {hred.a_if}\nexit\n"
         f"domain blue\n interface {blue.a_if}\n interface {hblue.a_if}\nexit\n"
@@ -86,7 +90,7 @@ def segmented(topo, skygate_bin):
     # are read from its BGP table, which is what the test asserts on.
     blue_table = show(gw.session, "show domain blue json")["blue"]["table"]
     return {"gw": gw, "gw_ns": gw_ns, "red": frr_red, "blue": frr_blue, "hred": hred_ns, "hblue": hblue_ns,
-            "blue_table": blue_table, "config": config, "topo": topo, "binary": skygate_bin("skygate-routed")}
+            "blue_table": blue_table, "config": config, "red_if": red.a_if, "topo": topo, "binary": skygate_bin("skygate-routed")}
 
 
 def separated(s) -> None:
@@ -136,6 +140,106 @@ def test_overlapping_prefixes_and_leaking(segmented):
     separated(s)
 
 
+def test_domain_table_install_state(segmented):
+    """A domain's best route its kernel table refuses is shown so, with the
+    kernel's reason, by `show bgp domain` and `show ip route domain`."""
+    s = segmented
+    session = s["gw"].session
+    separated(s)
+    wait_for(lambda: show(session, "show bgp domain red ipv4 json"), {"routes": {
+        SHARED: {"installed": True, "notInstalledReason": ABSENT}}}, 10, what="red's routes installed")
+    # Red announces one more prefix through a next hop the gateway cannot
+    # reach (outside every subnet it has): the kernel refuses it.
+    bad = "198.18.9.0/24"
+    s["red"].configure(f"ip prefix-list UNREACHABLE seq 5 permit {bad}",
+                       "route-map TO_GW permit 10", "match ip address prefix-list UNREACHABLE",
+                       "set ip next-hop 203.0.113.40", "exit", "route-map TO_GW permit 20", "exit",
+                       f"router bgp {RED_AS}", "address-family ipv4 unicast", f"network {bad}",
+                       "neighbor 192.0.2.1 route-map TO_GW out")
+    refused = lambda r: "unreachable" in r.lower() or "gateway" in r.lower()  # noqa: E731
+    wait_for(lambda: show(session, "show bgp domain red ipv4 json"), {"routes": {
+        bad: {"nexthop": "203.0.113.40", "installed": False, "notInstalledReason": refused},
+        SHARED: {"installed": True}}}, 30, what="red's view: the refused route and why")
+    wait_for(lambda: show(session, "show ip route domain red json"), {
+        bad: [{"protocol": "bgp", "installed": False, "failed": True, "notInstalledReason": refused}],
+        SHARED: [{"protocol": "bgp", "installed": True}]}, 10, what="red's table: the missing route and why")
+    text = session.run("show bgp domain red ipv4").output
+    line = next(x for x in text.splitlines() if bad in x)
+    assert "not installed:" in line, text
+    assert "not installed" not in next(x for x in text.splitlines() if SHARED in x), text
+    assert "not installed" in session.run("show ip route domain red").output
+    # Blue neither sees the route nor reports it missing.
+    assert bad not in show(session, "show bgp domain blue ipv4 json")["routes"]
+    assert bad not in show(session, "show ip route domain blue json")
+    assert bad not in table_nexthops(s["gw_ns"], RED_TABLE)
+
+
+def test_route_counts_follow_changes(segmented):
+    """`show domain`'s counts are kept as routes come and go and as
+    policies change; each equals the number of routes the view lists."""
+    s = segmented
+    session = s["gw"].session
+    separated(s)
+    extra = "198.18.12.0/24"
+
+    def counts():
+        every = show(session, "show domain json")
+        return {name: every[name]["bgpRoutes"] for name in ("default", "red", "blue")}
+
+    def expect(what, want):
+        wait_for(counts, want, 30, what=what)
+        for name, families in want.items():
+            for afi, n in families.items():
+                listed = show(session, f"show bgp domain {name} {afi} json")["routes"]
+                assert len(listed) == n, (what, name, afi, listed)
+
+    expect("the separated domains", {"default": {"ipv4": 0, "ipv6": 0}, "red": {"ipv4": 2, "ipv6": 1},
+                                     "blue": {"ipv4": 2, "ipv6": 1}})
+    s["red"].configure(f"router bgp {RED_AS}", "address-family ipv4 unicast", f"network {extra}")
+    expect("a route added in red", {"red": {"ipv4": 3}, "blue": {"ipv4": 2}, "default": {"ipv4": 0}})
+    configure(session, "domain-policy red blue")
+    # The shared prefix is one route in each view: 198.18.1.0/24, red's
+    # two own, blue's own.
+    expect("red and blue connected", {"red": {"ipv4": 4, "ipv6": 1}, "blue": {"ipv4": 4, "ipv6": 1},
+                                      "default": {"ipv4": 0}})
+    s["red"].configure(f"router bgp {RED_AS}", "address-family ipv4 unicast", f"no network {extra}")
+    expect("the added route withdrawn", {"red": {"ipv4": 3}, "blue": {"ipv4": 3}})
+    configure(session, "domain-policy default red")
+    expect("default connected to red", {"default": {"ipv4": 2, "ipv6": 1}, "red": {"ipv4": 3},
+                                        "blue": {"ipv4": 3}})
+    configure(session, "no domain-policy red blue", "no domain-policy default red")
+    expect("no policies again", {"default": {"ipv4": 0, "ipv6": 0}, "red": {"ipv4": 2, "ipv6": 1},
+                                 "blue": {"ipv4": 2, "ipv6": 1}})
+
+
+def test_session_over_another_domains_interface(segmented):
+    """A neighbor whose session runs over an interface another domain lists
+    is warned about, not refused: the session stays up, its routes stay in
+    the neighbor's own domain."""
+    s = segmented
+    session, red_if = s["gw"].session, s["red_if"]
+    separated(s)
+    neighbors = show(session, "show bgp neighbors json")
+    assert neighbors["192.0.2.2"]["domain"] == "red"
+    assert neighbors["192.0.2.2"]["sessionInterface"] == red_if
+    assert "sessionInterfaceDomain" not in neighbors["192.0.2.2"]
+    established = neighbors["192.0.2.2"]["connectionsEstablished"]
+
+    configure(session, "domain red", f"no interface {red_if}", "exit", "domain blue", f"interface {red_if}")
+    wait_for(lambda: show(session, "show bgp neighbors json"), {"192.0.2.2": {
+        "domain": "red", "sessionInterface": red_if, "sessionInterfaceDomain": "blue",
+        "bgpState": "Established", "connectionsEstablished": established}}, 10,
+        what="the neighbor warned about, its session kept")
+    text = session.run("show bgp neighbors 192.0.2.2").output
+    assert f"Warning: the session runs over {red_if}, an interface of domain blue" in text, text
+    assert RED_ONLY in show(session, "show bgp domain red ipv4 json")["routes"]
+    assert RED_ONLY not in show(session, "show bgp domain blue ipv4 json")["routes"]
+
+    configure(session, "domain blue", f"no interface {red_if}", "exit", "domain red", f"interface {red_if}")
+    wait_for(lambda: show(session, "show bgp neighbors json"), {"192.0.2.2": {
+        "sessionInterfaceDomain": ABSENT}}, 10, what="the warning gone")
+
+
 def test_ipv6_overlap(segmented):
     s = segmented
     session, gw_ns = s["gw"].session, s["gw_ns"]
@@ -167,13 +271,27 @@ def test_forwarding_between_domains(segmented):
     wait_until(lambda: show(session, "show domain red json")["red"]["dropped"]["packets"] > before, 10,
                what="red's drop counter to count the echo request")
 
+    dropped = show(session, "show domain red json")["red"]["dropped"]["packets"]
+
     configure(session, "domain-policy red blue")
     wait_until(lambda: ping(s["hred"], hblue_addr), 20, what="hosts of connected domains to reach each other")
     assert ping(s["hblue"], "203.0.113.2")
+    # The ruleset was loaded again; the drop counters were kept.
+    assert show(session, "show domain red json")["red"]["dropped"]["packets"] >= dropped
 
     # Removing the policy takes the forwarding permission away again.
     configure(session, "no domain-policy red blue")
     wait_until(lambda: not ping(s["hred"], hblue_addr), 20, what="the hosts to be separated again")
+    assert show(session, "show domain red json")["red"]["dropped"]["packets"] > dropped
+
+    # A domain that goes takes its counter with it; the others stay.
+    configure(session, "domain green", "interface skygate-none0", "exit")
+    wait_until(lambda: "from_green" in s["gw_ns"].run(["nft", "list", "counters"]).stdout, 10,
+               what="green's counter")
+    configure(session, "no domain green")
+    wait_until(lambda: "from_green" not in s["gw_ns"].run(["nft", "list", "counters"]).stdout, 10,
+               what="green's counter gone")
+    assert show(session, "show domain red json")["red"]["dropped"]["packets"] > dropped
 
     # A clean stop takes our rules, our nftables table and the domains'
     # routes away.
@@ -184,6 +302,35 @@ def test_forwarding_between_domains(segmented):
         assert not [r for r in rules if r.get("table") == str(RED_TABLE)], rules
         assert table_nexthops(gw_ns, RED_TABLE, family) == {}
     assert gw_ns.run(["nft", "list", "table", "inet", "skygate"], check=False).returncode != 0
+
+
+def test_ipv6_forwarding_between_domains(segmented):
+    """The same separation over IPv6: the ip -6 rules and the inet filter
+    keep hosts of unconnected domains apart, a policy lets them reach each
+    other, and removing it separates them again."""
+    s = segmented
+    session = s["gw"].session
+    hred_addr, hblue_addr = "2001:db8:11::2", "2001:db8:12::2"
+    wait_until(lambda: s["gw_ns"].run(["nft", "list", "table", "inet", "skygate"], check=False).returncode == 0, 20,
+               what="the nftables table of the domains")
+    rules = json.loads(s["gw_ns"].run(["ip", "-j", "-6", "rule", "show"]).stdout)
+    assert any(r.get("iif") and r.get("table") == str(RED_TABLE) for r in rules), rules
+    # Each host reaches its own gateway address: the link itself works.
+    wait_until(lambda: ping(s["hred"], "2001:db8:11::1"), 20, what="red's host to reach the gateway")
+    wait_until(lambda: ping(s["hblue"], "2001:db8:12::1"), 20, what="blue's host to reach the gateway")
+
+    before = show(session, "show domain red json")["red"]["dropped"]["packets"]
+    assert not ping(s["hred"], hblue_addr)
+    wait_until(lambda: show(session, "show domain red json")["red"]["dropped"]["packets"] > before, 10,
+               what="red's drop counter to count the IPv6 echo request")
+
+    configure(session, "domain-policy red blue")
+    wait_until(lambda: ping(s["hred"], hblue_addr), 20, what="IPv6 hosts of connected domains to reach each other")
+    assert ping(s["hblue"], hred_addr)
+
+    configure(session, "no domain-policy red blue")
+    wait_until(lambda: not ping(s["hred"], hblue_addr), 20, what="the IPv6 hosts to be separated again")
+    assert not ping(s["hblue"], hred_addr)
 
 
 def test_bad_input_changes_nothing(segmented):

@@ -327,6 +327,48 @@ START_TEST(approve_many_commits_all)
 }
 END_TEST
 
+/* Rows go in APPR_BATCH at a time: each rule must still know its own
+ * row (removing it removes that row and no other), an item repeated
+ * inside one batch and an update of an existing rule between inserts
+ * must land, and every prefix has its own audit row. */
+START_TEST(approve_many_batches_keep_ids_and_audit)
+{
+	enum { N = 300, DUP = 130 };
+	static struct appr_item it[N];
+
+	make_dir();
+	items(it, N);
+	it[DUP] = it[DUP - 1];
+	struct appr_db *db = appr_open(tmpdir, err, sizeof(err));
+	ck_assert_ptr_nonnull(db);
+	add(db, "198.18.0.70/32", 0, 0, NULL, APPR_REJECT); /* item 70: updated, in the second batch */
+	ck_assert_msg(appr_approve_many(db, it, N, "cli:ops", "bulk", err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(appr_rule_count(db), N - 1);
+	ck_assert_int_eq(decide(db, "192.0.2.9", "198.18.0.70/32"), APPR_APPROVE);
+	struct audit_seen seen = {0};
+	appr_audit_walk(db, 0, see_audit, &seen);
+	ck_assert_int_eq(seen.n, 1 + N);
+	appr_close(db);
+
+	db = appr_open(tmpdir, err, sizeof(err));
+	ck_assert_ptr_nonnull(db);
+	ck_assert_uint_eq(appr_rule_count(db), N - 1);
+	for (size_t i = 0; i < N; i++) {
+		if (i == DUP)
+			continue;
+		struct appr_rule_spec spec = {.prefix = it[i].prefix, .neighbor = it[i].neighbor, .who = "cli:test"};
+		ck_assert_msg(appr_rule_remove(db, &spec, err, sizeof(err)) == 0, "remove %zu: %s", i, err);
+	}
+	ck_assert_uint_eq(appr_rule_count(db), 0);
+	appr_close(db);
+	db = appr_open(tmpdir, err, sizeof(err));
+	ck_assert_ptr_nonnull(db);
+	ck_assert_uint_eq(appr_rule_count(db), 0);
+	appr_close(db);
+	remove_dir();
+}
+END_TEST
+
 START_TEST(approve_many_is_atomic)
 {
 	enum { N = 600 };
@@ -392,6 +434,7 @@ static Suite *approval_suite(void)
 	tcase_add_test(store, migrate_v1);
 	tcase_add_test(store, newer_schema_refused);
 	tcase_add_test(store, approve_many_commits_all);
+	tcase_add_test(store, approve_many_batches_keep_ids_and_audit);
 	tcase_add_test(store, approve_many_is_atomic);
 	suite_add_tcase(s, rules);
 	suite_add_tcase(s, store);

@@ -340,19 +340,36 @@ START_TEST(test_ruleset)
 	char *text;
 
 	/* No interfaces listed: only our own table is removed. */
-	text = domain_dataplane_ruleset(dc);
+	text = domain_dataplane_ruleset(dc, NULL, 0);
 	ck_assert_str_eq(text, "table inet skygate\ndelete table inet skygate\n");
 	free(text);
 	domain_interface_add(domain_get(dc, "red"), "veth-r");
 	domain_interface_add(domain_get(dc, "blue"), "veth-b");
-	text = domain_dataplane_ruleset(dc);
+	/* The counters are kept across reloads: the table's rules are
+	 * flushed, not the table; a counter of a domain that is gone goes. */
+	static const char *const have[] = {"default", "red", "green"};
+	text = domain_dataplane_ruleset(dc, have, 3);
+	ck_assert_ptr_null(strstr(text, "delete table"));
+	ck_assert_ptr_nonnull(strstr(text, "table inet skygate\nflush table inet skygate\n"));
+	ck_assert_ptr_nonnull(strstr(text, "add counter inet skygate from_red\n"));
+	ck_assert_ptr_nonnull(strstr(text, "add counter inet skygate from_blue\n"));
+	ck_assert_ptr_nonnull(strstr(text, "add counter inet skygate from_default\n"));
+	ck_assert_ptr_null(strstr(text, "delete counter inet skygate from_red\n"));
+	ck_assert_ptr_null(strstr(text, "delete counter inet skygate from_default\n"));
+	const char *gone = strstr(text, "delete counter inet skygate from_green\n");
+	ck_assert_ptr_nonnull(gone);
+	/* After every rule that could refer to it is gone. */
+	ck_assert_ptr_nonnull(strstr(text, "counter name \"from_red\" drop\n"));
+	ck_assert(strstr(text, "counter name \"from_red\" drop\n") < gone);
+	free(text);
+	text = domain_dataplane_ruleset(dc, NULL, 0);
 	ck_assert_ptr_nonnull(strstr(text, "iifname { \"veth-r\" } oifname { \"veth-b\" } counter name \"from_red\" drop\n"));
 	ck_assert_ptr_nonnull(strstr(text, "iifname { \"veth-b\" } oifname { \"veth-r\" } counter name \"from_blue\" drop\n"));
 	ck_assert_ptr_nonnull(strstr(text, "iifname != { \"veth-b\", \"veth-r\" } oifname { \"veth-b\" } counter name "
 					   "\"from_default\" drop\n"));
 	free(text);
 	domain_policy_add(dc, "red", "blue");
-	text = domain_dataplane_ruleset(dc);
+	text = domain_dataplane_ruleset(dc, NULL, 0);
 	ck_assert_ptr_null(strstr(text, "oifname { \"veth-b\" } counter name \"from_red\""));
 	ck_assert_ptr_null(strstr(text, "oifname { \"veth-r\" } counter name \"from_blue\""));
 	ck_assert_ptr_nonnull(strstr(text, "iifname { \"veth-r\" } oifname != { \"veth-b\", \"veth-r\" } counter name "
