@@ -224,10 +224,12 @@ bool bgp_policy_wanted(const struct bgp_peer *peer, enum bgp_afi afi, enum bgp_p
  * that order (FRR's). in is canonical and read-only; on POLICY_PERMIT
  * *out holds the attributes to use (sharing arrays with in and scratch,
  * valid while both are). local_addr: our address on the session, on
- * export only (NULL on import). Never POLICY_NO_MEMORY (logged, denied). */
+ * export only (NULL on import). Never POLICY_NO_MEMORY (logged, denied).
+ * memo, when not NULL, records the evaluation for routes that share in
+ * (policy.h: struct policy_memo, policy_memo_replay()). */
 enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp,
 				   const struct prefix *p, const struct bgp_attrs *in, const struct prefix *local_addr,
-				   struct bgp_arena *scratch, struct bgp_attrs *out);
+				   struct bgp_arena *scratch, struct bgp_attrs *out, struct policy_memo *memo);
 /* After a configuration change: act on every peer whose policy changed
  * (outbound: recompute its Adj-RIB-Out; inbound: ROUTE-REFRESH). */
 void bgp_policy_follow(struct bgp_instance *bgp);

@@ -172,7 +172,7 @@ struct bgp_attr_set *bgp_output_export(struct bgp_peer *peer, const struct bgp_d
 		bgp_arena_init(&policy_scratch, buf, sizeof(buf));
 		const struct prefix *local_addr = session_local_address(peer->conn, peer->cfg.addr.family, &local);
 		if (bgp_policy_eval(peer, afi, BGP_POLICY_OUT, to_ebgp, &dest->prefix, &a, local_addr, &policy_scratch,
-				    &allowed) == POLICY_PERMIT)
+				    &allowed, NULL) == POLICY_PERMIT)
 			set = bgp_attrset_intern(peer->bgp->rib, &allowed);
 		goto out;
 	}
