@@ -51,6 +51,11 @@ static uint32_t peer_asn(const struct bgp_peer *peer)
 	return peer->cfg.remote_as_kind == REMOTE_AS_INTERNAL ? peer->bgp->asn : peer->cfg.remote_as;
 }
 
+static enum policy_result route_map_walk(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir,
+					 bool ebgp, const struct prefix *p, const struct bgp_attrs *in,
+					 const struct prefix *local_addr, struct bgp_arena *scratch,
+					 struct bgp_attrs *out, struct policy_memo *memo);
+
 static enum policy_result eval_walk(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp,
 				    const struct prefix *p, const struct bgp_attrs *in, const struct prefix *local_addr,
 				    struct bgp_arena *scratch, struct bgp_attrs *out, struct policy_memo *memo)
@@ -69,6 +74,18 @@ static enum policy_result eval_walk(struct bgp_peer *peer, enum bgp_afi afi, enu
 		return POLICY_DENY;
 	if (f->filter_list[dir][0] != '\0' && as_path_list_apply(pc, f->filter_list[dir], &in->aspath) != POLICY_PERMIT)
 		return POLICY_DENY;
+	return route_map_walk(peer, afi, dir, ebgp, p, in, local_addr, scratch, out, memo);
+}
+
+static enum policy_result route_map_walk(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir,
+					 bool ebgp, const struct prefix *p, const struct bgp_attrs *in,
+					 const struct prefix *local_addr, struct bgp_arena *scratch,
+					 struct bgp_attrs *out, struct policy_memo *memo)
+{
+	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
+	struct policy_config *pc = peer->bgp->policy;
+
+	*out = *in;
 	if (f->route_map[dir][0] == '\0')
 		return POLICY_PERMIT;
 	struct policy_peer who = {.addr = peer->cfg.addr, .asn = peer_asn(peer), .ebgp = ebgp};
@@ -86,6 +103,14 @@ static enum policy_result eval_walk(struct bgp_peer *peer, enum bgp_afi afi, enu
 		return POLICY_DENY;
 	}
 	return rc;
+}
+
+enum policy_result bgp_policy_route_map(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp,
+					const struct prefix *p, const struct bgp_attrs *in,
+					const struct prefix *local_addr, struct bgp_arena *scratch,
+					struct bgp_attrs *out)
+{
+	return route_map_walk(peer, afi, dir, ebgp, p, in, local_addr, scratch, out, NULL);
 }
 
 enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp,
