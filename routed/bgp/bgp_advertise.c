@@ -215,8 +215,8 @@ static void agg_add(struct adv_agg *g, const struct bgp_attrs *a)
  * aggregates too; the prefix-list and filter-list chose the covered
  * routes, and a CIDR replaces them), interned; NULL when the route-map
  * denies prefix, without an address for the next hop, or out of memory. */
-static struct bgp_attr_set *agg_set(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *prefix,
-                                    const struct adv_agg *g)
+static struct bgp_attr_set *agg_set(struct bgp_peer *peer, enum bgp_afi afi,
+                                    const struct prefix *prefix, const struct adv_agg *g)
 {
 	struct bgp_instance *bgp = peer->bgp;
 	uint32_t asns[COMMON_MAX + 2];
@@ -258,8 +258,9 @@ static struct bgp_attr_set *agg_set(struct bgp_peer *peer, enum bgp_afi afi, con
 	}
 	if (g->truncated) {
 		char text[PREFIX_STRLEN];
-		log_warn(LOG_TAG, "%s: summary %s: more communities than %d; the rest are left out", peer->name,
-		         prefix_format(prefix, text, sizeof(text)), ADV_COMMUNITIES_MAX);
+		log_warn(LOG_TAG, "%s: summary %s: more communities than %d; the rest are left out",
+		         peer->name, prefix_format(prefix, text, sizeof(text)),
+		         ADV_COMMUNITIES_MAX);
 	}
 	if (bgp_output_self_next_hop(&a, peer->conn, afi) != 0)
 		return NULL;

@@ -218,8 +218,8 @@ static int announce_with_policy(struct bgp_rib *rib, struct bgp_peer *peer, bool
 			continue;
 		}
 		bgp_arena_init(&scratch, buf, sizeof(buf));
-		if (bgp_policy_eval(peer, afi, BGP_POLICY_IN, ebgp, &list[i], attrs, NULL, &scratch, &out, &memo) !=
-		    POLICY_PERMIT) {
+		if (bgp_policy_eval(peer, afi, BGP_POLICY_IN, ebgp, &list[i], attrs, NULL, &scratch,
+		                    &out, &memo) != POLICY_PERMIT) {
 			bgp_rib_withdraw(rib, peer, &list[i]);
 			continue;
 		}

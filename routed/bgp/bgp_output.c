@@ -169,13 +169,14 @@ out:
 	return set;
 }
 
-struct bgp_attr_set *bgp_output_intern_allowed(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *p,
-					       const struct bgp_attrs *a, bool route_map_only)
+struct bgp_attr_set *bgp_output_intern_allowed(struct bgp_peer *peer, enum bgp_afi afi,
+                                               const struct prefix *p, const struct bgp_attrs *a,
+                                               bool route_map_only)
 {
 	bool to_ebgp = bgp_peer_is_ebgp(peer);
 
 	if (route_map_only ? peer->cfg.af[afi].route_map[BGP_POLICY_OUT][0] == '\0'
-			   : !bgp_policy_wanted(peer, afi, BGP_POLICY_OUT, to_ebgp))
+	                   : !bgp_policy_wanted(peer, afi, BGP_POLICY_OUT, to_ebgp))
 		return bgp_attrset_intern(peer->bgp->rib, a);
 	/* The outbound policy sees the route as the built-in rules made it;
 	 * a deny withdraws it from this peer. */
@@ -184,13 +185,13 @@ struct bgp_attr_set *bgp_output_intern_allowed(struct bgp_peer *peer, enum bgp_a
 	struct bgp_attrs allowed;
 	struct prefix local;
 	bgp_arena_init(&policy_scratch, buf, sizeof(buf));
-	const struct prefix *local_addr = session_local_address(peer->conn, peer->cfg.addr.family, &local);
-	enum policy_result rc =
-		route_map_only
-			? bgp_policy_route_map(peer, afi, BGP_POLICY_OUT, to_ebgp, p, a, local_addr, &policy_scratch,
-					       &allowed)
-			: bgp_policy_eval(peer, afi, BGP_POLICY_OUT, to_ebgp, p, a, local_addr, &policy_scratch,
-					  &allowed, NULL);
+	const struct prefix *local_addr =
+	    session_local_address(peer->conn, peer->cfg.addr.family, &local);
+	enum policy_result rc = route_map_only
+	                            ? bgp_policy_route_map(peer, afi, BGP_POLICY_OUT, to_ebgp, p, a,
+	                                                   local_addr, &policy_scratch, &allowed)
+	                            : bgp_policy_eval(peer, afi, BGP_POLICY_OUT, to_ebgp, p, a,
+	                                              local_addr, &policy_scratch, &allowed, NULL);
 	if (rc != POLICY_PERMIT)
 		return NULL;
 	return bgp_attrset_intern(peer->bgp->rib, &allowed);
@@ -622,8 +623,9 @@ void bgp_output_mrai_expired(void *arg)
 			sync_family(peer, (enum bgp_afi)afi);
 }
 
-int bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn, size_t nwithdrawn,
-		    const struct prefix *announced, struct bgp_attr_set *const *sets, size_t nannounced)
+int bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn,
+                    size_t nwithdrawn, const struct prefix *announced,
+                    struct bgp_attr_set *const *sets, size_t nannounced)
 {
 	struct batch b = {0};
 
@@ -640,8 +642,8 @@ int bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix
 out:
 	/* Nothing was sent: the caller keeps what the peer has and tries
 	 * again. */
-	log_err(LOG_TAG, "%s: out of memory sending %zu withdrawals and %zu announcements", peer->name, nwithdrawn,
-		nannounced);
+	log_err(LOG_TAG, "%s: out of memory sending %zu withdrawals and %zu announcements",
+	        peer->name, nwithdrawn, nannounced);
 	batch_free(&b);
 	return -1;
 }

@@ -163,7 +163,7 @@ enum policy_result route_map_apply(struct policy_config *pc, struct route_map *m
  * the configuration is not edited; replay checks the configuration's
  * generation and refuses a memo recorded before an edit.
  */
-#define POLICY_MEMO_STEPS 8
+#define POLICY_MEMO_STEPS    8
 #define POLICY_MEMO_COUNTERS 16
 
 struct prefix_list;
@@ -176,7 +176,7 @@ struct policy_memo {
 	unsigned nsteps, ncounters;
 	struct {
 		const struct prefix_list *list; /* borrowed; NULL: undefined list */
-		uint8_t family;                  /* the family the test requires */
+		uint8_t family;                 /* the family the test requires */
 		bool passed;
 	} steps[POLICY_MEMO_STEPS];
 	uint64_t *counters[POLICY_MEMO_COUNTERS]; /* bumped once per replay */
@@ -189,15 +189,16 @@ void policy_memo_finish(struct policy_memo *memo, enum policy_result result);
 /* True when p takes memo's walk: *result is its verdict and memo's
  * counters have been bumped as the walk would have. False: evaluate p in
  * full. */
-bool policy_memo_replay(struct policy_config *pc, const struct policy_memo *memo, const struct prefix *p,
-			enum policy_result *result);
+bool policy_memo_replay(struct policy_config *pc, const struct policy_memo *memo,
+                        const struct prefix *p, enum policy_result *result);
 /* route_map_apply() recording into memo (NULL: not recording). */
 enum policy_result route_map_apply_memo(struct policy_config *pc, struct route_map *map,
-					const struct policy_route *route, struct bgp_arena *scratch,
-					struct bgp_attrs *out, uint32_t *weight_out, struct policy_memo *memo);
+                                        const struct policy_route *route, struct bgp_arena *scratch,
+                                        struct bgp_attrs *out, uint32_t *weight_out,
+                                        struct policy_memo *memo);
 /* prefix_list_apply() recording into memo (NULL: not recording). */
 enum policy_result prefix_list_apply_memo(struct policy_config *pc, int family, const char *name,
-					  const struct prefix *p, struct policy_memo *memo);
+                                          const struct prefix *p, struct policy_memo *memo);
 
 /*
  * A prefix-list by itself (for `match`-like uses outside route-maps):

@@ -47,7 +47,8 @@ void policy_memo_finish(struct policy_memo *memo, enum policy_result result)
 
 /* The prefix-list test of the walk, in the order asked; a walk with more
  * than fit is not remembered. */
-static void memo_step(struct policy_memo *memo, const struct prefix_list *list, uint8_t family, bool passed)
+static void memo_step(struct policy_memo *memo, const struct prefix_list *list, uint8_t family,
+                      bool passed)
 {
 	if (memo == NULL)
 		return;
@@ -80,13 +81,14 @@ static bool plist_passes(const struct prefix_list *list, uint8_t family, const s
 	return p->family == family && plist_apply(list, p) == POLICY_PERMIT;
 }
 
-bool policy_memo_replay(struct policy_config *pc, const struct policy_memo *memo, const struct prefix *p,
-			enum policy_result *result)
+bool policy_memo_replay(struct policy_config *pc, const struct policy_memo *memo,
+                        const struct prefix *p, enum policy_result *result)
 {
 	if (!memo->usable || memo->pc != pc || pc == NULL || memo->generation != pc->generation)
 		return false;
 	for (unsigned i = 0; i < memo->nsteps; i++)
-		if (plist_passes(memo->steps[i].list, memo->steps[i].family, p) != memo->steps[i].passed)
+		if (plist_passes(memo->steps[i].list, memo->steps[i].family, p) !=
+		    memo->steps[i].passed)
 			return false;
 	for (unsigned i = 0; i < memo->ncounters; i++)
 		(*memo->counters[i])++;
@@ -94,15 +96,16 @@ bool policy_memo_replay(struct policy_config *pc, const struct policy_memo *memo
 	return true;
 }
 
-void policy_memo_prefix_list(struct policy_memo *memo, const struct prefix_list *list, uint8_t family, bool passed)
+void policy_memo_prefix_list(struct policy_memo *memo, const struct prefix_list *list,
+                             uint8_t family, bool passed)
 {
 	memo_step(memo, list, family, passed);
 }
 
 /* ---- evaluation ------------------------------------------------------------------ */
 
-static bool entry_matches(const struct rmap_entry *e, const struct policy_route *r, const struct bgp_attrs *a,
-			  struct policy_memo *memo)
+static bool entry_matches(const struct rmap_entry *e, const struct policy_route *r,
+                          const struct bgp_attrs *a, struct policy_memo *memo)
 {
 	static const struct bgp_aspath empty_path;
 	unsigned m = e->match;
@@ -328,9 +331,10 @@ static int apply_sets(const struct rmap_entry *e, const struct policy_route *r, 
 	return 0;
 }
 
-static enum policy_result apply_map(struct route_map *map, const struct policy_route *r, struct bgp_attrs *a,
-				    uint32_t *weight, struct bgp_arena *scratch, unsigned depth,
-				    struct policy_memo *memo)
+static enum policy_result apply_map(struct route_map *map, const struct policy_route *r,
+                                    struct bgp_attrs *a, uint32_t *weight,
+                                    struct bgp_arena *scratch, unsigned depth,
+                                    struct policy_memo *memo)
 {
 	bool permitted = false;
 	size_t i = 0;
@@ -352,7 +356,8 @@ static enum policy_result apply_map(struct route_map *map, const struct policy_r
 		if (apply_sets(e, r, a, weight, scratch) != 0)
 			return POLICY_NO_MEMORY;
 		if (e->r_call != NULL) {
-			enum policy_result res = apply_map(e->r_call, r, a, weight, scratch, depth + 1, memo);
+			enum policy_result res =
+			    apply_map(e->r_call, r, a, weight, scratch, depth + 1, memo);
 			if (res != POLICY_PERMIT)
 				return res;
 		}
@@ -370,8 +375,9 @@ static enum policy_result apply_map(struct route_map *map, const struct policy_r
 }
 
 enum policy_result route_map_apply_memo(struct policy_config *pc, struct route_map *map,
-					const struct policy_route *route, struct bgp_arena *scratch,
-					struct bgp_attrs *out, uint32_t *weight_out, struct policy_memo *memo)
+                                        const struct policy_route *route, struct bgp_arena *scratch,
+                                        struct bgp_attrs *out, uint32_t *weight_out,
+                                        struct policy_memo *memo)
 {
 	enum policy_result rc;
 

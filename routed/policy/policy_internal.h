@@ -236,8 +236,8 @@ bool plist_entry_matches(const struct plist_entry *e, const struct prefix *p);
 enum policy_result plist_apply(const struct prefix_list *pl, const struct prefix *p);
 
 /* policy_eval.c: a prefix-list test asked outside a route-map. */
-void policy_memo_prefix_list(struct policy_memo *memo, const struct prefix_list *list, uint8_t family,
-			     bool passed);
+void policy_memo_prefix_list(struct policy_memo *memo, const struct prefix_list *list,
+                             uint8_t family, bool passed);
 
 /* policy_regex.c */
 /* Compile text with FRR's `_`; 0, or -1 with regerror()'s text in err. */
