@@ -202,8 +202,8 @@ int bgp_adj_in_replay(struct bgp_peer *peer, enum bgp_afi afi)
 		a.weight = peer->cfg.af[afi].weight;
 		if (wanted) {
 			bgp_arena_init(&scratch, buf, sizeof(buf));
-			if (bgp_policy_eval(peer, afi, BGP_POLICY_IN, ebgp, &e->prefix, &a, NULL, &scratch, &out) !=
-			    POLICY_PERMIT) {
+			if (bgp_policy_eval(peer, afi, BGP_POLICY_IN, ebgp, &e->prefix, &a, NULL,
+			                    &scratch, &out, NULL) != POLICY_PERMIT) {
 				bgp_rib_withdraw(rib, peer, &e->prefix);
 				continue;
 			}

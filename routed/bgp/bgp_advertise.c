@@ -52,6 +52,9 @@
 /* Longest shared AS_SEQUENCE a summary keeps: an AS_PATH segment holds
  * 255 ASes, and two may be ours. */
 #define COMMON_MAX 253
+/* Most communities a summary or CIDR collects from the routes it covers
+ * (a summary of routes tagged alike carries a few). */
+#define ADV_COMMUNITIES_MAX 256
 
 struct adv_sent {
 	struct prefix prefix;
@@ -157,7 +160,24 @@ struct adv_agg {
 	uint8_t origin;
 	uint32_t common[COMMON_MAX];
 	size_t ncommon;
+	/* Every community of the covered routes, as aggregate-address
+	 * as-set collects them (bgp_originate.c), unsorted, unique. */
+	uint32_t comms[ADV_COMMUNITIES_MAX];
+	size_t ncomms;
+	bool truncated; /* more than ADV_COMMUNITIES_MAX: the rest left out */
 };
+
+static void agg_add_community(struct adv_agg *g, uint32_t c)
+{
+	for (size_t i = 0; i < g->ncomms; i++)
+		if (g->comms[i] == c)
+			return;
+	if (g->ncomms == ADV_COMMUNITIES_MAX) {
+		g->truncated = true;
+		return;
+	}
+	g->comms[g->ncomms++] = c;
+}
 
 static void agg_add(struct adv_agg *g, const struct bgp_attrs *a)
 {
@@ -170,6 +190,9 @@ static void agg_add(struct adv_agg *g, const struct bgp_attrs *a)
 		g->extra = true;
 	if (lead_len > g->longest_lead)
 		g->longest_lead = lead_len;
+	if (a->present & BGP_ATTR_MASK(BGP_ATTR_COMMUNITIES))
+		for (size_t i = 0; i < a->ncommunities; i++)
+			agg_add_community(g, a->communities[i]);
 	if (!g->any) {
 		g->any = true;
 		g->origin = a->origin;
@@ -187,10 +210,13 @@ static void agg_add(struct adv_agg *g, const struct bgp_attrs *a)
 	g->ncommon = shared;
 }
 
-/* The summary's attributes as peer sees them, interned; NULL without an
- * address for the next hop, or out of memory. */
+/* The summary's (or CIDR's) attributes as peer sees them, after the
+ * neighbor's outbound route-map (FRR applies outbound policy to
+ * aggregates too; the prefix-list and filter-list chose the covered
+ * routes, and a CIDR replaces them), interned; NULL when the route-map
+ * denies prefix, without an address for the next hop, or out of memory. */
 static struct bgp_attr_set *agg_set(struct bgp_peer *peer, enum bgp_afi afi,
-                                    const struct adv_agg *g)
+                                    const struct prefix *prefix, const struct adv_agg *g)
 {
 	struct bgp_instance *bgp = peer->bgp;
 	uint32_t asns[COMMON_MAX + 2];
@@ -222,10 +248,24 @@ static struct bgp_attr_set *agg_set(struct bgp_peer *peer, enum bgp_afi afi,
 		a.present |= BGP_ATTR_MASK(BGP_ATTR_ATOMIC_AGGREGATE);
 	a.aggregator_as = bgp->asn;
 	memcpy(a.aggregator_addr, &id, 4);
+	/* A copy: normalising sorts the communities in place. */
+	uint32_t comms[ADV_COMMUNITIES_MAX];
+	if (g->ncomms > 0) {
+		memcpy(comms, g->comms, g->ncomms * sizeof(comms[0]));
+		a.communities = comms;
+		a.ncommunities = g->ncomms;
+		a.present |= BGP_ATTR_MASK(BGP_ATTR_COMMUNITIES);
+	}
+	if (g->truncated) {
+		char text[PREFIX_STRLEN];
+		log_warn(LOG_TAG, "%s: summary %s: more communities than %d; the rest are left out",
+		         peer->name, prefix_format(prefix, text, sizeof(text)),
+		         ADV_COMMUNITIES_MAX);
+	}
 	if (bgp_output_self_next_hop(&a, peer->conn, afi) != 0)
 		return NULL;
 	bgp_attrs_normalize(&a);
-	return bgp_attrset_intern(bgp->rib, &a);
+	return bgp_output_intern_allowed(peer, afi, prefix, &a, true);
 }
 
 /* ---- collecting a family ----------------------------------------------------------------- */
@@ -298,7 +338,7 @@ static struct bgp_attr_set *entry_set(struct bgp_peer *peer, enum bgp_afi afi,
 		return bgp_attrset_ref(
 		    bgp_output_adj_out(peer, c->cand[plan->members[e->first]].dest));
 	if (e->kind == ADV_CIDR)
-		return agg_set(peer, afi, &c->cidr_agg[e->first]);
+		return agg_set(peer, afi, &e->prefix, &c->cidr_agg[e->first]);
 	struct adv_agg g = {0};
 	for (size_t k = 0; k < e->count; k++) {
 		const struct bgp_path *best =
@@ -306,7 +346,7 @@ static struct bgp_attr_set *entry_set(struct bgp_peer *peer, enum bgp_afi afi,
 		if (best != NULL)
 			agg_add(&g, &best->attrs->attrs);
 	}
-	return agg_set(peer, afi, &g);
+	return agg_set(peer, afi, &e->prefix, &g);
 }
 
 /* Log the crossings of the warning threshold and of the limit, once each
@@ -339,7 +379,8 @@ static void log_crossings(struct bgp_peer *peer, enum bgp_afi afi, struct adv_fa
 }
 
 /* Send the difference between what the peer has and target (sorted, one
- * reference each, taken over). */
+ * reference each, taken over on success). -1 when out of memory: nothing
+ * was sent or recorded, and target is still the caller's. */
 static int send_difference(struct bgp_peer *peer, enum bgp_afi afi, struct adv_family *fam,
                            struct adv_sent *target, size_t ntarget)
 {
@@ -373,16 +414,20 @@ static int send_difference(struct bgp_peer *peer, enum bgp_afi afi, struct adv_f
 			j++;
 		}
 	}
-	bgp_output_send(peer, afi, withdrawn, nw, announced, sets, na);
+	int rc = bgp_output_send(peer, afi, withdrawn, nw, announced, sets, na);
+	free(withdrawn);
+	free(announced);
+	free(sets);
+	/* Out of memory, nothing went out: what the peer has stays recorded
+	 * as it is, and the caller plans again later. */
+	if (rc != 0)
+		return -1;
 	fam->resend = false;
 	sent_clear(rib, fam);
 	free(fam->sent);
 	fam->sent = target;
 	fam->nsent = fam->cap = ntarget;
 	*pfx_sent_of(peer, afi) = (uint32_t)ntarget;
-	free(withdrawn);
-	free(announced);
-	free(sets);
 	return 0;
 }
 

@@ -191,8 +191,11 @@ int bgp_input_rib_add(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, con
 /* Inbound policy, route by route: a deny is a withdraw of the peer's path
  * (the peer may have sent an accepted one before); what the route-map
  * made is interned per route (equal results still share a set). The
- * routes of one UPDATE mostly come out alike, so the previous route's set
- * is tried first: an equality test instead of hashing the whole set. */
+ * routes of one UPDATE share their attributes: a memo of the last full
+ * evaluation (policy.h) decides a route whose prefix answers its
+ * prefix-list tests alike with those tests alone, and the route takes the
+ * set that evaluation made. Otherwise the previous route's set is tried
+ * first: an equality test instead of hashing the whole set. */
 static int announce_with_policy(struct bgp_rib *rib, struct bgp_peer *peer, bool ebgp, const struct bgp_attrs *attrs,
 				const struct prefix *list, size_t n, enum bgp_afi afi)
 {
@@ -201,12 +204,22 @@ static int announce_with_policy(struct bgp_rib *rib, struct bgp_peer *peer, bool
 	struct bgp_attrs out;
 	bool approval = bgp_approval_applies(peer);
 	struct bgp_attr_set *last = NULL; /* one reference held */
+	struct policy_memo memo = {.usable = false};
 	int rc = 0;
 
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		enum policy_result verdict;
+		/* After a permitting walk, last is the set that walk made. */
+		if (i > 0 && policy_memo_replay(peer->bgp->policy, &memo, &list[i], &verdict)) {
+			if (verdict != POLICY_PERMIT)
+				bgp_rib_withdraw(rib, peer, &list[i]);
+			else
+				rc = bgp_input_rib_add(rib, peer, ebgp, &list[i], last, approval);
+			continue;
+		}
 		bgp_arena_init(&scratch, buf, sizeof(buf));
-		if (bgp_policy_eval(peer, afi, BGP_POLICY_IN, ebgp, &list[i], attrs, NULL, &scratch, &out) !=
-		    POLICY_PERMIT) {
+		if (bgp_policy_eval(peer, afi, BGP_POLICY_IN, ebgp, &list[i], attrs, NULL, &scratch,
+		                    &out, &memo) != POLICY_PERMIT) {
 			bgp_rib_withdraw(rib, peer, &list[i]);
 			continue;
 		}

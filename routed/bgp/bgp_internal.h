@@ -228,10 +228,20 @@ bool bgp_policy_wanted(const struct bgp_peer *peer, enum bgp_afi afi, enum bgp_p
  * that order (FRR's). in is canonical and read-only; on POLICY_PERMIT
  * *out holds the attributes to use (sharing arrays with in and scratch,
  * valid while both are). local_addr: our address on the session, on
- * export only (NULL on import). Never POLICY_NO_MEMORY (logged, denied). */
-enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp,
-				   const struct prefix *p, const struct bgp_attrs *in, const struct prefix *local_addr,
-				   struct bgp_arena *scratch, struct bgp_attrs *out);
+ * export only (NULL on import). Never POLICY_NO_MEMORY (logged, denied).
+ * memo, when not NULL, records the evaluation for routes that share in
+ * (policy.h: struct policy_memo, policy_memo_replay()). */
+enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir,
+                                   bool ebgp, const struct prefix *p, const struct bgp_attrs *in,
+                                   const struct prefix *local_addr, struct bgp_arena *scratch,
+                                   struct bgp_attrs *out, struct policy_memo *memo);
+/* The route-map of that direction alone (none: permit), for routes the
+ * prefix-list and filter-list do not select (summaries and CIDRs of
+ * bgp_advertise.c); as bgp_policy_eval() otherwise. */
+enum policy_result bgp_policy_route_map(struct bgp_peer *peer, enum bgp_afi afi,
+                                        enum bgp_policy_dir dir, bool ebgp, const struct prefix *p,
+                                        const struct bgp_attrs *in, const struct prefix *local_addr,
+                                        struct bgp_arena *scratch, struct bgp_attrs *out);
 /* After a configuration change: act on every peer whose policy changed
  * (outbound: recompute its Adj-RIB-Out; inbound: ROUTE-REFRESH). */
 void bgp_policy_follow(struct bgp_instance *bgp);
@@ -370,12 +380,21 @@ struct bgp_attr_set *bgp_output_adj_out(const struct bgp_peer *peer, const struc
 void bgp_output_dest_gone(struct bgp_instance *bgp, const struct bgp_dest *dest);
 
 /* Send withdrawals and announcements (grouped by attribute set) of one
- * family to peer, as they are; for bgp_advertise.c. Borrows everything. */
-void bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn, size_t nwithdrawn,
-		     const struct prefix *announced, struct bgp_attr_set *const *sets, size_t nannounced);
+ * family to peer, as they are; for bgp_advertise.c. Borrows everything.
+ * -1 when out of memory before anything was sent (logged). */
+int bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn,
+                    size_t nwithdrawn, const struct prefix *announced,
+                    struct bgp_attr_set *const *sets, size_t nannounced);
 /* Our address on the session as a's next hop, for family afi; -1 when we
  * have no usable address. */
 int bgp_output_self_next_hop(struct bgp_attrs *a, const struct bgp_conn *conn, enum bgp_afi afi);
+/* a (canonical, as the built-in export rules made it) through peer's
+ * outbound policy, interned: one reference for the caller, or NULL when
+ * the policy denies p (or out of memory). route_map_only: the outbound
+ * route-map alone (bgp_policy_route_map()). */
+struct bgp_attr_set *bgp_output_intern_allowed(struct bgp_peer *peer, enum bgp_afi afi,
+                                               const struct prefix *p, const struct bgp_attrs *a,
+                                               bool route_map_only);
 
 /* Outbound shaping (bgp_advertise.c, docs/advertise.md). */
 struct bgp_advertise;

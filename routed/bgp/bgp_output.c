@@ -162,25 +162,39 @@ struct bgp_attr_set *bgp_output_export(struct bgp_peer *peer, const struct bgp_d
 			goto out;
 	}
 	bgp_attrs_normalize(&a);
-	if (bgp_policy_wanted(peer, afi, BGP_POLICY_OUT, to_ebgp)) {
-		/* The outbound policy sees the route as the built-in rules
-		 * made it; a deny withdraws it from this peer. */
-		uint8_t buf[BGP_POLICY_SCRATCH];
-		struct bgp_arena policy_scratch;
-		struct bgp_attrs allowed;
-		struct prefix local;
-		bgp_arena_init(&policy_scratch, buf, sizeof(buf));
-		const struct prefix *local_addr = session_local_address(peer->conn, peer->cfg.addr.family, &local);
-		if (bgp_policy_eval(peer, afi, BGP_POLICY_OUT, to_ebgp, &dest->prefix, &a, local_addr, &policy_scratch,
-				    &allowed) == POLICY_PERMIT)
-			set = bgp_attrset_intern(peer->bgp->rib, &allowed);
-		goto out;
-	}
-	set = bgp_attrset_intern(peer->bgp->rib, &a);
+	set = bgp_output_intern_allowed(peer, afi, &dest->prefix, &a, false);
 out:
 	free(scratch.segs);
 	free(scratch.asns);
 	return set;
+}
+
+struct bgp_attr_set *bgp_output_intern_allowed(struct bgp_peer *peer, enum bgp_afi afi,
+                                               const struct prefix *p, const struct bgp_attrs *a,
+                                               bool route_map_only)
+{
+	bool to_ebgp = bgp_peer_is_ebgp(peer);
+
+	if (route_map_only ? peer->cfg.af[afi].route_map[BGP_POLICY_OUT][0] == '\0'
+	                   : !bgp_policy_wanted(peer, afi, BGP_POLICY_OUT, to_ebgp))
+		return bgp_attrset_intern(peer->bgp->rib, a);
+	/* The outbound policy sees the route as the built-in rules made it;
+	 * a deny withdraws it from this peer. */
+	uint8_t buf[BGP_POLICY_SCRATCH];
+	struct bgp_arena policy_scratch;
+	struct bgp_attrs allowed;
+	struct prefix local;
+	bgp_arena_init(&policy_scratch, buf, sizeof(buf));
+	const struct prefix *local_addr =
+	    session_local_address(peer->conn, peer->cfg.addr.family, &local);
+	enum policy_result rc = route_map_only
+	                            ? bgp_policy_route_map(peer, afi, BGP_POLICY_OUT, to_ebgp, p, a,
+	                                                   local_addr, &policy_scratch, &allowed)
+	                            : bgp_policy_eval(peer, afi, BGP_POLICY_OUT, to_ebgp, p, a,
+	                                              local_addr, &policy_scratch, &allowed, NULL);
+	if (rc != POLICY_PERMIT)
+		return NULL;
+	return bgp_attrset_intern(peer->bgp->rib, &allowed);
 }
 
 /* The attribute set peer should see for dest's best path, interned (one
@@ -610,8 +624,9 @@ void bgp_output_mrai_expired(void *arg)
 			sync_family(peer, (enum bgp_afi)afi);
 }
 
-void bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn, size_t nwithdrawn,
-		     const struct prefix *announced, struct bgp_attr_set *const *sets, size_t nannounced)
+int bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefix *withdrawn,
+                    size_t nwithdrawn, const struct prefix *announced,
+                    struct bgp_attr_set *const *sets, size_t nannounced)
 {
 	struct batch b = {0};
 
@@ -624,9 +639,12 @@ void bgp_output_send(struct bgp_peer *peer, enum bgp_afi afi, const struct prefi
 	mrai_after_send(peer, &b);
 	batch_send(peer, &b, afi);
 	batch_free(&b);
-	return;
+	return 0;
 out:
-	log_err(LOG_TAG, "%s: out of memory sending %zu withdrawals and %zu announcements; `clear bgp %s soft out` "
-		"sends them again", peer->name, nwithdrawn, nannounced, peer->name);
+	/* Nothing was sent: the caller keeps what the peer has and tries
+	 * again. */
+	log_err(LOG_TAG, "%s: out of memory sending %zu withdrawals and %zu announcements",
+	        peer->name, nwithdrawn, nannounced);
 	batch_free(&b);
+	return -1;
 }

@@ -51,9 +51,17 @@ static uint32_t peer_asn(const struct bgp_peer *peer)
 	return peer->cfg.remote_as_kind == REMOTE_AS_INTERNAL ? peer->bgp->asn : peer->cfg.remote_as;
 }
 
-enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir, bool ebgp,
-				   const struct prefix *p, const struct bgp_attrs *in, const struct prefix *local_addr,
-				   struct bgp_arena *scratch, struct bgp_attrs *out)
+static enum policy_result route_map_walk(struct bgp_peer *peer, enum bgp_afi afi,
+                                         enum bgp_policy_dir dir, bool ebgp, const struct prefix *p,
+                                         const struct bgp_attrs *in,
+                                         const struct prefix *local_addr, struct bgp_arena *scratch,
+                                         struct bgp_attrs *out, struct policy_memo *memo);
+
+static enum policy_result eval_walk(struct bgp_peer *peer, enum bgp_afi afi,
+                                    enum bgp_policy_dir dir, bool ebgp, const struct prefix *p,
+                                    const struct bgp_attrs *in, const struct prefix *local_addr,
+                                    struct bgp_arena *scratch, struct bgp_attrs *out,
+                                    struct policy_memo *memo)
 {
 	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
 	struct policy_config *pc = peer->bgp->policy;
@@ -64,18 +72,32 @@ enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum
 	if (!rcfg_neighbor_af_has_policy(f, dir))
 		return ebgp && peer->bgp->ebgp_requires_policy ? POLICY_DENY : POLICY_PERMIT;
 	if (f->prefix_list[dir][0] != '\0' &&
-	    prefix_list_apply(pc, afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET, f->prefix_list[dir], p) != POLICY_PERMIT)
+	    prefix_list_apply_memo(pc, afi == BGP_AFI_IPV6 ? AF_INET6 : AF_INET,
+	                           f->prefix_list[dir], p, memo) != POLICY_PERMIT)
 		return POLICY_DENY;
 	if (f->filter_list[dir][0] != '\0' && as_path_list_apply(pc, f->filter_list[dir], &in->aspath) != POLICY_PERMIT)
 		return POLICY_DENY;
+	return route_map_walk(peer, afi, dir, ebgp, p, in, local_addr, scratch, out, memo);
+}
+
+static enum policy_result route_map_walk(struct bgp_peer *peer, enum bgp_afi afi,
+                                         enum bgp_policy_dir dir, bool ebgp, const struct prefix *p,
+                                         const struct bgp_attrs *in,
+                                         const struct prefix *local_addr, struct bgp_arena *scratch,
+                                         struct bgp_attrs *out, struct policy_memo *memo)
+{
+	const struct bgp_neighbor_af_config *f = &peer->cfg.af[afi];
+	struct policy_config *pc = peer->bgp->policy;
+
+	*out = *in;
 	if (f->route_map[dir][0] == '\0')
 		return POLICY_PERMIT;
 	struct policy_peer who = {.addr = peer->cfg.addr, .asn = peer_asn(peer), .ebgp = ebgp};
 	struct policy_route route = {
 		.prefix = p, .attrs = in, .peer = &who, .local_addr = local_addr, .weight = in->weight};
 	uint32_t weight;
-	enum policy_result rc =
-		route_map_apply(pc, route_map_find(pc, f->route_map[dir]), &route, scratch, out, &weight);
+	enum policy_result rc = route_map_apply_memo(pc, route_map_find(pc, f->route_map[dir]),
+	                                             &route, scratch, out, &weight, memo);
 	/* `set weight` is local to this router: it matters only on the way
 	 * in, as in FRR (out of the router no weight is ever sent). */
 	out->weight = dir == BGP_POLICY_IN ? weight : in->weight;
@@ -84,6 +106,31 @@ enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum
 			 f->route_map[dir], dir == BGP_POLICY_IN ? "in" : "out");
 		return POLICY_DENY;
 	}
+	return rc;
+}
+
+enum policy_result bgp_policy_route_map(struct bgp_peer *peer, enum bgp_afi afi,
+                                        enum bgp_policy_dir dir, bool ebgp, const struct prefix *p,
+                                        const struct bgp_attrs *in, const struct prefix *local_addr,
+                                        struct bgp_arena *scratch, struct bgp_attrs *out)
+{
+	return route_map_walk(peer, afi, dir, ebgp, p, in, local_addr, scratch, out, NULL);
+}
+
+enum policy_result bgp_policy_eval(struct bgp_peer *peer, enum bgp_afi afi, enum bgp_policy_dir dir,
+                                   bool ebgp, const struct prefix *p, const struct bgp_attrs *in,
+                                   const struct prefix *local_addr, struct bgp_arena *scratch,
+                                   struct bgp_attrs *out, struct policy_memo *memo)
+{
+	if (memo != NULL)
+		policy_memo_start(peer->bgp->policy, memo);
+	enum policy_result rc =
+	    eval_walk(peer, afi, dir, ebgp, p, in, local_addr, scratch, out, memo);
+	/* The walk's verdict as told to the caller. A route-map that ran out
+	 * of scratch memory left the memo unusable: the next route tries in
+	 * full. */
+	if (memo != NULL)
+		memo->result = rc;
 	return rc;
 }
 

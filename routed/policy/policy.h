@@ -145,6 +145,62 @@ enum policy_result route_map_apply(struct policy_config *pc, struct route_map *m
 				   struct bgp_attrs *out, uint32_t *weight_out);
 
 /*
+ * Evaluating the routes of one UPDATE once, not once per route.
+ *
+ * The routes of an UPDATE share everything a policy looks at but their
+ * prefix, and the prefix only enters through prefix-list tests
+ * (`neighbor X prefix-list` and `match ip|ipv6 address prefix-list`).
+ * Evaluation is deterministic, so a second route whose prefix gives every
+ * one of those tests the answer the first route's did takes exactly the
+ * first route's walk: the same verdict, the same attributes out, the same
+ * counters. A memo records that walk, the tests' answers in the order they
+ * were asked and the counters it bumped; policy_memo_replay() asks only
+ * the tests again. A test that answers differently leaves the walk
+ * unknown and the caller evaluates in full (recording a new memo).
+ *
+ * The memo borrows the policy objects: it is valid only for the same
+ * input attributes, peer, route-map and policy_config, and only as long as
+ * the configuration is not edited; replay checks the configuration's
+ * generation and refuses a memo recorded before an edit.
+ */
+#define POLICY_MEMO_STEPS    8
+#define POLICY_MEMO_COUNTERS 16
+
+struct prefix_list;
+
+struct policy_memo {
+	const struct policy_config *pc; /* NULL: nothing recorded */
+	uint64_t generation;            /* pc's when recorded */
+	bool usable;                    /* the whole walk fit and ended in a verdict */
+	enum policy_result result;
+	unsigned nsteps, ncounters;
+	struct {
+		const struct prefix_list *list; /* borrowed; NULL: undefined list */
+		uint8_t family;                 /* the family the test requires */
+		bool passed;
+	} steps[POLICY_MEMO_STEPS];
+	uint64_t *counters[POLICY_MEMO_COUNTERS]; /* bumped once per replay */
+};
+
+/* Start recording into memo (evaluations with it add to it). */
+void policy_memo_start(struct policy_config *pc, struct policy_memo *memo);
+/* Mark memo's walk finished with result (POLICY_NO_MEMORY: unusable). */
+void policy_memo_finish(struct policy_memo *memo, enum policy_result result);
+/* True when p takes memo's walk: *result is its verdict and memo's
+ * counters have been bumped as the walk would have. False: evaluate p in
+ * full. */
+bool policy_memo_replay(struct policy_config *pc, const struct policy_memo *memo,
+                        const struct prefix *p, enum policy_result *result);
+/* route_map_apply() recording into memo (NULL: not recording). */
+enum policy_result route_map_apply_memo(struct policy_config *pc, struct route_map *map,
+                                        const struct policy_route *route, struct bgp_arena *scratch,
+                                        struct bgp_attrs *out, uint32_t *weight_out,
+                                        struct policy_memo *memo);
+/* prefix_list_apply() recording into memo (NULL: not recording). */
+enum policy_result prefix_list_apply_memo(struct policy_config *pc, int family, const char *name,
+                                          const struct prefix *p, struct policy_memo *memo);
+
+/*
  * A prefix-list by itself (for `match`-like uses outside route-maps):
  * POLICY_PERMIT or POLICY_DENY as FRR's prefix_list_apply: the first
  * entry (by sequence) that matches decides; none: deny; a list that

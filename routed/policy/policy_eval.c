@@ -26,7 +26,86 @@ static uint32_t local_pref_of(const struct bgp_attrs *a)
 	return (a->present & BGP_ATTR_MASK(BGP_ATTR_LOCAL_PREF)) ? a->local_pref : 0;
 }
 
-static bool entry_matches(const struct rmap_entry *e, const struct policy_route *r, const struct bgp_attrs *a)
+/* ---- memos (policy.h) ----------------------------------------------------------- */
+
+void policy_memo_start(struct policy_config *pc, struct policy_memo *memo)
+{
+	memo->pc = pc;
+	memo->generation = pc != NULL ? pc->generation : 0;
+	memo->usable = pc != NULL;
+	memo->result = POLICY_DENY;
+	memo->nsteps = 0;
+	memo->ncounters = 0;
+}
+
+void policy_memo_finish(struct policy_memo *memo, enum policy_result result)
+{
+	memo->result = result;
+	if (result == POLICY_NO_MEMORY)
+		memo->usable = false;
+}
+
+/* The prefix-list test of the walk, in the order asked; a walk with more
+ * than fit is not remembered. */
+static void memo_step(struct policy_memo *memo, const struct prefix_list *list, uint8_t family,
+                      bool passed)
+{
+	if (memo == NULL)
+		return;
+	if (memo->nsteps == POLICY_MEMO_STEPS) {
+		memo->usable = false;
+		return;
+	}
+	memo->steps[memo->nsteps].list = list;
+	memo->steps[memo->nsteps].family = family;
+	memo->steps[memo->nsteps].passed = passed;
+	memo->nsteps++;
+}
+
+static void memo_bump(struct policy_memo *memo, uint64_t *counter)
+{
+	(*counter)++;
+	if (memo == NULL)
+		return;
+	if (memo->ncounters == POLICY_MEMO_COUNTERS) {
+		memo->usable = false;
+		return;
+	}
+	memo->counters[memo->ncounters++] = counter;
+}
+
+/* The one prefix-dependent test: p is of family and list permits it. An
+ * undefined list matches nothing (FRR: RMAP_NOMATCH). */
+static bool plist_passes(const struct prefix_list *list, uint8_t family, const struct prefix *p)
+{
+	return p->family == family && plist_apply(list, p) == POLICY_PERMIT;
+}
+
+bool policy_memo_replay(struct policy_config *pc, const struct policy_memo *memo,
+                        const struct prefix *p, enum policy_result *result)
+{
+	if (!memo->usable || memo->pc != pc || pc == NULL || memo->generation != pc->generation)
+		return false;
+	for (unsigned i = 0; i < memo->nsteps; i++)
+		if (plist_passes(memo->steps[i].list, memo->steps[i].family, p) !=
+		    memo->steps[i].passed)
+			return false;
+	for (unsigned i = 0; i < memo->ncounters; i++)
+		(*memo->counters[i])++;
+	*result = memo->result;
+	return true;
+}
+
+void policy_memo_prefix_list(struct policy_memo *memo, const struct prefix_list *list,
+                             uint8_t family, bool passed)
+{
+	memo_step(memo, list, family, passed);
+}
+
+/* ---- evaluation ------------------------------------------------------------------ */
+
+static bool entry_matches(const struct rmap_entry *e, const struct policy_route *r,
+                          const struct bgp_attrs *a, struct policy_memo *memo)
 {
 	static const struct bgp_aspath empty_path;
 	unsigned m = e->match;
@@ -42,13 +121,19 @@ static bool entry_matches(const struct rmap_entry *e, const struct policy_route 
 		return false;
 	if ((m & RMAP_MATCH_PEER) && (r->peer == NULL || !prefix_equal(&e->match_peer, &r->peer->addr)))
 		return false;
-	/* An undefined list matches nothing (FRR: RMAP_NOMATCH). */
-	if ((m & RMAP_MATCH_PLIST4) &&
-	    (r->prefix->family != AF_INET || plist_apply(e->r_plist4, r->prefix) != POLICY_PERMIT))
-		return false;
-	if ((m & RMAP_MATCH_PLIST6) &&
-	    (r->prefix->family != AF_INET6 || plist_apply(e->r_plist6, r->prefix) != POLICY_PERMIT))
-		return false;
+	/* The only tests of the prefix: what a memo records. */
+	if (m & RMAP_MATCH_PLIST4) {
+		bool passed = plist_passes(e->r_plist4, AF_INET, r->prefix);
+		memo_step(memo, e->r_plist4, AF_INET, passed);
+		if (!passed)
+			return false;
+	}
+	if (m & RMAP_MATCH_PLIST6) {
+		bool passed = plist_passes(e->r_plist6, AF_INET6, r->prefix);
+		memo_step(memo, e->r_plist6, AF_INET6, passed);
+		if (!passed)
+			return false;
+	}
 	if ((m & RMAP_MATCH_COMMUNITY) && (e->r_comm == NULL || !clist_match(e->r_comm, a, e->match_comm_exact)))
 		return false;
 	if ((m & RMAP_MATCH_LCOMMUNITY) &&
@@ -246,30 +331,33 @@ static int apply_sets(const struct rmap_entry *e, const struct policy_route *r, 
 	return 0;
 }
 
-static enum policy_result apply_map(struct route_map *map, const struct policy_route *r, struct bgp_attrs *a,
-				    uint32_t *weight, struct bgp_arena *scratch, unsigned depth)
+static enum policy_result apply_map(struct route_map *map, const struct policy_route *r,
+                                    struct bgp_attrs *a, uint32_t *weight,
+                                    struct bgp_arena *scratch, unsigned depth,
+                                    struct policy_memo *memo)
 {
 	bool permitted = false;
 	size_t i = 0;
 
-	map->invoked++;
+	memo_bump(memo, &map->invoked);
 	/* FRR's RMAP_RECURSION_LIMIT: a loop of calls denies. */
 	if (depth > POLICY_CALL_DEPTH_MAX)
 		return POLICY_DENY;
 	while (i < map->count) {
 		struct rmap_entry *e = &map->entries[i];
-		if (!entry_matches(e, r, a)) {
+		if (!entry_matches(e, r, a, memo)) {
 			i++;
 			continue;
 		}
-		e->hits++;
+		memo_bump(memo, &e->hits);
 		if (!e->permit)
 			return POLICY_DENY;
 		permitted = true;
 		if (apply_sets(e, r, a, weight, scratch) != 0)
 			return POLICY_NO_MEMORY;
 		if (e->r_call != NULL) {
-			enum policy_result res = apply_map(e->r_call, r, a, weight, scratch, depth + 1);
+			enum policy_result res =
+			    apply_map(e->r_call, r, a, weight, scratch, depth + 1, memo);
 			if (res != POLICY_PERMIT)
 				return res;
 		}
@@ -286,17 +374,32 @@ static enum policy_result apply_map(struct route_map *map, const struct policy_r
 	return permitted ? POLICY_PERMIT : POLICY_DENY;
 }
 
+enum policy_result route_map_apply_memo(struct policy_config *pc, struct route_map *map,
+                                        const struct policy_route *route, struct bgp_arena *scratch,
+                                        struct bgp_attrs *out, uint32_t *weight_out,
+                                        struct policy_memo *memo)
+{
+	enum policy_result rc;
+
+	if (map == NULL) {
+		rc = POLICY_DENY;
+	} else if (policy_compile(pc) != 0) {
+		rc = POLICY_NO_MEMORY;
+	} else {
+		*out = *route->attrs;
+		*weight_out = route->weight;
+		struct policy_route working = *route;
+		working.attrs = out;
+		rc = apply_map(map, &working, out, weight_out, scratch, 0, memo);
+	}
+	if (memo != NULL)
+		policy_memo_finish(memo, rc);
+	return rc;
+}
+
 enum policy_result route_map_apply(struct policy_config *pc, struct route_map *map,
 				   const struct policy_route *route, struct bgp_arena *scratch,
 				   struct bgp_attrs *out, uint32_t *weight_out)
 {
-	if (map == NULL)
-		return POLICY_DENY;
-	if (policy_compile(pc) != 0)
-		return POLICY_NO_MEMORY;
-	*out = *route->attrs;
-	*weight_out = route->weight;
-	struct policy_route working = *route;
-	working.attrs = out;
-	return apply_map(map, &working, out, weight_out, scratch, 0);
+	return route_map_apply_memo(pc, map, route, scratch, out, weight_out, NULL);
 }

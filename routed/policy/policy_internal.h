@@ -64,6 +64,10 @@ struct aspath_entry {
 	uint32_t seq;
 	bool permit;
 	struct policy_regex rx;
+	/* Set by compilation when the expression is `^N_` with N a plain AS
+	 * number: it is then decided on the AS numbers (policy_regex.c). */
+	bool lead_only;
+	uint32_t lead_asn;
 };
 
 struct aspath_cache; /* policy_regex.c */
@@ -230,6 +234,10 @@ const struct plist_entry *plist_trie_lookup(const struct plist_trie *t, const st
 bool plist_entry_matches(const struct plist_entry *e, const struct prefix *p);
 /* POLICY_PERMIT/POLICY_DENY for a compiled list (NULL: undefined). */
 enum policy_result plist_apply(const struct prefix_list *pl, const struct prefix *p);
+
+/* policy_eval.c: a prefix-list test asked outside a route-map. */
+void policy_memo_prefix_list(struct policy_memo *memo, const struct prefix_list *list,
+                             uint8_t family, bool passed);
 
 /* policy_regex.c */
 /* Compile text with FRR's `_`; 0, or -1 with regerror()'s text in err. */

@@ -203,12 +203,29 @@ enum policy_result plist_apply(const struct prefix_list *pl, const struct prefix
 	return e != NULL && e->permit ? POLICY_PERMIT : POLICY_DENY;
 }
 
+enum policy_result prefix_list_apply_memo(struct policy_config *pc, int family, const char *name,
+                                          const struct prefix *p, struct policy_memo *memo)
+{
+	if (pc == NULL || name == NULL || policy_compile(pc) != 0) {
+		if (memo != NULL)
+			memo->usable = false;
+		return POLICY_DENY;
+	}
+	const struct prefix_list *pl =
+	    policy_set_find(family == AF_INET6 ? &pc->plist6 : &pc->plist4, name);
+	enum policy_result rc = plist_apply(pl, p);
+	/* plist_apply() is the test a memo replays: it denies a prefix of the
+	 * other family itself, so the list's family is the one required. */
+	if (memo != NULL)
+		policy_memo_prefix_list(memo, pl, pl != NULL ? pl->family : (uint8_t)family,
+		                        rc == POLICY_PERMIT);
+	return rc;
+}
+
 enum policy_result prefix_list_apply(struct policy_config *pc, int family, const char *name,
 				     const struct prefix *p)
 {
-	if (pc == NULL || name == NULL || policy_compile(pc) != 0)
-		return POLICY_DENY;
-	return plist_apply(policy_set_find(family == AF_INET6 ? &pc->plist6 : &pc->plist4, name), p);
+	return prefix_list_apply_memo(pc, family, name, p, NULL);
 }
 
 enum policy_result as_path_list_apply(struct policy_config *pc, const char *name, const struct bgp_aspath *path)

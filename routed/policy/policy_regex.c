@@ -198,13 +198,55 @@ struct aspath_cache {
 	uint32_t last;
 };
 
+/*
+ * `^N_` ("the path starts with AS N"), with N written as the path text
+ * writes it (decimal, no leading zero, at most 4294967295): true with
+ * *asn = N. The most common AS-path expression; deciding it on the AS
+ * numbers spares formatting every new path as text (lead_matches()).
+ */
+static bool parse_lead_only(const char *text, uint32_t *asn)
+{
+	uint64_t v = 0;
+	size_t i = 1;
+
+	if (text[0] != '^' || text[1] < '1' || text[1] > '9')
+		return false;
+	for (; text[i] >= '0' && text[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(text[i] - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	if (text[i] != '_' || text[i + 1] != '\0')
+		return false;
+	*asn = (uint32_t)v;
+	return true;
+}
+
+/*
+ * The verdict of a `^N_` entry without the text, when the path's first
+ * segment is an AS_SEQUENCE with an AS in it: bgp_aspath_format() then
+ * writes that AS first, in decimal, followed by a space or the end of the
+ * text, both of which `_` matches; so `^N_` matches exactly when that AS
+ * is N. -1 for any other path (empty, or starting with a set or a
+ * confederation segment): the regular expression decides those.
+ */
+static int lead_matches(const struct aspath_entry *e, const struct bgp_aspath *path)
+{
+	if (path->nsegs == 0 || path->segs[0].type != BGP_AS_SEQUENCE || path->segs[0].count == 0)
+		return -1;
+	return path->segs[0].asns[0] == e->lead_asn;
+}
+
 int aspath_list_compile(struct aspath_list *l)
 {
 	char err[256];
 
-	for (size_t i = 0; i < l->count; i++)
-		if (policy_regex_compile(&l->entries[i].rx, l->entries[i].rx.text, err, sizeof(err)) != 0)
+	for (size_t i = 0; i < l->count; i++) {
+		struct aspath_entry *e = &l->entries[i];
+		if (policy_regex_compile(&e->rx, e->rx.text, err, sizeof(err)) != 0)
 			return -1;
+		e->lead_only = parse_lead_only(e->rx.text, &e->lead_asn);
+	}
 	if (l->cache == NULL) {
 		l->cache = calloc(1, sizeof(*l->cache));
 		if (l->cache == NULL)
@@ -253,27 +295,42 @@ static uint64_t words_hash(const uint32_t *w, size_t n)
 	return h;
 }
 
+/* The path as text for the regular expressions, formatted at the first
+ * entry that needs it; NULL when out of memory. */
+static const char *path_text(const struct bgp_aspath *path, char *stack, size_t len, char **heap)
+{
+	size_t need = bgp_aspath_format(path, stack, len);
+
+	if (need < len)
+		return stack;
+	*heap = malloc(need + 1);
+	if (*heap == NULL)
+		return NULL;
+	bgp_aspath_format(path, *heap, need + 1);
+	return *heap;
+}
+
 static bool aspath_list_evaluate(const struct aspath_list *l, const struct bgp_aspath *path)
 {
 	char stack[1024];
-	char *text = stack;
-	size_t need = bgp_aspath_format(path, stack, sizeof(stack));
-
-	if (need >= sizeof(stack)) {
-		text = malloc(need + 1);
-		if (text == NULL)
-			return false;
-		bgp_aspath_format(path, text, need + 1);
-	}
+	char *heap = NULL;
+	const char *text = NULL;
 	bool permit = false;
+
 	for (size_t i = 0; i < l->count; i++) {
-		if (regex_matches(&l->entries[i].rx, text)) {
-			permit = l->entries[i].permit;
+		const struct aspath_entry *e = &l->entries[i];
+		int lead = e->lead_only ? lead_matches(e, path) : -1;
+		if (lead < 0 && text == NULL) {
+			text = path_text(path, stack, sizeof(stack), &heap);
+			if (text == NULL)
+				return false;
+		}
+		if (lead == 1 || (lead < 0 && regex_matches(&e->rx, text))) {
+			permit = e->permit;
 			break;
 		}
 	}
-	if (text != stack)
-		free(text);
+	free(heap);
 	return permit;
 }
 

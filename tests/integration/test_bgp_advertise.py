@@ -243,10 +243,11 @@ def test_summary_attributes_from_learned_routes(topo, skygate_bin):
     src = GobgpRouter(topo, src_ns, gobgp_config(src_as, "192.0.2.2", [BgpNeighbor("192.0.2.1", GW_AS, "gw")])).start()
     wait_until(lambda: src.neighbors().get("192.0.2.1", {}).get("state") == "established", 30,
                what="GoBGP session up")
-    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.0.0/24", "origin", "igp")
-    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.1.0/24", "origin", "igp")
+    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.0.0/24", "origin", "igp", "community", "64513:1")
+    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.1.0/24", "origin", "igp", "community", "64513:2,64513:1")
     src.cli("global", "rib", "add", "-a", "ipv4", "198.18.2.0/24", "origin", "egp", "aspath", "65010")
-    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.3.0/24", "origin", "igp", "aspath", "65010,65020")
+    src.cli("global", "rib", "add", "-a", "ipv4", "198.18.3.0/24", "origin", "igp", "aspath", "65010,65020",
+            "community", "64513:3")
     # FRR's own route and the four from GoBGP: one summary for the four.
     wait_frr_has(frr, ["198.18.0.0/22", "198.19.7.0/24"], "the summary of GoBGP's routes")
     path = next(p for p in frr.bgp_routes("ipv4", "198.18.0.0/22")["paths"] if p["aspath"]["string"] != "")
@@ -254,6 +255,8 @@ def test_summary_attributes_from_learned_routes(topo, skygate_bin):
     assert path["origin"] == "EGP", path
     assert path.get("atomicAggregate") is True, path
     assert path["aggregatorAs"] == GW_AS and path["aggregatorId"] == GW_ADDR, path
+    # The covered routes' communities, merged (as aggregate-address as-set).
+    assert path["community"]["string"] == "64513:1 64513:2 64513:3", path
 
     # advertise-cidrs: 198.19.0.0/16 holds only FRR's own route, so it is
     # not sent; 198.18.0.0/16 is.
@@ -261,6 +264,44 @@ def test_summary_attributes_from_learned_routes(topo, skygate_bin):
     wait_frr_has(frr, ["198.18.0.0/16", "198.19.7.0/24"], "CIDRs of what we reach through others")
     path = next(p for p in frr.bgp_routes("ipv4", "198.18.0.0/16")["paths"])
     assert path["aspath"]["string"] == f"{GW_AS} {src_as}" and path["origin"] == "EGP", path
+    assert path["community"]["string"] == "64513:1 64513:2 64513:3", path
+
+
+def test_outbound_route_map_on_summaries(make_pair):
+    """The neighbor's outbound route-map applies to summaries and CIDRs as
+    to any route (FRR applies outbound policy to aggregates): a deny drops
+    one, set clauses change the others."""
+    nets = slash24s(list(range(0, 32)) + list(range(64, 72)))
+    gw, frr = make_pair(nets, f"  neighbor {FRR_ADDR} maximum-prefix-out 5\n  neighbor {FRR_ADDR} advertise-summary\n",
+                        frr_max=40)
+    session = gw.session
+    wait_frr_has(frr, ["198.18.0.0/19", "198.18.64.0/21"], "the summaries, no route-map")
+    before, frr_before = gw_connections(session), frr_connections(frr)
+
+    for line in ("configure terminal", "ip prefix-list S19 seq 5 permit 198.18.0.0/19",
+                 "ip prefix-list CIDR seq 5 permit 198.19.0.0/16",
+                 "route-map OUT deny 10", "match ip address prefix-list S19", "exit",
+                 "route-map OUT deny 15", "match ip address prefix-list CIDR", "exit",
+                 "route-map OUT permit 20", "set metric 42", "exit", "end"):
+        assert session.run(line).ok, line
+    configure(session, f"neighbor {FRR_ADDR} route-map OUT out")
+    wait_frr_has(frr, ["198.18.64.0/21"], "the route-map denies one summary")
+    wait_until(lambda: frr.bgp_routes("ipv4", "198.18.64.0/21")["paths"][0].get("metric") == 42, 10,
+               what="the other summary carries the route-map's MED")
+    advertised = json.loads(session.run(
+        f"show bgp ipv4 unicast neighbors {FRR_ADDR} advertised-routes json").output)
+    assert set(advertised["advertisedRoutes"]) == {"198.18.64.0/21"}, advertised
+
+    # CIDRs: the same route-map drops 198.19.0.0/16 (it holds a route).
+    configure(session, "network 198.19.5.0/24",
+              f"neighbor {FRR_ADDR} advertise-cidrs 198.18.0.0/16 198.19.0.0/16")
+    wait_frr_has(frr, ["198.18.0.0/16"], "the route-map denies one CIDR")
+    assert frr.bgp_routes("ipv4", "198.18.0.0/16")["paths"][0].get("metric") == 42
+    # Without the route-map both CIDRs go out again.
+    configure(session, f"no neighbor {FRR_ADDR} route-map OUT out")
+    wait_frr_has(frr, ["198.18.0.0/16", "198.19.0.0/16"], "no route-map: every reachable CIDR")
+    assert gw_connections(session) == before
+    assert frr_connections(frr) == frr_before
 
 
 def test_ipv6_limit_and_cidrs(topo, skygate_bin):

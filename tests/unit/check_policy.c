@@ -320,21 +320,30 @@ struct regex_case {
 };
 
 static const struct regex_case regex_cases[] = {
-	{"_64512_", "64511 64512 64513", true},
-	{"_64512_", "64512", true},
-	{"_64512_", "645120 64513", false},
-	{"_64512_", "164512", false},
-	{"_64514_", "64512 {64514,64515}", true},  /* after a brace */
-	{"_64515_", "64512 {64514,64515}", true},  /* before a brace, after a comma */
-	{"^64512_", "64512 64513", true},
-	{"^64512_", "64511 64512", false},
-	{"_64513$", "64512 64513", true},
-	{"^$", "", true},          /* an empty path (iBGP, local) */
-	{"^$", "64512", false},
-	{".*", "", true},
-	{"^64512 64513$", "64512 64513", true},
-	{"^(64512_)+64513$", "64512 64512 64512 64513", true},
-	{"_6451[0-9]_", "65000 64515 65001", true},
+    {"_64512_", "64511 64512 64513", true},
+    {"_64512_", "64512", true},
+    {"_64512_", "645120 64513", false},
+    {"_64512_", "164512", false},
+    {"_64514_", "64512 {64514,64515}", true}, /* after a brace */
+    {"_64515_", "64512 {64514,64515}", true}, /* before a brace, after a comma */
+    {"^64512_", "64512 64513", true},
+    {"^64512_", "64511 64512", false},
+    {"_64513$", "64512 64513", true},
+    {"^$", "", true}, /* an empty path (iBGP, local) */
+    {"^$", "64512", false},
+    {".*", "", true},
+    {"^64512 64513$", "64512 64513", true},
+    {"^(64512_)+64513$", "64512 64512 64512 64513", true},
+    {"_6451[0-9]_", "65000 64515 65001", true},
+    /* `^N_` is decided on the AS numbers when the path starts with a
+     * sequence; the rest go to the regular expression. */
+    {"^64512_", "64512", true},
+    {"^6451_", "64512 64513", false},
+    {"^64512_", "{64512,64513}", false},
+    {"^64512_", "{64512} 64512", false},
+    {"^64512_", "", false},
+    {"^064512_", "64512", false},
+    {"^4294967295_", "4294967295 64512", true},
 };
 
 START_TEST(test_aspath_regex_underscore)
@@ -847,6 +856,159 @@ START_TEST(test_clone_keeps_counters_and_evaluates)
 }
 END_TEST
 
+/* ---- memos: one walk for the routes of an UPDATE -----------------------------------------------
+ */
+
+/* A walk with a prefix-list in two entries, on-match next and a call.
+ * For every pair of prefixes, a replay of the first one's memo must agree
+ * with a full evaluation of the second, counters included. */
+START_TEST(test_memo_replay_agrees_with_evaluation)
+{
+	static const char *const prefixes[] = {"198.18.1.0/24", "198.18.2.0/24",  "198.18.3.0/25",
+	                                       "198.19.0.0/16", "203.0.113.0/24", "2001:db8::/48"};
+	const size_t n = sizeof(prefixes) / sizeof(prefixes[0]);
+	struct policy_config *pc =
+	    configure("ip prefix-list P seq 5 deny 198.18.2.0/24\n"
+	              "ip prefix-list P seq 10 permit 198.18.0.0/15 le 24\n"
+	              "ip prefix-list Q permit 198.18.3.0/24 le 32\n"
+	              "route-map M deny 5\n match ip address prefix-list Q\n"
+	              "route-map M permit 10\n match ip address prefix-list P\n"
+	              " set local-preference 200\n on-match next\n"
+	              "route-map M permit 20\n match as-path A\n call C\n"
+	              "route-map C permit 10\n set metric 7\n"
+	              "bgp as-path access-list A permit ^64512_\n");
+
+	for (size_t first = 0; first < n; first++) {
+		for (size_t second = 0; second < n; second++) {
+			struct policy_config *memo_pc = policy_config_clone(pc);
+			struct policy_config *full_pc = policy_config_clone(pc);
+			struct policy_memo memo;
+			struct route rt;
+			enum policy_result got, want;
+
+			route_init(&rt, prefixes[first], "64512 64513", NULL, NULL);
+			policy_memo_start(memo_pc, &memo);
+			bgp_arena_init(&arena, arena_buf, sizeof(arena_buf));
+			want = route_map_apply_memo(memo_pc, route_map_find(memo_pc, "M"), &rt.r,
+			                            &arena, &result, &weight, &memo);
+			ck_assert(memo.usable);
+			ck_assert(route_map_apply(full_pc, route_map_find(full_pc, "M"), &rt.r,
+			                          &arena, &result, &weight) == want);
+			route_init(&rt, prefixes[second], "64512 64513", NULL, NULL);
+			want = route_map_apply(full_pc, route_map_find(full_pc, "M"), &rt.r, &arena,
+			                       &result, &weight);
+			if (policy_memo_replay(memo_pc, &memo, &rt.prefix, &got)) {
+				ck_assert_msg(got == want, "%s then %s", prefixes[first],
+				              prefixes[second]);
+			} else {
+				/* Only a prefix that answers a test differently
+				 * is refused. */
+				ck_assert_msg(first != second, "%s refused its own memo",
+				              prefixes[first]);
+				route_map_apply(memo_pc, route_map_find(memo_pc, "M"), &rt.r,
+				                &arena, &result, &weight);
+			}
+			const char *names[] = {"M", "C"};
+			for (size_t k = 0; k < 2; k++) {
+				struct route_map *a = route_map_find(memo_pc, names[k]),
+				                 *b = route_map_find(full_pc, names[k]);
+				ck_assert_uint_eq(a->invoked, b->invoked);
+				for (size_t e = 0; e < a->count; e++)
+					ck_assert_uint_eq(a->entries[e].hits, b->entries[e].hits);
+			}
+			policy_config_free(memo_pc);
+			policy_config_free(full_pc);
+		}
+	}
+}
+END_TEST
+
+/* The classic stale cache: a list edited between two routes of one
+ * UPDATE. The memo must not answer for the old list. */
+START_TEST(test_memo_refused_after_edit)
+{
+	struct cli_session s;
+	struct policy_memo memo;
+	struct route rt;
+	enum policy_result got;
+
+	configure("ip prefix-list P permit 198.18.0.0/15 le 24\n"
+	          "route-map M permit 10\n match ip address prefix-list P\n");
+	cli_session_init(&s, &env, out);
+	rcfg_free(env.running);
+	env.running = rcfg_clone(cfg);
+	s.node = NODE_CONFIG;
+	struct policy_config *pc = env.running->policy;
+
+	route_init(&rt, "198.18.1.0/24", "64512", NULL, NULL);
+	policy_memo_start(pc, &memo);
+	bgp_arena_init(&arena, arena_buf, sizeof(arena_buf));
+	ck_assert(route_map_apply_memo(pc, route_map_find(pc, "M"), &rt.r, &arena, &result, &weight,
+	                               &memo) == POLICY_PERMIT);
+	struct prefix next = pfx("198.18.2.0/24");
+	ck_assert(policy_memo_replay(pc, &memo, &next, &got));
+	ck_assert(got == POLICY_PERMIT);
+
+	ck_assert_int_eq(cli_execute(&s, "ip prefix-list P seq 1 deny 198.18.2.0/24"), 0);
+	pc = env.running->policy;
+	ck_assert(!policy_memo_replay(pc, &memo, &next, &got));
+	route_init(&rt, "198.18.2.0/24", "64512", NULL, NULL);
+	ck_assert(apply(pc, "M", &rt) == POLICY_DENY);
+	/* A memo recorded after the edit answers again, with the new list. */
+	policy_memo_start(pc, &memo);
+	ck_assert(route_map_apply_memo(pc, route_map_find(pc, "M"), &rt.r, &arena, &result, &weight,
+	                               &memo) == POLICY_DENY);
+	struct prefix other = pfx("198.18.3.0/24");
+	ck_assert(!policy_memo_replay(pc, &memo, &other, &got)); /* P answers differently */
+	ck_assert(policy_memo_replay(pc, &memo, &next, &got));
+	ck_assert(got == POLICY_DENY);
+}
+END_TEST
+
+/* A walk that does not fit the memo is not remembered, and an undefined
+ * prefix-list is a test like another (it never passes). */
+START_TEST(test_memo_limits_and_undefined_list)
+{
+	char text[4096];
+	size_t len = 0;
+	struct policy_memo memo;
+	struct route rt;
+	enum policy_result got;
+
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+	                        "ip prefix-list P permit 198.18.0.0/15 le 24\n");
+	for (int i = 1; i <= POLICY_MEMO_STEPS + 1; i++)
+		len += (size_t)snprintf(
+		    text + len, sizeof(text) - len,
+		    "route-map M permit %d\n match ip address prefix-list P\n on-match next\n", i);
+	struct policy_config *pc = configure(text);
+	route_init(&rt, "198.18.1.0/24", "64512", NULL, NULL);
+	policy_memo_start(pc, &memo);
+	bgp_arena_init(&arena, arena_buf, sizeof(arena_buf));
+	ck_assert(route_map_apply_memo(pc, route_map_find(pc, "M"), &rt.r, &arena, &result, &weight,
+	                               &memo) == POLICY_PERMIT);
+	ck_assert(!memo.usable);
+	ck_assert(!policy_memo_replay(pc, &memo, &rt.prefix, &got));
+
+	pc = configure("route-map M permit 10\n match ip address prefix-list NONE\n");
+	policy_memo_start(pc, &memo);
+	ck_assert(route_map_apply_memo(pc, route_map_find(pc, "M"), &rt.r, &arena, &result, &weight,
+	                               &memo) == POLICY_DENY);
+	ck_assert(policy_memo_replay(pc, &memo, &rt.prefix, &got));
+	ck_assert(got == POLICY_DENY);
+	/* The neighbor's own prefix-list, asked outside a route-map. */
+	pc = configure("ipv6 prefix-list V permit 2001:db8::/32 le 48\n");
+	struct prefix v6 = pfx("2001:db8:1::/48"), v4 = pfx("198.18.0.0/24"),
+	              v6long = pfx("2001:db8:1::/64");
+	policy_memo_start(pc, &memo);
+	ck_assert(prefix_list_apply_memo(pc, AF_INET6, "V", &v6, &memo) == POLICY_PERMIT);
+	policy_memo_finish(&memo, POLICY_PERMIT);
+	ck_assert(policy_memo_replay(pc, &memo, &v6, &got) && got == POLICY_PERMIT);
+	ck_assert(!policy_memo_replay(pc, &memo, &v4, &got));
+	ck_assert(!policy_memo_replay(pc, &memo, &v6long, &got));
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -869,6 +1031,9 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_control_flow);
 	tcase_add_test(tc, test_signatures);
 	tcase_add_test(tc, test_clone_keeps_counters_and_evaluates);
+	tcase_add_test(tc, test_memo_replay_agrees_with_evaluation);
+	tcase_add_test(tc, test_memo_refused_after_edit);
+	tcase_add_test(tc, test_memo_limits_and_undefined_list);
 	suite_add_tcase(s, tc);
 	return s;
 }
