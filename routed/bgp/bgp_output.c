@@ -117,6 +117,27 @@ static int prepend_as(struct bgp_attrs *a, uint32_t asn, struct aspath_scratch *
 	return 0;
 }
 
+/*
+ * RFC 1997 well-known communities: NO_ADVERTISE keeps the route from every
+ * peer; NO_EXPORT and NO_EXPORT_SUBCONFED from every eBGP peer (there are
+ * no confederations here, so both stop at our AS). Communities are kept
+ * sorted, and the well-known values are the highest, so only the tail is
+ * looked at.
+ */
+static bool well_known_community_forbids(const struct bgp_attrs *a, bool to_ebgp)
+{
+	if (!(a->present & BGP_ATTR_MASK(BGP_ATTR_COMMUNITIES)))
+		return false;
+	for (size_t i = a->ncommunities; i > 0 && a->communities[i - 1] >= BGP_COMMUNITY_NO_EXPORT; i--) {
+		uint32_t c = a->communities[i - 1];
+		if (c == BGP_COMMUNITY_NO_ADVERTISE)
+			return true;
+		if (to_ebgp && (c == BGP_COMMUNITY_NO_EXPORT || c == BGP_COMMUNITY_NO_EXPORT_SUBCONFED))
+			return true;
+	}
+	return false;
+}
+
 struct bgp_attr_set *bgp_output_export(struct bgp_peer *peer, const struct bgp_dest *dest, const struct bgp_path *best)
 {
 	enum bgp_afi afi = bgp_afi_of(&dest->prefix);
@@ -128,6 +149,8 @@ struct bgp_attr_set *bgp_output_export(struct bgp_peer *peer, const struct bgp_d
 	 * section 9.2.2.2 leaves the choice to the aggregating speaker). */
 	if (best == NULL || best->peer == peer || (best->peer != NULL && !best->ebgp && !to_ebgp) ||
 	    dest->suppressed)
+		return NULL;
+	if (well_known_community_forbids(&best->attrs->attrs, to_ebgp))
 		return NULL;
 	struct bgp_attrs a = best->attrs->attrs;
 	a.weight = 0; /* never sent: routes that differ only in it share an UPDATE */
