@@ -121,10 +121,14 @@ class Tunneld:
                    if t.get("ike", {}).get("state") == "up")
 
 
-def established(session: Session) -> int:
+def peer_states(session: Session) -> dict[str, str]:
     reply = session.run("show bgp summary json")
     peers = json.loads(reply.output).get("ipv4Unicast", {}).get("peers", {}) if reply.ok else {}
-    return sum(1 for p in peers.values() if p.get("state") == "Established")
+    return {addr: p.get("state", "?") for addr, p in peers.items()}
+
+
+def established(session: Session) -> int:
+    return sum(1 for s in peer_states(session).values() if s == "Established")
 
 
 def bringup_once(args, rep: int) -> dict:
@@ -170,7 +174,9 @@ def bringup_once(args, rep: int) -> dict:
                 wait_until(lambda: all(established(s) == n for s in sessions), args.deadline,
                            f"all {n} BGP sessions Established", interval_s=0.2)
             except AssertionError as exc:
-                raise BenchError(f"{exc} ({[established(s) for s in sessions]} Established)") from None
+                down = [{a: st for a, st in peer_states(s).items() if st != "Established"} for s in sessions]
+                raise BenchError(f"{exc} ({[established(s) for s in sessions]} Established; "
+                                 f"down, responder then initiator side: {down})") from None
             bgp_s = time.monotonic() - t0
             result |= {"bgp_s": round(bgp_s, 3), "bgp_ms_per_tunnel": round(1000 * bgp_s / n, 2)}
             say(args, f"    {n} BGP sessions Established in {bgp_s:.2f} s")
