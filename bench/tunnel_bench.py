@@ -419,16 +419,18 @@ def route_device(ns: topo_lib.Namespace, ep: Endpoints) -> str:
     return (json.loads(out) or [{}])[0].get("dev", "?")
 
 
-def run_setup(args, name: str, rep: int, result: dict) -> None:
+def run_setup(args, name: str, rep: int, result: dict, factory=None) -> None:
     """Build one setup, run every test on it, tear it down. Fills in result
-    as it goes, so an interrupted or failed setup keeps what it measured."""
+    as it goes, so an interrupted or failed setup keeps what it measured.
+    factory(name, args, topo, a, b) makes the Setup (default make_setup):
+    other benchmarks bring setups of their own to the same tests."""
     topo = topo_lib.Topology(name=f"tunnel-bench-{name}")
     try:
         a = topo.add_namespace("tba")
         b = topo.add_namespace("tbb")
         topo.add_link(a, b, [f"{A_UNDER}/24", f"{A_UNDER6}/64"], [f"{B_UNDER}/24", f"{B_UNDER6}/64"],
                       a_if="eth0", b_if="eth0")
-        setup = make_setup(name, args, topo, a, b)
+        setup = (factory or make_setup)(name, args, topo, a, b)
         ep = setup.start()
         ping_through(a, ep, 30)
         dev = route_device(a, ep)

@@ -3,15 +3,27 @@
 
     ns onprem (FRR, AS 64512)       ns gw (skygate-routed, AS 64520)      ns cloud (BIRD, AS 64513)
     eth0 192.0.2.1/24  ------- 192.0.2.2/24 | 198.51.100.2/24 ------- 198.51.100.1/24 eth0
-    workload 198.18.10.0/24                                          workload 198.19.20.0/24
+    workload 198.18.10.0/24                |                          workload 198.19.20.0/24
+                                   203.0.113.1/24
+                                           |   two IKE-keyed IPsec tunnels, BGP over each
+                             203.0.113.10, 203.0.113.11/24
+                                  ns vpc (skygate, AS 64515): an AWS-style VPN gateway
+                                  workload 198.19.30.0/24
 
 The gateway runs skygate-routed: it speaks eBGP to the on-prem router and to
 the cloud edge, learns each side's workload prefix and passes it to the
 other with its own AS prepended, and originates a summary of its own. It is
 configured from a file and then live through skysh. Then route approval
 goes on for the on-prem connection: a new on-prem prefix waits pending,
-is approved with a reason, and arrives at the cloud edge. Later
-capabilities (domains, tunnels) join this lab as they land.
+is approved with a reason, and arrives at the cloud edge.
+
+The second cloud is reached as an AWS site-to-site VPN is: two IPsec
+tunnels from the gateway's one outside address to two outside addresses of
+the VPN gateway, keyed by IKEv2 with a pre-shared key (the gateway's
+skygate-tunneld initiates), with an eBGP session over each tunnel's inside
+/30 and `maximum-paths 2`, so traffic uses both tunnels. The far end is a
+second skygate (tunneld + routed) in its own namespace. The approved
+on-prem routes reach it through the tunnels.
 
 Run as root: scripts/lab.sh (installs and builds first), or
     /usr/bin/python3 lab/demo.py [--keep] [--build DIR]
@@ -31,6 +43,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from lib.jsonmatch import wait_for, wait_until  # noqa: E402
 from lib.peers import BgpNeighbor, BirdRouter, FrrRouter, frr_bgp_config  # noqa: E402
+from lib.skyipc import Session  # noqa: E402
 from lib.topo import Topology  # noqa: E402
 
 ONPREM_AS, CLOUD_AS = 64512, 64513
@@ -45,6 +58,13 @@ ONPREM_HOST, CLOUD_HOST = "198.18.10.1", "198.19.20.1"
 SESSION_S = 60
 GW_AS = 64520
 
+#: The AWS-style VPN: the gateway's outside address, the VPN gateway's two,
+#: and per tunnel (name, gateway inside, VPN gateway inside), /30 each.
+GW_VPN_IP, VPC_VPN_IPS = "203.0.113.1", ("203.0.113.10", "203.0.113.11")
+VPN_TUNNELS = (("aws1", "169.254.41.1", "169.254.41.2"), ("aws2", "169.254.42.1", "169.254.42.2"))
+VPC_AS = 64515
+VPC_NET, VPC_HOST = "198.19.30.0/24", "198.19.30.1"
+
 #: The gateway's configuration, in the CLI's own syntax (skygate-routed -f).
 GW_CONFIG = f"""hostname gw
 router bgp {GW_AS}
@@ -53,6 +73,12 @@ router bgp {GW_AS}
  neighbor {ONPREM_IP} description on-prem router
  neighbor {CLOUD_IP} remote-as {CLOUD_AS}
  neighbor {CLOUD_IP} description cloud edge
+""" + "".join(f" neighbor {vgw} remote-as {VPC_AS}\n neighbor {vgw} description VPN tunnel {name}\n"
+              # Tried before the tunnel is up, a connection fails: retry soon.
+              f" neighbor {vgw} timers connect 2\n" for name, _, vgw in VPN_TUNNELS) + """\
+ address-family ipv4 unicast
+  maximum-paths 2
+ exit-address-family
 """
 GW_NET = "198.18.0.0/15"
 
@@ -91,6 +117,42 @@ protocol bgp skygate {{
 """
 
 
+def vpn_tunneld_config(side: int, psk: str) -> str:
+    """tunneld's two IKE tunnels: side 0 the gateway (initiates), 1 the VPC."""
+    out = []
+    for (name, gw_in, vpc_in), vpc_ip in zip(VPN_TUNNELS, VPC_VPN_IPS):
+        local, peer, inside = (GW_VPN_IP, vpc_ip, gw_in) if side == 0 else (vpc_ip, GW_VPN_IP, vpc_in)
+        out.append(f"tunnel ipsec {name}\n local-address {local}\n peer-address {peer}\n"
+                   f" inside-address {inside}/30\n authentication pre-shared-key {psk}\n"
+                   + (" initiate\n" if side == 0 else " respond\n"))
+    return "".join(out)
+
+
+def vpc_routed_config() -> str:
+    lines = ["hostname vpc", f"router bgp {VPC_AS}", f" bgp router-id {VPC_VPN_IPS[0]}"]
+    for _, gw_in, _ in VPN_TUNNELS:
+        lines += [f" neighbor {gw_in} remote-as {GW_AS}", f" neighbor {gw_in} timers connect 2"]
+    lines += [" address-family ipv4 unicast", f"  network {VPC_NET}", "  maximum-paths 2",
+              " exit-address-family"]
+    return "\n".join(lines) + "\n"
+
+
+def tunnel_states(sock: Path) -> dict:
+    with Session(str(sock)) as s:
+        reply = s.run("show tunnel json")
+    if not reply.ok:
+        raise RuntimeError(reply.output)
+    return {t["name"]: t for t in json.loads(reply.output)["tunnels"]}
+
+
+def nexthops(ns, prefix: str) -> list[tuple[str, str]]:
+    """(gateway, device) of each nexthop of routed's kernel route to prefix."""
+    for r in ns.ip_json("-4", "route", "show", "proto", "211"):
+        if r["dst"] == prefix:
+            return sorted((h.get("gateway"), h.get("dev")) for h in (r.get("nexthops") or [r]))
+    return []
+
+
 def routed_running(rundir: Path, pid: int) -> bool:
     try:
         return int((rundir / "routed.pid").read_text()) == pid
@@ -110,22 +172,55 @@ def show_frr_routes(frr: FrrRouter) -> None:
 
 def run_lab(build: Path, keep: bool) -> int:
     routed_bin = build / "routed" / "skygate-routed"
-    if not routed_bin.is_file():
-        say(f"lab: {routed_bin} is not built; run scripts/build.sh main first")
-        return 1
+    tunneld_bin = build / "vpn" / "tunneld" / "skygate-tunneld"
+    for binary in (routed_bin, tunneld_bin):
+        if not binary.is_file():
+            say(f"lab: {binary} is not built; run scripts/build.sh main first")
+            return 1
     started = time.monotonic()
     with Topology(name="lab") as topo:
         heading("bringing up the lab")
-        onprem, gw, cloud = (topo.add_namespace(n) for n in ("onprem", "gw", "cloud"))
+        onprem, gw, cloud, vpc = (topo.add_namespace(n) for n in ("onprem", "gw", "cloud", "vpc"))
         topo.add_link(onprem, gw, [f"{ONPREM_IP}/24"], [f"{GW_ONPREM_IP}/24"])
         topo.add_link(gw, cloud, [f"{GW_CLOUD_IP}/24"], [f"{CLOUD_IP}/24"])
+        topo.add_link(gw, vpc, [f"{GW_VPN_IP}/24"], [f"{ip}/24" for ip in VPC_VPN_IPS])
+        vpc.add_address("lo", f"{VPC_HOST}/32")
         gw.enable_forwarding()
         onprem.add_route("198.51.100.0/24", via=GW_ONPREM_IP)
         cloud.add_route("192.0.2.0/24", via=GW_CLOUD_IP)
         onprem.add_address("lo", f"{ONPREM_HOST}/32")
         cloud.add_address("lo", f"{CLOUD_HOST}/32")
-        for ns in (onprem, gw, cloud):
+        for ns in (onprem, gw, cloud, vpc):
             say(f"  namespace {ns.name}")
+
+        # The VPN's tunnels first: routed's sessions over them start the
+        # moment the CHILD_SAs carry packets.
+        psk = os.urandom(16).hex()
+        tunnelds = {}
+        for side, ns in enumerate((gw, vpc)):
+            tdir = topo.make_dir(f"{ns.short}-tunneld")
+            sock = tdir / "tunneld.sock"
+            d = topo.start_daemon(ns, f"{ns.short}-tunneld",
+                                  [str(tunneld_bin), "--rundir", "{rundir}", "-f", "{rundir}/tunneld.conf"],
+                                  rundir=tdir, files={"tunneld.conf": vpn_tunneld_config(side, psk)},
+                                  ready=sock.exists)
+            tunnelds[ns.short] = sock
+            say(f"  {ns.short}: skygate-tunneld pid {d.pid}, IKE tunnels "
+                f"{' and '.join(t[0] for t in VPN_TUNNELS)} ({'initiating' if side == 0 else 'responding'})")
+        vpc_dir = topo.make_dir("vpc-routed")
+        vpc_routed = topo.start_daemon(vpc, "vpc-routed", [str(routed_bin), "--rundir", "{rundir}",
+                                                           "-f", "{rundir}/routed.conf", "--statedir", "{rundir}"],
+                                       rundir=vpc_dir, files={"routed.conf": vpc_routed_config()},
+                                       ready=lambda: (vpc_dir / "routed.sock").exists())
+        vpc_session = Session(str(vpc_dir / "routed.sock"))
+        topo.add_cleanup("close the VPC's CLI session", vpc_session.close)
+        say(f"  vpc: skygate-routed pid {vpc_routed.pid}, AS {VPC_AS}, originating {VPC_NET}")
+
+        def vpc_show(command: str):
+            reply = vpc_session.run(command + " json")
+            if not reply.ok:
+                raise RuntimeError(reply.output)
+            return json.loads(reply.output)
 
         rundir = topo.make_dir("gw-routed")
         (rundir / "routed.conf").write_text(GW_CONFIG)
@@ -167,7 +262,8 @@ def run_lab(build: Path, keep: bool) -> int:
         heading("BGP sessions of the gateway (skysh -c 'show bgp summary')")
         wait_for(lambda: sh_json("show bgp summary"), {"ipv4Unicast": {"peers": {
             ONPREM_IP: {"state": "Established", "pfxRcd": len(ONPREM_NETS)},
-            CLOUD_IP: {"state": "Established", "pfxRcd": len(CLOUD_NETS)}}}},
+            CLOUD_IP: {"state": "Established", "pfxRcd": len(CLOUD_NETS)}}
+            | {vgw: {"state": "Established", "pfxRcd": 1} for _, _, vgw in VPN_TUNNELS}}},
             SESSION_S, what="the gateway's sessions Established with routes received")
         for line in sh("show bgp summary").strip().splitlines():
             say(f"  {line}")
@@ -216,6 +312,42 @@ def run_lab(build: Path, keep: bool) -> int:
         for line in sh(f"show ip bgp neighbors {CLOUD_IP} advertised-routes").strip().splitlines():
             say(f"  {line}")
 
+        heading("the AWS-style VPN: two IKE-keyed IPsec tunnels, BGP over each, ECMP")
+        names = [t[0] for t in VPN_TUNNELS]
+        wait_until(lambda: all(tunnel_states(tunnelds["gw"])[n]["ike"]["state"] == "up" for n in names),
+                   SESSION_S, "both IKE tunnels up")
+        for n, t in sorted(tunnel_states(tunnelds["gw"]).items()):
+            say(f"  gw: tunnel {n} {t['source']} -> {t['destination']}, IKE {t['ike']['state']}")
+        wait_for(lambda: sh_json("show bgp summary"), {"ipv4Unicast": {"peers": {
+            vgw: {"state": "Established"} for _, _, vgw in VPN_TUNNELS}}}, SESSION_S,
+            what="the gateway's sessions over both tunnels Established")
+        for line in sh("show bgp summary").strip().splitlines():
+            if line.startswith("169.254."):
+                say(f"  {line}")
+        both = sorted((vgw, name) for name, _, vgw in VPN_TUNNELS)
+        wait_for(lambda: {"hops": nexthops(gw, VPC_NET)}, {"hops": lambda h: h == both}, SESSION_S,
+                 what=f"the gateway's route to {VPC_NET} over both tunnels")
+        say(f"  gw: {VPC_NET} via " + " and ".join(f"{via} dev {dev}" for via, dev in both) + " (ECMP)")
+        wait_for(lambda: vpc_show("show bgp ipv4 unicast"), {"routes": {ONPREM_NETS[0]: [
+            {"path": f"{GW_AS} {ONPREM_AS}"}, {"path": f"{GW_AS} {ONPREM_AS}"}]}}, SESSION_S,
+            what="the VPC learned the on-prem workload over both tunnels")
+        say(f"  vpc learned {ONPREM_NETS[0]} (AS path {GW_AS} {ONPREM_AS}) over both tunnels")
+        wait_for(lambda: frr.bgp_routes("ipv4"), {"routes": {VPC_NET: [{"valid": True}]}}, SESSION_S,
+                 what="FRR learned the VPC's workload through the gateway")
+        before = {n: t["counters"]["txPackets"] for n, t in tunnel_states(tunnelds["vpc"]).items()}
+        def vpc_ping():
+            return onprem.run(["ping", "-c", "1", "-W", "1", "-I", ONPREM_HOST, VPC_HOST],
+                              check=False, timeout=10).returncode == 0
+        wait_until(vpc_ping, SESSION_S, "the on-prem workload reaches the VPC's workload")
+        ping = onprem.run(["ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", ONPREM_HOST, VPC_HOST],
+                          check=False, timeout=20)
+        last = [line for line in ping.stdout.splitlines() if "packets transmitted" in line]
+        say(f"  {ONPREM_HOST} -> {VPC_HOST}: {last[0] if last else ping.stdout.strip()}")
+        after = {n: t["counters"]["txPackets"] for n, t in tunnel_states(tunnelds["vpc"]).items()}
+        # One ping is one flow: the VPC's kernel hashes it onto one tunnel.
+        say(f"  vpc: {sum(after[n] - before[n] for n in names)} replies sent through the tunnels as ESP ("
+            + ", ".join(f"{n} {after[n] - before[n]}" for n in names) + ", counted by tunneld)")
+
         heading("a live change through skysh")
         sh("configure terminal", f"router bgp {GW_AS}", "address-family ipv4 unicast",
            f"network {GW_NET}", "end", "write memory")
@@ -256,6 +388,9 @@ def run_lab(build: Path, keep: bool) -> int:
                  what="BIRD keeps the approved workload")
         if ONPREM_NEW_NET in bird.routes().get("master4", {}):
             raise RuntimeError(f"BIRD learned {ONPREM_NEW_NET} before it was approved")
+        if ONPREM_NEW_NET in vpc_show("show bgp ipv4 unicast").get("routes", {}):
+            raise RuntimeError(f"the VPC learned {ONPREM_NEW_NET} before it was approved")
+        say(f"  the VPC does not have {ONPREM_NEW_NET} either")
         say(f"  BIRD (cloud) does not have {ONPREM_NEW_NET}: pending routes are not advertised")
         say(f"  $ skysh -c 'show bgp approval preview {ONPREM_NEW_NET}'")
         for line in sh(f"show bgp approval preview {ONPREM_NEW_NET}").strip().splitlines():
@@ -265,6 +400,10 @@ def run_lab(build: Path, keep: bool) -> int:
         wait_for(lambda: bird.routes(), {"master4": {ONPREM_NEW_NET: [{"attributes": {
             "BGP.as_path": f"{GW_AS} {ONPREM_AS}"}}]}}, SESSION_S, what="BIRD learned the approved prefix")
         say(f"  BIRD (cloud) learned {ONPREM_NEW_NET} from AS {GW_AS} once approved")
+        wait_for(lambda: vpc_show("show bgp ipv4 unicast"), {"routes": {ONPREM_NEW_NET: [
+            {"path": f"{GW_AS} {ONPREM_AS}"}, {"path": f"{GW_AS} {ONPREM_AS}"}]}}, SESSION_S,
+            what="the VPC learned the approved prefix over both tunnels")
+        say(f"  the VPC learned {ONPREM_NEW_NET} over both IPsec tunnels once approved")
         say("  $ skysh -c 'show bgp approval approved'")
         for line in sh("show bgp approval approved").strip().splitlines():
             say(f"    {line}")

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -308,18 +309,30 @@ METHOD(kernel_ipsec_t, del_sa, status_t, struct ike_kernel *this, kernel_ipsec_s
 	return SUCCESS;
 }
 
-/* Delete every SA this interface added (the manual ones stay). */
+/* Delete every SA this interface added (the manual ones stay). The
+ * records are copied out (to the heap: too large for a charon thread's
+ * stack) so that the engine is not called with the lock held. */
 static void delete_all(struct ike_kernel *this)
 {
-	struct ike_sa_rec recs[IKE_MAX_SAS];
+	struct ike_sa_rec *recs = malloc(sizeof(this->recs));
 
 	pthread_mutex_lock(&this->lock);
-	memcpy(recs, this->recs, sizeof(recs));
+	if (recs == NULL) {
+		/* Out of memory: delete under the lock instead. */
+		for (size_t i = 0; i < IKE_MAX_SAS; i++)
+			if (this->recs[i].used)
+				this->ops->del_sa(this->db, &this->recs[i].id);
+		memset(this->recs, 0, sizeof(this->recs));
+		pthread_mutex_unlock(&this->lock);
+		return;
+	}
+	memcpy(recs, this->recs, sizeof(this->recs));
 	memset(this->recs, 0, sizeof(this->recs));
 	pthread_mutex_unlock(&this->lock);
 	for (size_t i = 0; i < IKE_MAX_SAS; i++)
 		if (recs[i].used)
 			this->ops->del_sa(this->db, &recs[i].id);
+	free(recs);
 }
 
 METHOD(kernel_ipsec_t, flush_sas, status_t, struct ike_kernel *this)

@@ -40,7 +40,7 @@
 
 #include "esp_sa.h"
 
-#define IPSEC_MAX_REQID   64  /* tunnels */
+#define IPSEC_MAX_REQID   128 /* tunnels: TCFG_MAX_TUNNELS */
 #define IPSEC_MAX_WORKERS 64
 
 /* kernel_ipsec_sa_id_t: which SA (destination, SPI, protocol ESP). */

@@ -38,7 +38,7 @@
 struct cmd_registry;
 
 #define TCFG_NAME_MAX       15 /* IFNAMSIZ - 1: the tunnel is a netdev of that name */
-#define TCFG_MAX_TUNNELS    64
+#define TCFG_MAX_TUNNELS    128 /* a hundred cloud VPN tunnels, with room */
 #define TCFG_MAX_INSIDE     8
 #define TCFG_MTU_MIN        576
 #define TCFG_MTU_MAX        8500

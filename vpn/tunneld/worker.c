@@ -894,8 +894,12 @@ static int need_sockets(struct worker_pool *p, int af, bool gre, bool esp, bool 
 
 int worker_pool_sockets_for(struct worker_pool *p, const struct tcfg_tunnel *c, char *err, size_t errlen)
 {
+	/* An IKE-keyed tunnel's encapsulation is charon's to choose: UDP only
+	 * when NAT detection asks for it (RFC 7296 2.23), plain ESP between
+	 * two public addresses, so it needs both sockets. */
+	bool ike = c->kind == TCFG_IPSEC && c->ike.enabled;
 	return need_sockets(p, tcfg_underlay_af(c), c->kind == TCFG_GRE,
-	                    c->kind == TCFG_IPSEC && c->encap == TCFG_ENCAP_ESP,
+	                    c->kind == TCFG_IPSEC && (c->encap == TCFG_ENCAP_ESP || ike),
 	                    c->kind == TCFG_IPSEC, err, errlen);
 }
 
