@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Configure and build one variant of skygate out of tree, under build/VARIANT.
-#   main  warnings as errors (what CI ships and tests)
+#   main  warnings as errors (what CI tests)
 #   asan  warnings as errors, AddressSanitizer + UndefinedBehaviorSanitizer
+# Both are test builds: --enable-test-hooks compiles in the commands that
+# export SA keys for the integration tests. A release build is configured
+# without it (plain ./configure), and then those commands do not exist.
 # Idempotent: the tree is regenerated and reconfigured only when needed;
 # make itself decides what to rebuild.
 set -euo pipefail
@@ -11,8 +14,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 case "$variant" in
-main) extra=() ;;
-asan) extra=(--enable-sanitizers) ;;
+main) extra=(--enable-test-hooks) ;;
+asan) extra=(--enable-test-hooks --enable-sanitizers) ;;
 *)
 	echo "build: unknown variant '$variant' (main or asan)" >&2
 	exit 2

@@ -4,6 +4,8 @@
  * of datapath.c between two instances, A and B, whose configurations
  * mirror each other.
  */
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
@@ -12,7 +14,9 @@
 
 #include "esp_packet.h"
 #include "ip_util.h"
+#include "tunnel_cli.h"
 #include "tunnel_config.h"
+#include "tunnel_ctl.h"
 #include "tunneld.h"
 #include "unit.h"
 
@@ -473,6 +477,69 @@ START_TEST(test_esp_round_trip_and_drops)
 }
 END_TEST
 
+/* ---- the test hook: debug ipsec sa keys json ------------------------------------ */
+
+/* Run line in a session of a control environment over side a's data plane
+ * (no socket); the output in out, the command's result returned. */
+static int ctl_run(struct side *a, bool root, const char *line, char *out, size_t outlen)
+{
+	struct tunnel_cli_env cli;
+	struct tunnel_ctl_env env = {.cli = &cli, .td = &a->td};
+	struct tunnel_cli_session s;
+	char err[256] = "";
+	int rc;
+
+	ck_assert_msg(tunnel_cli_env_init(&cli, err, sizeof(err)) == 0, "%s", err);
+	struct tunnel_ctl *ctl = tunnel_ctl_new(NULL, &env, NULL, err, sizeof(err));
+	ck_assert_msg(ctl != NULL, "%s", err);
+	FILE *f = fmemopen(out, outlen, "w");
+	ck_assert_ptr_nonnull(f);
+	tunnel_cli_session_init(&s, &cli, f);
+	s.may_see_secrets = root;
+	rc = tunnel_cli_execute(&s, line);
+	fclose(f);
+	tunnel_ctl_free(ctl);
+	tunnel_cli_env_fini(&cli);
+	return rc;
+}
+
+START_TEST(test_debug_sa_keys_only_in_test_builds)
+{
+	struct side a;
+	static char out[16384];
+
+	side_init(&a, CONF_A);
+	memset(out, 0, sizeof(out));
+	int rc = ctl_run(&a, true, "debug ipsec sa keys json", out, sizeof(out) - 1);
+#ifdef SKYGATE_TEST_HOOKS
+	/* Key and salt of KEY_AB (RFC 4106 8.1: the last 4 octets are the
+	 * salt), for the SA that has them, and never the NULL SAs' nothing. */
+	ck_assert_msg(rc == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "\"spi\":\"0x00001001\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"key\":\"00112233445566778899aabbccddeeff\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"salt\":\"01020304\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"key\":\"ffeeddccbbaa99887766554433221100\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"salt\":\"a0b0c0d0\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"encapsulation\":\"udp\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"source\":\"192.0.2.1\""));
+	/* Not to a client that is not root. */
+	memset(out, 0, sizeof(out));
+	ck_assert_int_eq(ctl_run(&a, false, "debug ipsec sa keys json", out, sizeof(out) - 1), -1);
+	ck_assert_ptr_null(strstr(out, "00112233"));
+#else
+	/* A release build has no such command: the registry refuses it. */
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_null(strstr(out, "00112233"));
+#endif
+	/* `show ipsec sa` never shows keys, in any build. */
+	memset(out, 0, sizeof(out));
+	ck_assert_int_eq(ctl_run(&a, true, "show ipsec sa json", out, sizeof(out) - 1), 0);
+	ck_assert_ptr_nonnull(strstr(out, "0x00001001"));
+	ck_assert_ptr_null(strstr(out, "00112233"));
+	side_fini(&a);
+}
+END_TEST
+
 static Suite *tunneld_suite(void)
 {
 	Suite *s = suite_create("tunneld");
@@ -486,6 +553,9 @@ static Suite *tunneld_suite(void)
 	tcase_add_test(tc, test_gre6_round_trip);
 	tcase_add_test(tc, test_too_big_gets_icmp);
 	tcase_add_test(tc, test_esp_round_trip_and_drops);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ctl");
+	tcase_add_test(tc, test_debug_sa_keys_only_in_test_builds);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,6 +13,12 @@
  * keyed EVP context per thread slot, made on that slot's first use; per
  * packet only the nonce is set.
  */
+/* config.h: whether the test hooks are in (configure --enable-test-hooks);
+ * builds outside autotools (scripts/fuzz.sh) go without. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "esp_crypto.h"
 
 #include <errno.h>
@@ -296,6 +302,16 @@ size_t esp_crypto_key_len(const struct esp_crypto_key *k)
 {
 	return k->key_len;
 }
+
+#ifdef SKYGATE_TEST_HOOKS
+size_t esp_crypto_key_export(const struct esp_crypto_key *k, uint8_t *out, size_t len)
+{
+	if (len < k->key_len)
+		return 0;
+	memcpy(out, k->raw, k->key_len);
+	return k->key_len;
+}
+#endif
 
 /* ---- per-thread contexts ---------------------------------------------- */
 

@@ -74,6 +74,11 @@ struct esp_crypto_key *esp_crypto_key_new(const uint8_t *key, size_t key_len);
 /* Wipe and free; NULL is fine. */
 void esp_crypto_key_free(struct esp_crypto_key *k);
 size_t esp_crypto_key_len(const struct esp_crypto_key *k);
+#ifdef SKYGATE_TEST_HOOKS
+/* Test builds only (configure --enable-test-hooks): copy the AES key into
+ * out; its length, or 0 when len is too small. */
+size_t esp_crypto_key_export(const struct esp_crypto_key *k, uint8_t *out, size_t len);
+#endif
 
 /*
  * A context for the calling thread on backend b (AUTO: the best). NULL with

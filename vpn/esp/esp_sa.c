@@ -1,6 +1,12 @@
 /*
  * esp_sa.c - ESP SA lifecycle, lifetimes, counters, and the SPI allocator.
  */
+/* config.h: whether the test hooks are in (configure --enable-test-hooks);
+ * builds outside autotools (scripts/fuzz.sh) go without. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "esp_sa.h"
 
 #include <errno.h>
@@ -167,6 +173,22 @@ size_t esp_sa_iv_len(const struct esp_sa *sa)
 {
 	return sa->iv_len;
 }
+
+#ifdef SKYGATE_TEST_HOOKS
+size_t esp_sa_export_keymat(const struct esp_sa *sa, uint8_t *out, size_t len)
+{
+	size_t key_len;
+
+	if (sa->key == NULL)
+		return 0; /* ESP_CIPHER_NULL: no key */
+	key_len = esp_crypto_key_len(sa->key);
+	if (len < key_len + SALT_LEN || esp_crypto_key_export(sa->key, out, len) != key_len)
+		return 0;
+	/* key || salt, the layout IKEv2 derives (RFC 4106 section 8.1). */
+	memcpy(out + key_len, sa->salt, SALT_LEN);
+	return key_len + SALT_LEN;
+}
+#endif
 
 void esp_sa_expire(struct esp_sa *sa)
 {

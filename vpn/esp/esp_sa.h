@@ -169,6 +169,13 @@ enum esp_dir esp_sa_dir(const struct esp_sa *sa);
 bool esp_sa_esn(const struct esp_sa *sa);
 size_t esp_sa_icv_len(const struct esp_sa *sa);
 size_t esp_sa_iv_len(const struct esp_sa *sa);
+#ifdef SKYGATE_TEST_HOOKS
+/* Test builds only (configure --enable-test-hooks), so that a capture can
+ * be decrypted: copy the keying material, key || salt (RFC 4106 section
+ * 8.1), into out. Its length (20 or 36), or 0 for a NULL-cipher SA or when
+ * len is too small. The caller wipes out. */
+size_t esp_sa_export_keymat(const struct esp_sa *sa, uint8_t *out, size_t len);
+#endif
 /* Make the SA refuse every further packet (ESP_SA_EXPIRED), e.g. while the
  * control plane deletes it. Fires no callback. */
 void esp_sa_expire(struct esp_sa *sa);

@@ -2,6 +2,8 @@
  * tunnel_ctl.c - the control socket and the show commands of
  * skygate-tunneld.
  */
+#include "config.h"
+
 #include "tunnel_ctl.h"
 
 #include <arpa/inet.h>
@@ -324,11 +326,87 @@ static int cmd_show_ipsec_sa(void *arg, const struct cmd_args *args)
 	return 0;
 }
 
+#ifdef SKYGATE_TEST_HOOKS
+/* ---- debug ipsec sa keys (test builds only) -------------------------------------------- */
+
+/*
+ * Every SA with its keying material in clear, so that a test can hand a
+ * capture's keys to a decoder (tshark's esp_sa table) and prove the
+ * packets on the wire are what IKE negotiated. Compiled in only by
+ * configure --enable-test-hooks; a release build has no such command.
+ * The keys go to the asking client alone, never to the log.
+ */
+static void sa_keys_json(void *arg, const struct ipsec_sa_entry *e)
+{
+	struct sa_list *l = arg;
+	struct json_object *o = json_object_new_object();
+	uint8_t keymat[64];
+	char hex[2 * sizeof(keymat) + 1], buf[INET6_ADDRSTRLEN], spi[16];
+	size_t n = esp_sa_export_keymat(e->sa, keymat, sizeof(keymat));
+	int af = e->id.family == AF_INET6 ? AF_INET6 : AF_INET;
+
+	snprintf(spi, sizeof(spi), "0x%08x", e->id.spi);
+	json_object_object_add(o, "spi", json_object_new_string(spi));
+	json_object_object_add(o, "direction", json_object_new_string(e->inbound ? "inbound" : "outbound"));
+	json_object_object_add(o, "family", json_object_new_string(af == AF_INET6 ? "ipv6" : "ipv4"));
+	inet_ntop(af, e->id.src, buf, sizeof(buf));
+	json_object_object_add(o, "source", json_object_new_string(buf));
+	inet_ntop(af, e->id.dst, buf, sizeof(buf));
+	json_object_object_add(o, "destination", json_object_new_string(buf));
+	json_object_object_add(o, "encapsulation", json_object_new_string(e->encap ? "udp" : "esp"));
+	if (e->encap) {
+		json_object_object_add(o, "encapSourcePort", json_object_new_int(e->encap_sport ? e->encap_sport : 4500));
+		json_object_object_add(o, "encapDestinationPort",
+		                       json_object_new_int(e->encap_dport ? e->encap_dport : 4500));
+	}
+	json_object_object_add(o, "algorithm", json_object_new_string(n == 0 ? "null" : "aes-gcm"));
+	json_object_object_add(o, "icvLength", json_object_new_int((int)esp_sa_icv_len(e->sa)));
+	if (n > 4) {
+		/* key || salt (RFC 4106 section 8.1): the salt is the last 4 octets. */
+		for (size_t i = 0; i < n - 4; i++)
+			snprintf(hex + 2 * i, 3, "%02x", keymat[i]);
+		json_object_object_add(o, "key", json_object_new_string(hex));
+		for (size_t i = 0; i < 4; i++)
+			snprintf(hex + 2 * i, 3, "%02x", keymat[n - 4 + i]);
+		json_object_object_add(o, "salt", json_object_new_string(hex));
+	}
+	explicit_bzero(keymat, sizeof(keymat));
+	explicit_bzero(hex, sizeof(hex));
+	json_object_array_add(l->arr, o);
+}
+
+static int cmd_debug_ipsec_sa_keys(void *arg, const struct cmd_args *args)
+{
+	struct tunnel_cli_session *ctx = arg;
+	struct sa_list l = {.ctl = ctx->env->show_arg, .arr = json_object_new_array()};
+	struct json_object *root = json_object_new_object();
+
+	(void)args;
+	/* As `show running-config with-secrets`: keys only to root. */
+	if (!ctx->may_see_secrets) {
+		json_object_put(l.arr);
+		json_object_put(root);
+		fprintf(ctx->out, "%% debug ipsec sa keys: only root sees the keys\n");
+		return -1;
+	}
+	ipsec_sadb_foreach(l.ctl->env->td->sadb, sa_keys_json, &l);
+	json_object_object_add(root, "sas", l.arr);
+	fprintf(ctx->out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+	json_object_put(root);
+	return 0;
+}
+#endif
+
 static const struct cmd_def ctl_commands[] = {
     {TCFG_NODE_EXEC, "show tunnel [WORD$name] [json$json]",
      "Show running system information\nTunnels\nTunnel name\nJSON output\n", cmd_show_tunnel, 0},
     {TCFG_NODE_EXEC, "show ipsec sa [json$json]",
      "Show running system information\nIPsec\nSecurity associations\nJSON output\n", cmd_show_ipsec_sa, 0},
+#ifdef SKYGATE_TEST_HOOKS
+    {TCFG_NODE_EXEC, "debug ipsec sa keys json",
+     "Debugging (test build)\nIPsec\nSecurity associations\nThe keys in clear, to decrypt a capture\nJSON output\n",
+     cmd_debug_ipsec_sa_keys, 0},
+#endif
 };
 
 int tunnel_ctl_execute(struct tunnel_ctl *ctl, const char *line, FILE *out)

@@ -9,6 +9,10 @@
  *   show tunnel [NAME] [json]   state, counters, drops by reason, per worker
  *   show ipsec sa [json]        the SAs and their counters, never keys
  *
+ * and, only in a test build (configure --enable-test-hooks), to root:
+ *
+ *   debug ipsec sa keys json    every SA with its key and salt in hex
+ *
  * Access as routed's: mode 0660, group `skygate` when it exists.
  *
  * Ownership: the server owns its listener and connections; it borrows the
