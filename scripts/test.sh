@@ -62,7 +62,7 @@ SKYGATE_BUILD="$root/build/asan" /usr/bin/python3 -m pytest -q -p no:cacheprovid
 	test_bgp_refresh.py test_bgp_originate.py test_routed_show.py test_bgp_local_as.py \
 	test_bgp_policy.py test_bgp_approval.py test_bgp_advertise.py test_domains.py \
 	test_tunneld.py test_tunneld_config.py test_tunneld_ipv6.py test_ike.py test_ike_features.py \
-	test_ike_ecmp.py test_bgp_well_known_communities.py
+	test_ike_ecmp.py test_ike_keys.py test_bgp_well_known_communities.py
 
 step "integration tests (network namespaces, real peers)"
 export SKYGATE_BUILD="$root/build/main"
